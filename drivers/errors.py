@@ -1,0 +1,43 @@
+"""Typed driver errors: every failure the host can see maps to one of these."""
+from __future__ import annotations
+
+
+class DriverError(Exception):
+    """Base of every error the driver layer raises."""
+
+
+class ProtocolError(DriverError):
+    """Bytes that are not a valid frame or payload (bad magic, CRC, length...)."""
+
+
+class DeviceNotFound(DriverError):
+    """No device matched the link's VID/PID/serial."""
+
+
+class DeviceGone(DriverError):
+    """The device went away (unplugged, ENODEV)."""
+
+
+class DeviceTimeout(DriverError):
+    """The device did not answer in time."""
+
+
+class PermissionDenied(DriverError):
+    """The OS refused access to the USB device (EACCES)."""
+
+    def __init__(self, message: str = "") -> None:
+        hint = (
+            "No permission to open the pulse generator. On Linux install the udev "
+            "rule: sudo cp resources/99-drg-workstation.rules /etc/udev/rules.d/ && "
+            "sudo udevadm control --reload && sudo udevadm trigger, then replug."
+        )
+        super().__init__(f"{message} {hint}".strip())
+
+
+class DeviceRefused(DriverError):
+    """The device answered with a non-OK status; `status` says why."""
+
+    def __init__(self, status, detail: str = "") -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(f"{status.name}: {detail}" if detail else status.name)
