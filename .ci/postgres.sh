@@ -1,0 +1,18 @@
+# Start a throw-away PostgreSQL cluster for the records tests (sourced by .ci/run).
+# Leaves DRG_TEST_POSTGRES_URL unset, with a message, when that is impossible;
+# the PostgreSQL variants of the tests then skip and say why.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$pg_bin" ] && [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+  pg_dir=$(mktemp -d /tmp/drg-pg.XXXXXX)
+  chown postgres "$pg_dir"
+  pg_port=55432
+  if su postgres -c "$pg_bin/initdb -D $pg_dir/data -A trust -U postgres >/dev/null" &&
+     su postgres -c "$pg_bin/pg_ctl -D $pg_dir/data -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1' -l $pg_dir/log -w start >/dev/null"; then
+    export DRG_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"
+    trap "su postgres -c '$pg_bin/pg_ctl -D $pg_dir/data -m immediate stop' >/dev/null 2>&1 || true" EXIT
+  else
+    echo "PostgreSQL could not be started: its tests will skip (see $pg_dir/log)." >&2
+  fi
+else
+  echo "No PostgreSQL server binaries or not root: PostgreSQL record tests will skip." >&2
+fi

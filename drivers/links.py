@@ -1,0 +1,99 @@
+"""Links chosen by URI, as cflib does: `sim://0?open=2.3` or `usb://SERIAL`.
+
+A registry maps each scheme to a factory, so a new interface (a network
+bridge, a recorded session) is one `register_scheme` call away.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import parse_qsl, urlsplit
+
+from drivers import usb_ids
+from drivers.client import PulseGenerator
+from drivers.transport import UsbTransport
+
+
+@dataclass
+class Link:
+    uri: str
+    transport: UsbTransport
+    client: PulseGenerator
+    simulator: object | None = None  # the SimDevice behind a sim:// link (tests, demos)
+    _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.simulator is not None
+
+    def close(self) -> None:
+        self.transport.close()
+        for cleanup in self._cleanup:
+            cleanup()
+        self._cleanup.clear()
+
+    def reopen(self) -> None:
+        """Find the device again after it was unplugged (same VID/PID/serial)."""
+        self.transport.close()
+        self.transport.open()
+
+
+_SCHEMES: dict[str, Callable[[str, str, dict[str, str]], Link]] = {}
+
+
+def register_scheme(scheme: str, factory: Callable[[str, str, dict[str, str]], Link]) -> None:
+    _SCHEMES[scheme] = factory
+
+
+def open_link(uri: str = "sim://0") -> Link:
+    """Open (find, configure, claim) the device named by `uri`."""
+    parts = urlsplit(uri)
+    if parts.scheme not in _SCHEMES:
+        raise ValueError(f"Unknown link '{uri}': use one of {', '.join(s + '://' for s in _SCHEMES)}")
+    options = dict(parse_qsl(parts.query))
+    return _SCHEMES[parts.scheme](uri, parts.netloc + parts.path, options)
+
+
+def _ids(options: dict[str, str]) -> dict[str, int]:
+    return {
+        "vendor_id": int(options.pop("vid", str(usb_ids.VENDOR_ID)), 0),
+        "product_id": int(options.pop("pid", str(usb_ids.PRODUCT_ID)), 0),
+    }
+
+
+def _open_usb(uri: str, target: str, options: dict[str, str]) -> Link:
+    import libusb_package
+
+    serial = target or None
+    if serial and serial.isdigit() and len(serial) < 3:
+        serial = None  # usb://0 means the first device
+    transport = UsbTransport(libusb_package.get_libusb1_backend(), serial=serial, **_ids(options))
+    transport.open()
+    return Link(uri, transport, PulseGenerator(transport))
+
+
+def _open_sim(uri: str, target: str, options: dict[str, str]) -> Link:
+    from drivers.sim.backend import SimBackend, UsbFaults
+    from drivers.sim.device import DeviceModel
+    from drivers.sim.scenario import Scenario
+
+    ids = _ids(options)
+    latency_ms = float(options.pop("latency_ms", "0.2"))
+    config = options.pop("config", None)
+    scenario = Scenario.from_file(config) if config else Scenario.from_query(options)
+    backend = SimBackend()
+    device = backend.plug(DeviceModel(scenario), UsbFaults(latency_s=latency_ms / 1000))
+    device.vendor_id, device.product_id = ids["vendor_id"], ids["product_id"]
+    transport = UsbTransport(backend, **ids)
+    try:
+        transport.open()
+    except Exception:
+        backend.shutdown()
+        raise
+    link = Link(uri, transport, PulseGenerator(transport), simulator=device)
+    link._cleanup.append(backend.shutdown)
+    return link
+
+
+register_scheme("sim", _open_sim)
+register_scheme("usb", _open_usb)

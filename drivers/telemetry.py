@@ -1,0 +1,136 @@
+"""Telemetry ingest: a receive thread feeding a bounded queue, and the
+per-lead ring buffers the display reads (cflib's receive-thread pattern)."""
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Callable
+
+import numpy as np
+
+from drivers.errors import DeviceTimeout, DriverError, ProtocolError
+from drivers.protocol.frame import decode_frame
+from drivers.protocol.messages import MsgType, spec_for
+from drivers.types import TelemetryBlock
+
+_TELEMETRY = spec_for(MsgType.TELEMETRY_BLOCK).request
+READ_TIMEOUT_MS = 100
+
+
+def decode_telemetry(raw: bytes) -> TelemetryBlock:
+    frame = decode_frame(raw)
+    if frame.type != MsgType.TELEMETRY_BLOCK:
+        raise ProtocolError(f"message 0x{frame.type:02x} on the telemetry endpoint")
+    return _TELEMETRY.decode(frame.payload)
+
+
+class TelemetryReceiver:
+    """Reads the telemetry endpoint on its own thread into a bounded queue.
+
+    When the consumer falls behind, the oldest blocks are dropped and
+    counted (a display wants the newest data). Corrupt frames are counted
+    and skipped; gaps in first_sample are counted as lost samples.
+    """
+
+    def __init__(self, transport, max_blocks: int = 1024,
+                 on_error: Callable[[DriverError], None] | None = None) -> None:
+        self.transport = transport
+        self.on_error = on_error
+        self._queue: deque[TelemetryBlock] = deque(maxlen=max_blocks)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_sample: int | None = None
+        self.blocks = self.dropped_blocks = self.bad_frames = self.lost_samples = 0
+        self.error: DriverError | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._next_sample = None
+        self._thread = threading.Thread(target=self._run, name="telemetry-rx", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                raw = self.transport.read_telemetry(READ_TIMEOUT_MS)
+                block = decode_telemetry(raw)
+            except DeviceTimeout:
+                continue
+            except ProtocolError:
+                self.bad_frames += 1
+                continue
+            except DriverError as exc:
+                self.error = exc
+                if self.on_error:
+                    self.on_error(exc)
+                return
+            self._accept(block)
+
+    def _accept(self, block: TelemetryBlock) -> None:
+        if self._next_sample is not None and block.first_sample > self._next_sample:
+            self.lost_samples += block.first_sample - self._next_sample
+        self._next_sample = block.first_sample + block.n_samples
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped_blocks += 1
+        self._queue.append(block)
+        self.blocks += 1
+
+    def drain(self) -> list[TelemetryBlock]:
+        """Every block received since the last drain, oldest first."""
+        out = []
+        while self._queue:
+            out.append(self._queue.popleft())
+        return out
+
+
+class SampleRing:
+    """Preallocated ring of the newest samples of each lead's current and voltage.
+
+    `write` copies a block in with at most two slice assignments per lead;
+    `latest` returns the newest samples in time order.
+    """
+
+    def __init__(self, lead_count: int, capacity: int) -> None:
+        self.capacity = capacity
+        self.current = np.zeros((lead_count, capacity), dtype=np.int16)
+        self.voltage = np.zeros((lead_count, capacity), dtype=np.int16)
+        self.head = 0  # index of the next sample to write
+        self.filled = 0
+        self.total = 0  # samples written since the stream started
+        self.rate_hz = 0
+
+    def write(self, block: TelemetryBlock) -> None:
+        n = block.n_samples
+        rows = [lead - 1 for lead in block.leads]
+        cur, volt = block.current_ua, block.voltage_mv
+        if n >= self.capacity:
+            cur, volt, n = cur[:, -self.capacity:], volt[:, -self.capacity:], self.capacity
+        first = min(n, self.capacity - self.head)
+        self.current[rows, self.head:self.head + first] = cur[:, :first]
+        self.voltage[rows, self.head:self.head + first] = volt[:, :first]
+        if first < n:
+            self.current[rows, :n - first] = cur[:, first:]
+            self.voltage[rows, :n - first] = volt[:, first:]
+        self.head = (self.head + n) % self.capacity
+        self.filled = min(self.capacity, self.filled + n)
+        self.total = block.first_sample + block.n_samples
+        self.rate_hz = block.rate_hz
+
+    def latest(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The newest n samples (or fewer) of every lead: (current, voltage), oldest first."""
+        n = min(n, self.filled)
+        idx = (np.arange(self.head - n, self.head)) % self.capacity
+        return self.current[:, idx], self.voltage[:, idx]
+
+    def clear(self) -> None:
+        self.head = self.filled = self.total = 0
