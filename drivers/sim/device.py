@@ -1,0 +1,434 @@
+"""Firmware of the simulated DRG pulse generator, independent of USB.
+
+The USB backend hands every bulk OUT transfer to `DeviceModel.handle_command`
+and sends back the reply frame it returns; it pulls telemetry frames with
+`next_telemetry_frame` and forwards the vendor stop request to
+`stop_all_now`. Everything time-based uses the injected clock and sleep, so
+tests run on simulated time.
+
+Rules kept here (see drivers/sim/limits.py for the per-setting limits):
+- a contact change disables the lead and zeroes its amplitude;
+- enabling needs an impedance measured on the current contacts since they
+  last changed, no short on that pair, and a battery before end of service;
+- the stored program is replaced only whole, by a CRC-checked commit;
+- after `watchdog_ms` without a valid frame the live settings revert to the
+  stored program.
+Refused commands change nothing and are logged (COMMAND_REFUSED, or
+PROGRAM_REJECTED for a commit) with the refusing Status as value.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from drivers.errors import ProtocolError
+from drivers.protocol.frame import HEADER, MAGIC, VERSION, REPLY_BIT, Frame, decode_frame, encode_frame
+from drivers.protocol.messages import (
+    MESSAGES, AmplitudeRequest, CommitRequest, EventLog, EventLogRequest, ImpedanceRequest, LeadRef,
+    MessageSpec, MsgType, StageBegin, StimulationRequest, TelemetryRequest, encode_reply, program_crc,
+)
+from drivers.protocol.status import Status
+from drivers.sim.battery import battery_status
+from drivers.sim.limits import Refusal, check_lead, check_lead_number, check_rules, check_values
+from drivers.sim.scenario import Scenario
+from drivers.sim.telemetry import TelemetryStats, TelemetryStream
+from drivers.sim.tissue import Tissue
+from drivers.sim.waveform import LeadDrive, delivered_ua, render
+from drivers.types import (
+    CASE, AmplitudeBand, BatteryState, Capabilities, DeviceEvent, EventCode, Identity,
+    ImpedanceMeasurement, ImpedanceMode, ImpedanceResult, LeadConfig, Polarity, Program, TelemetryBlock,
+)
+
+CAPABILITIES = Capabilities(
+    lead_count=4, contacts_per_lead=4,
+    amplitude_bands=(AmplitudeBand(2000, 25), AmplitudeBand(6000, 50)),
+    pulse_width_min_us=40, pulse_width_max_us=720, pulse_width_step_us=10, pulse_width_default_us=40,
+    frequency_min_hz=4, frequency_max_hz=100, frequency_step_hz=2, frequency_default_hz=60,
+    contact_area_um2=3_930_000, compliance_mv=12_000, shannon_k_limit_x100=185,
+    telemetry_max_rate_hz=100_000, watchdog_ms=3000,
+    impedance_short_ohm=200, impedance_open_ohm=4000,
+)
+MODEL, FIRMWARE, HARDWARE_REV = "DRG-SIM-4", "1.0.0", "A"
+EVENTS_PER_READ = 64
+
+
+def default_program(caps: Capabilities) -> Program:
+    """What a new generator stores: every lead off, at 0 µA and default timing."""
+    return Program("Default", tuple(
+        LeadConfig(lead, (Polarity.OFF,) * caps.contacts_per_lead, 0, caps.pulse_width_default_us,
+                   caps.frequency_default_hz, False, caps.amplitude_max_ua)
+        for lead in range(1, caps.lead_count + 1)
+    ))
+
+
+@dataclass(frozen=True)
+class PairReading:
+    """The lowest anode-cathode impedance last measured on a lead, and on which contacts."""
+
+    contacts: tuple[Polarity, ...]
+    ohms: int
+
+
+@dataclass
+class _Staging:
+    name: str
+    leads: dict[int, LeadConfig]
+
+
+class DeviceModel:
+    def __init__(self, scenario: Scenario | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.scenario = scenario or Scenario()
+        self.capabilities = CAPABILITIES
+        self.identity = Identity(MODEL, self.scenario.serial, FIRMWARE, HARDWARE_REV)
+        self.battery = battery_status(self.scenario.battery)
+        self.tissue = Tissue(self.scenario, CAPABILITIES.lead_count, CAPABILITIES.contacts_per_lead)
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()  # guards the state below
+        self._command_lock = threading.Lock()  # one bulk command at a time; others get BUSY
+        self._powered_at = self._last_life = clock()
+        self._watchdog_armed = True  # fires once per silence
+        self._stored = default_program(CAPABILITIES)
+        self._live = {config.lead: config for config in self._stored.leads}
+        self._staged: _Staging | None = None
+        self._pairs: dict[int, PairReading] = {}
+        self._events: list[DeviceEvent] = []
+        self._telemetry: TelemetryStream | None = None
+        self._telemetry_seq = itertools.count()
+        self._handlers: dict[MsgType, Callable] = {
+            MsgType.IDENTIFY: lambda _: self.identity,
+            MsgType.CAPABILITIES: lambda _: self.capabilities,
+            MsgType.BATTERY: lambda _: self.battery,
+            MsgType.KEEPALIVE: lambda _: None,
+            MsgType.READ_LEAD: self._read_lead,
+            MsgType.WRITE_LEAD: self._write_lead,
+            MsgType.SET_AMPLITUDE: self._set_amplitude,
+            MsgType.SET_STIMULATION: self._set_stimulation,
+            MsgType.STOP_ALL: lambda _: self._stop_all(),
+            MsgType.STAGE_BEGIN: self._stage_begin,
+            MsgType.STAGE_LEAD: self._stage_lead,
+            MsgType.COMMIT_PROGRAM: self._commit_program,
+            MsgType.READ_PROGRAM: lambda _: self._stored,
+            MsgType.ABORT_STAGE: self._abort_stage,
+            MsgType.MEASURE_IMPEDANCE: self._measure_impedance,
+            MsgType.START_TELEMETRY: self._start_telemetry,
+            MsgType.STOP_TELEMETRY: self._stop_telemetry,
+            MsgType.READ_EVENTS: self._read_events,
+        }
+        self._log(EventCode.POWER_ON)
+        if self.battery.state != BatteryState.OK:
+            self._log(EventCode.BATTERY_STATE, value=self.battery.state)
+
+    # ---- the backend's interface -------------------------------------------------
+
+    def handle_command(self, data: bytes) -> bytes | None:
+        """One bulk OUT transfer in -> the reply frame bytes (type|0x80, same seq).
+
+        A frame whose header is readable but is otherwise bad gets BAD_FRAME
+        (UNSUPPORTED for another protocol version); unreadable bytes give None.
+        """
+        data = bytes(data)
+        if len(data) < HEADER.size or data[:2] != MAGIC:
+            return None
+        _magic, version, mtype, _flags, _reserved, seq, _length = HEADER.unpack_from(data)
+        try:
+            frame = decode_frame(data)
+        except ProtocolError as exc:
+            status = Status.BAD_FRAME if version == VERSION else Status.UNSUPPORTED
+            return _reply(mtype, seq, None, status, detail=f"The frame was ignored: {exc}.")
+        with self._lock:
+            now = self._clock()
+            self._check_watchdog(now)
+            self._last_life, self._watchdog_armed = now, True
+        spec = MESSAGES.get(frame.type)
+        if spec is None or spec.reply is None:
+            return _reply(frame.type, seq, None, Status.UNKNOWN_MESSAGE,
+                          detail=f"Message type 0x{frame.type:02x} is not a command this device accepts.")
+        try:
+            request = spec.request.decode(frame.payload)
+        except ProtocolError as exc:
+            return _reply(frame.type, seq, None, Status.BAD_PAYLOAD, detail=f"{spec.type.name} payload: {exc}.")
+        if not self._command_lock.acquire(blocking=False):
+            return _reply(frame.type, seq, None, Status.BUSY, detail="Another command is still running; try again.")
+        try:
+            with self._lock:
+                return self._run(spec, seq, request)
+        finally:
+            self._command_lock.release()
+
+    def stop_all_now(self) -> None:
+        """USB vendor control request: every output off at once, even during a measurement."""
+        with self._lock:
+            self._stop_all()
+
+    def next_telemetry_frame(self) -> bytes | None:
+        """The next TELEMETRY_BLOCK frame (own seq counter) if one is due by the clock, else None."""
+        with self._lock:
+            now = self._clock()
+            self._check_watchdog(now)
+            stream = self._telemetry
+            first = stream.take_block(now) if stream else None
+            if first is None:
+                return None
+            drives = [self._drive(self._live[lead]) for lead in stream.leads]
+        current, voltage = render(drives, first, stream.block_samples, stream.rate_hz)
+        block = TelemetryBlock(first, stream.rate_hz, stream.leads, current, voltage)
+        payload = MESSAGES[MsgType.TELEMETRY_BLOCK].request.encode(block)
+        return encode_frame(Frame(MsgType.TELEMETRY_BLOCK, next(self._telemetry_seq) & 0xFFFF, payload))
+
+    def telemetry_due_in(self) -> float:
+        """Seconds until the next block is due (inf when not streaming)."""
+        with self._lock:
+            return self._telemetry.due_in(self._clock()) if self._telemetry else float("inf")
+
+    def poll(self) -> None:
+        """Apply time-based effects now (the keep-alive watchdog)."""
+        with self._lock:
+            self._check_watchdog(self._clock())
+
+    def reset_link(self) -> None:
+        """USB reset / set_configuration: drops the staged program, keeps everything else."""
+        with self._lock:
+            self._staged = None
+
+    # ---- read-only views for tests and the simulator UI --------------------------
+
+    @property
+    def live_leads(self) -> tuple[LeadConfig, ...]:
+        with self._lock:
+            return tuple(self._live[lead] for lead in sorted(self._live))
+
+    @property
+    def stored_program(self) -> Program:
+        return self._stored
+
+    @property
+    def outputs_on(self) -> tuple[int, ...]:
+        """Numbers of the leads that are enabled now."""
+        return tuple(config.lead for config in self.live_leads if config.enabled)
+
+    @property
+    def events(self) -> tuple[DeviceEvent, ...]:
+        with self._lock:
+            return tuple(self._events)
+
+    @property
+    def telemetry_stats(self) -> TelemetryStats | None:
+        with self._lock:
+            return self._telemetry.stats if self._telemetry else None
+
+    # ---- dispatch ----------------------------------------------------------------
+
+    def _run(self, spec: MessageSpec, seq: int, request) -> bytes:
+        try:
+            body = self._handlers[spec.type](request)
+        except Refusal as refusal:
+            code = EventCode.PROGRAM_REJECTED if spec.type == MsgType.COMMIT_PROGRAM else EventCode.COMMAND_REFUSED
+            self._log(code, lead=getattr(request, "lead", 0), value=refusal.status)
+            return _reply(spec.type, seq, spec, refusal.status, detail=refusal.detail)
+        return _reply(spec.type, seq, spec, Status.OK, body)
+
+    def _log(self, code: EventCode, lead: int = 0, value: int = 0) -> None:
+        time_ms = int((self._clock() - self._powered_at) * 1000)
+        self._events.append(DeviceEvent(len(self._events), max(0, time_ms), code, lead, int(value)))
+
+    def _set_live(self, config: LeadConfig) -> None:
+        if config.contacts != self._live[config.lead].contacts:
+            self._pairs.pop(config.lead, None)  # a measurement holds only until the contacts change
+        self._live[config.lead] = config
+
+    def _check_watchdog(self, now: float) -> None:
+        if not self._watchdog_armed or now - self._last_life < self.capabilities.watchdog_ms / 1000:
+            return
+        self._watchdog_armed = False
+        if tuple(self._live.values()) != self._stored.leads:
+            for config in self._stored.leads:
+                self._set_live(config)
+            self._log(EventCode.WATCHDOG_RESTORE)
+
+    # ---- live lead settings ------------------------------------------------------
+
+    def _read_lead(self, request: LeadRef) -> LeadConfig:
+        check_lead_number(self.capabilities, request.lead)
+        return self._live[request.lead]
+
+    def _write_lead(self, config: LeadConfig) -> LeadConfig:
+        check_values(self.capabilities, config)
+        old = self._live[config.lead]
+        if config.contacts != old.contacts:
+            config = config.with_(amplitude_ua=0, enabled=False)
+        self._change_lead(old, config, EventCode.LEAD_WRITTEN)
+        return config
+
+    def _set_amplitude(self, request: AmplitudeRequest) -> LeadConfig:
+        check_lead_number(self.capabilities, request.lead)
+        old = self._live[request.lead]
+        new = old.with_(amplitude_ua=request.amplitude_ua)
+        check_values(self.capabilities, new)
+        self._change_lead(old, new, EventCode.AMPLITUDE_SET)
+        return new
+
+    def _set_stimulation(self, request: StimulationRequest) -> LeadConfig:
+        check_lead_number(self.capabilities, request.lead)
+        old = self._live[request.lead]
+        new = old.with_(enabled=request.on)
+        self._change_lead(old, new, None)
+        return new
+
+    def _change_lead(self, old: LeadConfig, new: LeadConfig, code: EventCode | None) -> None:
+        """Check the rules on the resulting settings, apply them live, log the change."""
+        check_rules(self.capabilities, new)
+        if new.enabled and not old.enabled:
+            self._check_enable(new)
+        self._set_live(new)
+        if code is not None:
+            self._log(code, new.lead, new.amplitude_ua)
+        if new.enabled != old.enabled:
+            self._log(EventCode.STIM_ON if new.enabled else EventCode.STIM_OFF, new.lead, new.amplitude_ua)
+
+    def _check_enable(self, config: LeadConfig) -> None:
+        if self.battery.state == BatteryState.EOS:
+            raise Refusal(Status.BATTERY_EOS,
+                          "The battery has reached end of service: output cannot be turned on. Replace the generator.")
+        reading = self._pairs.get(config.lead)
+        if reading is None or reading.contacts != config.contacts:
+            raise Refusal(Status.IMPEDANCE_REQUIRED,
+                          f"Lead {config.lead}: measure impedance on its current contacts before enabling it.")
+        if reading.ohms < self.capabilities.impedance_short_ohm:
+            raise Refusal(Status.IMPEDANCE_REQUIRED,
+                          f"Lead {config.lead} reads a short ({reading.ohms} Ω): re-measure impedance and "
+                          "check the lead before enabling it.")
+
+    def _stop_all(self) -> None:
+        was_on = [config.lead for config in self._live.values() if config.enabled]
+        for lead in was_on:
+            self._set_live(self._live[lead].with_(enabled=False))
+        self._log(EventCode.STOP_ALL, value=len(was_on))
+
+    # ---- programs ----------------------------------------------------------------
+
+    def _stage_begin(self, request: StageBegin) -> None:
+        self._staged = _Staging(request.name, {})
+
+    def _stage_lead(self, config: LeadConfig) -> None:
+        """Only the lead number is checked here; every limit is checked at commit."""
+        staging = self._require_staging()
+        check_lead_number(self.capabilities, config.lead)
+        staging.leads[config.lead] = config
+
+    def _abort_stage(self, _request: None) -> None:
+        self._staged = None
+
+    def _commit_program(self, request: CommitRequest) -> Program:
+        staged = self._require_staging()
+        program = Program(staged.name, tuple(staged.leads[lead] for lead in sorted(staged.leads)))
+        crc = program_crc(program)
+        if crc != request.crc32:
+            raise Refusal(Status.PROGRAM_CRC, f"The staged program has CRC 0x{crc:08x}, not "
+                                              f"0x{request.crc32:08x}: stage it again.")
+        for config in program.leads:
+            check_lead(self.capabilities, config)
+        missing = sorted(set(range(1, self.capabilities.lead_count + 1)) - set(staged.leads))
+        if missing:
+            raise Refusal(Status.NOTHING_STAGED, f"Lead(s) {', '.join(map(str, missing))} not staged: "
+                                                 "a program holds every lead.")
+        for config in program.leads:
+            if config.enabled:
+                self._check_enable(config)
+        self._stored, self._staged = program, None
+        for config in program.leads:
+            self._set_live(config)
+        self._log(EventCode.PROGRAM_COMMITTED, value=crc)
+        return program
+
+    def _require_staging(self) -> _Staging:
+        if self._staged is None:
+            raise Refusal(Status.NOTHING_STAGED, "No program is being staged: send STAGE_BEGIN first.")
+        return self._staged
+
+    # ---- impedance ---------------------------------------------------------------
+
+    def _measure_impedance(self, request: ImpedanceRequest) -> ImpedanceResult:
+        if request.lead:
+            check_lead_number(self.capabilities, request.lead)
+        leads = [request.lead] if request.lead else sorted(self._live)
+        readings = []
+        for lead, a, b in self._impedance_plan(request.mode, leads):
+            with self._released():  # a measurement takes time; stop_all_now must not wait for it
+                self._sleep(self.scenario.impedance_ms / 1000)
+            readings.append(ImpedanceMeasurement(lead, a, b, self.tissue.measure(lead, a, b)))
+        self._log(EventCode.IMPEDANCE_MEASURED, request.lead, len(readings))
+        for lead in leads:
+            self._note_pair_reading(self._live[lead], readings)
+        return ImpedanceResult(request.mode, tuple(readings))
+
+    def _impedance_plan(self, mode: ImpedanceMode, leads: list[int]) -> Iterator[tuple[int, int, int]]:
+        contacts = range(1, self.capabilities.contacts_per_lead + 1)
+        for lead in leads:
+            config = self._live[lead]
+            if mode == ImpedanceMode.LEAD_PAIR:
+                if config.anodes and config.cathodes:
+                    yield lead, config.anodes[0], config.cathodes[0]
+            elif mode == ImpedanceMode.CONTACT_TO_CASE:
+                yield from ((lead, c, CASE) for c in contacts)
+            else:
+                yield from ((lead, a, b) for a, b in itertools.combinations(contacts, 2))
+
+    def _note_pair_reading(self, config: LeadConfig, readings: list[ImpedanceMeasurement]) -> None:
+        """Record the lead's anode-cathode impedance; a short switches the lead off."""
+        opposite = [m.ohms for m in readings if m.lead == config.lead
+                    and {m.contact_a, m.contact_b} & set(config.anodes)
+                    and {m.contact_a, m.contact_b} & set(config.cathodes)]
+        if not opposite:
+            return
+        ohms = min(opposite)
+        self._pairs[config.lead] = PairReading(config.contacts, ohms)
+        if ohms < self.capabilities.impedance_short_ohm:
+            self._set_live(config.with_(enabled=False))
+            self._log(EventCode.SHORT_DETECTED, config.lead, ohms)
+
+    @contextmanager
+    def _released(self) -> Iterator[None]:
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+
+    # ---- telemetry and event log -------------------------------------------------
+
+    def _start_telemetry(self, request: TelemetryRequest) -> TelemetryRequest:
+        max_rate = self.capabilities.telemetry_max_rate_hz
+        if not 1 <= request.rate_hz <= max_rate:
+            raise Refusal(Status.OUT_OF_RANGE, f"Telemetry rate {request.rate_hz} Hz is outside 1-{max_rate} Hz.")
+        if not request.leads:
+            raise Refusal(Status.OUT_OF_RANGE, "Name at least one lead to stream.")
+        for lead in request.leads:
+            check_lead_number(self.capabilities, lead)
+        leads = tuple(sorted(set(request.leads)))
+        self._telemetry = TelemetryStream(request.rate_hz, leads, self._clock())
+        return TelemetryRequest(request.rate_hz, leads)
+
+    def _stop_telemetry(self, _request: None) -> None:
+        self._telemetry = None
+
+    def _drive(self, config: LeadConfig) -> LeadDrive:
+        if not config.enabled or config.amplitude_ua == 0:
+            return LeadDrive.idle()
+        path = self.tissue.drive_path(config)
+        amplitude = delivered_ua(config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path,
+                                 self.capabilities.compliance_v)
+        return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path)
+
+    def _read_events(self, request: EventLogRequest) -> EventLog:
+        count = min(request.max_count, EVENTS_PER_READ)
+        return EventLog(len(self._events), tuple(self._events[request.start:request.start + count]))
+
+
+def _reply(mtype: int, seq: int, spec: MessageSpec | None, status: Status, body=None, detail: str = "") -> bytes:
+    """The reply frame: the body when OK, else the sentence saying why."""
+    return encode_frame(Frame((mtype | REPLY_BIT) & 0xFF, seq, encode_reply(spec, status, body, detail)))

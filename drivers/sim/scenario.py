@@ -1,0 +1,129 @@
+"""Scenario options of the simulated pulse generator: serial, lead faults, battery.
+
+They arrive as URI query options (`sim://?open=2.3&battery=eri`) or from a
+small JSON file holding the same keys, so a test or a demo can stage a fault
+without code:
+
+    serial=SIM-0001        serial number reported by IDENTIFY
+    open=2.3,1.1           contact 3 of lead 2 (and 1 of lead 1) open circuit
+    short=1.2              contact 2 of lead 1 shorted to its neighbour 1;
+    short=1.1-3            any pair: contacts 1 and 3 of lead 1
+    intermittent=3.4       contact 4 of lead 3 reads open at random
+    battery=ok|eri|eos     primary-cell state
+    impedance_ms=30        time one impedance measurement takes
+    seed=1                 seed of the tissue values and the random faults
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from drivers.types import BatteryState
+
+
+@dataclass(frozen=True, order=True)
+class ContactRef:
+    """One contact of one lead, both counted from 1."""
+
+    lead: int
+    contact: int
+
+
+@dataclass(frozen=True)
+class ShortedPair:
+    """Two contacts of one lead joined by a low-resistance fault."""
+
+    lead: int
+    contact_a: int
+    contact_b: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    serial: str = "SIM-0001"
+    open: tuple[ContactRef, ...] = ()
+    short: tuple[ShortedPair, ...] = ()
+    intermittent: tuple[ContactRef, ...] = ()
+    battery: BatteryState = BatteryState.OK
+    impedance_ms: float = 30.0
+    seed: int = 1
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> Scenario:
+        """Parse URI query options; an unknown key or a bad value raises ValueError."""
+        parsers = {
+            "serial": _serial,
+            "open": lambda v: tuple(_contact(item) for item in _items(v)),
+            "short": lambda v: tuple(_short(item) for item in _items(v)),
+            "intermittent": lambda v: tuple(_contact(item) for item in _items(v)),
+            "battery": _battery,
+            "impedance_ms": _impedance_ms,
+            "seed": lambda v: int(_number(v, "seed")),
+        }
+        options = {}
+        for key, value in params.items():
+            if key not in parsers:
+                raise ValueError(f"unknown simulator option {key!r}; known: {', '.join(parsers)}")
+            options[key] = parsers[key](str(value).strip())
+        return cls(**options)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Read the same keys from a JSON object; lists stand for comma-separated values."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a scenario file holds one JSON object")
+        return cls.from_query({
+            key: ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            for key, value in data.items()
+        })
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not a number") from None
+
+
+def _serial(value: str) -> str:
+    if not value or len(value.encode()) > 32:
+        raise ValueError("serial: give 1 to 32 bytes of text")
+    return value
+
+
+def _contact(item: str) -> ContactRef:
+    lead, _, contact = item.partition(".")
+    if not (lead.isdigit() and contact.isdigit()):
+        raise ValueError(f"contact {item!r}: write LEAD.CONTACT, e.g. 2.3")
+    return ContactRef(int(lead), int(contact))
+
+
+def _short(item: str) -> ShortedPair:
+    lead, _, pair = item.partition(".")
+    first, dash, second = pair.partition("-")
+    if not (lead.isdigit() and first.isdigit() and (not dash or second.isdigit())):
+        raise ValueError(f"short {item!r}: write LEAD.CONTACT (shorted to CONTACT-1) or LEAD.A-B")
+    a, b = (int(first), int(second)) if dash else (int(first) - 1, int(first))
+    if a == b or min(a, b) < 1:
+        raise ValueError(f"short {item!r}: name two different contacts, e.g. 1.1-2")
+    return ShortedPair(int(lead), min(a, b), max(a, b))
+
+
+def _battery(value: str) -> BatteryState:
+    try:
+        return BatteryState[value.upper()]
+    except KeyError:
+        raise ValueError(f"battery: {value!r} is not one of ok, eri, eos") from None
+
+
+def _impedance_ms(value: str) -> float:
+    ms = float(_number(value, "impedance_ms"))
+    if ms < 0:
+        raise ValueError("impedance_ms must not be negative")
+    return ms
