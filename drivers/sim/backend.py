@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 from types import SimpleNamespace
 
 import usb.backend
@@ -31,27 +32,31 @@ MANUFACTURER, PRODUCT, SERIAL = 1, 2, 3
 LANG_EN_US = 0x0409
 
 
+class Fault(Enum):
+    """What can go wrong with one bulk transfer."""
+
+    UNPLUG = "unplug"  # the device leaves the bus during this transfer (ENODEV)
+    TIMEOUT = "timeout"  # the command is executed but its reply never comes
+    DROP = "drop"  # the command transfer is lost: nothing executes, no reply
+    CORRUPT = "corrupt"  # one byte of this transfer is damaged on the wire
+    STALL = "stall"  # the endpoint halts (EPIPE) until the host clears it
+
+
 @dataclass
 class UsbFaults:
-    """Faults a test or a demo can switch on; each acts on the next transfers.
+    """Faults a test or a demo switches on.
 
-    unplugged: every call fails with ENODEV and the device leaves the bus.
-    deny_access: opening fails with EACCES (missing udev rule).
-    timeouts: this many next command replies never arrive.
-    drops: this many next bulk OUT transfers vanish (reply never comes).
-    corruptions: this many next bulk transfers (either direction) get a bit flipped.
-    stalls: this many next bulk transfers fail with EPIPE until clear_halt.
-    unplug_after: unplug after this many more bulk OUT transfers (None: never).
+    unplugged: every call fails with ENODEV and the device is off the bus.
+    deny_access: opening fails with EACCES (the udev rule is missing).
+    planned: transfer number -> fault; transfers (commands written and
+    replies read) are counted by SimDevice.transfers, so a test plans a
+    fault at any point of an exchange with SimDevice.inject.
     latency_s: time from a command transfer to its reply being readable.
     """
 
     unplugged: bool = False
     deny_access: bool = False
-    timeouts: int = 0
-    drops: int = 0
-    corruptions: int = 0
-    stalls: int = 0
-    unplug_after: int | None = None
+    planned: dict[int, Fault] = field(default_factory=dict)
     latency_s: float = 0.0002
 
 
@@ -75,6 +80,8 @@ class SimDevice:
         self._replies: deque[tuple[float, bytes]] = deque()
         self._halted = False
         self._closed = False
+        self._swallow_reply = False
+        self.transfers = 0
         self._firmware = threading.Thread(target=self._run_firmware, daemon=True,
                                           name=f"sim-firmware-{self.address}")
         self._firmware.start()
@@ -91,18 +98,28 @@ class SimDevice:
                 data = self._commands.popleft()
             reply = self.model.handle_command(data)
             with self._lock:
-                if reply is None:
-                    continue
-                if self.faults.timeouts:
-                    self.faults.timeouts -= 1
-                    continue
-                self._replies.append((time.monotonic() + self.faults.latency_s, self._maybe_corrupt(reply)))
-                self._lock.notify_all()
+                if reply is not None:
+                    self._replies.append((time.monotonic() + self.faults.latency_s, reply))
+                    self._lock.notify_all()
 
-    def _maybe_corrupt(self, data: bytes) -> bytes:
-        if not self.faults.corruptions or not data:
-            return data
-        self.faults.corruptions -= 1
+    def inject(self, fault: Fault, after: int = 0) -> None:
+        """Plan `fault` for the transfer `after` transfers from now (0: the next one)."""
+        with self._lock:
+            self.faults.planned[self.transfers + after] = fault
+
+    def _next_transfer(self) -> Fault | None:
+        """Count one transfer and apply its planned fault, if any, that fails it outright."""
+        fault = self.faults.planned.pop(self.transfers, None)
+        self.transfers += 1
+        if fault is Fault.UNPLUG:
+            self._unplug_locked()
+        elif fault is Fault.STALL:
+            self._halted = True
+        self.check()
+        return fault
+
+    @staticmethod
+    def _corrupt(data: bytes) -> bytes:
         flipped = bytearray(data)
         flipped[len(flipped) // 2] ^= 0x5A
         return bytes(flipped)
@@ -112,10 +129,6 @@ class SimDevice:
             raise _error(errno.ENODEV, "No such device (it may have been disconnected)")
         if self._halted:
             raise _error(errno.EPIPE, "Pipe error (endpoint halted)")
-        if self.faults.stalls:
-            self.faults.stalls -= 1
-            self._halted = True
-            raise _error(errno.EPIPE, "Pipe error (endpoint halted)")
 
     def clear_halt(self) -> None:
         self._halted = False
@@ -123,17 +136,12 @@ class SimDevice:
     def write_command(self, data: bytes) -> int:
         with self._lock:
             self.check()
-            if self.faults.unplug_after is not None:
-                if self.faults.unplug_after <= 0:
-                    self.faults.unplugged = True
-                    self.faults.unplug_after = None
-                    raise _error(errno.ENODEV, "No such device (it may have been disconnected)")
-                self.faults.unplug_after -= 1
-            if self.faults.drops:
-                self.faults.drops -= 1
-                return len(data)
-            self._commands.append(self._maybe_corrupt(bytes(data)))
-            self._lock.notify_all()
+            fault = self._next_transfer()
+            if fault is Fault.TIMEOUT:
+                self._swallow_reply = True
+            if fault is not Fault.DROP:
+                self._commands.append(self._corrupt(data) if fault is Fault.CORRUPT else bytes(data))
+                self._lock.notify_all()
         self.model.poll()
         return len(data)
 
@@ -144,7 +152,11 @@ class SimDevice:
                 self.check()
                 now = time.monotonic()
                 if self._replies and self._replies[0][0] <= now:
-                    return self._replies.popleft()[1]
+                    reply = self._replies.popleft()[1]
+                    if self._swallow_reply:
+                        self._swallow_reply = False
+                        continue
+                    return self._corrupt(reply) if self._next_transfer() is Fault.CORRUPT else reply
                 wake = self._replies[0][0] if self._replies else deadline
                 if now >= deadline:
                     raise USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
@@ -157,8 +169,7 @@ class SimDevice:
                 self.check()
             frame = self.model.next_telemetry_frame()
             if frame is not None:
-                with self._lock:
-                    return self._maybe_corrupt(frame)
+                return frame
             now = time.monotonic()
             if now >= deadline:
                 raise USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
@@ -173,10 +184,13 @@ class SimDevice:
 
     def unplug(self) -> None:
         with self._lock:
-            self.faults.unplugged = True
-            self._replies.clear()
-            self._commands.clear()
-            self._lock.notify_all()
+            self._unplug_locked()
+
+    def _unplug_locked(self) -> None:
+        self.faults.unplugged = True
+        self._replies.clear()
+        self._commands.clear()
+        self._lock.notify_all()
 
     def replug(self) -> None:
         with self._lock:

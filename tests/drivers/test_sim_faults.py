@@ -1,0 +1,128 @@
+"""USB faults against the simulator: typed errors, and a stored program that is
+always exactly the old or exactly the new one, wherever the link breaks."""
+from __future__ import annotations
+
+import errno
+
+import pytest
+import usb.core
+
+from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, PermissionDenied
+from drivers.links import open_link
+from drivers.transport import UsbTransport
+from drivers.sim.backend import Fault, SimBackend
+from drivers.sim.device import DeviceModel
+from drivers.types import LeadConfig, Polarity, Program
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+WRITE_TRANSFERS = 2 * (2 + 4)  # STAGE_BEGIN, 4 x STAGE_LEAD, COMMIT: a command and a reply each
+
+
+@pytest.fixture
+def link():
+    link = open_link("sim://0?impedance_ms=1&latency_ms=0")
+    yield link
+    link.close()
+
+
+def new_program() -> Program:
+    return Program("New", tuple(LeadConfig(n, (P, M, O, O), 200, 300, 20, True, 1500) for n in range(1, 5)))
+
+
+@pytest.mark.parametrize("at", range(WRITE_TRANSFERS + 1))
+@pytest.mark.parametrize("fault", [Fault.UNPLUG, Fault.CORRUPT, Fault.DROP, Fault.TIMEOUT])
+def test_program_write_broken_anywhere_stores_old_or_new_exactly(link, fault, at):
+    device = link.simulator
+    old = link.client.read_program()
+    device.inject(fault, after=at)
+    try:
+        link.client.write_program(new_program())
+    except DriverError:
+        pass
+    if device.faults.unplugged:
+        device.replug()
+        link.reopen()
+    stored = link.client.read_program()
+    assert stored in (old, new_program())
+    assert device.model.stored_program == stored
+    if fault is Fault.UNPLUG and at < WRITE_TRANSFERS - 2:  # unplugged before the commit was sent
+        assert stored == old
+
+
+def test_unplug_surfaces_as_device_gone_and_replug_recovers(link):
+    link.simulator.unplug()
+    with pytest.raises(DeviceGone):
+        link.client.read_lead(1)
+    with pytest.raises(DeviceNotFound):
+        link.reopen()
+    link.simulator.replug()
+    link.reopen()
+    assert link.client.read_lead(1).lead == 1
+
+
+def test_a_lost_reply_surfaces_as_timeout_for_a_command(link):
+    link.simulator.inject(Fault.TIMEOUT)
+    with pytest.raises(DeviceTimeout):
+        link.client.set_stimulation(1, False)
+    assert link.client.read_lead(1).lead == 1  # the late reply is discarded, the link works
+
+
+def test_idempotent_reads_are_retried_after_a_timeout_or_a_corrupt_reply(link):
+    link.simulator.inject(Fault.TIMEOUT)
+    assert link.client.identify().serial == "SIM-0001"
+    link.simulator.inject(Fault.CORRUPT, after=1)  # the reply
+    assert link.client.capabilities().lead_count == 4
+
+
+def test_a_corrupted_command_is_discarded_by_the_device_and_resent(link):
+    before = link.simulator.model.events
+    link.simulator.inject(Fault.CORRUPT)  # the command: the device answers BAD_FRAME, unread
+    config = link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=2000))
+    assert config.patient_max_ua == 2000 == link.client.read_lead(1).patient_max_ua
+    assert len(link.simulator.model.events) == len(before) + 1  # executed once, not twice
+
+
+def test_a_stall_surfaces_as_a_driver_error_and_clears(link):
+    link.simulator.inject(Fault.STALL)
+    with pytest.raises(DriverError):
+        link.client.read_lead(1)
+    link.transport.clear_stall()
+    assert link.client.read_lead(1).lead == 1
+
+
+def test_no_permission_names_the_udev_rule():
+    backend = SimBackend()
+    device = backend.plug(DeviceModel())
+    device.faults.deny_access = True
+    transport = UsbTransport(backend)
+    with pytest.raises(PermissionDenied, match="udev"):
+        transport.open()
+    backend.shutdown()
+
+
+def test_pyusb_errors_map_to_typed_errors():
+    from drivers.transport import map_usb_error
+
+    assert isinstance(map_usb_error(usb.core.USBTimeoutError("t", -7, errno.ETIMEDOUT)), DeviceTimeout)
+    assert isinstance(map_usb_error(usb.core.USBError("gone", -4, errno.ENODEV)), DeviceGone)
+    assert isinstance(map_usb_error(usb.core.USBError("acc", -3, errno.EACCES)), PermissionDenied)
+
+
+def test_a_device_is_found_by_serial_and_a_wrong_serial_is_not():
+    link = open_link("sim://0?serial=SIM-0042")
+    try:
+        assert link.transport.serial_number() == "SIM-0042"
+    finally:
+        link.close()
+    backend = SimBackend()
+    backend.plug(DeviceModel())
+    with pytest.raises(DeviceNotFound, match="SIM-9999"):
+        UsbTransport(backend, serial="SIM-9999").open()
+    backend.shutdown()
+
+
+def test_unknown_scheme_and_unknown_option_are_refused_clearly():
+    with pytest.raises(ValueError, match="sim://"):
+        open_link("tcp://1.2.3.4")
+    with pytest.raises(ValueError, match="bogus"):
+        open_link("sim://0?bogus=1")
