@@ -1,0 +1,19 @@
+"""Where the workstation keeps its files on this computer (per user, per OS convention)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+APP_NAME = "drg-workstation"
+
+
+def data_dir() -> Path:
+    """The user's data folder for the workstation, created if missing."""
+    path = Path(user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_records_file() -> Path:
+    return data_dir() / "records.sqlite3"

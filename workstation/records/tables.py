@@ -1,0 +1,200 @@
+"""Table definitions of the records database (SQLAlchemy Core).
+
+The schema itself is created only by the Alembic migrations next to this
+module; this metadata is what the store queries with and what the migration
+test compares the migrated schema against, so the two cannot drift apart.
+
+Every clinical row (placement, impedance, response, pain score, note,
+program) points at the session event that recorded it: the event gives its
+time and order, and corrections point at that event.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite stores it naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Record times must be timezone-aware.")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _session_fk() -> sa.Column[int]:
+    return sa.Column("session_id", sa.ForeignKey("sessions.id"), nullable=False)
+
+
+def _event_fk(unique: bool = True) -> sa.Column[int]:
+    return sa.Column("event_id", sa.ForeignKey("session_events.id"), nullable=False, unique=unique)
+
+
+patients = sa.Table(
+    "patients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("date_of_birth", sa.Date, nullable=False),
+    sa.Column("record_number", sa.String(64), nullable=False, unique=True),
+    sa.Index("ix_patients_name", "name"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("serial", sa.String(64), nullable=False, index=True),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("firmware", sa.String(64), nullable=False),
+    sa.Column("hardware_rev", sa.String(64), nullable=False),
+    sa.Column("capabilities", sa.JSON, nullable=False),
+    # sha256 of identity + capabilities: one row per distinct self-description
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("patient_id", sa.ForeignKey("patients.id"), nullable=False),
+    sa.Column("device_id", sa.ForeignKey("devices.id"), nullable=False),
+    sa.Column("clinician", sa.String(200), nullable=False),
+    sa.Column("started", UTCDateTime, nullable=False),
+    sa.Column("ended", UTCDateTime),
+    sa.Column("state", sa.String(8), nullable=False, index=True),
+    sa.CheckConstraint("state IN ('OPEN', 'ACTIVE', 'CLOSED')", name="state"),
+    sa.Index("ix_sessions_patient_id_started", "patient_id", "started"),
+)
+
+session_events = sa.Table(
+    "session_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _session_fk(),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("time", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("outcome", sa.String(200), nullable=False),
+    sa.Column("references_event_id", sa.ForeignKey("session_events.id"), index=True),
+    sa.UniqueConstraint("session_id", "seq"),
+)
+
+lead_placements = sa.Table(
+    "lead_placements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(),
+    _session_fk(),
+    sa.Column("channel", sa.Integer, nullable=False),
+    sa.Column("level", sa.String(4), nullable=False),
+    sa.Column("side", sa.String(8), nullable=False),
+    sa.Column("implant_date", sa.Date, nullable=False),
+    sa.Index("ix_lead_placements_session_id_channel", "session_id", "channel"),
+)
+
+programs = sa.Table(
+    "programs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(),
+    _session_fk(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("leads", sa.JSON, nullable=False),
+    sa.Column("written", sa.Boolean, nullable=False),
+    sa.Column("verified", sa.Boolean, nullable=False),
+    sa.Column("mismatch", sa.Text),
+    sa.Index("ix_programs_session_id", "session_id"),
+)
+
+impedance_measurements = sa.Table(
+    "impedance_measurements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(unique=False),
+    _session_fk(),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("lead", sa.Integer, nullable=False),
+    sa.Column("contact_a", sa.Integer, nullable=False),
+    sa.Column("contact_b", sa.Integer, nullable=False),
+    sa.Column("ohms", sa.Integer, nullable=False),
+    sa.Column("impedance_class", sa.String(8), nullable=False),
+    sa.Index(
+        "ix_impedance_measurements_session_id_lead_contacts",
+        "session_id",
+        "lead",
+        "contact_a",
+        "contact_b",
+    ),
+    sa.Index("ix_impedance_measurements_event_id", "event_id"),
+)
+
+stimulus_responses = sa.Table(
+    "stimulus_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(),
+    _session_fk(),
+    # the lead's placement when the response was recorded (None: not yet placed)
+    sa.Column("placement_id", sa.ForeignKey("lead_placements.id"), index=True),
+    sa.Column("lead", sa.Integer, nullable=False),
+    sa.Column("contacts", sa.JSON, nullable=False),
+    sa.Column("pulse_width_us", sa.Integer, nullable=False),
+    sa.Column("frequency_hz", sa.Integer, nullable=False),
+    sa.Column("perception_threshold_ua", sa.Integer),
+    sa.Column("comfortable_ua", sa.Integer),
+    sa.Column("max_tolerable_ua", sa.Integer),
+    sa.Column("body_regions", sa.JSON, nullable=False),
+    sa.Column("sensation", sa.String(16), nullable=False),
+    sa.Column("paresthesia_free", sa.Boolean, nullable=False),
+    sa.Index("ix_stimulus_responses_session_id", "session_id"),
+)
+
+pain_scores = sa.Table(
+    "pain_scores",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(),
+    _session_fk(),
+    sa.Column("nrs", sa.Integer, nullable=False),
+    sa.Column("timing", sa.String(8), nullable=False),
+    sa.CheckConstraint("nrs BETWEEN 0 AND 10", name="nrs"),
+    sa.Index("ix_pain_scores_session_id", "session_id"),
+)
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(),
+    _session_fk(),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index("ix_notes_session_id", "session_id"),
+)
