@@ -59,13 +59,16 @@ class Scenario:
             "intermittent": lambda v: tuple(_contact(item) for item in _items(v)),
             "battery": _battery,
             "impedance_ms": _impedance_ms,
-            "seed": lambda v: int(_number(v, "seed")),
+            "seed": _seed,
         }
         options = {}
         for key, value in params.items():
             if key not in parsers:
                 raise ValueError(f"unknown simulator option {key!r}; known: {', '.join(parsers)}")
-            options[key] = parsers[key](str(value).strip())
+            try:
+                options[key] = parsers[key](str(value).strip())
+            except ValueError as exc:
+                raise ValueError(f"simulator option {key}={value!r}: {exc}") from None
         return cls(**options)
 
     @classmethod
@@ -84,23 +87,22 @@ def _items(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _number(text: str, what: str) -> float:
-    try:
-        return float(text) if "." in text else int(text)
-    except ValueError:
-        raise ValueError(f"{what}: {text!r} is not a number") from None
-
-
 def _serial(value: str) -> str:
     if not value or len(value.encode()) > 32:
-        raise ValueError("serial: give 1 to 32 bytes of text")
+        raise ValueError("give 1 to 32 bytes of text")
     return value
+
+
+def _seed(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("the seed is a whole number")
+    return int(value)
 
 
 def _contact(item: str) -> ContactRef:
     lead, _, contact = item.partition(".")
     if not (lead.isdigit() and contact.isdigit()):
-        raise ValueError(f"contact {item!r}: write LEAD.CONTACT, e.g. 2.3")
+        raise ValueError(f"{item!r}: write LEAD.CONTACT, e.g. 2.3")
     return ContactRef(int(lead), int(contact))
 
 
@@ -108,10 +110,10 @@ def _short(item: str) -> ShortedPair:
     lead, _, pair = item.partition(".")
     first, dash, second = pair.partition("-")
     if not (lead.isdigit() and first.isdigit() and (not dash or second.isdigit())):
-        raise ValueError(f"short {item!r}: write LEAD.CONTACT (shorted to CONTACT-1) or LEAD.A-B")
+        raise ValueError(f"{item!r}: write LEAD.CONTACT (shorted to CONTACT-1) or LEAD.A-B")
     a, b = (int(first), int(second)) if dash else (int(first) - 1, int(first))
     if a == b or min(a, b) < 1:
-        raise ValueError(f"short {item!r}: name two different contacts, e.g. 1.1-2")
+        raise ValueError(f"{item!r}: name two different contacts, as LEAD.A-B (1.1-2) or LEAD.C (C and C-1)")
     return ShortedPair(int(lead), min(a, b), max(a, b))
 
 
@@ -119,11 +121,11 @@ def _battery(value: str) -> BatteryState:
     try:
         return BatteryState[value.upper()]
     except KeyError:
-        raise ValueError(f"battery: {value!r} is not one of ok, eri, eos") from None
+        raise ValueError("give ok, eri or eos") from None
 
 
 def _impedance_ms(value: str) -> float:
-    ms = float(_number(value, "impedance_ms"))
-    if ms < 0:
-        raise ValueError("impedance_ms must not be negative")
+    ms = float(value)
+    if not 0 <= ms < 60_000:
+        raise ValueError("give milliseconds from 0 to 60000")
     return ms
