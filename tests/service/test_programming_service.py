@@ -1,0 +1,143 @@
+"""The programming service against the simulator (through pyusb) and a real
+records store: what the device holds and what the records hold."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from drivers.types import ImpedanceMode, LeadConfig, Polarity
+from workstation.models import (
+    LeadPlacement, PainScore, PainTiming, Sensation, Side, SpinalLevel, StimulusResponse,
+)
+from workstation.programming import ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused
+
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+WAIT = 10
+
+
+@pytest.fixture
+def store(drg_store):
+    return drg_store
+
+
+@pytest.fixture
+def service(drg_service):
+    return drg_service
+
+
+@pytest.fixture
+def session(drg_session):
+    return drg_session
+
+
+def kinds(store, session_id):
+    return [e.kind for e in store.session_events(session_id)]
+
+
+def test_a_whole_session_leaves_device_and_records_as_expected(service, store, session):
+    device = service.link.simulator.model
+    service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
+    service.place_lead(LeadPlacement(2, SpinalLevel.L5, Side.LEFT, date(2026, 1, 5)))
+    service.record_pain_score(PainScore(7, PainTiming.BEFORE))
+    for lead in (1, 2):
+        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 300, 20, False, 2000)).result(WAIT)
+    impedance = service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(WAIT)
+    assert {m.lead for m in impedance.measurements} == {1, 2}
+    for lead, target in ((1, 400), (2, 250)):
+        service.set_enabled(lead, True).result(WAIT)
+        service.set_amplitude(lead, target).result(WAIT)
+    assert [c.amplitude_ua for c in device.live_leads[:2]] == [400, 250]
+    service.record_response(StimulusResponse(1, (P, M, O, O), 300, 20, Sensation.TINGLING, False,
+                                             ("foot",), 150, 400, 900))
+    program = service.current_program("Daytime")
+    result = service.write_program(program).result(WAIT)
+    assert result.verified and result.mismatch is None
+    assert device.stored_program == program
+    service.record_pain_score(PainScore(3, PainTiming.AFTER))
+    service.end_session()
+
+    events = kinds(store, session)
+    assert {"device_state", "write_lead", "impedance_recorded", "set_enabled", "set_amplitude",
+            "response_recorded", "program_saved", "pain_score_recorded"} <= set(events)
+    assert "density_confirmed" not in events  # nothing here came near the cap
+    saved = store.program_history(store.get_session(session).patient_id)
+    assert saved[-1].program == program and saved[-1].verified
+    history = store.threshold_history(store.get_session(session).patient_id, SpinalLevel.L4)
+    assert history[-1].response.perception_threshold_ua == 150
+
+
+def test_amplitude_rises_by_ramp_steps_and_falls_at_once(service, session):
+    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    service.set_enabled(1, True).result(WAIT)
+    written = []
+    service.subscribe(lambda kind, payload: kind == "lead" and written.append(payload.amplitude_ua))
+    started = time.monotonic()
+    service.set_amplitude(1, 300).result(WAIT)
+    elapsed = time.monotonic() - started
+    rises = [b - a for a, b in zip([0] + written, written) if b > a]
+    assert written[-1] == 300 and len(rises) >= 3  # never one jump
+    assert elapsed >= 0.3 * 300 / 500  # the ramp rate bounds how fast it gets there
+    service.set_amplitude(1, 0).result(WAIT)
+    assert service.link.simulator.model.live_leads[0].amplitude_ua == 0
+
+
+def test_refused_setting_is_recorded_and_never_sent(service, store, session):
+    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)).result(WAIT)
+    before = service.link.simulator.model.events
+    with pytest.raises(SafetyRefused, match="Shannon|charge"):
+        service.set_amplitude(1, 6000)
+    assert service.link.simulator.model.events == before
+    assert store.session_events(session)[-1].outcome == "refused"
+
+
+def test_density_above_the_cap_needs_a_recorded_confirmation(service, store, session):
+    config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
+    service.write_lead(config).result(WAIT)
+    high = service.state.leads[1].with_(amplitude_ua=1700)  # 1.22 µC over 0.0393 cm²: above 30 µC/cm²
+    with pytest.raises(ConfirmationRequired):
+        service.set_amplitude(1, 1700)
+    service.confirm_density(high)
+    assert "density_confirmed" in kinds(store, session)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    service.set_enabled(1, True).result(WAIT)
+    service.set_amplitude(1, 1700).result(WAIT)
+    assert service.link.simulator.model.live_leads[0].amplitude_ua == 1700
+
+
+def test_output_changes_need_a_session(service):
+    with pytest.raises(NoActiveSession):
+        service.set_amplitude(1, 100)
+
+
+def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
+    for lead in (1, 2):
+        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(WAIT)
+    for lead in (1, 2):
+        service.set_enabled(lead, True).result(WAIT)
+    ramp = service.set_amplitude(1, 2000)
+    service.stop_all().result(WAIT)
+    ramp.result(WAIT)
+    assert service.link.simulator.model.outputs_on == ()
+    assert not any(c.enabled for c in service.state.leads.values())
+
+
+def test_unplug_reconnects_and_resynchronises(service, session):
+    states = []
+    service.subscribe(lambda kind, payload: kind == "link" and states.append(payload[0]))
+    device = service.link.simulator
+    device.unplug()
+    with pytest.raises(Exception):
+        service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    assert service.link_state == LinkState.RECONNECTING
+    device.replug()
+    deadline = time.monotonic() + WAIT
+    while states[-1] != LinkState.CONNECTED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.link_state == LinkState.CONNECTED
+    assert states == [LinkState.RECONNECTING, LinkState.CONNECTED]
+    assert service.state.leads[1] == device.model.live_leads[0]

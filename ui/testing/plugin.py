@@ -1,0 +1,51 @@
+"""pytest fixtures for QA automation of the DRG workstation (registered as
+the `pytest11` entry point `drg_workstation`, as napari ships
+make_napari_viewer). They give a workstation on a fresh simulated pulse
+generator with a temporary records store, and the simulated device's state
+so a test can check what the device received."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+WAIT_S = 10
+
+
+@pytest.fixture
+def drg_store(tmp_path):
+    """A records store in a temporary SQLite file."""
+    from workstation.records.store import RecordsStore
+
+    store = RecordsStore.open(f"sqlite:///{tmp_path / 'records.sqlite'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def drg_service(drg_store):
+    """A programming service connected to a fresh simulated pulse generator."""
+    from workstation.programming import ProgrammingService
+
+    service = ProgrammingService(drg_store)
+    service.connect(SIM_URI).result(WAIT_S)
+    yield service
+    service.shutdown()
+
+
+@pytest.fixture
+def drg_patient(drg_store):
+    return drg_store.add_patient("Test Patient", date(1970, 1, 1), "QA-0001")
+
+
+@pytest.fixture
+def drg_session(drg_service, drg_patient):
+    """An active session of drg_patient on drg_service; yields its id."""
+    return drg_service.start_session(drg_patient.id, "QA Clinician")
+
+
+@pytest.fixture
+def drg_device(drg_service):
+    """The simulated device model behind drg_service: what the device really holds."""
+    return drg_service.link.simulator.model

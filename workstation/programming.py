@@ -1,0 +1,592 @@
+"""The programming service: the one place that drives the device for a session.
+
+Every action goes through here, is checked by workstation.safety, runs on
+the device I/O thread (never the caller's) and is recorded as a session
+event as it happens. Results come back as concurrent.futures.Future;
+state changes are announced to listeners, which the UI bridges into Qt
+signals. STOP ALL has its own thread so nothing queued can delay it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from drivers.errors import DeviceGone, DeviceRefused, DriverError
+from drivers.links import Link, open_link
+from drivers.telemetry import TelemetryReceiver
+from drivers.types import (
+    BatteryStatus, Capabilities, Identity, ImpedanceMeasurement, ImpedanceMode, ImpedanceResult,
+    LeadConfig, Program,
+)
+from workstation import safety
+from workstation.models import ImpedanceThresholds, LeadPlacement, Note, PainScore, StimulusResponse
+
+KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
+RAMP_TICK_S = 0.05
+RECONNECT_INTERVAL_S = 0.5
+BATTERY_POLL_S = 60.0
+
+
+class LinkState(str, Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+
+
+class ServiceError(Exception):
+    """A request the service turned down before it reached the device."""
+
+
+class NotConnected(ServiceError):
+    pass
+
+
+class NoActiveSession(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("Start or resume a session first: every change to the output is recorded.")
+
+
+class SafetyRefused(ServiceError):
+    def __init__(self, assessment: safety.Assessment) -> None:
+        self.assessment = assessment
+        super().__init__(" ".join(c.message for c in assessment.refusals))
+
+
+class ConfirmationRequired(ServiceError):
+    """The setting is allowed only after the clinician confirms the warning."""
+
+    def __init__(self, assessment: safety.Assessment) -> None:
+        self.assessment = assessment
+        super().__init__(" ".join(c.message for c in assessment.warnings if c.rule == safety.Rule.CHARGE_DENSITY))
+
+
+@dataclass
+class DeviceState:
+    """The service's mirror of the device, refreshed from its replies."""
+
+    identity: Identity | None = None
+    capabilities: Capabilities | None = None
+    battery: BatteryStatus | None = None
+    leads: dict[int, LeadConfig] = field(default_factory=dict)
+    stored_program: Program | None = None
+    impedance: dict[tuple[int, int, int], int] = field(default_factory=dict)  # (lead, a, b) -> ohms
+
+    def lead_impedance(self, config: LeadConfig) -> int | None:
+        """Last measured impedance of the lead's active pair, if any."""
+        if not config.anodes or not config.cathodes:
+            return None
+        a, b = config.anodes[0], config.cathodes[0]
+        return self.impedance.get((config.lead, min(a, b), max(a, b)))
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    program: Program
+    read_back: Program | None
+    verified: bool
+    mismatch: str | None
+
+
+Listener = Callable[[str, object], None]
+
+
+def describe_mismatch(sent: Program, got: Program) -> str | None:
+    """The exact differences between a program and its read-back, or None."""
+    if sent == got:
+        return None
+    diffs = [f"name {sent.name!r} != {got.name!r}"] if sent.name != got.name else []
+    theirs = {c.lead: c for c in got.leads}
+    for mine in sent.leads:
+        other = theirs.get(mine.lead)
+        if other is None:
+            diffs.append(f"lead {mine.lead} missing")
+            continue
+        for name in ("contacts", "amplitude_ua", "pulse_width_us", "frequency_hz", "enabled", "patient_max_ua"):
+            if getattr(mine, name) != getattr(other, name):
+                diffs.append(f"lead {mine.lead} {name}: sent {getattr(mine, name)}, device holds {getattr(other, name)}")
+    return "; ".join(diffs) or "programs differ"
+
+
+class ProgrammingService:
+    """Drives one pulse generator and records every action in the records store."""
+
+    def __init__(self, store, opener: Callable[[str], Link] = open_link) -> None:
+        self.store = store
+        self._open = opener
+        self.link: Link | None = None
+        self.uri: str | None = None
+        self.state = DeviceState()
+        self.link_state = LinkState.DISCONNECTED
+        self.session_id: int | None = None
+        self.telemetry: TelemetryReceiver | None = None
+        self._listeners: list[Listener] = []
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="device-io")
+        self._urgent = ThreadPoolExecutor(1, thread_name_prefix="device-stop")
+        self._lock = threading.RLock()
+        self._last_io = 0.0
+        self._stop = threading.Event()
+        self._ramp_targets: dict[int, int] = {}
+        self._ramp_changed: dict[int, float] = {}
+        self._ramp_waiters: dict[int, list[tuple[int, Future]]] = {}
+        self._telemetry_request: tuple[int, tuple[int, ...]] | None = None
+        self._confirmed_density: set[tuple] = set()
+        self._threads = [threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True),
+                         threading.Thread(target=self._run_ramps, name="amplitude-ramp", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    # -- listeners ---------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _emit(self, kind: str, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            listener(kind, payload)
+
+    def _set_link_state(self, state: LinkState, detail: str = "") -> None:
+        self.link_state = state
+        self._record("link_state", {"state": state.value, "detail": detail})
+        self._emit("link", (state, detail))
+
+    # -- recording ---------------------------------------------------------------------
+    def _record(self, kind: str, payload: dict, outcome: str = "ok") -> None:
+        """Commit one session event (when a session is active) before going on."""
+        if self.session_id is not None:
+            self._recorded(self.store.log_event(self.session_id, kind, payload, outcome))
+
+    def _recorded(self, event_id: int) -> None:
+        self._emit("event", event_id)
+
+    def _require_session(self) -> int:
+        if self.session_id is None:
+            raise NoActiveSession()
+        return self.session_id
+
+    # -- running device I/O off the caller's thread -------------------------------------
+    def _submit(self, action: str, fn: Callable, *args, executor: ThreadPoolExecutor | None = None) -> Future:
+        def run():
+            if self.link is None or self.link_state not in (LinkState.CONNECTED, LinkState.CONNECTING):
+                raise NotConnected(f"{action}: the pulse generator is {self.link_state.value}.")
+            self._last_io = time.monotonic()
+            try:
+                return fn(*args)
+            except DeviceGone as exc:
+                self._lost(exc)
+                raise
+        return (executor or self._io).submit(run)
+
+    def _refused(self, action: str, payload: dict, exc: Exception) -> None:
+        self._record(action, {**payload, "reason": str(exc)}, "refused")
+        self._emit("refused", (action, str(exc)))
+
+    # -- connection ----------------------------------------------------------------------
+    def connect(self, uri: str = "sim://0") -> Future:
+        """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
+        def run():
+            self._set_link_state(LinkState.CONNECTING, uri)
+            try:
+                link = self._open(uri)
+            except DriverError as exc:
+                self._set_link_state(LinkState.DISCONNECTED, str(exc))
+                raise
+            with self._lock:
+                self.link, self.uri = link, uri
+            try:
+                self._interrogate()
+            except DriverError as exc:
+                self._close_link()
+                self._set_link_state(LinkState.DISCONNECTED, str(exc))
+                raise
+            self._set_link_state(LinkState.CONNECTED, uri)
+            return self.state
+        return self._io.submit(run)
+
+    def _interrogate(self) -> None:
+        client = self.link.client
+        state = self.state
+        state.identity = client.identify()
+        state.capabilities = client.capabilities()
+        state.battery = client.battery()
+        state.leads = {n: client.read_lead(n) for n in range(1, state.capabilities.lead_count + 1)}
+        state.stored_program = client.read_program()
+        self._last_io = time.monotonic()
+        self._record_device_state()
+        self._emit("device", state)
+
+    def _record_device_state(self) -> None:
+        state = self.state
+        self._record("device_state", {"battery": state.battery, "leads": list(state.leads.values()),
+                                      "program": state.stored_program, "uri": self.uri})
+
+    def disconnect(self) -> Future:
+        def run():
+            self.stop_telemetry_now()
+            self._close_link()
+            self._set_link_state(LinkState.DISCONNECTED, "closed by the user")
+        return self._io.submit(run)
+
+    def _close_link(self) -> None:
+        with self._lock:
+            link, self.link = self.link, None
+        if link is not None:
+            link.close()
+
+    def _lost(self, exc: DriverError) -> None:
+        """The device went away: say so, mark output unknown, and keep retrying."""
+        with self._lock:
+            if self.link_state == LinkState.RECONNECTING:
+                return
+            self.link_state = LinkState.RECONNECTING
+            self._ramp_targets.clear()
+        self._record("link_lost", {"reason": str(exc)}, "error")
+        self._emit("link", (LinkState.RECONNECTING, str(exc)))
+        threading.Thread(target=self._reconnect, name="reconnect", daemon=True).start()
+
+    def _reconnect(self) -> None:
+        while not self._stop.is_set() and self.link_state == LinkState.RECONNECTING:
+            time.sleep(RECONNECT_INTERVAL_S)
+            link = self.link
+            if link is None:
+                return
+            try:
+                link.reopen()
+                self.link_state = LinkState.CONNECTING
+                self._interrogate()
+            except DriverError:
+                self.link_state = LinkState.RECONNECTING
+                continue
+            self._set_link_state(LinkState.CONNECTED, "device back; state re-read from the device")
+            if self.telemetry is not None and self._telemetry_request is not None:
+                self._io.submit(self._start_telemetry, *self._telemetry_request)
+            return
+
+    # -- sessions --------------------------------------------------------------------------
+    def start_session(self, patient_id: int, clinician: str) -> int:
+        identity, caps = self.state.identity, self.state.capabilities
+        if identity is None or caps is None:
+            raise NotConnected("Connect to the patient's pulse generator before starting a session.")
+        session = self.store.open_session(patient_id, identity, caps, clinician)
+        self.session_id = session.id
+        self._record_device_state()
+        self._emit("session", session)
+        return session.id
+
+    def resume_session(self, session_id: int) -> int:
+        session = self.store.resume_session(session_id)
+        self.session_id = session.id
+        self._emit("session", session)
+        return session.id
+
+    def end_session(self) -> None:
+        session_id = self._require_session()
+        self._record("session_ended", {})
+        self.store.close_session(session_id)
+        self.session_id = None
+        self._emit("session", None)
+
+    # -- clinical records (quick local writes, committed before returning) ---------------------
+    def place_lead(self, placement: LeadPlacement) -> int:
+        event_id = self.store.record_placement(self._require_session(), placement)
+        self._recorded(event_id)
+        self._emit("placement", placement)
+        return event_id
+
+    def record_response(self, response: StimulusResponse) -> int:
+        event_id = self.store.record_response(self._require_session(), response)
+        self._recorded(event_id)
+        return event_id
+
+    def record_pain_score(self, score: PainScore) -> int:
+        event_id = self.store.record_pain_score(self._require_session(), score)
+        self._recorded(event_id)
+        return event_id
+
+    def add_note(self, note: Note) -> int:
+        event_id = self.store.add_note(self._require_session(), note)
+        self._recorded(event_id)
+        return event_id
+
+    # -- safety ------------------------------------------------------------------------------
+    def assess(self, config: LeadConfig, density_confirmed: bool | None = None) -> safety.Assessment:
+        """The safety rules applied to a proposed lead setting (for previews and checks)."""
+        caps = self._caps()
+        if density_confirmed is None:
+            density_confirmed = self._density_key(config) in self._confirmed_density
+        return safety.evaluate(caps, config, self.state.lead_impedance(config), density_confirmed)
+
+    @staticmethod
+    def _density_key(config: LeadConfig) -> tuple:
+        return (config.lead, config.contacts, config.amplitude_ua, config.pulse_width_us)
+
+    def confirm_density(self, config: LeadConfig) -> None:
+        """Record the clinician's explicit acceptance of a charge density above the warning cap."""
+        self._require_session()
+        assessment = safety.evaluate(self._caps(), config, self.state.lead_impedance(config), True)
+        check = assessment.check(safety.Rule.CHARGE_DENSITY)
+        self._confirmed_density.add(self._density_key(config))
+        self._record("density_confirmed", {"lead": config.lead, "config": config,
+                                           "density": check.figure if check else None,
+                                           "limit": check.limit if check else None})
+
+    def _gate(self, action: str, config: LeadConfig) -> None:
+        """Refuse (and record) a setting the rules do not allow."""
+        assessment = self.assess(config)
+        if assessment.refusals:
+            error = SafetyRefused(assessment)
+        elif not assessment.allowed(self._density_key(config) in self._confirmed_density):
+            error = ConfirmationRequired(assessment)
+        else:
+            return
+        self._refused(action, {"lead": config.lead, "config": config}, error)
+        raise error
+
+    def _caps(self) -> Capabilities:
+        if self.state.capabilities is None:
+            raise NotConnected("Connect to a pulse generator first.")
+        return self.state.capabilities
+
+    # -- lead settings ------------------------------------------------------------------------
+    def _lead_call(self, action: str, payload: dict, call: Callable[[], LeadConfig]) -> LeadConfig:
+        try:
+            config = call()
+        except DeviceRefused as exc:
+            self._refused(action, payload, exc)
+            raise
+        except DriverError as exc:
+            self._record(action, {**payload, "error": str(exc)}, "error")
+            raise
+        self.state.leads[config.lead] = config
+        self._record(action, {**payload, "result": config})
+        self._emit("lead", config)
+        return config
+
+    def write_lead(self, config: LeadConfig) -> Future:
+        """Write contacts, pulse width, frequency and patient maximum of one lead.
+
+        As on the device, a change of contacts disables the lead and sets its
+        amplitude to 0; amplitude itself only changes through set_amplitude.
+        """
+        self._require_session()
+        current = self.state.leads.get(config.lead)
+        if current is not None:
+            config = config.with_(amplitude_ua=current.amplitude_ua, enabled=current.enabled)
+            if config.contacts != current.contacts:
+                config = config.with_(amplitude_ua=0, enabled=False)
+        self._gate("write_lead", config)
+        self._ramp_targets.pop(config.lead, None)
+        return self._submit("write_lead", self._lead_call, "write_lead", {"lead": config.lead, "config": config},
+                            lambda: self.link.client.write_lead(config))
+
+    def set_enabled(self, lead: int, on: bool) -> Future:
+        self._require_session()
+        if on:
+            self._gate("set_enabled", self.state.leads[lead].with_(enabled=True))
+        else:
+            self._ramp_targets.pop(lead, None)
+        return self._submit("set_enabled", self._lead_call, "set_enabled", {"lead": lead, "on": on},
+                            lambda: self.link.client.set_stimulation(lead, on))
+
+    def set_amplitude(self, lead: int, target_ua: int) -> Future:
+        """Move a lead's amplitude towards target_ua: decreases at once, rises ramped.
+
+        The target is rounded to the device's step (down, never above what was
+        asked). Returns a future that completes once the target is reached
+        (or the ramp was superseded or stopped).
+        """
+        self._require_session()
+        current = self.state.leads[lead]
+        target = safety.round_amplitude(self._caps(), target_ua, "down")
+        self._gate("set_amplitude", current.with_(amplitude_ua=target))
+        if target <= current.amplitude_ua:
+            self._ramp_targets.pop(lead, None)
+            return self._submit("set_amplitude", self._write_amplitude, lead, target)
+        done: Future = Future()
+        with self._lock:
+            if lead not in self._ramp_targets:
+                self._ramp_changed[lead] = time.monotonic()  # a new ramp starts slow
+            self._ramp_targets[lead] = target
+            self._ramp_waiters.setdefault(lead, []).append((target, done))
+        return done
+
+    def hold_amplitude(self, lead: int) -> None:
+        """Stop a ramp where it is (hold-to-ramp: the control was released)."""
+        with self._lock:
+            self._ramp_targets.pop(lead, None)
+            self._finish_waiters(lead)
+
+    def _write_amplitude(self, lead: int, ua: int) -> LeadConfig:
+        config = self._lead_call("set_amplitude", {"lead": lead, "amplitude_ua": ua},
+                                 lambda: self.link.client.set_amplitude(lead, ua))
+        self._ramp_changed[lead] = time.monotonic()
+        return config
+
+    def _finish_waiters(self, lead: int, error: Exception | None = None) -> None:
+        for _target, fut in self._ramp_waiters.pop(lead, []):
+            if not fut.done():
+                fut.set_exception(error) if error else fut.set_result(self.state.leads.get(lead))
+
+    def _run_ramps(self) -> None:
+        while not self._stop.wait(RAMP_TICK_S):
+            for lead, target in list(self._ramp_targets.items()):
+                current = self.state.leads[lead].amplitude_ua
+                elapsed = time.monotonic() - self._ramp_changed.get(lead, 0.0)
+                step = safety.next_ramp_step(self._caps(), current, target, elapsed)
+                if step != current:
+                    try:
+                        self._submit("set_amplitude", self._write_amplitude, lead, step).result()
+                    except Exception as exc:  # refused, unplugged: the ramp ends with that error
+                        with self._lock:
+                            self._ramp_targets.pop(lead, None)
+                            self._finish_waiters(lead, exc)
+                        continue
+                if self.state.leads[lead].amplitude_ua >= target:
+                    with self._lock:
+                        if self._ramp_targets.get(lead) == target:
+                            self._ramp_targets.pop(lead)
+                            self._finish_waiters(lead)
+
+    def stop_all(self) -> Future:
+        """Every output off, ahead of anything queued. Allowed without a session."""
+        with self._lock:
+            self._ramp_targets.clear()
+            for lead in list(self._ramp_waiters):
+                self._finish_waiters(lead)
+
+        def run():
+            self.link.client.stop_all()
+            for lead, config in self.state.leads.items():
+                self.state.leads[lead] = config.with_(enabled=False)
+            self._record("stop_all", {})
+            self._emit("stopped", None)
+            self._io.submit(self._refresh_leads)
+        return self._submit("stop_all", run, executor=self._urgent)
+
+    def _refresh_leads(self) -> None:
+        if self.link is None:
+            return
+        for lead in list(self.state.leads):
+            self.state.leads[lead] = config = self.link.client.read_lead(lead)
+            self._emit("lead", config)
+
+    # -- impedance -------------------------------------------------------------------------------
+    impedance_thresholds: ImpedanceThresholds | None = None  # a clinic's override of the device's
+
+    def thresholds(self, caps: Capabilities | None = None) -> ImpedanceThresholds:
+        return self.impedance_thresholds or ImpedanceThresholds.of_device(caps or self._caps())
+
+    def measure_impedance(self, mode: ImpedanceMode = ImpedanceMode.LEAD_PAIR, leads: tuple[int, ...] | None = None,
+                          progress: Callable[[int, int], None] | None = None,
+                          cancel: threading.Event | None = None) -> Future:
+        """Measure lead by lead (so progress shows and cancel acts between leads); record every value."""
+        caps = self._caps()
+        leads = tuple(leads or range(1, caps.lead_count + 1))
+
+        def run():
+            measurements: list[ImpedanceMeasurement] = []
+            for done, lead in enumerate(leads):
+                if cancel is not None and cancel.is_set():
+                    self._record("impedance_cancelled", {"mode": mode.name, "done": done, "of": len(leads)})
+                    break
+                if progress:
+                    progress(done, len(leads))
+                result = self.link.client.measure_impedance(mode, lead)
+                measurements.extend(result.measurements)
+                for m in result.measurements:
+                    self.state.impedance[(m.lead, min(m.contact_a, m.contact_b), max(m.contact_a, m.contact_b))] = m.ohms
+            if progress:
+                progress(len(leads), len(leads))
+            result = ImpedanceResult(mode, tuple(measurements))
+            if self.session_id is not None:
+                self._recorded(self.store.record_impedance(self.session_id, result, self.thresholds(caps)))
+            self._emit("impedance", result)
+            self._io.submit(self._refresh_leads)  # a short switches the lead off on the device
+            return result
+        return self._submit("measure_impedance", run)
+
+    # -- programs ----------------------------------------------------------------------------------
+    def current_program(self, name: str) -> Program:
+        return Program(name, tuple(self.state.leads[n] for n in sorted(self.state.leads)))
+
+    def write_program(self, program: Program) -> Future:
+        """Stage, commit, read back and compare; the session records the result or the exact mismatch."""
+        session_id = self._require_session()
+        for config in program.leads:
+            self._gate("write_program", config)
+
+        def run():
+            try:
+                committed = self.link.client.write_program(program)
+                read_back = self.link.client.read_program()
+            except DriverError as exc:
+                self._recorded(self.store.save_program(session_id, program, written=False, verified=False,
+                                                       mismatch=f"not written: {exc}"))
+                raise
+            mismatch = describe_mismatch(program, read_back) or describe_mismatch(program, committed)
+            self.state.stored_program = read_back
+            self._recorded(self.store.save_program(session_id, program, written=True, verified=mismatch is None,
+                                                   mismatch=mismatch))
+            self._refresh_leads()
+            result = WriteResult(program, read_back, mismatch is None, mismatch)
+            self._emit("program", result)
+            return result
+        return self._submit("write_program", run)
+
+    # -- telemetry ----------------------------------------------------------------------------------
+    def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future:
+        leads = tuple(leads or range(1, self._caps().lead_count + 1))
+        return self._submit("start_telemetry", self._start_telemetry, rate_hz, leads)
+
+    def _start_telemetry(self, rate_hz: int, leads: tuple[int, ...]):
+        if self.telemetry is None:
+            self.telemetry = TelemetryReceiver(self.link.transport, on_error=self._telemetry_error)
+        actual = self.link.client.start_telemetry(rate_hz, leads)
+        self._telemetry_request = (actual.rate_hz, actual.leads)
+        if not self.telemetry.running:
+            self.telemetry.start()
+        return actual
+
+    def _telemetry_error(self, exc: DriverError) -> None:
+        if isinstance(exc, DeviceGone):
+            self._lost(exc)
+
+    def stop_telemetry_now(self) -> None:
+        self._telemetry_request = None
+        if self.telemetry is not None:
+            self.telemetry.stop()
+        if self.link is not None and self.link_state == LinkState.CONNECTED:
+            try:
+                self.link.client.stop_telemetry()
+            except DriverError:
+                pass  # the stream ends with the link anyway
+
+    # -- keep-alive and shutdown ---------------------------------------------------------------------------
+    def _run_keepalive(self) -> None:
+        last_battery = time.monotonic()
+        while not self._stop.wait(0.2):
+            caps = self.state.capabilities
+            if caps is None or self.link_state != LinkState.CONNECTED:
+                continue
+            now = time.monotonic()
+            if now - self._last_io > caps.watchdog_ms / 1000 * KEEPALIVE_FRACTION:
+                self._submit("keepalive", self.link.client.keepalive)
+            if now - last_battery > BATTERY_POLL_S:
+                last_battery = now
+                self._submit("battery", self._poll_battery)
+
+    def _poll_battery(self) -> None:
+        self.state.battery = self.link.client.battery()
+        self._emit("battery", self.state.battery)
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        try:
+            self.disconnect().result(timeout=5)
+        except Exception:
+            pass  # shutting down: nothing left to tell
+        self._io.shutdown(wait=True, cancel_futures=True)
+        self._urgent.shutdown(wait=True)
