@@ -30,6 +30,14 @@ class SpinalLevel(IntEnum):
     S1 = 9
     S2 = 10
 
+    @classmethod
+    def of(cls, value: SpinalLevel | str | int) -> SpinalLevel:
+        """The level named ("L4") or numbered; ValueError for anything else."""
+        try:
+            return cls[value] if isinstance(value, str) else cls(value)
+        except (KeyError, ValueError):
+            raise ValueError(f"{value!r} is not a DRG spinal level (T10 to S2).") from None
+
 
 class Side(str, Enum):
     LEFT = "LEFT"
@@ -141,7 +149,7 @@ class LeadPlacement:
 
     def __post_init__(self) -> None:
         _check_lead(self.channel, "The lead channel")
-        object.__setattr__(self, "level", SpinalLevel(self.level))
+        object.__setattr__(self, "level", SpinalLevel.of(self.level))
         object.__setattr__(self, "side", Side(self.side))
         _require(
             self.implant_date <= date.today(),

@@ -161,7 +161,7 @@ def latest_placement_id_query(patient_id: int, channel: int) -> sa.Select[Any]:
 
 
 def to_placement(row: Row) -> LeadPlacement:
-    return LeadPlacement(row.channel, SpinalLevel[row.level], Side(row.side), row.implant_date)
+    return LeadPlacement(row.channel, SpinalLevel.of(row.level), Side(row.side), row.implant_date)
 
 
 def threshold_history_query(patient_id: int, level: SpinalLevel | None) -> sa.Select[Any]:
@@ -194,7 +194,7 @@ def to_threshold_point(row: Row) -> ThresholdPoint:
         row.event_id,
         row.session_id,
         row.time,
-        SpinalLevel[row.level],
+        SpinalLevel.of(row.level),
         Side(row.side),
         to_response(row),
     )
