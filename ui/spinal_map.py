@@ -12,9 +12,10 @@ from its size alone, so it scales with the side panel it sits in.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -79,7 +80,7 @@ _STYLES = {
 }
 _LEGEND: tuple[tuple[LeadState | None, str], ...] = (  # None: the suggested-level star
     (LeadState.ENABLED, "stimulating"),
-    (LeadState.DISABLED, "switched off"),
+    (LeadState.DISABLED, "off"),
     (LeadState.FAULT, "impedance fault"),
     (LeadState.UNKNOWN, "link lost"),
     (None, "suggested level"),
@@ -121,6 +122,7 @@ class _Geometry:
         self.unit = min(width / REFERENCE.width(), height / REFERENCE.height())
         self.label_font = self._font(_clamp(height / 45, 10, 18), bold=True)
         self.small_font = self._font(_clamp(11 * self.unit, 10, 14))
+        self.badge_font = self._font(self.small_font.pixelSize(), bold=True)
         self.header = max(26.0, 30 * self.unit)
         self.legend, legend_height = self._flow_legend(height)
         self.top = self.header
@@ -136,7 +138,8 @@ class _Geometry:
         rows: list[list[tuple[float, float, LeadState | None, str]]] = [[]]
         x = 6.0
         for state, words in _LEGEND:
-            mark_w = metrics.horizontalAdvance(_STYLES[state].tag) + 10 if state else metrics.height()
+            tag_w = QFontMetricsF(self.badge_font).horizontalAdvance(_STYLES[state].tag) if state else 0
+            mark_w = tag_w + 10 if state else metrics.height()
             width = mark_w + 4 + metrics.horizontalAdvance(words) + 10
             if x + width > self.width - 4 and rows[-1]:
                 rows.append([])
@@ -226,20 +229,21 @@ class _LeadShape:
         return [QLineF(axis.pointAt(t - 0.07), axis.pointAt(t + 0.07)) for t in (0.86, 0.62, 0.38, 0.14)]
 
 
-def _lead_shape(geometry: _Geometry, lead: MapLead, stack: int, badge_font: QFont) -> _LeadShape:
-    """Lay a lead over its ganglion; `stack` shifts a second lead on the same ganglion down."""
+def _lead_shape(geometry: _Geometry, lead: MapLead, stack: int) -> _LeadShape:
+    """Lay a lead over its ganglion; `stack` moves a second lead on the same ganglion clear below the first."""
     sign = SCREEN_SIGN[lead.side]
-    centre = geometry.ganglion_centre(lead.level, lead.side) + QPointF(0, stack * 0.45 * geometry.row)
     half = 22 * geometry.unit
     along = QPointF(sign * math.cos(LEAD_TILT) * half, math.sin(LEAD_TILT) * half)
-    start, end = centre - along, centre + along
     thickness = max(7.0, 9 * geometry.unit)
-    metrics = QFontMetricsF(badge_font)
+    pad = thickness / 2 + 2
+    shift = stack * (2 * (along.y() + pad) + 2)
+    centre = geometry.ganglion_centre(lead.level, lead.side) + QPointF(0, shift)
+    start, end = centre - along, centre + along
+    metrics = QFontMetricsF(geometry.badge_font)
     size = QRectF(0, 0, metrics.horizontalAdvance(_badge_text(lead)) + 10, metrics.height() + 4)
     gap = thickness / 2 + 3  # clear of the round end cap
     badge_x = end.x() + gap if sign > 0 else end.x() - gap - size.width()
     badge = size.translated(badge_x, end.y() - size.height() / 2)
-    pad = thickness / 2 + 2
     body = QRectF(start, end).normalized().adjusted(-pad, -pad, pad, pad)
     return _LeadShape(lead, start, end, thickness, badge, body.united(badge))
 
@@ -255,6 +259,9 @@ def _star(centre: QPointF, radius: float) -> QPolygonF:
         angle = -math.pi / 2 + i * math.pi / 5
         points.append(QPointF(centre.x() + r * math.cos(angle), centre.y() + r * math.sin(angle)))
     return QPolygonF(points)
+
+
+_Target = MapLead | tuple[SpinalLevel, Side] | None  # what a point hits: a lead, an empty ganglion, nothing
 
 
 class SpinalMap(QWidget):
@@ -279,8 +286,8 @@ class SpinalMap(QWidget):
         self._leads: tuple[MapLead, ...] = ()
         self._suggested: frozenset[SpinalLevel] = frozenset()
         self._selected: int | None = None
-        self._hover: object = None
-        self._pressed: object = None
+        self._hover: _Target = None
+        self._pressed: _Target = None
         self._describe()
 
     # -- what the application sets -------------------------------------------------
@@ -358,11 +365,11 @@ class SpinalMap(QWidget):
         shapes, seen = {}, {}
         for lead in self._leads:
             site = (lead.level, lead.side)
-            shapes[lead.channel] = _lead_shape(geometry, lead, seen.get(site, 0), geometry.small_font)
+            shapes[lead.channel] = _lead_shape(geometry, lead, seen.get(site, 0))
             seen[site] = seen.get(site, 0) + 1
         return shapes
 
-    def _target_at(self, point: QPointF) -> MapLead | tuple[SpinalLevel, Side] | None:
+    def _target_at(self, point: QPointF) -> _Target:
         """The lead under `point`, else the empty ganglion, else None."""
         for shape in reversed(self._shapes().values()):
             if shape.rect.contains(point):
@@ -581,7 +588,7 @@ class SpinalMap(QWidget):
                 painter.drawLine(line)
                 painter.setPen(_pen(INK, 2.5))
                 painter.drawLine(line)
-        self._paint_badge(painter, shape.badge, _badge_text(shape.lead), style, geometry.small_font)
+        self._paint_badge(painter, shape.badge, _badge_text(shape.lead), style, geometry.badge_font)
         if shape.lead.channel == self._selected:
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(SELECTION, 2.5))
@@ -609,9 +616,7 @@ class SpinalMap(QWidget):
         if style.hatched:
             painter.setBrush(QBrush(HATCH, Qt.BrushStyle.BDiagPattern))
             painter.drawRoundedRect(rect, 4, 4)
-        bold = QFont(font)
-        bold.setBold(True)
-        painter.setFont(bold)
+        painter.setFont(font)
         painter.setPen(style.ink)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
@@ -638,7 +643,7 @@ class SpinalMap(QWidget):
         painter.drawLine(QPointF(4, geometry.legend_top), QPointF(geometry.width - 4, geometry.legend_top))
         for mark, state, words in geometry.legend:
             if state:
-                self._paint_badge(painter, mark, _STYLES[state].tag, _STYLES[state], font)
+                self._paint_badge(painter, mark, _STYLES[state].tag, _STYLES[state], geometry.badge_font)
             else:
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(SUGGESTED_MARK)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -35,7 +35,8 @@ def _click(qtbot, widget: SpinalMap, rect: QRectF) -> None:
 
 def _pixels(image: QImage, rect: QRectF) -> list[QColor]:
     box = rect.toAlignedRect().intersected(image.rect())
-    return [image.pixelColor(x, y) for y in range(box.top(), box.bottom() + 1) for x in range(box.left(), box.right() + 1)]
+    rows, columns = range(box.top(), box.bottom() + 1), range(box.left(), box.right() + 1)
+    return [image.pixelColor(x, y) for y in rows for x in columns]
 
 
 @pytest.mark.parametrize("channel", [1, 2, 3])
@@ -63,13 +64,15 @@ def test_clicking_a_ganglion_that_holds_a_lead_selects_the_lead(qtbot, spinal_ma
 
 def test_clicking_bone_emits_nothing(qtbot, spinal_map):
     with qtbot.assertNotEmitted(spinal_map.ganglionClicked), qtbot.assertNotEmitted(spinal_map.leadSelected):
-        qtbot.mouseClick(spinal_map, Qt.MouseButton.LeftButton, pos=QPoint(150, round(spinal_map.level_rect(L.L2).center().y())))
+        body_centre = QPoint(150, round(spinal_map.level_rect(L.L2).center().y()))
+        qtbot.mouseClick(spinal_map, Qt.MouseButton.LeftButton, pos=body_centre)
 
 
 def test_posterior_view_puts_the_patients_left_on_the_screens_left(spinal_map):
     middle = spinal_map.width() / 2
     for level in SpinalLevel:
-        assert spinal_map.ganglion_rect(level, Side.LEFT).right() < middle < spinal_map.ganglion_rect(level, Side.RIGHT).left()
+        left, right = spinal_map.ganglion_rect(level, Side.LEFT), spinal_map.ganglion_rect(level, Side.RIGHT)
+        assert left.right() < middle < right.left()
 
 
 def test_levels_run_head_to_foot_down_the_screen(spinal_map):
@@ -186,3 +189,12 @@ def test_everything_fits_and_nothing_overlaps_at_any_size(spinal_map, size):
     ganglia = [spinal_map.ganglion_rect(level, side) for level in SpinalLevel for side in Side]
     assert all(area.contains(rect) for rect in ganglia)
     assert not any(a.intersects(b) for i, a in enumerate(ganglia) for b in ganglia[i + 1:])
+
+
+def test_two_leads_on_one_ganglion_are_both_clickable(qtbot, spinal_map):
+    spinal_map.set_leads([(1, L.L3, Side.LEFT, LeadState.ENABLED), (2, L.L3, Side.LEFT, LeadState.DISABLED)])
+    assert not spinal_map.lead_rect(1).intersects(spinal_map.lead_rect(2))
+    for channel in (1, 2):
+        with qtbot.waitSignal(spinal_map.leadSelected, timeout=1000) as blocker:
+            _click(qtbot, spinal_map, spinal_map.lead_rect(channel))
+        assert blocker.args == [channel]
