@@ -265,18 +265,17 @@ class DeviceModel:
         return config
 
     def _set_amplitude(self, request: AmplitudeRequest) -> LeadConfig:
-        check_lead_number(self.capabilities, request.lead)
-        old = self._live[request.lead]
-        new = old.with_(amplitude_ua=request.amplitude_ua)
-        check_values(self.capabilities, new)
-        self._change_lead(old, new, EventCode.AMPLITUDE_SET)
-        return new
+        return self._update_lead(request.lead, EventCode.AMPLITUDE_SET, amplitude_ua=request.amplitude_ua)
 
     def _set_stimulation(self, request: StimulationRequest) -> LeadConfig:
-        check_lead_number(self.capabilities, request.lead)
-        old = self._live[request.lead]
-        new = old.with_(enabled=request.on)
-        self._change_lead(old, new, None)
+        return self._update_lead(request.lead, None, enabled=request.on)
+
+    def _update_lead(self, lead: int, code: EventCode | None, **changes) -> LeadConfig:
+        check_lead_number(self.capabilities, lead)
+        old = self._live[lead]
+        new = old.with_(**changes)
+        check_values(self.capabilities, new)
+        self._change_lead(old, new, code)
         return new
 
     def _change_lead(self, old: LeadConfig, new: LeadConfig, code: EventCode | None) -> None:
