@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-from drivers.errors import DeviceRefused, DeviceTimeout, ProtocolError
+from drivers.errors import DeviceGone, DeviceRefused, DeviceTimeout, DriverError, ProtocolError
 from drivers.protocol.frame import REPLY_BIT, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
     AmplitudeRequest, CommitRequest, ErrorReply, EventLog, EventLogRequest, ImpedanceRequest,
@@ -122,7 +122,9 @@ class PulseGenerator:
         if the control request failed for a reason other than a missing device."""
         try:
             self.transport.stop_all(STOP_ALL_TIMEOUT_MS)
-        except DeviceTimeout:
+        except DeviceGone:
+            raise
+        except DriverError:
             self.call(MsgType.STOP_ALL, timeout_ms=STOP_ALL_TIMEOUT_MS)
 
     # -- programs (stored, written atomically)

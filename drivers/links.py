@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
+import usb.core
+import usb.util
+
 from drivers import usb_ids
 from drivers.client import PulseGenerator
 from drivers.transport import UsbTransport
@@ -97,3 +100,21 @@ def _open_sim(uri: str, target: str, options: dict[str, str]) -> Link:
 
 register_scheme("sim", _open_sim)
 register_scheme("usb", _open_usb)
+
+
+def available_links() -> list[str]:
+    """Links a user can pick: the simulator, then every pulse generator on USB by serial."""
+    uris = ["sim://0"]
+    try:
+        import libusb_package
+
+        backend = libusb_package.get_libusb1_backend()
+        for dev in usb.core.find(find_all=True, idVendor=usb_ids.VENDOR_ID, idProduct=usb_ids.PRODUCT_ID,
+                                 backend=backend) or ():
+            try:
+                uris.append(f"usb://{usb.util.get_string(dev, dev.iSerialNumber)}")
+            except (usb.core.USBError, ValueError):
+                uris.append("usb://0")  # no permission to read the serial: first device
+    except (ImportError, usb.core.USBError, usb.core.NoBackendError):
+        pass  # no USB stack here: the simulator is still there
+    return uris

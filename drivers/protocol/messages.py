@@ -14,6 +14,7 @@ from enum import IntEnum
 import numpy as np
 
 from drivers.errors import ProtocolError
+from drivers.protocol.frame import MAX_PAYLOAD
 from drivers.protocol.schema import (
     EMPTY, U8, U16, U32, U64, Bool, Codec, Enum, Fixed, Record, Seq, Str,
 )
@@ -151,8 +152,8 @@ class TelemetryCodec(Codec):
         rows, n = len(value.leads), value.n_samples
         if value.current_ua.shape != (rows, n) or value.voltage_mv.shape != (rows, n):
             raise ProtocolError("telemetry arrays do not match the lead count")
-        if n > MAX_TELEMETRY_SAMPLES:
-            raise ProtocolError(f"{n} samples exceed {MAX_TELEMETRY_SAMPLES} per block")
+        if n > MAX_TELEMETRY_SAMPLES or rows * n * 4 > MAX_PAYLOAD - 32:
+            raise ProtocolError(f"{rows} leads x {n} samples do not fit one telemetry block")
         U16.pack(n, out)
         out += np.ascontiguousarray(value.current_ua, dtype="<i2").tobytes()
         out += np.ascontiguousarray(value.voltage_mv, dtype="<i2").tobytes()

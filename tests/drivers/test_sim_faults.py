@@ -126,3 +126,16 @@ def test_unknown_scheme_and_unknown_option_are_refused_clearly():
         open_link("tcp://1.2.3.4")
     with pytest.raises(ValueError, match="bogus"):
         open_link("sim://0?bogus=1")
+
+
+def test_stop_all_falls_back_to_the_bulk_message_when_the_control_request_fails(link):
+    link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=2000))
+    link.client.measure_impedance(lead=1)
+    link.client.set_stimulation(1, True)
+
+    def stalled_control_request():
+        raise usb.core.USBError("Pipe error", -9, errno.EPIPE)
+
+    link.simulator.model.stop_all_now = stalled_control_request  # only the EP0 path breaks
+    link.client.stop_all()
+    assert link.simulator.model.outputs_on == ()
