@@ -249,59 +249,43 @@ class RecordsStore:
             }
             for m in result.measurements
         ]
-        rows = [{**m, "session_id": session_id, "mode": result.mode.name} for m in measured]
+        rows = [{**m, "mode": result.mode.name} for m in measured]
         payload = {"mode": result.mode, "thresholds": thresholds, "measurements": measured}
-        return self._record(
-            session_id,
-            EventKind.IMPEDANCE_RECORDED,
-            payload,
-            RECORDED,
-            _rows_writer(impedance_measurements, rows),
+        return self._record_rows(
+            session_id, EventKind.IMPEDANCE_RECORDED, payload, impedance_measurements, rows
         )
 
     def record_placement(self, session_id: int, placement: LeadPlacement) -> int:
         """Where a lead sits; responses recorded afterwards are filed under this level."""
         row = {
-            "session_id": session_id,
             "channel": placement.channel,
             "level": placement.level.name,
             "side": placement.side.value,
             "implant_date": placement.implant_date,
         }
-        return self._record(
-            session_id,
-            EventKind.PLACEMENT_RECORDED,
-            placement,
-            RECORDED,
-            _rows_writer(lead_placements, [row]),
+        return self._record_rows(
+            session_id, EventKind.PLACEMENT_RECORDED, placement, lead_placements, [row]
         )
 
     def record_response(self, session_id: int, response: StimulusResponse) -> int:
+        """Filed under the placement in force for its lead (none if the lead is not placed yet)."""
+
         def write(conn: sa.Connection, event_id: int) -> None:
             patient_id = conn.scalar(
                 sa.select(sessions.c.patient_id).where(sessions.c.id == session_id)
             )
             placement_id = conn.scalar(queries.latest_placement_id_query(patient_id, response.lead))
-            row = {**to_json(response), "session_id": session_id, "placement_id": placement_id}
-            _rows_writer(stimulus_responses, [row])(conn, event_id)
+            row = {**to_json(response), "placement_id": placement_id}
+            _insert_rows(conn, stimulus_responses, session_id, event_id, [row])
 
         return self._record(session_id, EventKind.RESPONSE_RECORDED, response, RECORDED, write)
 
     def record_pain_score(self, session_id: int, score: PainScore) -> int:
-        row = {"session_id": session_id, "nrs": score.nrs, "timing": score.when.value}
-        return self._record(
-            session_id,
-            EventKind.PAIN_SCORE_RECORDED,
-            score,
-            RECORDED,
-            _rows_writer(pain_scores, [row]),
-        )
+        row = {"nrs": score.nrs, "timing": score.when.value}
+        return self._record_rows(session_id, EventKind.PAIN_SCORE_RECORDED, score, pain_scores, [row])
 
     def add_note(self, session_id: int, note: Note) -> int:
-        row = {"session_id": session_id, "text": note.text}
-        return self._record(
-            session_id, EventKind.NOTE_ADDED, note, RECORDED, _rows_writer(notes, [row])
-        )
+        return self._record_rows(session_id, EventKind.NOTE_ADDED, note, notes, [{"text": note.text}])
 
     def save_program(
         self,
@@ -319,21 +303,10 @@ class RecordsStore:
             raise ValueError("A program cannot be verified before it is written to the device.")
         if verified and mismatch:
             raise ValueError("A verified program cannot also have a mismatch.")
-        row = {
-            "session_id": session_id,
-            "name": program.name,
-            "leads": to_json(program.leads),
-            "written": written,
-            "verified": verified,
-            "mismatch": mismatch,
-        }
-        return self._record(
-            session_id,
-            EventKind.PROGRAM_SAVED,
-            {"program": program, "written": written, "verified": verified, "mismatch": mismatch},
-            RECORDED,
-            _rows_writer(programs, [row]),
-        )
+        flags = {"written": written, "verified": verified, "mismatch": mismatch}
+        row = {"name": program.name, "leads": to_json(program.leads), **flags}
+        payload = {"program": program, **flags}
+        return self._record_rows(session_id, EventKind.PROGRAM_SAVED, payload, programs, [row])
 
     # -- history ----------------------------------------------------------
 
@@ -397,6 +370,16 @@ class RecordsStore:
             if write_rows is not None:
                 write_rows(conn, event_id)
         return event_id
+
+    def _record_rows(
+        self, session_id: int, kind: EventKind, payload: Any, table: sa.Table, rows: list[dict[str, Any]]
+    ) -> int:
+        """_record whose event inserts `rows` into `table`."""
+
+        def write(conn: sa.Connection, event_id: int) -> None:
+            _insert_rows(conn, table, session_id, event_id, rows)
+
+        return self._record(session_id, kind, payload, RECORDED, write)
 
     def _write_returning_session(
         self, session_id: int, kind: EventKind, update: dict[str, Any]
@@ -469,9 +452,10 @@ class RecordsStore:
         return conn.execute(sa.insert(devices).values(values)).inserted_primary_key[0]
 
 
-def _rows_writer(table: sa.Table, rows: list[dict[str, Any]]) -> RowWriter:
-    def write(conn: sa.Connection, event_id: int) -> None:
-        if rows:
-            conn.execute(sa.insert(table), [{**row, "event_id": event_id} for row in rows])
-
-    return write
+def _insert_rows(
+    conn: sa.Connection, table: sa.Table, session_id: int, event_id: int, rows: list[dict[str, Any]]
+) -> None:
+    if rows:
+        conn.execute(
+            sa.insert(table), [{**row, "session_id": session_id, "event_id": event_id} for row in rows]
+        )
