@@ -1,6 +1,7 @@
-"""Shared test set-up: make tests/<area>/ helper modules importable by name."""
+"""Shared test set-up: make tests/fakes.py and tests/<area>/ helper modules importable by name."""
 import pathlib
 import sys
 
-for area in ("drivers",):
-    sys.path.insert(0, str(pathlib.Path(__file__).parent / area))
+HERE = pathlib.Path(__file__).parent
+for folder in (HERE, HERE / "drivers"):
+    sys.path.insert(0, str(folder))

@@ -10,17 +10,8 @@ from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.device import DeviceModel
 from drivers.telemetry import SampleRing, decode_telemetry
 from drivers.transport import UsbTransport
+from fakes import FakeClock
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fakes import FakeClock
 from strategies import values_for  # tests/drivers, on the path through tests/conftest.py
 
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
@@ -28,16 +29,6 @@ from drivers.types import (
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 TELEMETRY = MESSAGES[MsgType.TELEMETRY_BLOCK].request
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Host:
