@@ -1,0 +1,479 @@
+"""Live waveform view: delivered current and electrode voltage of every lead.
+
+Data path (pyqtgraph examples style): a display-rate QTimer drains the
+telemetry source into one preallocated SampleRing holding the longest
+window, and redraws only when new samples arrived. Each curve gets the
+min/max of the samples behind every pixel column (decimate.py), so a frame
+strokes about two points per pixel whatever the stream rate. Pausing keeps
+ingesting (nothing is lost) but shows a frozen copy of the ring.
+
+Every line pen is opaque: semi-transparent strokes (pyqtgraph's default
+grid) cost tens of ms per frame on the raster paint engine, see
+bench/plot_frame.py.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from drivers.telemetry import SampleRing
+from drivers.types import LeadConfig, TelemetryBlock
+from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
+from ui.waveforms.export import write_csv, write_png
+
+WINDOWS_S: tuple[tuple[str, float], ...] = (
+    ("50 ms", 0.05), ("200 ms", 0.2), ("1 s", 1.0), ("2 s", 2.0), ("5 s", 5.0), ("10 s", 10.0))
+DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
+RING_SECONDS = 10  # the longest window
+FRAME_INTERVAL_MS = 33  # ~30 Hz display rate
+
+BACKGROUND = (18, 18, 22)
+GRID = (58, 58, 66)  # opaque: see the module docstring
+AXIS_TEXT = (200, 200, 205)
+CURRENT_COLOUR = (255, 190, 0)
+VOLTAGE_COLOUR = (0, 200, 255)
+PROGRAMMED_COLOUR = (235, 235, 235)
+CURSOR_COLOUR = (255, 80, 80)
+LEFT_AXIS_PX = 52
+
+
+class TelemetrySource(Protocol):
+    def drain(self) -> list[TelemetryBlock]: ...
+
+
+def programmed_trace(config: LeadConfig, start_s: float, end_s: float,
+                     onset_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices (time s, current µA) of the ideal programmed pulse train over [start_s, end_s].
+
+    Charge-balanced biphasic, cathodic first: -I for the pulse width, then a
+    passive-recharge tail of I/10 for ten pulse widths (capped at the rest of
+    the period) carrying the same charge back. Pulses start at onset_s plus
+    whole periods. A disabled lead programs no current: a flat line.
+    """
+    amplitude = config.amplitude_ua if config.enabled else 0
+    if amplitude == 0:
+        return np.array([start_s, end_s]), np.zeros(2)
+    period = 1.0 / config.frequency_hz
+    width = config.pulse_width_us * 1e-6
+    tail = min(10 * width, period - width)
+    tail_ua = amplitude * width / tail
+    offsets = np.array([0.0, 0.0, width, width, width + tail, width + tail])
+    levels = np.array([0.0, -amplitude, -amplitude, tail_ua, tail_ua, 0.0])
+    first = math.floor((start_s - onset_s) / period)
+    last = math.ceil((end_s - onset_s) / period)
+    starts = onset_s + period * np.arange(first, last + 1)
+    return (starts[:, None] + offsets).ravel(), np.tile(levels, starts.size)
+
+
+def nice_ceil(value: float) -> float:
+    """Smallest 1, 2 or 5 times a power of ten that is >= value (> 0)."""
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= value * (1 - 1e-12))
+
+
+@dataclass
+class _LeadRow:
+    """The plots and items of one lead."""
+
+    lead: int
+    title: pg.LabelItem
+    current: pg.PlotItem
+    voltage: pg.PlotItem
+    current_curve: pg.PlotDataItem
+    voltage_curve: pg.PlotDataItem
+    programmed_curve: pg.PlotDataItem
+    cursors: tuple[pg.InfiniteLine, pg.InfiniteLine]
+    programmed: LeadConfig | None = None
+    label: str = ""
+
+    def plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
+        return self.current, self.voltage
+
+
+class _StickyRange:
+    """Symmetric y range on a 1-2-5 scale: grows at once, shrinks only when far too wide.
+
+    Changing the range re-lays out the axis ticks, so it must not follow
+    every frame's noise.
+    """
+
+    def __init__(self, plot: pg.PlotItem, floor: float) -> None:
+        self.plot, self.floor, self.half = plot, floor, 0.0
+
+    def fit(self, peak: float) -> None:
+        want = nice_ceil(max(peak * 1.1, self.floor))
+        if want > self.half or want * 4 < self.half:
+            self.half = want
+            self.plot.setYRange(-want, want, padding=0)
+
+    def reset(self) -> None:
+        self.half = 0.0
+        self.fit(0.0)
+
+
+class WaveformView(QWidget):
+    """Scrolling current and voltage plots, one row per lead, fed by a telemetry source."""
+
+    def __init__(self, lead_count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("waveformView")
+        self.setAccessibleName("Live waveforms")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.lead_count = lead_count
+        self._source: TelemetrySource | None = None
+        self._ring: SampleRing | None = None
+        self._shown: SampleRing | None = None  # the ring on screen: live, or a frozen copy
+        self._received = 0
+        self._window_s = DEFAULT_WINDOW_S
+        self._hovered: tuple[int, float] | None = None  # (lead, time s)
+
+        self._build_controls()
+        self._build_plots()
+        self._ranges = [(_StickyRange(row.current, 10.0), _StickyRange(row.voltage, 0.01))
+                        for row in self._rows]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.plots, 1)
+        footer = QHBoxLayout()
+        footer.addWidget(self.cursor_label, 1)
+        footer.addWidget(self.status_label)
+        layout.addLayout(footer)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_INTERVAL_MS)
+        self._timer.timeout.connect(self.tick)
+        self.clear()
+
+    # ----- construction -------------------------------------------------
+    def _build_controls(self) -> None:
+        def control(widget, name: str, accessible: str, tip: str):
+            widget.setObjectName(name)
+            widget.setAccessibleName(accessible)
+            widget.setToolTip(tip)
+            return widget
+
+        self.window_combo = control(QComboBox(), "waveformWindow", "Time window",
+                                    "Length of time shown, most recent sample at the right")
+        for text, seconds in WINDOWS_S:
+            self.window_combo.addItem(text, seconds)
+        self.window_combo.setCurrentIndex([s for _, s in WINDOWS_S].index(DEFAULT_WINDOW_S))
+        self.window_combo.currentIndexChanged.connect(
+            lambda _: self.set_window(self.window_combo.currentData()))
+        self.pause_button = control(QPushButton("Pause"), "waveformPause", "Pause waveforms",
+                                    "Freeze the display (Space); data keeps arriving")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._on_pause)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.pause_button.toggle,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.png_button = control(QPushButton("Export PNG…"), "waveformExportPng",
+                                  "Export waveforms as image", "Save the plots as a PNG image")
+        self.png_button.clicked.connect(lambda: self._export_via_dialog("PNG image (*.png)", self.export_png))
+        self.csv_button = control(QPushButton("Export CSV…"), "waveformExportCsv",
+                                  "Export waveform samples", "Save every sample of the visible window as CSV")
+        self.csv_button.clicked.connect(lambda: self._export_via_dialog("CSV table (*.csv)", self.export_csv))
+        self.cursor_label = control(QLabel(), "waveformCursor", "Cursor readout",
+                                    "Time, current and voltage under the mouse")
+        self.status_label = control(QLabel(), "waveformStatus", "Telemetry status",
+                                    "Stream rate, samples received, dropped and lost data")
+        window_label = QLabel("Window")
+        window_label.setBuddy(self.window_combo)
+        self._toolbar = QHBoxLayout()
+        for widget in (window_label, self.window_combo, self.pause_button, self.png_button, self.csv_button):
+            self._toolbar.addWidget(widget)
+        self._toolbar.addStretch(1)
+
+    def _build_plots(self) -> None:
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setObjectName("waveformPlots")
+        self.plots.setAccessibleName(f"Current and voltage waveforms of {self.lead_count} leads")
+        self.plots.setBackground(BACKGROUND)
+        self.plots.ci.setSpacing(2)
+        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=CURRENT_COLOUR)
+        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=VOLTAGE_COLOUR)
+        self._rows: list[_LeadRow] = []
+        for lead in range(1, self.lead_count + 1):
+            title = self.plots.addLabel(f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2,
+                                        color=AXIS_TEXT, bold=True)
+            current, voltage = (self._add_plot(2 * lead, col, lead == self.lead_count) for col in (0, 1))
+            cursors = (self._cursor(current), self._cursor(voltage))
+            self._rows.append(_LeadRow(
+                lead, title, current, voltage,
+                current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
+                voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
+                current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
+                cursors, label=f"Lead {lead}"))
+        first = self._rows[0].current
+        for row in self._rows:
+            for plot in row.plots():
+                if plot is not first:
+                    plot.setXLink(first)
+        first.setXRange(-self._window_s, 0, padding=0)
+        # every move and the leave, unlike the scene's rate-limited sigMouseMoved
+        self.plots.viewport().installEventFilter(self)
+
+    def _add_plot(self, row: int, col: int, last_row: bool) -> pg.PlotItem:
+        plot = self.plots.addPlot(row=row, col=col)
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")  # fallback: curves are decimated already
+        plot.getViewBox().setDefaultPadding(0)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(GRID))
+            axis.setTextPen(pg.mkPen(AXIS_TEXT))
+            axis.setStyle(tickAlpha=255, maxTickLevel=0)  # one grid line per labelled tick
+            axis.setGrid(255)
+            axis.setZValue(-1)  # grid behind the curves
+        plot.getAxis("left").setWidth(LEFT_AXIS_PX)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        bottom = plot.getAxis("bottom")
+        bottom.enableAutoSIPrefix(False)
+        if last_row:
+            bottom.setLabel("time (s)", color=AXIS_TEXT)
+        else:
+            bottom.setStyle(showValues=False)
+            bottom.setHeight(1)
+        return plot
+
+    @staticmethod
+    def _cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOUR, width=1))
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    # ----- public API -----------------------------------------------------
+    def attach(self, source: TelemetrySource | None) -> None:
+        """Show what `source.drain()` delivers (the TelemetryReceiver); None detaches."""
+        self._source = source
+        if source is None:
+            self._timer.stop()
+        else:
+            self._timer.start()
+
+    def set_programmed(self, lead: int, config: LeadConfig | None) -> None:
+        """Overlay the ideal programmed pulse of `lead` on its current plot (dashed); None removes it."""
+        self._row(lead).programmed = config
+        self._redraw()
+
+    def set_lead_label(self, lead: int, text: str) -> None:
+        """Title of a lead's row, e.g. "Lead 1 · L4 left"."""
+        row = self._row(lead)
+        row.label = text
+        row.title.setText(text)
+
+    def set_window(self, seconds: float) -> None:
+        """Show the newest `seconds` (one of WINDOWS_S)."""
+        index = self.window_combo.findData(seconds)
+        if index < 0:
+            raise ValueError(f"window {seconds} s is not one of {[s for _, s in WINDOWS_S]}")
+        self._window_s = seconds
+        self.window_combo.setCurrentIndex(index)
+        self._rows[0].current.setXRange(-seconds, 0, padding=0)
+        self._redraw()
+
+    @property
+    def window_s(self) -> float:
+        return self._window_s
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_button.isChecked()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.setChecked(paused)
+
+    def clear(self) -> None:
+        """Forget every sample (programmed overlays and lead labels stay)."""
+        if self._ring is not None:
+            self._ring.clear()
+        self._shown = copy.deepcopy(self._ring) if self.paused else self._ring
+        self._received = 0
+        for current_range, voltage_range in self._ranges:
+            current_range.reset()
+            voltage_range.reset()
+        self._redraw()
+        self._update_status()
+
+    def tick(self) -> None:
+        """Drain the source into the ring; redraw if anything arrived (the timer calls this)."""
+        blocks = self._source.drain() if self._source is not None else []
+        for block in blocks:
+            self._ingest(block)
+        if blocks:
+            if not self.paused and self.isVisible():
+                self._redraw()
+            self._update_status()
+
+    def visible_samples(self) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """(first sample, rate Hz, current µA, voltage mV) of the shown window; arrays are leads × n."""
+        ring = self._shown
+        if ring is None or ring.filled == 0:
+            empty = np.zeros((self.lead_count, 0), dtype=np.int16)
+            return 0, 0, empty, empty
+        n = self._window_samples(ring)
+        current, voltage = ring.latest(n)
+        return ring.total - n, ring.rate_hz, current, voltage
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write every sample of the visible window to `path`; returns the row count."""
+        first, rate, current, voltage = self.visible_samples()
+        return write_csv(path, first, max(rate, 1), current, voltage)
+
+    def export_png(self, path: str | Path) -> None:
+        write_png(self.plots, path)
+
+    # ----- data path ------------------------------------------------------
+    def _row(self, lead: int) -> _LeadRow:
+        if not 1 <= lead <= self.lead_count:
+            raise ValueError(f"lead {lead} is not in 1..{self.lead_count}")
+        return self._rows[lead - 1]
+
+    def _ingest(self, block: TelemetryBlock) -> None:
+        if self._ring is None or self._ring.rate_hz not in (0, block.rate_hz):
+            self._ring = SampleRing(self.lead_count, RING_SECONDS * block.rate_hz)
+            if not self.paused:
+                self._shown = self._ring
+        self._ring.write(block)
+        self._received += block.n_samples
+
+    def _window_samples(self, ring: SampleRing) -> int:
+        return min(ring.filled, max(1, round(self._window_s * ring.rate_hz)))
+
+    def _columns(self) -> int:
+        width = self._rows[0].current.getViewBox().width() * self.devicePixelRatioF()
+        return max(1, int(width))
+
+    def _redraw(self) -> None:
+        ring = self._shown
+        if ring is None or ring.filled == 0:
+            for row in self._rows:
+                row.current_curve.setData([], [])
+                row.voltage_curve.setData([], [])
+                self._draw_programmed(row, None)
+            return
+        n = self._window_samples(ring)
+        start = (ring.head - n) % ring.capacity
+        edges = column_edges(n, self._columns())
+        times = column_times(edges, n, ring.rate_hz)
+        lo_i, hi_i = minmax_window(ring.current, start, n, edges)
+        lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
+        x = np.repeat(times, 2)
+        current, voltage = interleave(lo_i, hi_i), interleave(lo_v, hi_v) / 1000.0
+        for i, row in enumerate(self._rows):
+            row.current_curve.setData(x, current[i])
+            row.voltage_curve.setData(x, voltage[i])
+            onset = self._onset_s(row, ring, lo_i[i], times)
+            self._draw_programmed(row, onset)
+            programmed = row.programmed.amplitude_ua if row.programmed else 0
+            current_range, voltage_range = self._ranges[i]
+            current_range.fit(max(-int(lo_i[i].min()), int(hi_i[i].max()), programmed))
+            voltage_range.fit(max(-int(lo_v[i].min()), int(hi_v[i].max())) / 1000.0)
+        self._update_cursor_readout()
+
+    @staticmethod
+    def _onset_s(row: _LeadRow, ring: SampleRing, lows: np.ndarray, times: np.ndarray) -> float | None:
+        """Time of the column where the newest delivered pulse starts, to phase the programmed overlay.
+
+        Falls back to pulses at whole periods of stream time when no pulse
+        edge shows (nothing delivered, or more pulses than pixel columns).
+        """
+        config = row.programmed
+        if config is None:
+            return None
+        threshold = -config.amplitude_ua / 2
+        below = lows < threshold
+        falling = np.flatnonzero(below[1:] & ~below[:-1]) + 1
+        if config.amplitude_ua > 0 and falling.size:
+            return float(times[falling[-1]])
+        newest_s = (ring.total - 1) / ring.rate_hz
+        return math.floor(newest_s * config.frequency_hz) / config.frequency_hz - newest_s
+
+    def _draw_programmed(self, row: _LeadRow, onset_s: float | None) -> None:
+        if row.programmed is None or onset_s is None:
+            row.programmed_curve.setData([], [])
+            return
+        t, current = programmed_trace(row.programmed, -self._window_s, 0.0, onset_s)
+        row.programmed_curve.setData(t, current)
+
+    # ----- controls -------------------------------------------------------
+    def _on_pause(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setAccessibleName("Resume waveforms" if paused else "Pause waveforms")
+        self._shown = copy.deepcopy(self._ring) if paused else self._ring
+        self._redraw()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        ring = self._ring
+        parts = [f"{ring.rate_hz / 1000:g} kS/s" if ring is not None and ring.rate_hz else "no stream",
+                 f"{self._received:,} samples"]
+        for attribute, text in (("dropped_blocks", "dropped blocks"), ("lost_samples", "lost samples"),
+                                ("bad_frames", "bad frames")):
+            value = getattr(self._source, attribute, None)
+            if value is not None:
+                parts.append(f"{value:,} {text}")
+        if self.paused:
+            parts.append("paused")
+        self.status_label.setText(" · ".join(parts))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.plots.viewport():
+            if event.type() == QEvent.Type.MouseMove:
+                self._hover(self.plots.mapToScene(event.position().toPoint()))
+            elif event.type() == QEvent.Type.Leave:
+                self._hover(None)
+        return super().eventFilter(watched, event)
+
+    def _hover(self, scene_pos: QPointF | None) -> None:
+        self._hovered = None
+        for row in self._rows:
+            for plot in row.plots():
+                box = plot.getViewBox()
+                if scene_pos is not None and box.sceneBoundingRect().contains(scene_pos):
+                    self._hovered = (row.lead, box.mapSceneToView(scene_pos).x())
+        for row in self._rows:
+            for line in row.cursors:
+                line.setVisible(self._hovered is not None)
+                if self._hovered is not None:
+                    line.setPos(self._hovered[1])
+        self._update_cursor_readout()
+
+    def _update_cursor_readout(self) -> None:
+        if self._hovered is None:
+            self.cursor_label.setText("Point at a plot to read values")
+            return
+        lead, t = self._hovered
+        text = f"{self._row(lead).label} · t = {t * 1000:.2f} ms"
+        ring = self._shown
+        back = round(-t * ring.rate_hz) if ring is not None and ring.rate_hz else -1
+        if ring is None or not 0 <= back < self._window_samples(ring):
+            self.cursor_label.setText(f"{text} · no data")
+            return
+        index = (ring.head - 1 - back) % ring.capacity
+        current = int(ring.current[lead - 1, index])
+        voltage = int(ring.voltage[lead - 1, index]) / 1000
+        self.cursor_label.setText(f"{text} · {current} µA · {voltage:.3f} V")
+
+    def _export_via_dialog(self, file_filter: str, export) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export waveforms", "", file_filter)
+        if not path:
+            return
+        try:
+            export(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
