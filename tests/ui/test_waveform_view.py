@@ -15,7 +15,7 @@ from drivers.sim.tissue import DrivePath
 from drivers.sim.waveform import LeadDrive, render
 from drivers.types import LeadConfig, Polarity, TelemetryBlock
 from ui.waveforms import view as view_module
-from ui.waveforms.view import WaveformView, programmed_trace
+from ui.waveforms.view import WaveformView, nice_ceil, programmed_trace
 
 RATE_HZ = 50_000
 SETTINGS = ((1000, 300, 60), (600, 200, 40), (1500, 400, 100), (300, 720, 20))  # µA, µs, Hz
@@ -247,6 +247,17 @@ def test_programmed_trace_is_charge_balanced_with_a_small_opposite_tail():
     assert current.min() == -1200 and 0 < current.max() <= 1200 / 5
     disabled = programmed_trace(config.with_(enabled=False), -1, 0, 0)[1]
     assert not disabled.any()
+
+
+@pytest.mark.parametrize("value, expected", [(1, 1), (1.1, 2), (2, 2), (3, 5), (7, 10), (0.013, 0.02), (1650, 2000)])
+def test_axis_ranges_snap_up_to_1_2_5_steps(value, expected):
+    assert nice_ceil(value) == pytest.approx(expected)
+
+
+def test_the_current_range_grows_with_the_programmed_amplitude(view, source):
+    view.set_programmed(4, LeadConfig(4, CONTACTS, 4000, 300, 20, enabled=True))
+    low, high = view._rows[3].current.viewRange()[1]
+    assert low <= -4000 and high >= 4000
 
 
 def test_status_shows_rate_samples_and_the_sources_loss_counters(view, source, qtbot):

@@ -7,9 +7,9 @@ min/max of the samples behind every pixel column (decimate.py), so a frame
 strokes about two points per pixel whatever the stream rate. Pausing keeps
 ingesting (nothing is lost) but shows a frozen copy of the ring.
 
-Every line pen is opaque: semi-transparent strokes (pyqtgraph's default
-grid) cost tens of ms per frame on the raster paint engine, see
-bench/plot_frame.py.
+Every line pen is opaque: with pyqtgraph's default translucent grid the
+frame of bench/plot_frame.py took about 25 ms instead of 3.5 ms (raster
+paint engine, offscreen), the blending of the long grid lines dominating.
 """
 from __future__ import annotations
 
@@ -81,25 +81,6 @@ def nice_ceil(value: float) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= value * (1 - 1e-12))
 
 
-@dataclass
-class _LeadRow:
-    """The plots and items of one lead."""
-
-    lead: int
-    title: pg.LabelItem
-    current: pg.PlotItem
-    voltage: pg.PlotItem
-    current_curve: pg.PlotDataItem
-    voltage_curve: pg.PlotDataItem
-    programmed_curve: pg.PlotDataItem
-    cursors: tuple[pg.InfiniteLine, pg.InfiniteLine]
-    programmed: LeadConfig | None = None
-    label: str = ""
-
-    def plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
-        return self.current, self.voltage
-
-
 class _StickyRange:
     """Symmetric y range on a 1-2-5 scale: grows at once, shrinks only when far too wide.
 
@@ -121,6 +102,27 @@ class _StickyRange:
         self.fit(0.0)
 
 
+@dataclass
+class _LeadRow:
+    """The plots and items of one lead."""
+
+    lead: int
+    title: pg.LabelItem
+    current: pg.PlotItem
+    voltage: pg.PlotItem
+    current_curve: pg.PlotDataItem
+    voltage_curve: pg.PlotDataItem
+    programmed_curve: pg.PlotDataItem
+    cursors: tuple[pg.InfiniteLine, pg.InfiniteLine]
+    current_range: _StickyRange
+    voltage_range: _StickyRange
+    programmed: LeadConfig | None = None
+    label: str = ""
+
+    def plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
+        return self.current, self.voltage
+
+
 class WaveformView(QWidget):
     """Scrolling current and voltage plots, one row per lead, fed by a telemetry source."""
 
@@ -139,8 +141,6 @@ class WaveformView(QWidget):
 
         self._build_controls()
         self._build_plots()
-        self._ranges = [(_StickyRange(row.current, 10.0), _StickyRange(row.voltage, 0.01))
-                        for row in self._rows]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -213,7 +213,8 @@ class WaveformView(QWidget):
                 current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
                 voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
                 current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
-                cursors, label=f"Lead {lead}"))
+                cursors, _StickyRange(current, floor=10.0), _StickyRange(voltage, floor=0.01),
+                label=f"Lead {lead}"))
         first = self._rows[0].current
         for row in self._rows:
             for plot in row.plots():
@@ -303,9 +304,9 @@ class WaveformView(QWidget):
             self._ring.clear()
         self._shown = copy.deepcopy(self._ring) if self.paused else self._ring
         self._received = 0
-        for current_range, voltage_range in self._ranges:
-            current_range.reset()
-            voltage_range.reset()
+        for row in self._rows:
+            row.current_range.reset()
+            row.voltage_range.reset()
         self._redraw()
         self._update_status()
 
@@ -380,9 +381,8 @@ class WaveformView(QWidget):
             onset = self._onset_s(row, ring, lo_i[i], times)
             self._draw_programmed(row, onset)
             programmed = row.programmed.amplitude_ua if row.programmed else 0
-            current_range, voltage_range = self._ranges[i]
-            current_range.fit(max(-int(lo_i[i].min()), int(hi_i[i].max()), programmed))
-            voltage_range.fit(max(-int(lo_v[i].min()), int(hi_v[i].max())) / 1000.0)
+            row.current_range.fit(max(-int(lo_i[i].min()), int(hi_i[i].max()), programmed))
+            row.voltage_range.fit(max(-int(lo_v[i].min()), int(hi_v[i].max())) / 1000.0)
         self._update_cursor_readout()
 
     @staticmethod
