@@ -1,0 +1,343 @@
+"""The lead panel driven as a clinician would (clicks, keys, holds) against the simulated
+pulse generator: what the panel shows and what the device received."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QWidget
+
+from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
+from ui.bridge import ServiceBridge
+from ui.lead_panel import LeadPanel
+from workstation import safety
+from workstation.models import LeadPlacement, Sensation, Side, SpinalLevel
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+WAIT_S = 10
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def undo_stack() -> QUndoStack:
+    return QUndoStack()
+
+
+@pytest.fixture
+def panel(qtbot, drg_service, drg_session, undo_stack) -> LeadPanel:
+    widget = LeadPanel(ServiceBridge(drg_service), undo_stack)
+    qtbot.addWidget(widget)
+    widget.set_location("Lead 1 · L4 left")
+    widget.resize(900, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def fast_ramp(monkeypatch):
+    """Set-up only: let the service ramp quickly so a test reaches a high amplitude in time."""
+    monkeypatch.setattr(safety, "RAMP_RATE_UA_PER_S", 50_000.0)
+
+
+def child(panel: QWidget, cls, name: str):
+    widget = panel.findChild(cls, name)
+    assert widget is not None, f"no {cls.__name__} named {name}"
+    return widget
+
+
+def ready_lead(qtbot, panel, service, contacts=(P, M, O, O), pw=300, patient_max=6000, enable=True,
+               amplitude=0) -> None:
+    """Set-up through the service: lead 1 configured, impedance measured, optionally enabled and
+    at `amplitude`; returns once the panel shows that setting."""
+    service.write_lead(LeadConfig(1, contacts, 0, pw, 20, False, patient_max)).result(WAIT_S)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT_S)
+    if enable:
+        service.set_enabled(1, True).result(WAIT_S)
+    if amplitude:
+        service.set_amplitude(1, amplitude).result(WAIT_S)
+    seen(qtbot, panel, amplitude, "LIVE" if enable else "OFF")
+
+
+def seen(qtbot, panel, amplitude_ua: int, state: str = "LIVE") -> None:
+    """Wait until the panel shows the device's amplitude and state (device notifications are queued)."""
+    readout, stim = child(panel, QLabel, "ampReadout"), child(panel, QLabel, "stimState")
+    qtbot.waitUntil(lambda: readout.text() == f"{amplitude_ua / 1000:.3f} mA" and stim.text().startswith(state),
+                    timeout=WAIT_MS)
+
+
+def live(device) -> LeadConfig:
+    return device.live_leads[0]
+
+
+def type_into(qtbot, entry: QLineEdit, text: str) -> None:
+    """Replace the entry's text by typing, then press Enter."""
+    entry.setFocus()
+    entry.selectAll()
+    qtbot.keyClick(entry, Qt.Key.Key_Backspace)
+    if text:
+        qtbot.keyClicks(entry, text)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+
+
+def click(qtbot, panel, name: str) -> None:
+    qtbot.mouseClick(child(panel, QPushButton, name), Qt.MouseButton.LeftButton)
+
+
+def session_kinds(store, session_id) -> list[str]:
+    return [event.kind for event in store.session_events(session_id)]
+
+
+def open_dialog(qtbot, panel, name: str) -> QMessageBox:
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in panel.findChildren(QMessageBox, name)), timeout=WAIT_MS)
+    return next(b for b in panel.findChildren(QMessageBox, name) if b.isVisible())
+
+
+def answer(qtbot, box: QMessageBox, text: str) -> None:
+    button = next(b for b in box.buttons() if b.text().replace("&", "") == text)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+# -- contacts ------------------------------------------------------------------------------
+
+def test_contacts_set_by_click_and_keys_are_pending_until_applied(qtbot, panel, drg_device, undo_stack):
+    c1, c2, c3 = (child(panel, QPushButton, f"contact{n}") for n in (1, 2, 3))
+    qtbot.mouseClick(c1, Qt.MouseButton.LeftButton)  # off -> +
+    c1.setFocus()
+    qtbot.keyClick(c1, Qt.Key.Key_Tab)
+    assert c2.hasFocus()
+    qtbot.keyClick(c2, Qt.Key.Key_Minus)  # - directly
+    qtbot.keyClick(c3, Qt.Key.Key_Space)  # off -> +
+    qtbot.keyClick(c3, Qt.Key.Key_Return)  # + -> -
+    qtbot.keyClick(c3, Qt.Key.Key_0)  # back to off
+    assert [c.text() for c in (c1, c2, c3)] == ["+  anode", "−  cathode", "off"]
+    qtbot.keyClick(c2, Qt.Key.Key_Space)  # a slip: - -> off
+    assert c2.text() == "off"
+    undo_stack.undo()
+    assert c2.text() == "−  cathode" and c2.property("pending") is True
+    assert live(drg_device).contacts == (O, O, O, O)  # nothing sent yet
+    assert not any(e.code == EventCode.LEAD_WRITTEN for e in drg_device.events)
+
+    click(qtbot, panel, "applyContacts")
+    qtbot.waitUntil(lambda: live(drg_device).contacts == (P, M, O, O), timeout=WAIT_MS)
+    assert live(drg_device).amplitude_ua == 0 and not live(drg_device).enabled
+    qtbot.waitUntil(lambda: c2.property("pending") is False, timeout=WAIT_MS)
+    assert not child(panel, QPushButton, "applyContacts").isEnabled()
+
+
+def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at_zero(
+        qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service, amplitude=200)
+    qtbot.mouseClick(child(panel, QPushButton, "contact3"), Qt.MouseButton.LeftButton)
+    click(qtbot, panel, "applyContacts")
+    box = open_dialog(qtbot, panel, "contactsConfirm")
+    assert "OFF" in box.text() and "0 mA" in box.text()
+    answer(qtbot, box, "Cancel")
+    qtbot.wait(100)
+    assert live(drg_device) == LeadConfig(1, (P, M, O, O), 200, 300, 20, True, 6000)
+
+    click(qtbot, panel, "applyContacts")
+    answer(qtbot, open_dialog(qtbot, panel, "contactsConfirm"), "Apply contacts")
+    qtbot.waitUntil(lambda: live(drg_device).contacts == (P, M, P, O), timeout=WAIT_MS)
+    assert (live(drg_device).amplitude_ua, live(drg_device).enabled) == (0, False)
+    qtbot.waitUntil(lambda: child(panel, QLabel, "stimState").text() == "OFF", timeout=WAIT_MS)
+
+
+# -- enable and amplitude ------------------------------------------------------------------------
+
+def test_enable_without_impedance_shows_the_devices_refusal(qtbot, panel, drg_service, drg_device):
+    drg_service.write_lead(LeadConfig(1, (P, M, O, O), 0, 300, 20, False, 6000)).result(WAIT_S)
+    enable = child(panel, QPushButton, "enableLead")
+    qtbot.mouseClick(enable, Qt.MouseButton.LeftButton)
+    message = child(panel, QLabel, "refusalMessage")
+    qtbot.waitUntil(lambda: message.isVisible() and "measure impedance" in message.text(), timeout=WAIT_MS)
+    assert not enable.isChecked() and drg_device.outputs_on == ()
+
+
+def test_plus_steps_hold_ramps_until_release_and_minus_drops_at_once(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service, enable=False)
+    enable = child(panel, QPushButton, "enableLead")
+    qtbot.mouseClick(enable, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (1,) and enable.isChecked(), timeout=WAIT_MS)
+
+    child(panel, QWidget, "ampIncrement").setCurrentIndex(1)  # medium: 50 µA below 2 mA
+    up = child(panel, QPushButton, "ampUp")
+    for _ in range(3):
+        qtbot.mouseClick(up, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 150, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: child(panel, QLabel, "ampReadout").text() == "0.150 mA", timeout=WAIT_MS)
+    assert child(panel, QLabel, "ampMicro").text() == "150 µA"
+    qtbot.wait(300)
+    assert live(drg_device).amplitude_ua == 150  # clicks step exactly, no ramp beyond
+
+    qtbot.mousePress(up, Qt.MouseButton.LeftButton)
+    qtbot.wait(1300)
+    qtbot.mouseRelease(up, Qt.MouseButton.LeftButton)
+    qtbot.wait(250)  # a write already on the wire may still land
+    released_at = live(drg_device).amplitude_ua
+    assert released_at > 150 + 50  # held: more than one increment
+    qtbot.wait(700)
+    assert live(drg_device).amplitude_ua == released_at  # and nothing more after release
+
+    writes = len(drg_device.events)
+    click(qtbot, panel, "ampDown")
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == released_at - 50, timeout=1000)
+    new = drg_device.events[writes:]
+    assert [(e.code, e.value) for e in new] == [(EventCode.AMPLITUDE_SET, released_at - 50)]  # one write, no ramp
+
+
+def test_arrow_and_page_keys_on_the_amplitude_area_step_small_and_large(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service)
+    area = child(panel, QWidget, "ampArea")
+    area.setFocus()
+    qtbot.keyClick(area, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 25, timeout=WAIT_MS)
+    qtbot.keyClick(area, Qt.Key.Key_PageUp)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 225, timeout=WAIT_MS)
+    qtbot.keyClick(area, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 200, timeout=WAIT_MS)
+    qtbot.keyClick(area, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 0, timeout=WAIT_MS)
+
+
+def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service)
+    entry, error = child(panel, QLineEdit, "ampEntry"), child(panel, QLabel, "ampError")
+    type_into(qtbot, entry, "0.31 mA")
+    assert error.isVisible() and "310 µA" in error.text() and "300 µA" in error.text()
+    assert live(drg_device).amplitude_ua == 0
+    click(qtbot, panel, "ampSet")  # the announced value, on a second press
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 300, timeout=WAIT_MS)
+    ramp = [e.value for e in drg_device.events if e.code == EventCode.AMPLITUDE_SET]
+    assert len(ramp) > 1 and ramp == sorted(ramp)  # reached by a rising ramp
+
+
+def test_plus_is_disabled_with_the_reason_when_the_next_step_is_refused(qtbot, panel, drg_service):
+    ready_lead(qtbot, panel, drg_service, patient_max=500, amplitude=500)
+    up = child(panel, QPushButton, "ampUp")
+    qtbot.waitUntil(lambda: not up.isEnabled(), timeout=WAIT_MS)
+    assert "patient maximum" in up.toolTip()
+    assert child(panel, QLabel, "maxSafeLabel").text() == "Limit: 0.500 mA"
+
+
+# -- pending timing edits -----------------------------------------------------------------------
+
+def test_timing_edits_are_pending_undoable_and_applied_with_the_lead_left_on(
+        qtbot, panel, drg_service, drg_device, undo_stack):
+    ready_lead(qtbot, panel, drg_service, amplitude=100)
+    pw = child(panel, QLineEdit, "pwEntry")
+    qtbot.waitUntil(lambda: pw.text() == "300", timeout=WAIT_MS)
+    type_into(qtbot, pw, "350")
+    click(qtbot, panel, "freqUp")  # small step: 20 -> 22 Hz
+    assert pw.property("pending") is True and child(panel, QLineEdit, "freqEntry").text() == "22"
+    undo_stack.undo()
+    assert child(panel, QLineEdit, "freqEntry").text() == "20"
+    undo_stack.undo()
+    assert pw.text() == "300" and pw.property("pending") is False
+    undo_stack.redo()
+    assert pw.text() == "350"
+    assert live(drg_device).pulse_width_us == 300  # nothing sent before Apply
+
+    click(qtbot, panel, "applyParams")
+    qtbot.waitUntil(lambda: live(drg_device).pulse_width_us == 350, timeout=WAIT_MS)
+    assert live(drg_device) == LeadConfig(1, (P, M, O, O), 100, 350, 20, True, 6000)
+    qtbot.waitUntil(lambda: pw.property("pending") is False, timeout=WAIT_MS)
+
+
+# -- limits and the density confirmation -----------------------------------------------------------------
+
+def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel, drg_service, drg_device,
+                                                                   fast_ramp):
+    ready_lead(qtbot, panel, drg_service)
+    type_into(qtbot, child(panel, QLineEdit, "pwEntry"), "720")
+    click(qtbot, panel, "applyParams")
+    qtbot.waitUntil(lambda: live(drg_device).pulse_width_us == 720, timeout=WAIT_MS)
+    density = child(panel, QWidget, "densityReadout")
+    assert density.property("state") == "ok"
+
+    drg_service.set_amplitude(1, 1300).result(WAIT_S)  # 23.8 µC/cm²; the next step 1325 µA gives 24.3
+    qtbot.waitUntil(lambda: density.property("state") == "amber", timeout=WAIT_MS)
+    assert density.text().startswith("near") and "of 30 µC/cm²" in density.text()
+
+    drg_service.set_amplitude(1, 1625).result(WAIT_S)  # 29.8 µC/cm²: still under the cap
+    qtbot.waitUntil(lambda: density.property("state") == "red", timeout=WAIT_MS)
+    assert density.text().startswith("LIMIT") and "30.2 of 30" in density.text()
+    up = child(panel, QPushButton, "ampUp")
+    assert up.isEnabled() and "confirmation" in up.toolTip()  # allowed, but only confirmed
+
+
+def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
+        qtbot, panel, drg_service, drg_device, drg_store, drg_session, fast_ramp):
+    ready_lead(qtbot, panel, drg_service, pw=720, amplitude=1625)
+    entry = child(panel, QLineEdit, "ampEntry")
+    type_into(qtbot, entry, "1650")
+    box = open_dialog(qtbot, panel, "densityConfirm")
+    assert "30.2" in box.text() and "30" in box.text() and "confirm" in box.informativeText()
+    events = len(drg_device.events)
+    answer(qtbot, box, "Cancel")
+    qtbot.wait(200)
+    assert live(drg_device).amplitude_ua == 1625 and len(drg_device.events) == events
+    assert "density_confirmed" not in session_kinds(drg_store, drg_session)
+
+    click(qtbot, panel, "ampSet")
+    answer(qtbot, open_dialog(qtbot, panel, "densityConfirm"), "Continue")
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 1650, timeout=WAIT_MS)
+    assert "density_confirmed" in session_kinds(drg_store, drg_session)
+    qtbot.waitUntil(lambda: child(panel, QLabel, "ampReadout").text() == "1.650 mA", timeout=WAIT_MS)
+
+
+# -- stimulus response ------------------------------------------------------------------------------------
+
+def _check_regions(qtbot, regions: QListWidget, names: tuple[str, ...]) -> None:
+    regions.setFocus()
+    for name in names:
+        regions.setCurrentItem(regions.findItems(name, Qt.MatchFlag.MatchExactly)[0])
+        qtbot.keyClick(regions.viewport(), Qt.Key.Key_Space)
+
+
+def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
+        qtbot, panel, drg_service, drg_store, drg_patient):
+    drg_service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
+    ready_lead(qtbot, panel, drg_service)
+    for ua, button in ((300, "recordPerception"), (500, "recordComfortable"), (700, "recordMaxTolerable")):
+        drg_service.set_amplitude(1, ua).result(WAIT_S)
+        seen(qtbot, panel, ua)
+        click(qtbot, panel, button)
+    assert child(panel, QLabel, "comfortableValue").text() == "0.500 mA"
+    _check_regions(qtbot, child(panel, QListWidget, "bodyRegions"), ("foot", "heel"))
+    sensation = child(panel, QWidget, "sensation")
+    sensation.setCurrentIndex(sensation.findData(Sensation.BUZZING))
+    click(qtbot, panel, "saveResponse")
+
+    history = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
+    response = history[-1].response
+    assert (response.perception_threshold_ua, response.comfortable_ua, response.max_tolerable_ua) == (300, 500, 700)
+    assert response.body_regions == ("foot", "heel") and response.sensation is Sensation.BUZZING
+    assert (response.contacts, response.pulse_width_us, response.frequency_hz) == ((P, M, O, O), 300, 20)
+    assert child(panel, QLabel, "responseMessage").text() == "Response saved in the session."
+
+
+def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(
+        qtbot, panel, drg_service, drg_store, drg_session):
+    ready_lead(qtbot, panel, drg_service)
+    sensation = child(panel, QWidget, "sensation")
+    sensation.setCurrentIndex(sensation.findData(Sensation.NONE))
+    click(qtbot, panel, "saveResponse")
+    message = child(panel, QLabel, "responseMessage")
+    assert message.isVisible() and "paresthesia-free" in message.text()
+    assert "response_recorded" not in session_kinds(drg_store, drg_session)
+
+
+# -- link ------------------------------------------------------------------------------------------------------
+
+def test_without_a_link_controls_are_disabled_and_amplitude_is_unknown(qtbot, panel, drg_service):
+    ready_lead(qtbot, panel, drg_service, amplitude=100)
+    readout = child(panel, QLabel, "ampReadout")
+    drg_service.disconnect().result(WAIT_S)
+    qtbot.waitUntil(lambda: readout.text() == "unknown", timeout=WAIT_MS)
+    for name in ("ampUp", "ampDown", "enableLead", "contact1", "recordPerception"):
+        assert not child(panel, QPushButton, name).isEnabled(), name
+    assert not child(panel, QLineEdit, "pwEntry").isEnabled()
+    assert child(panel, QLabel, "stimState").text() == "UNKNOWN"

@@ -1,0 +1,1 @@
+"""Parts of the lead programming panel (ui.lead_panel.LeadPanel): one module per area."""

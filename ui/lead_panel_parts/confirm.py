@@ -1,0 +1,46 @@
+"""Confirmation dialogs of the lead panel, opened window-modal without blocking the event loop.
+
+Cancel is the default and the Escape answer: an unanswered or dismissed
+dialog changes nothing. Tests find a dialog by objectName (densityConfirm,
+contactsConfirm) and click its button.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from workstation.programming import ConfirmationRequired
+from workstation.safety import Rule
+
+
+def ask(parent: QWidget, name: str, title: str, text: str, detail: str, yes: str,
+        on_yes: Callable[[], None]) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setObjectName(name)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a later findChild sees only the open one
+    box.setInformativeText(detail)
+    accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.finished.connect(lambda _result: box.clickedButton() is accept and on_yes())
+    box.open()
+    return box
+
+
+def ask_density(parent: QWidget, lead: int, exc: ConfirmationRequired, on_continue: Callable[[], None]) -> QMessageBox:
+    check = exc.assessment.check(Rule.CHARGE_DENSITY)
+    return ask(parent, "densityConfirm", "Charge density above the warning cap",
+               f"Lead {lead}: charge density {check.figure:.1f} µC/cm²/phase; the warning cap is "
+               f"{check.limit:g} µC/cm²/phase.",
+               f"{exc} Continue only if you mean this setting; the confirmation is recorded in the session.",
+               "Continue", on_continue)
+
+
+def ask_contacts(parent: QWidget, lead: int, on_apply: Callable[[], None]) -> QMessageBox:
+    return ask(parent, "contactsConfirm", "Apply contacts",
+               f"Applying new contacts switches lead {lead} OFF and sets its amplitude to 0 mA.",
+               "The device does this on any contact change. Re-measure impedance, enable the lead and raise "
+               "the amplitude again from 0.", "Apply contacts", on_apply)

@@ -1,0 +1,104 @@
+"""Reading what the clinician typed into a numeric field, with a sentence for every refusal.
+
+Typed values are never moved silently: an off-step pulse width, frequency or
+patient maximum is refused with the nearest accepted values. Only an
+amplitude is rounded, always down (never above what was asked), and the
+panel announces the rounded value before it sends anything. Qt-free, so the
+rules are tested on their own.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from dataclasses import dataclass
+from typing import Mapping
+
+from drivers.types import Capabilities
+from workstation.safety import Parameter, grid, round_to_device
+
+
+
+@dataclass(frozen=True)
+class _Units:
+    """The device unit of a parameter and the unit words a clinician may type after the number."""
+
+    unit: str
+    factors: Mapping[str, int]  # typed word (lower case, "" for none) -> factor to the device unit
+    accepted: str
+    example: str
+
+
+_UNITS: Mapping[str, _Units] = {
+    "amplitude": _Units("µA", {"": 1, "µa": 1, "ua": 1, "ma": 1000}, "µA or mA", "1250 or 1.25 mA"),
+    "pulse_width": _Units("µs", {"": 1, "µs": 1, "us": 1}, "µs", "300"),
+    "frequency": _Units("Hz", {"": 1, "hz": 1}, "Hz", "20"),
+}
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([^\d\s.]*)$")
+
+
+class InputError(ValueError):
+    """Typed text that cannot be sent; the message is the sentence to show next to the field."""
+
+
+def fmt(value: float) -> str:
+    """A number as the clinician would write it: 1010, 1010.5."""
+    return f"{value:g}" if value != int(value) else str(int(value))
+
+
+def unit_of(parameter: Parameter) -> str:
+    return _UNITS[parameter].unit
+
+
+def parse_quantity(text: str, parameter: Parameter, label: str) -> float:
+    """The typed number in the device unit (µA, µs, Hz); InputError says what is wrong."""
+    units = _UNITS[parameter]
+    unit, example = units.unit, units.example
+    typed = text.strip().replace("μ", "µ")  # Greek mu typed for the micro sign
+    if not typed:
+        raise InputError(f"Type the {label.lower()} in {unit}, e.g. {example}.")
+    match = _QUANTITY.match(typed)
+    if match is None:
+        raise InputError(f"“{text.strip()}” is not a number: type the {label.lower()} in {unit}, e.g. {example}.")
+    factor = units.factors.get(match[2].lower())
+    if factor is None:
+        raise InputError(f"“{match[2]}” is not a unit for the {label.lower()}: use {units.accepted}.")
+    return float(Decimal(match[1]) * factor)  # decimal: 1.025 mA is exactly 1025 µA
+
+
+def _check_range(caps: Capabilities, parameter: Parameter, value: float, label: str) -> None:
+    values, unit = grid(caps, parameter), unit_of(parameter)
+    if not values[0] <= value <= values[-1]:
+        raise InputError(f"{label} {fmt(value)} {unit} is outside {values[0]}-{values[-1]} {unit}.")
+
+
+def parse_setting(caps: Capabilities, parameter: Parameter, text: str, label: str) -> int:
+    """A value the device accepts exactly as typed, or InputError naming the nearest accepted values."""
+    value = parse_quantity(text, parameter, label)
+    _check_range(caps, parameter, value, label)
+    below = round_to_device(caps, parameter, value, "down")
+    if below != value:
+        above, unit = round_to_device(caps, parameter, value, "up"), unit_of(parameter)
+        raise InputError(f"{fmt(value)} {unit} is between steps; nearest {below} or {above} {unit}.")
+    return below
+
+
+@dataclass(frozen=True)
+class AmplitudeEntry:
+    """A typed amplitude and the device value it becomes (rounded down to the step)."""
+
+    typed_ua: float
+    value_ua: int
+
+    @property
+    def rounded(self) -> bool:
+        return self.value_ua != self.typed_ua
+
+    def announcement(self) -> str:
+        return (f"{fmt(self.typed_ua)} µA is between steps: it will be set to {self.value_ua} µA "
+                f"({self.value_ua / 1000:.3f} mA), rounded down. Press Set again to send it.")
+
+
+def parse_amplitude(caps: Capabilities, text: str) -> AmplitudeEntry:
+    typed = parse_quantity(text, "amplitude", "Amplitude")
+    _check_range(caps, "amplitude", typed, "Amplitude")
+    return AmplitudeEntry(typed, round_to_device(caps, "amplitude", typed, "down"))

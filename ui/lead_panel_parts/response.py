@@ -1,0 +1,135 @@
+"""Stimulus response: what the patient felt, where, and at which amplitudes.
+
+"Perception threshold", "Comfortable" and "Max tolerable" capture the
+amplitude the DEVICE holds now for this lead and configuration; changing
+the lead's contacts, pulse width or frequency clears the captures (they
+belong to one configuration). "Save response" builds a
+workstation.models.StimulusResponse; its ValueError sentence shows inline.
+
+objectNames: recordPerception, recordComfortable, recordMaxTolerable (with
+perceptionValue, comfortableValue, maxTolerableValue), bodyRegions,
+sensation, paresthesiaFree, saveResponse, responseMessage.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QWidget,
+)
+
+from drivers.types import LeadConfig
+from ui.lead_panel_parts.amplitude import message_label, named, show_message
+from workstation.models import Sensation, StimulusResponse
+
+CAPTURES = (  # StimulusResponse field, button text, button objectName, value objectName
+    ("perception_threshold_ua", "Perception threshold", "recordPerception", "perceptionValue"),
+    ("comfortable_ua", "Comfortable", "recordComfortable", "comfortableValue"),
+    ("max_tolerable_ua", "Max tolerable", "recordMaxTolerable", "maxTolerableValue"),
+)
+SENSATION_TEXT = {Sensation.NONE: "None (paresthesia-free)"}
+
+
+def _config_key(config: LeadConfig) -> tuple:
+    return config.lead, config.contacts, config.pulse_width_us, config.frequency_hz
+
+
+class ResponseForm(QGroupBox):
+    responseReady = Signal(object)  # StimulusResponse to record
+
+    def __init__(self, regions: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__("Stimulus response", parent)
+        self._config: LeadConfig | None = None
+        self._captured: dict[str, int] = {}
+        grid = QGridLayout(self)
+        grid.setVerticalSpacing(3)
+        self._buttons: list[QPushButton] = []
+        self._values: dict[str, QLabel] = {}
+        for row, (field, text, name, value_name) in enumerate(CAPTURES):
+            button = named(QPushButton(text, self), name, f"Record {text.lower()}",
+                           f"Record the amplitude the device holds now as the {text.lower()} "
+                           "for this lead and configuration.")
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda _=False, f=field: self._capture(f))
+            value = named(QLabel("–", self), value_name, f"{text} recorded", f"{text} captured for this response.")
+            grid.addWidget(button, row, 0)
+            grid.addWidget(value, row, 1)
+            self._buttons.append(button)
+            self._values[field] = value
+        self.regions = named(QListWidget(self), "bodyRegions", "Body regions",
+                             "Where the patient feels it: check every region (Space toggles).")
+        for region in regions:
+            item = QListWidgetItem(region, self.regions)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.regions.setMaximumHeight(92)
+        self.sensation = named(QComboBox(self), "sensation", "Sensation", "What the patient feels.")
+        for sensation in Sensation:
+            self.sensation.addItem(SENSATION_TEXT.get(sensation, sensation.value.capitalize()), sensation)
+        self.paresthesia_free = named(QCheckBox("Paresthesia-free", self), "paresthesiaFree", "Paresthesia-free",
+                                      "Check when the therapy works without the patient feeling paresthesia.")
+        self.save = named(QPushButton("Save response", self), "saveResponse", "Save response",
+                          "Record this stimulus response in the session.")
+        self.save.setAutoDefault(False)
+        self.message = message_label("responseMessage", self)
+        grid.addWidget(self.regions, 0, 2, 3, 1)
+        grid.addWidget(self.sensation, 3, 0)
+        grid.addWidget(self.paresthesia_free, 3, 1, 1, 2)
+        grid.addWidget(self.save, 4, 0)
+        grid.addWidget(self.message, 4, 1, 1, 2)
+        grid.setColumnStretch(2, 1)
+        self.save.clicked.connect(self._save)
+
+    def set_config(self, config: LeadConfig | None) -> None:
+        """The device's setting of the lead shown (None: unknown); a new configuration clears captures."""
+        if config is not None and self._config is not None and _config_key(config) != _config_key(self._config):
+            if self._captured:
+                show_message(self.message, "The lead's configuration changed: captured amplitudes cleared.", "info")
+            self._clear_captures()
+        self._config = config
+        for button in self._buttons:
+            button.setEnabled(config is not None)
+
+    def checked_regions(self) -> tuple[str, ...]:
+        items = (self.regions.item(i) for i in range(self.regions.count()))
+        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
+
+    def _capture(self, field: str) -> None:
+        if self._config is None:
+            return
+        ua = self._config.amplitude_ua
+        self._captured[field] = ua
+        self._values[field].setText(f"{ua / 1000:.3f} mA")
+        show_message(self.message, None)
+
+    def _clear_captures(self) -> None:
+        self._captured.clear()
+        for value in self._values.values():
+            value.setText("–")
+
+    def _save(self) -> None:
+        config = self._config
+        if config is None:
+            show_message(self.message, "The lead's setting is unknown: reconnect before recording.")
+            return
+        try:
+            response = StimulusResponse(config.lead, config.contacts, config.pulse_width_us, config.frequency_hz,
+                                        self.sensation.currentData(), self.paresthesia_free.isChecked(),
+                                        self.checked_regions(), **self._captured)
+        except ValueError as exc:
+            show_message(self.message, str(exc))
+            return
+        self.responseReady.emit(response)
+
+    def show_outcome(self, error: str | None) -> None:
+        """After recording: the error sentence, or a confirmation (captures cleared for the next test)."""
+        if error:
+            show_message(self.message, error)
+            return
+        self._clear_captures()
+        show_message(self.message, "Response saved in the session.", "ok")
+
+    def reset(self) -> None:
+        """Another lead is shown: nothing captured for it yet."""
+        self._config = None
+        self._clear_captures()
+        show_message(self.message, None)
