@@ -22,6 +22,7 @@ objectNames (stable, for tests and automation):
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from html import escape
 
@@ -46,7 +47,9 @@ from PySide6.QtWidgets import (
 )
 
 from ui.bridge import ServiceBridge
-from ui.programs_panel import RED, confirm_discard_unwritten, local_time, message_label, named, show_message
+from ui.programs_panel import (
+    RED, confirm_discard_unwritten, local_time, message_label, named, show_message, unwritten_changes,
+)
 from workstation import levels
 from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.programming import LinkState, ServiceError
@@ -113,6 +116,18 @@ def dialog_buttons(dialog: QDialog, ok_text: str, ok_tip: str) -> QDialogButtonB
     return buttons
 
 
+def form_rows(dialog: QDialog, rows: list[tuple], message: QLabel, ok: tuple[str, str],
+              on_ok: Callable[[], None]) -> None:
+    """A form dialog: labelled fields, the message that says why OK did nothing, OK / Cancel."""
+    form = QFormLayout(dialog)
+    for row in rows:
+        form.addRow(*row)
+    form.addRow(message)
+    buttons = dialog_buttons(dialog, *ok)
+    buttons.accepted.connect(on_ok)
+    form.addRow(buttons)
+
+
 class PatientDialog(QDialog):
     """New patient: nothing is saved unless the store accepts every field."""
 
@@ -128,14 +143,9 @@ class PatientDialog(QDialog):
         self.record_number = named(QLineEdit(), "patientRecordNumber", "Record number",
                                    "The hospital record number; it must be unique.")
         self.message = message_label("patientDialogMessage", "Why the patient was not saved")
-        form = QFormLayout(self)
-        form.addRow("&Name:", self.name)
-        form.addRow("&Date of birth:", self.dob)
-        form.addRow("&Record number:", self.record_number)
-        form.addRow(self.message)
-        buttons = dialog_buttons(self, "Save patient", "Save the new patient in the records.")
-        buttons.accepted.connect(self._save)
-        form.addRow(buttons)
+        form_rows(self, [("&Name:", self.name), ("&Date of birth:", self.dob),
+                         ("&Record number:", self.record_number)], self.message,
+                  ("Save patient", "Save the new patient in the records."), self._save)
 
     def _save(self) -> None:
         born = self.dob.value()
@@ -236,14 +246,9 @@ class PlaceLeadDialog(QDialog):
         self.channel.currentIndexChanged.connect(self._default_date)
         self._default_date()
         self.message = message_label("placeLeadMessage", "Why the placement was not recorded")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Ganglion {self.level.name}, patient's {self.side.value.lower()} side."))
-        form.addRow("&Channel:", self.channel)
-        form.addRow("&Implanted:", self.implant_date)
-        form.addRow(self.message)
-        buttons = dialog_buttons(self, "Record placement", "Record this lead placement in the session.")
-        buttons.accepted.connect(self._record)
-        form.addRow(buttons)
+        form_rows(self, [(QLabel(f"Ganglion {self.level.name}, patient's {self.side.value.lower()} side."),),
+                         ("&Channel:", self.channel), ("&Implanted:", self.implant_date)], self.message,
+                  ("Record placement", "Record this lead placement in the session."), self._record)
 
     def _default_date(self) -> None:
         """A lead already placed keeps its implant date; a new one defaults to today."""
@@ -417,13 +422,17 @@ class PatientPanel(QWidget):
         show_message(self.message, "")
 
     def _end_session(self) -> None:
+        """Unwritten changes: their guard is the confirmation; otherwise a plain one (sessionEndConfirm)."""
         if self.service.session_id is None:
             return
-        if not confirm_discard_unwritten(self.bridge, self, "end the session"):
+        if unwritten_changes(self.service.state):
+            if confirm_discard_unwritten(self.bridge, self, "end the session"):
+                self._end_now()
             return
         ask = QDialog(self)
         ask.setObjectName("sessionEndConfirm")
         ask.setWindowTitle("End session")
+        ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         text = QLabel("End this session? It is closed for good: later changes can only be added as corrections.")
         text.setWordWrap(True)
         buttons = dialog_buttons(ask, "End session", "Close the session.")
@@ -431,8 +440,10 @@ class PatientPanel(QWidget):
         layout = QVBoxLayout(ask)
         layout.addWidget(text)
         layout.addWidget(buttons)
-        if ask.exec() != QDialog.DialogCode.Accepted:
-            return
+        ask.accepted.connect(self._end_now)
+        ask.open()
+
+    def _end_now(self) -> None:
         try:
             self.service.end_session()
         except (ServiceError, RecordsError) as exc:
@@ -475,8 +486,7 @@ class PatientPanel(QWidget):
         self.start.setEnabled(not active)
         self.end.setEnabled(active)
         self.resume.setEnabled(not active)
-        for widget in (self.search, self.patients, self.new_patient):
-            widget.setEnabled(not active)
+        self.clinician.setEnabled(not active)  # recorded with the session when it started
         self.start.setToolTip("Open a session for the selected patient on the connected device."
                               if connected else "Connect to the patient's pulse generator first.")
 

@@ -1,0 +1,254 @@
+"""The programs and session-log panel against a simulated device: what the user sees and what the device holds."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton
+
+from drivers.types import Polarity, Program
+from ui.bridge import ServiceBridge
+from ui.patient_panel import PatientPanel
+from ui.programs_panel import AMBER, RED, ProgramsPanel
+from workstation.models import PainTiming
+from workstation.programming import SafetyRefused
+
+WAIT_MS = 5000
+BIPOLE = (Polarity.ANODE, Polarity.CATHODE, Polarity.OFF, Polarity.OFF)
+
+
+@pytest.fixture
+def bridge(drg_service) -> ServiceBridge:
+    return ServiceBridge(drg_service)
+
+
+@pytest.fixture
+def panel(qtbot, bridge, drg_session) -> ProgramsPanel:
+    widget = ProgramsPanel(bridge)
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def button(widget, name: str) -> QPushButton:
+    return widget.findChild(QPushButton, name)
+
+
+def change_lead_1(service, **settings) -> None:
+    """A live change made elsewhere (e.g. the lead programming screen)."""
+    service.write_lead(service.state.leads[1].with_(**settings)).result(5)
+
+
+def save_current(qtbot, panel, name: str):
+    qtbot.keyClicks(panel.program_name, name)
+    qtbot.mouseClick(button(panel, "programSave"), Qt.MouseButton.LeftButton)
+    program = panel.selected_program()
+    assert program is not None and program.name == name
+    return program
+
+
+def log_rows(panel) -> list[tuple[str, str, str]]:
+    log = panel.log
+    return [tuple(log.item(row, col).text() for col in (1, 2, 3)) for row in range(log.rowCount())]
+
+
+def answer_modal(qtbot, object_name: str, button_name: str) -> None:
+    """Click a button of a modal dialog shown with exec() once it appears (the caller then blocks in exec).
+
+    Gives up after about two seconds so a dialog that never came cannot be answered by a later test.
+    """
+    def attempt(tries_left: int) -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None and dialog.objectName() == object_name:
+            qtbot.mouseClick(dialog.findChild(QPushButton, button_name), Qt.MouseButton.LeftButton)
+        elif tries_left:
+            QTimer.singleShot(20, lambda: attempt(tries_left - 1))
+    QTimer.singleShot(0, lambda: attempt(100))
+
+
+def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
+        qtbot, panel, drg_service, drg_device, drg_store, drg_patient):
+    change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
+    program = save_current(qtbot, panel, "Daytime")
+
+    assert "saved, not written" in panel.program_list.currentItem().text()
+    assert ("Program", "recorded", "'Daytime': saved, not written") in log_rows(panel)
+    assert drg_device.stored_program != program
+
+    qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
+    confirm = panel.findChild(QDialog, "programWriteConfirm")
+    assert confirm.isVisible()
+    shown = confirm.findChild(object, "programWriteTable")
+    assert [shown.item(row, 0).text() for row in range(shown.rowCount())] == [
+        "+ \u2212 \u00b7 \u00b7", "0", "300", "20", "off", "2000"]
+    qtbot.mouseClick(button(confirm, "programWriteOk"), Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: "Verified: device holds exactly this program" in panel.verify_result.text(),
+                    timeout=WAIT_MS)
+    assert drg_device.stored_program == program
+    assert "written and verified" in panel.program_list.currentItem().text()
+    assert "on device" in panel.program_list.currentItem().text()
+    assert drg_store.program_history(drg_patient.id)[-1].verified
+    qtbot.waitUntil(lambda: ("Program", "recorded", "'Daytime': written and verified") in log_rows(panel))
+
+
+def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_service, drg_device):
+    change_lead_1(drg_service, pulse_width_us=200)
+    before = drg_device.stored_program
+    save_current(qtbot, panel, "Not now")
+    qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
+    confirm = panel.findChild(QDialog, "programWriteConfirm")
+    qtbot.mouseClick(button(confirm, "programWriteCancel"), Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    assert drg_device.stored_program == before
+    assert panel.verify_result.isHidden()
+
+
+def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
+        qtbot, panel, drg_service, drg_store, drg_device, drg_session):
+    live = drg_service.current_program("Unsafe")
+    unsafe = Program("Unsafe", (live.leads[0].with_(amplitude_ua=500),) + live.leads[1:])  # no anode/cathode
+    drg_store.save_program(drg_session, unsafe, written=False, verified=False)
+    save_current(qtbot, panel, "Refresh")  # the list re-reads the records
+    programs = panel.program_list
+    programs.setCurrentRow(next(row for row in range(programs.count()) if programs.item(row).text().startswith("Unsafe")))
+    stored = drg_device.stored_program
+
+    qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"),
+                     Qt.MouseButton.LeftButton)
+
+    assert panel.verify_result.text().startswith("\u2716 Not written: Lead 1 needs at least one anode (+)")
+    assert RED[1] in panel.verify_result.styleSheet()
+    assert drg_device.stored_program == stored
+
+
+def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
+    assert not panel.has_unwritten_changes() and panel.badge.isHidden()
+
+    change_lead_1(drg_service, pulse_width_us=300)
+
+    qtbot.waitUntil(panel.badge.isVisible, timeout=WAIT_MS)
+    assert panel.has_unwritten_changes()
+    assert "Lead 1 pulse width: live 300 \u00b5s, stored 40 \u00b5s" in panel.badge.toolTip()
+
+    save_current(qtbot, panel, "Wider")
+    qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and panel.badge.isHidden(), timeout=WAIT_MS)
+
+
+def test_guard_cancel_keeps_everything_and_returns_false(qtbot, panel, drg_service, drg_device):
+    assert panel.confirm_discard_unwritten(panel)  # nothing unwritten: no question asked
+    change_lead_1(drg_service, frequency_hz=20)
+    stored = drg_device.stored_program
+    answer_modal(qtbot, "unwrittenDialog", "unwrittenCancel")
+    assert not panel.confirm_discard_unwritten(panel)
+    assert drg_device.stored_program == stored and panel.has_unwritten_changes()
+
+
+def test_guard_write_now_stores_the_live_settings(qtbot, panel, drg_service, drg_device):
+    change_lead_1(drg_service, frequency_hz=20)
+    answer_modal(qtbot, "unwrittenDialog", "unwrittenWrite")
+    assert panel.confirm_discard_unwritten(panel)
+    assert drg_device.stored_program.leads == drg_device.live_leads
+    assert drg_device.stored_program.leads[0].frequency_hz == 20
+    assert not panel.has_unwritten_changes()
+
+
+def test_end_session_with_unwritten_changes_asks_and_discard_ends_it(
+        qtbot, panel, bridge, drg_service, drg_store, drg_device, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    patient_panel = PatientPanel(bridge, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(patient_panel)
+    session_id = drg_service.session_id
+    change_lead_1(drg_service, frequency_hz=30)
+    stored = drg_device.stored_program
+    answer_modal(qtbot, "unwrittenDialog", "unwrittenDiscard")
+    qtbot.mouseClick(patient_panel.end, Qt.MouseButton.LeftButton)
+    assert drg_service.session_id is None
+    assert drg_store.get_session(session_id).ended is not None
+    assert drg_device.stored_program == stored
+
+
+def test_load_shows_the_program_beside_the_device_and_marks_differences(qtbot, panel, drg_service):
+    save_current(qtbot, panel, "Base")
+    change_lead_1(drg_service, pulse_width_us=250)
+    qtbot.mouseClick(button(panel, "programLoad"), Qt.MouseButton.LeftButton)
+
+    table = panel.compare
+    headers = [table.horizontalHeaderItem(col).text() for col in range(2)]
+    assert headers == ["Lead 1\nsaved", "Lead 1\ndevice"]
+    pulse_row = 2
+    saved, device = table.item(pulse_row, 0), table.item(pulse_row, 1)
+    assert (saved.text(), device.text()) == ("40", "250")
+    assert device.background().color() == QColor(AMBER[0])
+    assert table.item(1, 1).background().color() != QColor(AMBER[0])  # amplitude is the same
+
+
+def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_service, drg_device):
+    change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
+    drg_service.measure_impedance().result(5)
+    drg_service.set_amplitude(1, 500).result(5)
+    drg_service.set_enabled(1, True).result(5)
+    program = save_current(qtbot, panel, "Evening")
+    drg_service.set_amplitude(1, 100).result(5)
+    change_lead_1(drg_service, frequency_hz=40)
+
+    qtbot.mouseClick(button(panel, "programApply"), Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: panel.program_message.text().startswith("Applied 'Evening'"), timeout=WAIT_MS)
+    assert drg_device.live_leads == program.leads
+    amplitude_rows = [details for event, _outcome, details in log_rows(panel) if event == "Amplitude"]
+    assert amplitude_rows[-1].startswith("lead 1: 125 \u2192 500 \u00b5A on the device, ")  # the ramp in one row
+
+
+def test_refusals_are_highlighted_in_the_log(qtbot, panel, drg_service):
+    with pytest.raises(SafetyRefused):
+        drg_service.set_amplitude(1, 500)  # no anode/cathode yet
+    row = panel.log.rowCount() - 1
+    assert panel.log.item(row, 2).text() == "refused"
+    assert "needs at least one anode (+) and one cathode (-)" in panel.log.item(row, 3).text()
+    assert panel.log.item(row, 0).background().color() == QColor(AMBER[0])
+
+
+def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_store, drg_session):
+    qtbot.mouseClick(button(panel, "noteAdd"), Qt.MouseButton.LeftButton)
+    assert panel.note_message.text() == "The note is empty."
+
+    panel.note_text.setFocus()
+    qtbot.keyClicks(panel.note_text, "Tingling in the left medial ankle")
+    qtbot.keyClick(panel.note_text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    assert panel.note_text.toPlainText() == ""
+    assert ("Note", "recorded", "Tingling in the left medial ankle") in log_rows(panel)
+
+    qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
+    assert panel.nrs_message.text().startswith("Rate the pain")
+    before = panel.nrs[PainTiming.BEFORE]
+    before.setFocus()
+    before.selectAll()
+    qtbot.keyClicks(before, "6")
+    qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
+
+    assert ("Pain score", "recorded", "NRS 6/10 (before programming)") in log_rows(panel)
+    assert before.text() == "not rated"  # recorded once, not again by a second click
+    payloads = {e.kind: e.payload for e in drg_store.session_events(drg_session)}
+    assert payloads["note_added"] == {"text": "Tingling in the left medial ankle"}
+    assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE"}
+    assert not any(kind == "pain_score_recorded" and p["when"] == "AFTER" for kind, p in payloads.items())
+
+
+def test_log_keeps_the_newest_row_in_view(qtbot, panel, drg_service):
+    from workstation.models import Note
+
+    for n in range(40):
+        drg_service.add_note(Note(f"note {n}"))
+    log = panel.log
+    last = log.item(log.rowCount() - 1, 3)
+    assert last.text() == "note 39"
+    assert log.viewport().rect().intersects(log.visualItemRect(last))
