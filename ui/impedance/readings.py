@@ -1,0 +1,137 @@
+"""One impedance run as the view shows it: readings with their class, their
+text ("812 Ω", "7.4 MΩ", "3–case") and colours, and the CSV that QA files.
+
+Qt-free on purpose: the formatting and the CSV are the record a field
+engineer sends on, so they are tested without widgets.
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from drivers.types import CASE, ImpedanceMode, ImpedanceResult
+from workstation.models import ImpedanceClass, ImpedanceThresholds
+
+MODE_LABELS: dict[ImpedanceMode, str] = {
+    ImpedanceMode.LEAD_PAIR: "Each lead (configured pair)",
+    ImpedanceMode.CONTACT_TO_CASE: "Each contact to case",
+    ImpedanceMode.CONTACT_PAIRS: "Every contact pair (engineer)",
+}
+
+# Class colours (RGB): strong for bars and points, light for cell backgrounds and bands.
+CLASS_COLOURS: dict[ImpedanceClass, tuple[int, int, int]] = {
+    ImpedanceClass.NORMAL: (46, 139, 87),
+    ImpedanceClass.SHORT: (230, 140, 0),
+    ImpedanceClass.OPEN: (200, 35, 35),
+}
+CLASS_TINTS: dict[ImpedanceClass, tuple[int, int, int]] = {
+    ImpedanceClass.NORMAL: (212, 237, 218),
+    ImpedanceClass.SHORT: (255, 226, 179),
+    ImpedanceClass.OPEN: (248, 205, 205),
+}
+STALE_COLOUR = (160, 160, 160)  # results kept after the link was lost
+STALE_TINT = (228, 228, 228)
+
+CSV_COLUMNS = ("measured_at", "session", "mode", "lead", "contact_a", "contact_b", "ohms", "class", "result",
+               "short_below_ohm", "open_above_ohm")
+
+
+def format_ohms(ohms: float) -> str:
+    """Impedance as a clinician reads it: "812 Ω", "4120 Ω", "12.3 kΩ", "7.4 MΩ"."""
+    if ohms < 10_000:
+        return f"{ohms:.0f} Ω"
+    if ohms < 1_000_000:
+        kilo = ohms / 1e3
+        return f"{kilo:.1f} kΩ" if kilo < 100 else f"{kilo:.0f} kΩ"
+    return f"{ohms / 1e6:.1f} MΩ"
+
+
+def contact_name(contact: int) -> str:
+    return "case" if contact == CASE else str(contact)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One measured pair with its class under the thresholds of its run."""
+
+    lead: int
+    contact_a: int
+    contact_b: int
+    ohms: int
+    impedance_class: ImpedanceClass
+
+    @property
+    def pair(self) -> tuple[int, int, int]:
+        """(lead, a, b) as the device measured it: the key of the records' history."""
+        return self.lead, self.contact_a, self.contact_b
+
+    @property
+    def contacts(self) -> str:
+        return f"{contact_name(self.contact_a)}–{contact_name(self.contact_b)}"
+
+    @property
+    def short_contacts(self) -> str:
+        """The contacts without the case: "3" for contact 3 to case, else "1–2"."""
+        return str(self.contact_a) if self.contact_b == CASE else self.contacts
+
+    @property
+    def passed(self) -> bool:
+        return self.impedance_class is ImpedanceClass.NORMAL
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+    @property
+    def value_text(self) -> str:
+        return format_ohms(self.ohms)
+
+    @property
+    def label(self) -> str:
+        """Value, with the fault named so the class is never told by colour alone."""
+        return self.value_text if self.passed else f"{self.value_text}\n{self.impedance_class.value}"
+
+
+@dataclass(frozen=True)
+class MeasuredSet:
+    """The readings of one measurement run, when it ran and the thresholds that classed them."""
+
+    mode: ImpedanceMode
+    readings: tuple[Reading, ...]
+    thresholds: ImpedanceThresholds
+    measured_at: datetime
+    session_id: int | None = None
+
+    @classmethod
+    def of(cls, result: ImpedanceResult, thresholds: ImpedanceThresholds, measured_at: datetime,
+           session_id: int | None = None) -> MeasuredSet:
+        readings = tuple(Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms))
+                         for m in result.measurements)  # in the device's order: by lead, then contact
+        return cls(result.mode, readings, thresholds, measured_at, session_id)
+
+    @property
+    def time_text(self) -> str:
+        return self.measured_at.strftime("%H:%M:%S")
+
+    @property
+    def failures(self) -> tuple[Reading, ...]:
+        return tuple(r for r in self.readings if not r.passed)
+
+
+def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
+    """Write a header and one row per measurement of `runs`; returns the number of rows."""
+    rows = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for run in runs:
+            for r in run.readings:
+                writer.writerow((run.measured_at.isoformat(timespec="seconds"),
+                                 "" if run.session_id is None else run.session_id, run.mode.name, r.lead,
+                                 r.contact_a, contact_name(r.contact_b), r.ohms, r.impedance_class.value,
+                                 r.verdict, run.thresholds.short_below_ohm, run.thresholds.open_above_ohm))
+                rows += 1
+    return rows

@@ -1,0 +1,173 @@
+"""Trend: one contact pair's impedance across the patient's sessions, on the
+log-ohm scale with the short / normal / open bands shaded.
+
+The records query runs on a QThreadPool worker, not the GUI thread: it is a
+quick local read, but a PostgreSQL store may sit across a network. A newer
+request supersedes an older one still running (its answer is dropped).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from drivers.types import CASE
+from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
+from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
+from workstation.models import ImpedanceThresholds
+from workstation.records.rows import ImpedancePoint
+
+HistoryQuery = Callable[[int, int, int, int], list[ImpedancePoint]]  # RecordsStore.impedance_history
+TOP = 8.6  # log10(Ω) at the top: opens read 5-20 MΩ
+MIN_SPAN_S = 120.0  # x range around a single point
+LINE = (120, 120, 120)
+EDGE_LABEL_PX = 30  # a date under the first or last reading may reach this far past the axis
+LABELLED_POINTS = 6  # up to this many readings, each gets its own date under it
+
+
+def pair_history(history: HistoryQuery, patient_id: int, lead: int, a: int, b: int) -> list[ImpedancePoint]:
+    """Every recorded reading of the pair, either way round (a lead's configured pair may be
+    recorded as 2–1 and the same pair in an every-pair run as 1–2), oldest first."""
+    points = list(history(patient_id, lead, a, b))
+    if CASE not in (a, b):
+        points += history(patient_id, lead, b, a)
+    return sorted(points, key=lambda p: p.time)
+
+
+class _Answer(QObject):
+    """Carries a query's answer from the pool thread to the GUI thread. It has no parent and
+    lives as long as the job holding it, so a widget closed mid-query is never signalled."""
+
+    fetched = Signal(int, object)  # request number, list[ImpedancePoint] or the exception raised
+
+
+class ImpedanceTrend(QWidget):
+    loaded = Signal(int)  # number of points now plotted
+
+    def __init__(self, history: HistoryQuery, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("impedanceTrend")
+        self.setAccessibleName("Impedance trend across sessions")
+        self._history = history
+        self._patient: int | None = None
+        self._reading: Reading | None = None
+        self._points: list[ImpedancePoint] = []
+        self._request = 0
+        self._pool = QThreadPool()
+        self._pool.setMaxThreadCount(1)
+        self._answer = _Answer()
+        self.caption = QLabel()
+        self.caption.setObjectName("impedanceTrendCaption")
+        self.caption.setWordWrap(True)
+        self.plot = OhmPlot(self, bottom=pg.DateAxisItem("bottom"))
+        self.plot.getPlotItem().getAxis("bottom").setStyle(hideOverlappingLabels=EDGE_LABEL_PX)
+        self.plot.setObjectName("impedanceTrendPlot")
+        self.plot.setToolTip("The selected pair's impedance in each session; bands: short, normal, open")
+        self.plot.setMinimumHeight(150)
+        item = self.plot.getPlotItem()
+        self._marks = ThresholdMarks(item, band_ceiling=TOP)
+        self._line = pg.PlotCurveItem(pen=pg.mkPen(LINE, width=1.5))
+        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(30, 30, 30), hoverable=True,
+                                        tip=lambda x, y, data: data)
+        item.addItem(self._line)
+        item.addItem(self._dots)
+        item.setYRange(log_ohms(FLOOR_OHM), TOP, padding=0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.plot, 1)
+        self._answer.fetched.connect(self._on_fetched)
+        self._say()
+
+    @property
+    def points(self) -> list[ImpedancePoint]:
+        return list(self._points)
+
+    def plotted(self) -> list[tuple[float, float]]:
+        """(time s, log10 Ω) of every point drawn."""
+        xs, ys = self._dots.getData()
+        return list(zip(map(float, xs), map(float, ys)))
+
+    def set_thresholds(self, thresholds: ImpedanceThresholds) -> None:
+        self._marks.set(thresholds)
+
+    def show_pair(self, patient_id: int | None, reading: Reading | None) -> None:
+        self._patient, self._reading = patient_id, reading
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the selected pair's history again (after a new measurement was recorded)."""
+        self._request += 1
+        self._draw([])
+        if self._patient is None or self._reading is None:
+            self._say()
+            return
+        self.caption.setText(f"{self._title()}: reading the records…")
+        request, patient, (lead, a, b) = self._request, self._patient, self._reading.pair
+        history, answer = self._history, self._answer
+        self._pool.start(lambda: _fetch(history, answer, request, patient, lead, a, b))
+
+    def _on_fetched(self, request: int, answer: object) -> None:
+        if request != self._request:
+            return  # a newer selection superseded this one
+        if isinstance(answer, Exception):
+            self.caption.setText(f"{self._title()}: the records could not be read ({answer}).")
+            return
+        self._draw(answer)
+        self._say()
+        self.loaded.emit(len(answer))
+
+    def _draw(self, points: list[ImpedancePoint]) -> None:
+        self._points = points
+        xs = [p.time.timestamp() for p in points]
+        ys = [log_ohms(p.ohms) for p in points]
+        self._line.setData(xs, ys)
+        self._dots.setData(
+            x=xs, y=ys, brush=[pg.mkBrush(CLASS_COLOURS[p.impedance_class]) for p in points],
+            data=[f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{format_ohms(p.ohms)} {p.impedance_class.value}"
+                  for p in points])
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setTicks([[(x, label) for x, label in zip(xs, _time_labels(points))]]
+                      if 0 < len(points) <= LABELLED_POINTS else None)
+        if xs:
+            pad = max((xs[-1] - xs[0]) * 0.12, MIN_SPAN_S / 2)
+            self.plot.getPlotItem().setXRange(xs[0] - pad, xs[-1] + pad, padding=0)
+
+    def _title(self) -> str:
+        reading = self._reading
+        return f"Lead {reading.lead}, contacts {reading.contacts}" if reading else ""
+
+    def _say(self) -> None:
+        if self._patient is None:
+            text = "Trend: no patient selected, so there is no history to show."
+        elif self._reading is None:
+            text = "Trend: select a measurement (table row, bar or matrix cell) to see it across sessions."
+        elif not self._points:
+            text = f"{self._title()}: no recorded measurement for this patient yet."
+        else:
+            last = self._points[-1]
+            sessions = len({p.session_id for p in self._points})
+            text = (f"{self._title()}: {len(self._points)} readings in {sessions} session"
+                    f"{'s' if sessions != 1 else ''}; latest {format_ohms(last.ohms)} "
+                    f"{last.impedance_class.value}.")
+        self.caption.setText(text)
+
+
+def _time_labels(points: list[ImpedancePoint]) -> list[str]:
+    """Dates ("14 Mar"), with the time where two readings share a day, or only times for one day."""
+    days = [p.time.astimezone().date() for p in points]
+    if len(set(days)) == 1:
+        return [f"{p.time.astimezone():%H:%M:%S}" for p in points]
+    fmt = "%d %b" if len(set(days)) == len(days) else "%d %b %H:%M"
+    return [p.time.astimezone().strftime(fmt) for p in points]
+
+
+def _fetch(history: HistoryQuery, answer: _Answer, request: int, patient: int, lead: int, a: int, b: int) -> None:
+    """On the pool's thread: run the query and hand the answer to the GUI thread."""
+    try:
+        points: object = pair_history(history, patient, lead, a, b)
+    except Exception as exc:  # shown in the caption, never lost in a worker thread
+        points = exc
+    answer.fetched.emit(request, points)
