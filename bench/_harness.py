@@ -26,6 +26,8 @@ RESULTS = REPO / "bench" / "results"
 WAIT_S = 30
 SIM_URI = "sim://0?latency_ms=0&impedance_ms=1"  # no simulated USB latency: the host's own cost shows
 STIM_AMPLITUDE_UA = 500
+# amplitude µA, pulse width µs, frequency Hz per lead: typical DRG settings and the extremes
+LEAD_SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4))
 
 
 def machine() -> str:
@@ -149,3 +151,19 @@ def gui_wait(app, done: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
         app.processEvents()
         time.sleep(0.0002)
     app.processEvents()
+
+
+def stimulate_every_lead(client) -> tuple[int, ...]:
+    """Drive every lead of a (simulated) device with LEAD_SETTINGS through the bare client,
+    so telemetry carries pulses, not flat lines; returns the lead numbers."""
+    from drivers.types import ImpedanceMode, LeadConfig, Polarity
+
+    leads = tuple(range(1, len(LEAD_SETTINGS) + 1))
+    contacts = (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF)
+    for lead, (_amplitude, width, frequency) in zip(leads, LEAD_SETTINGS):
+        client.write_lead(LeadConfig(lead, contacts, 0, width, frequency, False, 6000))
+    client.measure_impedance(ImpedanceMode.LEAD_PAIR)
+    for lead, (amplitude, _width, _frequency) in zip(leads, LEAD_SETTINGS):
+        client.set_stimulation(lead, True)
+        client.set_amplitude(lead, amplitude)
+    return leads

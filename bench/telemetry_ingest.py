@@ -21,7 +21,7 @@ import argparse
 import itertools
 import time
 
-from _harness import machine, result
+from _harness import machine, result, stimulate_every_lead
 
 from drivers.client import PulseGenerator
 from drivers.links import open_link
@@ -31,7 +31,6 @@ from drivers.telemetry import SampleRing, TelemetryReceiver, decode_telemetry
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
 from drivers.transport import UsbTransport
-from drivers.types import ImpedanceMode, LeadConfig, Polarity
 
 RATE_HZ = 100_000
 LEADS = (1, 2, 3, 4)
@@ -40,8 +39,6 @@ USB2_SAMPLES_PER_S = USB2_HS_BULK_BYTES_PER_S / 2  # int16
 SIM_MAX_SAMPLES_PER_S = RATE_HZ * len(LEADS) * 2
 RING_SECONDS = 10  # the waveform view keeps 10 s per lead
 DRAIN_HZ = 30
-# amplitude µA, pulse width µs, frequency Hz: typical DRG settings and the extremes
-SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4))
 
 
 class SimulatedClock:
@@ -73,14 +70,7 @@ def firmware_frames(seconds: float) -> list[bytes]:
     clock = SimulatedClock()
     model = DeviceModel(clock=clock, sleep=clock.sleep)
     client = PulseGenerator(FirmwareTransport(model))
-    contacts = (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF)
-    for lead, (amplitude, width, frequency) in zip(LEADS, SETTINGS):
-        client.write_lead(LeadConfig(lead, contacts, 0, width, frequency, False, 6000))
-    client.measure_impedance(ImpedanceMode.LEAD_PAIR)
-    for lead, (amplitude, _width, _frequency) in zip(LEADS, SETTINGS):
-        client.set_stimulation(lead, True)
-        client.set_amplitude(lead, amplitude)
-    client.start_telemetry(RATE_HZ, LEADS)
+    client.start_telemetry(RATE_HZ, stimulate_every_lead(client))
     frames = []
     while len(frames) < seconds * 100:
         clock.now += 0.001
