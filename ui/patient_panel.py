@@ -503,6 +503,10 @@ class PatientPanel(QWidget):
                                   or "Tick pain regions to see suggested levels.")
         self.suggestedLevelsChanged.emit([level for level, _why in suggestions])
 
+    def place_lead_at(self, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
+        """Slot for SpinalMap.ganglionClicked(level, side): the dialog proposes the first free channel."""
+        return self.place_lead(None, level, side)
+
     def place_lead(self, channel: int | None, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
         """Ask which channel and implant date for a ganglion clicked on the spinal map, then record it."""
         session_id = self.service.session_id

@@ -68,7 +68,7 @@ RED = ("#FCE8E6", "#A50E0E")
 AMBER = ("#FEF7E0", "#7A4F01")
 VERIFIED_TEXT = "Verified: device holds exactly this program"
 CONTACT_SYMBOL = {Polarity.ANODE: "+", Polarity.CATHODE: "\u2212", Polarity.OFF: "\u00b7"}
-CONTACT_LEGEND = "Contacts 1-4: + anode, \u2212 cathode, \u00b7 off."
+CONTACT_LEGEND = "Contacts in order from contact 1: + anode, \u2212 cathode, \u00b7 off."
 SETTINGS = (  # LeadConfig field, row label, unit
     ("contacts", "Contacts", ""),
     ("amplitude_ua", "Amplitude", "\u00b5A"),
@@ -107,10 +107,10 @@ def message_label(object_name: str, accessible: str) -> QLabel:
     return label
 
 
-def local_time(moment: datetime, today: bool = False) -> str:
+def local_time(moment: datetime) -> str:
     """A stored UTC time as the clinician's wall-clock time (date omitted for today's)."""
     moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone()
-    if today or moment.date() == datetime.now().astimezone().date():
+    if moment.date() == datetime.now().astimezone().date():
         return moment.strftime("%H:%M:%S")
     return moment.strftime("%Y-%m-%d %H:%M")
 
@@ -434,7 +434,7 @@ class SessionLog(QTableWidget):
         self.insertRow(row)
         summary = summarize(event)
         colours = {"refused": AMBER, "error": RED}.get(event.outcome)
-        cells = (local_time(event.time, today=True), EVENT_NAMES.get(event.kind, event.kind.replace("_", " ")),
+        cells = (local_time(event.time), EVENT_NAMES.get(event.kind, event.kind.replace("_", " ")),
                  event.outcome, summary)
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QPushButton
 
 from ui.bridge import ServiceBridge
 from ui.patient_panel import PatientPanel
+from ui.spinal_map import SpinalMap
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
 from workstation.programming import ProgrammingService
 
@@ -174,9 +175,12 @@ def test_ticking_pain_regions_emits_the_suggested_levels(qtbot, panel):
     assert panel.suggested.text() == "Suggested levels: L3, L4"
 
 
-def test_place_lead_dialog_records_the_chosen_channel(qtbot, panel, drg_store, drg_patient, drg_session):
-    dialog = panel.place_lead(None, SpinalLevel.L4, Side.LEFT)
-    assert dialog is dialog_named(panel, "placeLeadDialog")
+def test_clicking_a_ganglion_asks_for_the_channel_and_records_it(qtbot, panel, drg_store, drg_patient, drg_session):
+    spinal_map = SpinalMap()
+    qtbot.addWidget(spinal_map)
+    spinal_map.ganglionClicked.connect(panel.place_lead_at)
+    spinal_map.ganglionClicked.emit(SpinalLevel.L4, Side.LEFT)
+    dialog = dialog_named(panel, "placeLeadDialog")
     assert dialog.channel.currentData() == 1  # the first channel without a placement
     dialog.channel.setFocus()
     qtbot.keyClick(dialog.channel, Qt.Key.Key_Down)
