@@ -34,8 +34,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from drivers.types import ImpedanceMode, ImpedanceResult
 from ui.bridge import ServiceBridge
@@ -81,7 +90,7 @@ class ImpedanceView(QWidget):
             self.mode.addItem(label, mode)
         _describe(self.mode, "Measurement mode", "Each lead on its configured + and − pair, each contact "
                   "against the generator case, or every pair of contacts (for field engineers)")
-        mode_label = QLabel("&Mode")
+        mode_label = QLabel("M&ode")
         mode_label.setBuddy(self.mode)
         self.measure_button = _button("&Measure", "impedanceMeasure", "Measure impedance",
                                       "Measure every lead in the chosen mode (the results are recorded)")
@@ -91,7 +100,7 @@ class ImpedanceView(QWidget):
                                      "Save every measurement shown here (all modes) as a CSV file")
         self.progress = QProgressBar()
         self.progress.setObjectName("impedanceProgress")
-        self.progress.setFormat("%v of %m leads")
+        self.progress.setFormat("Not measured")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         _describe(self.progress, "Measurement progress", "Leads measured so far")
@@ -186,6 +195,7 @@ class ImpedanceView(QWidget):
             pass  # the view was closed while measuring
 
     def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setFormat("%v of %m leads")
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
@@ -217,7 +227,6 @@ class ImpedanceView(QWidget):
                       WARNING_STYLE)
 
     def _report(self, run: MeasuredSet) -> None:
-        self.progress.setFormat("%v of %m leads")
         failures = run.failures
         parts = [f"Measured {run.time_text}: {len(run.readings)} reading{_plural(run.readings)},"]
         if failures:
@@ -292,7 +301,9 @@ class ImpedanceView(QWidget):
         caps = self._service.state.capabilities
         if caps is not None:
             self.matrix.set_shape(caps.lead_count, caps.contacts_per_lead)
-            self.trend.set_thresholds(self._service.thresholds(caps))
+            thresholds = self._service.thresholds(caps)
+            self.bars.set_thresholds(thresholds)
+            self.trend.set_thresholds(thresholds)
 
     def _paired_leads(self) -> list[int]:
         return sorted(n for n, config in self._service.state.leads.items() if config.anodes and config.cathodes)

@@ -8,13 +8,19 @@ import re
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QTableWidget
 
 from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
-from ui.impedance.readings import CLASS_COLOURS, CLASS_TINTS, CSV_COLUMNS, STALE_COLOUR, format_ohms
+from ui.impedance.readings import (
+    CLASS_COLOURS,
+    CLASS_TINTS,
+    CSV_COLUMNS,
+    STALE_COLOUR,
+    format_ohms,
+)
 from ui.impedance_view import ImpedanceView
 from workstation.models import ImpedanceClass
 from workstation.programming import ProgrammingService
@@ -147,7 +153,7 @@ def test_cancel_stops_between_leads_and_the_ui_stays_responsive(qtbot, slow_serv
     assert cancel.isEnabled() and not measure.isEnabled()
     timer = QTimer(view)
     timer.setSingleShot(True)
-    with qtbot.waitSignal(timer.timeout, timeout=150):  # the event loop is not blocked
+    with qtbot.waitSignal(timer.timeout, timeout=500):  # the event loop runs while a lead takes 800 ms
         timer.start(0)
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(measure.isEnabled, timeout=WAIT_MS)
@@ -248,6 +254,23 @@ def test_a_lost_link_keeps_the_results_greyed_with_their_time(qtbot, view, fault
     assert table.item(0, 3).background().color() != QColor(*CLASS_TINTS[ImpedanceClass.SHORT])
     assert "failed" in _child(view, QLabel, "impedanceStatus").text()
     assert not _child(view, QPushButton, "impedanceMeasure").isEnabled()
+
+
+def test_measuring_and_choosing_a_row_work_from_the_keyboard(qtbot, view):
+    view.activateWindow()
+    _choose_mode(qtbot, view, ImpedanceMode.CONTACT_TO_CASE)
+    qtbot.keyClick(view.focusWidget(), Qt.Key.Key_Tab)
+    measure = _child(view, QPushButton, "impedanceMeasure")
+    assert view.focusWidget() is measure
+    qtbot.keyClick(measure, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: ImpedanceMode.CONTACT_TO_CASE in view.runs() and measure.isEnabled(), timeout=WAIT_MS)
+    table = _child(view, QTableWidget, "impedanceTable")
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Home)
+    for _ in range(6):  # row 6: lead 2, contact 3 to case
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert _rows(view)[table.currentRow()] == ("2", "3–case", X)
+    qtbot.waitUntil(lambda: "Lead 2, contacts 3–case: 1 reading" in view.trend.caption.text(), timeout=WAIT_MS)
 
 
 def test_lead_pair_mode_without_a_configured_pair_says_so_and_measures_nothing(qtbot, drg_service, drg_session,

@@ -10,13 +10,14 @@ from __future__ import annotations
 from itertools import groupby
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent
 from PySide6.QtWidgets import QWidget
 
 from drivers.types import ImpedanceMode
 from ui.impedance.readings import MeasuredSet, Reading
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, class_brush, log_ohms
+from workstation.models import ImpedanceThresholds
 
 BAR_WIDTH = 0.65
 CEILING = 8.7  # log10(Ω) at the top before the widget has a size to fit the labels to
@@ -72,6 +73,10 @@ class ImpedanceBars(OhmPlot):
         """The plain text printed on the plot: value labels, then lead names."""
         return [text.textItem.toPlainText() for text in self._texts]
 
+    def set_thresholds(self, thresholds: ImpedanceThresholds) -> None:
+        """Draw the limits (before any run: from the device; then each run's own)."""
+        self._marks.set(thresholds)
+
     def show_run(self, run: MeasuredSet | None, stale: bool = False) -> None:
         self._run, self._stale = run, stale
         self._slots = _slots(run.readings) if run else []
@@ -105,9 +110,10 @@ class ImpedanceBars(OhmPlot):
         named = any(metrics.horizontalAdvance(r.short_contacts) + LABEL_GAP_PX > slot_px for r in self.readings)
         upright, ceiling = self._fit(slot_px, named)
         floor = log_ohms(FLOOR_OHM)
-        item.setRange(xRange=(-LEFT_PAD, width + LIMIT_LABEL_PX / slot_px), yRange=(floor, ceiling), padding=0)
+        right = width + LIMIT_LABEL_PX / slot_px
+        item.setRange(xRange=(-LEFT_PAD, right), yRange=(floor, ceiling), padding=0)
         self._empty.setVisible(not self._slots)
-        self._empty.setPos(width / 2 - 0.5, (floor + ceiling) / 2)
+        self._empty.setPos((right - LEFT_PAD) / 2, (floor + ceiling) / 2)
         item.getAxis("bottom").setTicks([[(x, "" if named else r.short_contacts) for x, r in self._slots]])
         for x, reading in self._slots:
             html = _label(reading, named, "<b>{}</b>", " " if upright else "<br>")

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ui.impedance.readings import MeasuredSet, Reading
 from ui.impedance.table import STALE_TEXT, TEXT, reading_item
 
 DIAGONAL = QColor(236, 236, 236)
-CELL_PX = (66, 36)
+CELL_PX = (66, 34)
 HEADER_PX = 24
 
 
@@ -108,7 +117,7 @@ class ContactMatrix(QWidget):
                 self.grid.setItem(a - 1, b - 1, self._cell(a, b))
         self.grid.blockSignals(False)
         if self._run is None:
-            self.caption.setText("Measure in “Every contact pair (engineer)” mode to fill the matrix.")
+            self.caption.setText("Measure “Every contact pair” to fill it.")
         else:
             state = "last measured" if self._stale else "measured"
             self.caption.setText(f"Lead {lead}, {state} {self._run.time_text}.")

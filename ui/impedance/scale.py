@@ -17,6 +17,7 @@ AXIS_TEXT = (60, 60, 60)
 LIMIT_PEN = (90, 90, 90)
 PREFIXES = ("", "k", "M", "G")
 LEFT_AXIS_PX = 60
+BOTTOM_AXIS_PX = 26
 TOP_TICK = 8  # 100 MΩ: an open reads 5-20 MΩ
 
 
@@ -51,7 +52,10 @@ class OhmPlot(pg.PlotWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(AXIS_TEXT))
             axis.setTextPen(pg.mkPen(AXIS_TEXT))
-        item.getAxis("left").setWidth(LEFT_AXIS_PX)  # wide enough for "100 kΩ" from the first paint
+        left = item.getAxis("left")
+        left.setWidth(LEFT_AXIS_PX)  # wide enough for "100 kΩ" from the first paint
+        left.setStyle(hideOverlappingLabels=False)  # the floor's label may overhang the plot's bottom
+        item.getAxis("bottom").setHeight(BOTTOM_AXIS_PX)  # kept when a plot has no x labels to show
 
 
 class ThresholdMarks:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from drivers.types import CASE
@@ -66,6 +66,7 @@ class ImpedanceTrend(QWidget):
         self.plot.setObjectName("impedanceTrendPlot")
         self.plot.setToolTip("The selected pair's impedance in each session; bands: short, normal, open")
         self.plot.setMinimumHeight(150)
+        self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to operate: the selection is made elsewhere
         item = self.plot.getPlotItem()
         self._marks = ThresholdMarks(item, band_ceiling=TOP)
         self._line = pg.PlotCurveItem(pen=pg.mkPen(LINE, width=1.5))
@@ -79,6 +80,7 @@ class ImpedanceTrend(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.plot, 1)
         self._answer.fetched.connect(self._on_fetched)
+        self._draw([])
         self._say()
 
     @property
@@ -129,8 +131,7 @@ class ImpedanceTrend(QWidget):
             data=[f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{format_ohms(p.ohms)} {p.impedance_class.value}"
                   for p in points])
         axis = self.plot.getPlotItem().getAxis("bottom")
-        axis.setTicks([[(x, label) for x, label in zip(xs, _time_labels(points))]]
-                      if 0 < len(points) <= LABELLED_POINTS else None)
+        axis.setTicks([list(zip(xs, _time_labels(points)))] if len(points) <= LABELLED_POINTS else None)
         if xs:
             pad = max((xs[-1] - xs[0]) * 0.12, MIN_SPAN_S / 2)
             self.plot.getPlotItem().setXRange(xs[0] - pad, xs[-1] + pad, padding=0)
@@ -168,6 +169,6 @@ def _fetch(history: HistoryQuery, answer: _Answer, request: int, patient: int, l
     """On the pool's thread: run the query and hand the answer to the GUI thread."""
     try:
         points: object = pair_history(history, patient, lead, a, b)
-    except Exception as exc:  # shown in the caption, never lost in a worker thread
+    except Exception as exc:  # noqa: BLE001 -- any failure is shown in the caption, not lost in a worker thread
         points = exc
     answer.fetched.emit(request, points)
