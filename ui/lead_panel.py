@@ -20,39 +20,51 @@ bodyRegions, sensation, paresthesiaFree, saveResponse, responseMessage.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 from shiboken6 import isValid
 
 from drivers.errors import DeviceRefused
 from drivers.types import Capabilities, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
-from ui.lead_panel_parts.amplitude import AmplitudeArea, message_label, named, show_message
+from ui.lead_panel_parts.amplitude import AmplitudeArea
 from ui.lead_panel_parts.confirm import ask_contacts, ask_density
 from ui.lead_panel_parts.contacts import ContactsView
 from ui.lead_panel_parts.entry import InputError, parse_amplitude, parse_setting
 from ui.lead_panel_parts.limits import LimitReadouts, limit_readings
 from ui.lead_panel_parts.params import ParamRow, RowSpec
-from ui.lead_panel_parts.pending import CONTACT_FIELDS, PARAM_FIELDS, PendingEditCommand, PendingEdits
+from ui.lead_panel_parts.pending import (
+    CONTACT_FIELDS,
+    PARAM_FIELDS,
+    PendingEditCommand,
+    PendingEdits,
+)
 from ui.lead_panel_parts.response import ResponseForm
 from ui.lead_panel_parts.style import STYLE_SHEET, set_style_property
+from ui.lead_panel_parts.widgets import message_label, named, show_message
 from workstation import levels, safety
 from workstation.increments import apply_increment, increments
+from workstation.models import MAX_LEADS
 from workstation.programming import ConfirmationRequired, LinkState, ServiceError
 
 ROWS = (
     RowSpec("pulse_width_us", "pulse_width", "Pulse width", "µs", "pwEntry", "pwError", "pwUp", "pwDown"),
     RowSpec("frequency_hz", "frequency", "Frequency", "Hz", "freqEntry", "freqError", "freqUp", "freqDown"),
-    RowSpec("patient_max_ua", "amplitude", "Patient max", "µA", "patientMaxEntry", "patientMaxError"),
+    RowSpec("patient_max_ua", "amplitude", "Patient maximum", "µA", "patientMaxEntry", "patientMaxError"),
 )
-FIELD_WORDS = {"pulse_width_us": ("pulse width", "µs"), "frequency_hz": ("frequency", "Hz"),
-               "patient_max_ua": ("patient maximum", "µA")}
+SPECS = {spec.field: spec for spec in ROWS}
 
 
 def sentence(exc: BaseException) -> str:
@@ -70,7 +82,7 @@ class LeadPanel(QWidget):
         self._bridge, self._service, self._undo = bridge, bridge.service, undo_stack
         self._pending = PendingEdits()
         self._lead = 1
-        self._location = ""
+        self._locations: dict[int, str] = {}
         self._link = self._service.link_state
         self._amp_target: int | None = None  # highest rise asked for and not reached yet
         self._armed_text: str | None = None  # typed amplitude whose rounding was announced
@@ -85,22 +97,24 @@ class LeadPanel(QWidget):
 
     def set_lead(self, n: int) -> None:
         """Show lead n (1 to the device's lead count); a ramp on the previous lead is stopped."""
-        count = self._caps().lead_count if self._caps() else 4
+        caps = self._caps()
+        count = caps.lead_count if caps else MAX_LEADS
         if not 1 <= n <= count:
             raise ValueError(f"There is no lead {n}: this device has leads 1 to {count}.")
         if n == self._lead:
             return
         self._amplitude.stop_ramp()
         self._lead, self._amp_target, self._armed_text = n, None, None
-        self._location = ""
-        for label in (self._amplitude.error, *(row.error for row in self._rows.values())):
-            show_message(label, None)
+        self._amplitude.entry.clear()
+        show_message(self._amplitude.error, None)
+        for row in self._rows.values():
+            row.clear_typing()
         self._response.reset()
         self._refresh()
 
     def set_location(self, text: str) -> None:
-        """Where the lead sits, e.g. "Lead 1 · L4 left" (shown as the panel's title)."""
-        self._location = text
+        """Where the lead shown sits, e.g. "Lead 1 · L4 left" (the panel's title for this lead)."""
+        self._locations[self._lead] = text
         self._refresh_header(self._device())
 
     # -- building ------------------------------------------------------------------------
@@ -140,9 +154,10 @@ class LeadPanel(QWidget):
         column = QVBoxLayout(contacts_box)
         column.addWidget(self._contacts, 1)
         column.addWidget(self._apply_contacts)
-        note = QLabel("Apply switches the lead off at 0 mA.", contacts_box)
-        note.setWordWrap(True)
-        column.addWidget(note)
+        self._contacts_note = QLabel(contacts_box)
+        self._contacts_note.setObjectName("contactsNote")
+        self._contacts_note.setWordWrap(True)
+        column.addWidget(self._contacts_note)
 
         amplitude_box = QGroupBox("Amplitude", self)
         QVBoxLayout(amplitude_box).addWidget(self._amplitude)
@@ -162,8 +177,7 @@ class LeadPanel(QWidget):
 
         right = QVBoxLayout()
         right.addWidget(self._limits)
-        right.addWidget(self._response)
-        right.addStretch()
+        right.addWidget(self._response, 1)
 
         body = QHBoxLayout()
         body.addWidget(contacts_box)
@@ -195,7 +209,7 @@ class LeadPanel(QWidget):
         for row in self._rows.values():
             row.committed.connect(self._on_param_typed)
             row.stepped.connect(self._on_param_stepped)
-        self._apply_params.clicked.connect(self._on_apply_params)
+        self._apply_params.clicked.connect(lambda: self._apply(PARAM_FIELDS))
         self._response.responseReady.connect(self._on_response)
 
     # -- state --------------------------------------------------------------------------
@@ -226,8 +240,13 @@ class LeadPanel(QWidget):
             return
         proposed = self._pending.proposed(device)
         self._contacts.show_contacts(proposed.contacts, device.contacts)
-        self._apply_contacts.setEnabled(bool(self._pending.changed(device, CONTACT_FIELDS)))
-        self._apply_params.setEnabled(bool(self._pending.changed(device, PARAM_FIELDS)))
+        contacts = sum(a != b for a, b in zip(proposed.contacts, device.contacts))
+        self._apply_contacts.setEnabled(bool(contacts))
+        self._contacts_note.setText((f"{contacts} contact(s) pending. " if contacts else "")
+                                    + "Apply switches the lead off at 0 mA.")
+        params = len(self._pending.changed(device, PARAM_FIELDS))
+        self._apply_params.setEnabled(bool(params))
+        self._apply_params.setText(f"Apply ({params} pending)" if params else "Apply")
         for field, row in self._rows.items():
             row.show_value(getattr(proposed, field), getattr(device, field))
         if self._timing_step.count() == 0:
@@ -240,7 +259,7 @@ class LeadPanel(QWidget):
         return [f"{name}: {pw} µs / {f} Hz" for name, pw, f in zip(("Small", "Medium", "Large"), pws, fs)]
 
     def _refresh_header(self, device: LeadConfig | None) -> None:
-        self._title.setText(self._location or f"Lead {self._lead}")
+        self._title.setText(self._locations.get(self._lead) or f"Lead {self._lead}")
         if device is None:
             text, state = "UNKNOWN", "unknown"
         elif device.enabled:
@@ -272,13 +291,16 @@ class LeadPanel(QWidget):
         judged = proposed.with_(amplitude_ua=nxt)
         impedance = self._service.state.lead_impedance(judged)
         confirmed = not self._service.assess(judged).needs_confirmation
-        pending = [f"{FIELD_WORDS[f][0]} {getattr(proposed, f)} {FIELD_WORDS[f][1]}"
-                   for f in self._pending.changed(device, PARAM_FIELDS)]
-        pending += ["new contacts"] if self._pending.changed(device, CONTACT_FIELDS) else []
-        caption = f"Next + step: {nxt / 1000:.3f} mA at {proposed.pulse_width_us} µs"
-        caption += f" with pending {', '.join(pending)}." if pending else "."
+        changed = self._pending.changed(device, PARAM_FIELDS + CONTACT_FIELDS)
+        parts = [f"{nxt / 1000:.3f} mA", f"{proposed.pulse_width_us} µs" + (" pending" * ("pulse_width_us" in changed))]
+        if "patient_max_ua" in changed:
+            parts.append(f"patient maximum {proposed.patient_max_ua} µA pending")
+        if "contacts" in changed:
+            parts.append("new contacts pending")
+        caption = f"At the next + step: {', '.join(parts)}."
         self._limits.show_readings(caption, limit_readings(caps, judged, impedance, confirmed))
-        amplitude.show_max_safe(safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)))
+        amplitude.show_max_safe(safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)),
+                                bool(changed))
 
     # -- device notifications ------------------------------------------------------
     def _on_lead_changed(self, config: LeadConfig) -> None:
@@ -353,18 +375,18 @@ class LeadPanel(QWidget):
         if device is None:
             return
         if device.enabled or device.amplitude_ua > 0:
-            ask_contacts(self, device.lead, self._send_contacts)
+            ask_contacts(self, device.lead, lambda: self._apply(CONTACT_FIELDS))
         else:
-            self._send_contacts()
+            self._apply(CONTACT_FIELDS)
 
-    def _send_contacts(self) -> None:
+    def _apply(self, fields: tuple[str, ...]) -> None:
+        """Write the pending `fields` (the rest as the device has them); once written they are no longer pending."""
         device = self._device()
         if device is None:
             return
-        config = self._pending.proposed(device, CONTACT_FIELDS)
-        lead = device.lead
+        config = self._pending.proposed(device, fields)
         self._attempt(lambda: self._service.write_lead(config), config,
-                      lambda f: f.exception() is None and self._pending.discard(lead, CONTACT_FIELDS))
+                      lambda f: f.exception() is None and self._pending.discard(config.lead, fields))
 
     # -- pending timing edits ---------------------------------------------------------------------
     def _push(self, lead: int, field: str, old: object, new: object, text: str) -> None:
@@ -380,8 +402,9 @@ class LeadPanel(QWidget):
             return
         old = self._pending.value(device, field)
         if value != old:
-            words, unit = FIELD_WORDS[field]
-            self._push(device.lead, field, old, value, f"Lead {device.lead}: {words} {old} → {value} {unit}")
+            spec = SPECS[field]
+            self._push(device.lead, field, old, value,
+                       f"Lead {device.lead}: {spec.label.lower()} {old} → {value} {spec.unit}")
         self._refresh()
 
     def _on_param_typed(self, field: str, text: str) -> None:
@@ -393,7 +416,7 @@ class LeadPanel(QWidget):
         except InputError as exc:
             row.show_error(str(exc))
             return
-        row.accept_text()
+        row.clear_typing()
         self._propose(field, value)
 
     def _on_param_stepped(self, field: str, move: str) -> None:
@@ -402,18 +425,9 @@ class LeadPanel(QWidget):
             return
         row = self._rows[field]
         current = self._pending.value(device, field)
-        row.accept_text()
+        row.clear_typing()
         self._propose(field, apply_increment(caps, row.spec.parameter, current, self._timing_step.currentIndex(),
                                              move))
-
-    def _on_apply_params(self) -> None:
-        device = self._device()
-        if device is None:
-            return
-        config = self._pending.proposed(device, PARAM_FIELDS)
-        lead = device.lead
-        self._attempt(lambda: self._service.write_lead(config), config,
-                      lambda f: f.exception() is None and self._pending.discard(lead, PARAM_FIELDS))
 
     # -- enable -----------------------------------------------------------------------------------
     def _on_enable(self, on: bool) -> None:

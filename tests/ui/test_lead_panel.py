@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
@@ -252,6 +259,8 @@ def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel,
                                                                    fast_ramp):
     ready_lead(qtbot, panel, drg_service)
     type_into(qtbot, child(panel, QLineEdit, "pwEntry"), "720")
+    assert "720 µs pending" in child(panel, QLabel, "limitsCaption").text()  # judged before it is applied
+    assert child(panel, QWidget, "densityReadout").text() == "0.5 of 30 µC/cm²"  # 25 µA x 720 µs
     click(qtbot, panel, "applyParams")
     qtbot.waitUntil(lambda: live(drg_device).pulse_width_us == 720, timeout=WAIT_MS)
     density = child(panel, QWidget, "densityReadout")
@@ -341,3 +350,21 @@ def test_without_a_link_controls_are_disabled_and_amplitude_is_unknown(qtbot, pa
         assert not child(panel, QPushButton, name).isEnabled(), name
     assert not child(panel, QLineEdit, "pwEntry").isEnabled()
     assert child(panel, QLabel, "stimState").text() == "UNKNOWN"
+
+
+def test_each_lead_keeps_its_own_pending_edits_and_location(qtbot, panel, drg_service):
+    drg_service.write_lead(LeadConfig(2, (M, P, O, O), 0, 200, 40, False, 3000)).result(WAIT_S)
+    contact1 = child(panel, QPushButton, "contact1")
+    qtbot.mouseClick(contact1, Qt.MouseButton.LeftButton)
+    assert contact1.property("pending") is True
+    panel.set_lead(2)
+    panel.set_location("Lead 2 · L5 left")
+    pw = child(panel, QLineEdit, "pwEntry")
+    qtbot.waitUntil(lambda: pw.text() == "200", timeout=WAIT_MS)
+    assert contact1.text() == "−  cathode" and contact1.property("pending") is False
+    assert child(panel, QLabel, "leadTitle").text() == "Lead 2 · L5 left"
+    panel.set_lead(1)
+    assert contact1.text() == "+  anode" and contact1.property("pending") is True
+    assert child(panel, QLabel, "leadTitle").text() == "Lead 1 · L4 left"
+    with pytest.raises(ValueError, match="no lead 5"):
+        panel.set_lead(5)

@@ -8,47 +8,32 @@ focused, Up/Down move one small increment, PageUp/PageDown one large.
 The area only emits requests; the panel checks and sends them.
 
 objectNames: ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
-ampEntry, ampSet, ampError, maxSafeLabel.
+ampEntry, ampSet, ampError, ampUpBlocked (why "+" is disabled), maxSafeLabel.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
 )
 
 from ui.lead_panel_parts.style import set_style_property
+from ui.lead_panel_parts.widgets import message_label, named, show_message
 
 HOLD_DELAY_MS = 400  # held longer than this, "+" ramps instead of stepping once
 RAMP_TICK_MS = 150  # while held, the target moves one increment ahead this often
 SIZE_NAMES = ("Small", "Medium", "Large")
 KEY_MOVES = {Qt.Key.Key_Up: ("up", 0), Qt.Key.Key_Down: ("down", 0),
              Qt.Key.Key_PageUp: ("up", 2), Qt.Key.Key_PageDown: ("down", 2)}
-
-
-def show_message(label: QLabel, text: str | None, kind: str = "error") -> None:
-    """A message next to a field: error (red), info (amber) or ok (green); None hides it."""
-    label.setText(text or "")
-    label.setVisible(bool(text))
-    set_style_property(label, "kind", kind)
-
-
-def message_label(name: str, parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    label.hide()
-    return label
-
-
-def named(widget: QWidget, name: str, accessible: str, tooltip: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tooltip)
-    return widget
 
 
 class AmplitudeArea(QFrame):
@@ -78,6 +63,7 @@ class AmplitudeArea(QFrame):
         self.set_button = named(QPushButton("Set", self), "ampSet", "Set amplitude",
                                 "Send the typed amplitude (rises are ramped).")
         self.error = message_label("ampError", self)
+        self.blocked = message_label("ampUpBlocked", self)  # why "+" is off, in words, not only in a tooltip
         self.max_safe = named(QLabel("Limit: –", self), "maxSafeLabel", "Highest amplitude without a warning",
                               "Highest amplitude with no warning or refusal for these settings: below the "
                               "charge density cap and the Shannon limit, within compliance and the patient maximum.")
@@ -106,10 +92,11 @@ class AmplitudeArea(QFrame):
         grid.addWidget(self.down, 1, 0)
         grid.addWidget(self.up, 1, 1)
         grid.addWidget(self.increment, 1, 2, 1, 2)
-        grid.addWidget(self.max_safe, 2, 0, 1, 4)
-        grid.addWidget(self.entry, 3, 0, 1, 3)
-        grid.addWidget(self.set_button, 3, 3)
-        grid.addWidget(self.error, 4, 0, 1, 4)
+        grid.addWidget(self.blocked, 2, 0, 1, 4)
+        grid.addWidget(self.max_safe, 3, 0, 1, 4)
+        grid.addWidget(self.entry, 4, 0, 1, 3)
+        grid.addWidget(self.set_button, 4, 3)
+        grid.addWidget(self.error, 5, 0, 1, 4)
         grid.setColumnStretch(2, 1)
 
     # -- what the panel shows --------------------------------------------------------
@@ -133,14 +120,16 @@ class AmplitudeArea(QFrame):
             self.increment.setCurrentIndex(current)
             self.increment.blockSignals(False)
 
-    def show_max_safe(self, ua: int | None) -> None:
-        self.max_safe.setText("Limit: –" if ua is None else f"Limit: {ua / 1000:.3f} mA")
+    def show_max_safe(self, ua: int | None, with_pending: bool = False) -> None:
+        text = "Limit: –" if ua is None else f"Limit: {ua / 1000:.3f} mA"
+        self.max_safe.setText(text + (" (with the pending edits)" if with_pending and ua is not None else ""))
 
     def allow_up(self, allowed: bool, reason: str) -> None:
         if not allowed:
             self.stop_ramp()
         self.up.setEnabled(allowed)
         self.up.setToolTip(reason)
+        show_message(self.blocked, None if allowed else reason, "info")
 
     def size(self) -> int:
         return max(self.increment.currentIndex(), 0)

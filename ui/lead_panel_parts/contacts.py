@@ -28,8 +28,8 @@ class ContactButton(QPushButton):
     def __init__(self, contact: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.contact = contact
-        self.polarity = Polarity.OFF
         self.setObjectName(f"contact{contact}")
+        self.show_polarity(Polarity.OFF, None)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.clicked.connect(lambda: self.chosen.emit(self.contact, CYCLE[self.polarity]))
 

@@ -9,13 +9,12 @@ rules are tested on their own.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from decimal import Decimal
 
 from drivers.types import Capabilities
 from workstation.safety import Parameter, grid, round_to_device
-
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ def parse_quantity(text: str, parameter: Parameter, label: str) -> float:
         raise InputError(f"“{text.strip()}” is not a number: type the {label.lower()} in {unit}, e.g. {example}.")
     factor = units.factors.get(match[2].lower())
     if factor is None:
-        raise InputError(f"“{match[2]}” is not a unit for the {label.lower()}: use {units.accepted}.")
+        raise InputError(f"“{text.strip()}” is not a {label.lower()} in {units.accepted}: "
+                         f"type a number, e.g. {example}.")
     return float(Decimal(match[1]) * factor)  # decimal: 1.025 mA is exactly 1025 µA
 
 
@@ -84,21 +84,22 @@ def parse_setting(caps: Capabilities, parameter: Parameter, text: str, label: st
 
 @dataclass(frozen=True)
 class AmplitudeEntry:
-    """A typed amplitude and the device value it becomes (rounded down to the step)."""
+    """A typed amplitude, the device value it becomes (rounded down) and the step above it."""
 
     typed_ua: float
     value_ua: int
+    above_ua: int
 
     @property
     def rounded(self) -> bool:
         return self.value_ua != self.typed_ua
 
     def announcement(self) -> str:
-        return (f"{fmt(self.typed_ua)} µA is between steps: it will be set to {self.value_ua} µA "
-                f"({self.value_ua / 1000:.3f} mA), rounded down. Press Set again to send it.")
+        return (f"{fmt(self.typed_ua)} µA is between steps; nearest {self.value_ua} or {self.above_ua} µA. "
+                f"Press Set again to send {self.value_ua} µA ({self.value_ua / 1000:.3f} mA), rounded down.")
 
 
 def parse_amplitude(caps: Capabilities, text: str) -> AmplitudeEntry:
     typed = parse_quantity(text, "amplitude", "Amplitude")
     _check_range(caps, "amplitude", typed, "Amplitude")
-    return AmplitudeEntry(typed, round_to_device(caps, "amplitude", typed, "down"))
+    return AmplitudeEntry(typed, *(round_to_device(caps, "amplitude", typed, d) for d in ("down", "up")))

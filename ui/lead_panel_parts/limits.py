@@ -13,15 +13,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from drivers.types import Capabilities, LeadConfig
-from workstation.safety import (
-    APPROACH_FRACTION, CHARGE_DENSITY_WARN_UC_PER_CM2, Check, Level, Rule, charge_figures, evaluate,
+from ui.lead_panel_parts.style import (
+    AMBER_FILL,
+    GREEN,
+    GREY,
+    PALE,
+    RED,
+    set_style_property,
 )
-from ui.lead_panel_parts.style import AMBER_FILL, GREEN, GREY, PALE, RED, set_style_property
+from workstation.safety import (
+    APPROACH_FRACTION,
+    CHARGE_DENSITY_WARN_UC_PER_CM2,
+    Check,
+    Level,
+    Rule,
+    charge_figures,
+    evaluate,
+)
 
 STATE_WORD = {"ok": "", "amber": "near · ", "red": "LIMIT · ", "none": ""}
 STATE_COLOUR = {"ok": GREEN, "amber": AMBER_FILL, "red": RED, "none": GREY}
@@ -80,9 +93,10 @@ def limit_readings(caps: Capabilities, config: LeadConfig, impedance_ohm: int | 
 class LimitBar(QWidget):
     """A small bar: share of the limit used, with a tick where amber starts."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, amber_from: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(70, 12)
+        self.amber_from = amber_from
         self.fraction, self.state = 0.0, "none"
 
     def show_reading(self, fraction: float, state: str) -> None:
@@ -97,7 +111,7 @@ class LimitBar(QWidget):
         painter.drawRect(box)
         filled = QRectF(box.left(), box.top(), box.width() * min(max(self.fraction, 0.0), 1.0), box.height())
         painter.fillRect(filled, QColor(STATE_COLOUR[self.state]))
-        x = box.left() + box.width() * APPROACH_FRACTION[Rule.CHARGE_DENSITY]
+        x = box.left() + box.width() * self.amber_from
         painter.setPen(QColor(GREY))
         painter.drawLine(int(x), int(box.top()) - 2, int(x), int(box.bottom()) + 2)
 
@@ -105,11 +119,12 @@ class LimitBar(QWidget):
 class LimitReadout(QWidget):
     """One named limit: its bar and its figure, with the state as a property and in words."""
 
-    def __init__(self, name: str, title: str, grid: QGridLayout, row: int, parent: QWidget) -> None:
+    def __init__(self, name: str, title: str, rules: tuple[str, ...], grid: QGridLayout, row: int,
+                 parent: QWidget) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setAccessibleName(title)
-        self.bar = LimitBar(self)
+        self.bar = LimitBar(min(APPROACH_FRACTION[rule] for rule in rules), self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
@@ -134,8 +149,10 @@ class LimitReadout(QWidget):
 class LimitReadouts(QGroupBox):
     """The four readouts and a caption naming the setting they judge."""
 
-    TITLES = (("chargeReadout", "Charge"), ("densityReadout", "Density"),
-              ("complianceReadout", "Compliance"), ("shannonReadout", "Shannon"))
+    TITLES = (("chargeReadout", "Charge", (Rule.CHARGE_DENSITY, Rule.SHANNON)),
+              ("densityReadout", "Density", (Rule.CHARGE_DENSITY,)),
+              ("complianceReadout", "Compliance", (Rule.COMPLIANCE,)),
+              ("shannonReadout", "Shannon", (Rule.SHANNON,)))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Limits at the next step", parent)
@@ -145,8 +162,8 @@ class LimitReadouts(QGroupBox):
         self.caption.setObjectName("limitsCaption")
         self.caption.setWordWrap(True)
         grid.addWidget(self.caption, 0, 0, 1, 3)
-        self.readouts = {name: LimitReadout(name, title, grid, row, self)
-                         for row, (name, title) in enumerate(self.TITLES, start=1)}
+        self.readouts = {name: LimitReadout(name, title, rules, grid, row, self)
+                         for row, (name, title, rules) in enumerate(self.TITLES, start=1)}
         grid.setColumnStretch(1, 1)
         grid.setColumnMinimumWidth(1, 70)
 

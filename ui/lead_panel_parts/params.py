@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ui.lead_panel_parts.amplitude import message_label, named, show_message
 from ui.lead_panel_parts.style import set_style_property
+from ui.lead_panel_parts.widgets import message_label, named, show_message
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ class ParamRow(QObject):
         note = f" Pending: the device has {device_value} {self.spec.unit}." if pending else ""
         self.entry.setAccessibleDescription(f"{self._shown} {self.spec.unit}.{note}")
 
-    def accept_text(self) -> None:
-        """The typed text was taken: let device updates show again."""
+    def clear_typing(self) -> None:
+        """Forget what was typed (taken, or left on another lead): the shown value returns, no message."""
         self.entry.setModified(False)
         self.show_error(None)
 

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QGridLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QWidget,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QWidget,
 )
 
 from drivers.types import LeadConfig
-from ui.lead_panel_parts.amplitude import message_label, named, show_message
+from ui.lead_panel_parts.widgets import message_label, named, show_message
 from workstation.models import Sensation, StimulusResponse
 
 CAPTURES = (  # StimulusResponse field, button text, button objectName, value objectName
@@ -61,7 +69,7 @@ class ResponseForm(QGroupBox):
             item = QListWidgetItem(region, self.regions)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-        self.regions.setMaximumHeight(92)
+        self.regions.setMinimumHeight(92)
         self.sensation = named(QComboBox(self), "sensation", "Sensation", "What the patient feels.")
         for sensation in Sensation:
             self.sensation.addItem(SENSATION_TEXT.get(sensation, sensation.value.capitalize()), sensation)
@@ -71,11 +79,12 @@ class ResponseForm(QGroupBox):
                           "Record this stimulus response in the session.")
         self.save.setAutoDefault(False)
         self.message = message_label("responseMessage", self)
-        grid.addWidget(self.regions, 0, 2, 3, 1)
-        grid.addWidget(self.sensation, 3, 0)
-        grid.addWidget(self.paresthesia_free, 3, 1, 1, 2)
-        grid.addWidget(self.save, 4, 0)
-        grid.addWidget(self.message, 4, 1, 1, 2)
+        grid.addWidget(self.sensation, 3, 0, 1, 2)
+        grid.addWidget(self.paresthesia_free, 4, 0, 1, 2)
+        grid.addWidget(self.save, 5, 0, 1, 2)
+        grid.addWidget(self.regions, 0, 2, 7, 1)
+        grid.addWidget(self.message, 7, 0, 1, 3)
+        grid.setRowStretch(6, 1)  # the controls stay together; the region list takes the height
         grid.setColumnStretch(2, 1)
         self.save.clicked.connect(self._save)
 
