@@ -57,11 +57,18 @@ def lower_is_better(key: str) -> bool:
     return key.endswith(("_ms", "_mb")) or (key.endswith("_s") and not key.endswith("_per_s"))
 
 
-def checks(figures: dict[str, float]) -> list[tuple[str, float, float]]:
-    """(key, figure, target) of every figure that has a target_ twin."""
-    return [(key[len("target_"):], float(figures[key[len("target_"):]]), float(target))
-            for key, target in figures.items()
-            if key.startswith("target_") and key[len("target_"):] in figures]
+def checks(figures: dict) -> list[tuple[str, float, float]]:
+    """(figure key, value, target) of every check of a RESULT line: each figure X with a
+    target_X twin; without twins, the first figure against the first target_ key."""
+    twins = [(key[len("target_"):], float(figures[key[len("target_"):]]), float(target))
+             for key, target in figures.items()
+             if key.startswith("target_") and key[len("target_"):] in figures]
+    if twins:
+        return twins
+    targets = [key for key in figures if key.startswith("target")]
+    values = [key for key, value in figures.items()
+              if not key.startswith("target") and key != "ratio" and isinstance(value, float)]
+    return [(values[0], figures[values[0]], float(figures[targets[0]]))] if targets and values else []
 
 
 def passes(key: str, figure: float, target: float) -> bool:
@@ -83,10 +90,6 @@ def result(name: str, **figures: float | int | str) -> None:
     text = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
                     for key, value in figures.items())
     print(f"RESULT {name} {text}")
-
-
-def stopwatch_ms(since: float) -> float:
-    return (time.perf_counter() - since) * 1e3
 
 
 @contextmanager
