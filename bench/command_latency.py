@@ -35,6 +35,8 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from _harness import (
@@ -65,37 +67,35 @@ def one_step(service) -> tuple[int, int]:
     return high, high - service.state.capabilities.amplitude_step_at(high)
 
 
+def timed_futures(tries: int, prepare: Callable[[], object], call: Callable[[], Future],
+                  stamps: list[float]) -> tuple[list[float], list[float]]:
+    """`tries` times: prepare() untimed, then call() until its future resolves.
+    Returns ms from the call to the future resolving and to the newest of `stamps`."""
+    resolved, stamped = [], []
+    for _ in range(tries):
+        prepare()
+        start = time.perf_counter()
+        call().result(WAIT_S)
+        resolved.append(ms_since(start, time.perf_counter()))
+        stamped.append(ms_since(start, stamps[-1]))
+    return resolved, stamped
+
+
 def service_latencies(service, tries: int, rise_tries: int) -> dict[str, dict[str, float]]:
     client, model = service.link.client, service.link.simulator.model
     acks = stamp_calls(client, "set_amplitude")
     outputs_off = stamp_calls(model, "stop_all_now")
     high, low = one_step(service)
-    figures: dict[str, list[float]] = {name: [] for name in (
-        "step_ack", "step_resolved", "rise_ack", "rise_resolved", "stop_off", "stop_resolved", "read_lead")}
-
-    for _ in range(tries):
-        set_directly(service, high)
-        start = time.perf_counter()
-        service.set_amplitude(LEAD, low).result(WAIT_S)
-        figures["step_resolved"].append(ms_since(start, time.perf_counter()))
-        figures["step_ack"].append(ms_since(start, acks[-1]))
-
-    for _ in range(rise_tries):
-        set_directly(service, low)
-        start = time.perf_counter()
-        service.set_amplitude(LEAD, high).result(WAIT_S)
-        figures["rise_resolved"].append(ms_since(start, time.perf_counter()))
-        figures["rise_ack"].append(ms_since(start, acks[-1]))
-
-    for _ in range(tries):
-        service.set_enabled(LEAD, True).result(WAIT_S)
-        start = time.perf_counter()
-        service.stop_all().result(WAIT_S)
-        figures["stop_resolved"].append(ms_since(start, time.perf_counter()))
-        figures["stop_off"].append(ms_since(start, outputs_off[-1]))
-        if model.outputs_on:
-            raise AssertionError(f"outputs {model.outputs_on} still on after STOP ALL")
-
+    figures: dict[str, list[float]] = {}
+    figures["step_resolved"], figures["step_ack"] = timed_futures(
+        tries, lambda: set_directly(service, high), lambda: service.set_amplitude(LEAD, low), acks)
+    figures["rise_resolved"], figures["rise_ack"] = timed_futures(
+        rise_tries, lambda: set_directly(service, low), lambda: service.set_amplitude(LEAD, high), acks)
+    figures["stop_resolved"], figures["stop_off"] = timed_futures(
+        tries, lambda: service.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off)
+    if model.outputs_on or len(outputs_off) != tries:
+        raise AssertionError(f"STOP ALL left outputs {model.outputs_on} on")
+    figures["read_lead"] = []
     for _ in range(tries):
         start = time.perf_counter()
         client.read_lead(LEAD)
