@@ -33,7 +33,9 @@ LEAD_SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4
 def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                   if line.startswith("model name")), platform.processor())
-    return f"{os.cpu_count()} CPUs, {model}, {platform.python_implementation()} {platform.python_version()}"
+    ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} CPUs, {model}, {ram_gib:.1f} GiB RAM, "
+            f"{platform.python_implementation()} {platform.python_version()}")
 
 
 def percentiles(values_ms: list[float]) -> dict[str, float]:
