@@ -31,8 +31,9 @@ LEAD_SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
+    with open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+                     platform.processor())
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{os.cpu_count()} CPUs, {model}, {ram_gib:.1f} GiB RAM, "
             f"{platform.python_implementation()} {platform.python_version()}")
@@ -84,7 +85,7 @@ def worst_ratio(figures: dict[str, float]) -> float | None:
     return max(ratios)[1] if ratios else None
 
 
-def result(name: str, **figures: float | int | str) -> None:
+def result(name: str, **figures: float | str) -> None:
     """Print the RESULT line; `ratio` is the worst_ratio of its checks."""
     ratio = worst_ratio(figures)
     if ratio is not None:

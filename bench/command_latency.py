@@ -40,7 +40,15 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from _harness import (
-    RESULTS, WAIT_S, bench_service, describe, gui_wait, machine, result, stamp_calls, start_stimulating,
+    RESULTS,
+    WAIT_S,
+    bench_service,
+    describe,
+    gui_wait,
+    machine,
+    result,
+    stamp_calls,
+    start_stimulating,
 )
 
 from drivers.client import PulseGenerator

@@ -25,15 +25,14 @@ import os
 import time
 
 from _harness import describe, machine, result, stimulate_every_lead
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from drivers.links import open_link
+from drivers.telemetry import TelemetryReceiver
+from ui.waveforms import WaveformView
 
-from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402  (after the platform is chosen)
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from drivers.links import open_link  # noqa: E402
-from drivers.telemetry import TelemetryReceiver  # noqa: E402
-from ui.waveforms import WaveformView  # noqa: E402
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when the QApplication starts
 
 TARGET_MS = 100.0
 SIZE = (1366, 768)

@@ -38,7 +38,12 @@ from workstation.records.codec import to_json
 from workstation.records.migrate import alembic_config
 from workstation.records.store import RecordsStore
 from workstation.records.tables import (
-    devices, impedance_measurements, patients, programs, session_events, sessions,
+    devices,
+    impedance_measurements,
+    patients,
+    programs,
+    session_events,
+    sessions,
 )
 
 PATIENTS = 100

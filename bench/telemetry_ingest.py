@@ -25,11 +25,11 @@ from _harness import machine, result, stimulate_every_lead
 
 from drivers.client import PulseGenerator
 from drivers.links import open_link
+from drivers.protocol.frame import decode_frame
+from drivers.protocol.messages import MsgType, spec_for
 from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.device import DeviceModel
 from drivers.telemetry import SampleRing, TelemetryReceiver, decode_telemetry
-from drivers.protocol.frame import decode_frame
-from drivers.protocol.messages import MsgType, spec_for
 from drivers.transport import UsbTransport
 
 RATE_HZ = 100_000
