@@ -233,6 +233,9 @@ class ProgrammingService:
     def _close_link(self) -> None:
         with self._lock:
             link, self.link = self.link, None
+            receiver, self.telemetry = self.telemetry, None
+        if receiver is not None:
+            receiver.stop()
         if link is not None:
             link.close()
 
@@ -459,9 +462,9 @@ class ProgrammingService:
 
         def run():
             self.link.client.stop_all()
+            self._record("stop_all", {})
             for lead, config in self.state.leads.items():
                 self.state.leads[lead] = config.with_(enabled=False)
-            self._record("stop_all", {})
             self._emit("stopped", None)
             self._io.submit(self._refresh_leads)
         return self._submit("stop_all", run, executor=self._urgent)
@@ -542,7 +545,7 @@ class ProgrammingService:
         return self._submit("start_telemetry", self._start_telemetry, rate_hz, leads)
 
     def _start_telemetry(self, rate_hz: int, leads: tuple[int, ...]):
-        if self.telemetry is None:
+        if self.telemetry is None or self.telemetry.transport is not self.link.transport:
             self.telemetry = TelemetryReceiver(self.link.transport, on_error=self._telemetry_error)
         actual = self.link.client.start_telemetry(rate_hz, leads)
         self._telemetry_request = (actual.rate_hz, actual.leads)

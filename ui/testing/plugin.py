@@ -49,3 +49,42 @@ def drg_session(drg_service, drg_patient):
 def drg_device(drg_service):
     """The simulated device model behind drg_service: what the device really holds."""
     return drg_service.link.simulator.model
+
+
+@pytest.fixture
+def drg_window(qtbot, drg_service, tmp_path):
+    """The main window over drg_service (a fresh simulator, a temporary records
+    store) with its own settings file; drg_device is what its device holds."""
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(drg_service, QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    window.show()  # not qtbot.addWidget: qtbot would close it before the guard below is lifted
+    qtbot.waitUntil(lambda: window.lead_chooser.count() > 0, timeout=WAIT_S * 1000)
+    yield window
+    window.programs.has_unwritten_changes = lambda: False  # the close guard's dialog would block teardown
+    window.close()
+    window.deleteLater()
+
+
+@pytest.fixture
+def drg_window_session(drg_window, drg_session):
+    """drg_window with an active session of drg_patient; yields the window."""
+    return drg_window
+
+
+def lead_panel(window, lead: int):
+    """Select `lead` in the window and return its lead panel (helper for QA tests)."""
+    window.select_lead(lead)
+    return window.lead_panel
+
+
+def find(widget, object_name: str):
+    """The child widget with this objectName (every interactive control has one)."""
+    from PySide6.QtWidgets import QWidget
+
+    found = widget.findChild(QWidget, object_name)
+    if found is None:
+        raise LookupError(f"no widget named {object_name!r} under {widget.objectName() or widget}")
+    return found

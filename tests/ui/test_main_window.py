@@ -1,0 +1,240 @@
+"""End-to-end tests of the main window with real widgets and real input:
+what the clinician sees, what the simulated device received, what the
+records hold."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QListWidget, QMessageBox, QPushButton, QWidget
+
+from drivers.types import ImpedanceMode, LeadConfig, Polarity
+from ui.spinal_map import LeadState
+from ui.testing.plugin import find
+from workstation import safety
+from workstation.models import Side, SpinalLevel
+from workstation.programming import LinkState
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+WAIT_MS = 8000
+LEFT = Qt.MouseButton.LeftButton
+
+
+def click(qtbot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, LEFT)
+
+
+def click_at(qtbot, widget: QWidget, rect) -> None:
+    qtbot.mouseClick(widget, LEFT, pos=rect.center().toPoint())
+
+
+def answer_if_asked(qtbot, parent: QWidget, name: str, button_text: str) -> None:
+    """Answer a confirmation dialog by clicking its button, if the app asked."""
+    qtbot.wait(100)
+    for box in parent.findChildren(QMessageBox, name):
+        if box.isVisible():
+            click(qtbot, next(b for b in box.buttons() if b.text().replace("&", "") == button_text))
+
+
+@pytest.fixture
+def fast_ramp(monkeypatch):
+    """Set-up only: a quicker ramp keeps the test short; the ramp logic is the same."""
+    monkeypatch.setattr(safety, "RAMP_RATE_UA_PER_S", 2_000.0)
+
+
+def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg_store, drg_patient, fast_ramp):
+    window = drg_window_session
+    assert "SIM-0001" in find(window, "deviceIdentity").text()
+    assert find(window, "simulatorBadge").isVisible()
+
+    # place a lead at L4 left by clicking its ganglion on the spinal map
+    spinal_map = window.spinal_map
+    click_at(qtbot, spinal_map, spinal_map.ganglion_rect(SpinalLevel.L4, Side.LEFT))
+    dialog = window.findChild(QDialog, "placeLeadDialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
+    click(qtbot, dialog.findChild(QPushButton, "placeLeadDialogOk"))
+    qtbot.waitUntil(lambda: [lead.channel for lead in spinal_map.leads()] == [1], timeout=WAIT_MS)
+
+    # select it on the map: the lead panel shows its location
+    click_at(qtbot, spinal_map, spinal_map.lead_rect(1))
+    panel = window.lead_panel
+    qtbot.waitUntil(lambda: "L4 left" in find(panel, "leadTitle").text(), timeout=WAIT_MS)
+
+    # contacts: 1 = +, 2 = -, then apply
+    click(qtbot, find(panel, "contact1"))
+    click(qtbot, find(panel, "contact2"))
+    click(qtbot, find(panel, "contact2"))
+    click(qtbot, find(panel, "applyContacts"))
+    answer_if_asked(qtbot, panel, "contactsConfirm", "Apply contacts")
+    qtbot.waitUntil(lambda: drg_device.live_leads[0].contacts == (P, M, O, O), timeout=WAIT_MS)
+
+    # measure impedance from the impedance tab
+    window.tabs.setCurrentWidget(window.impedance)
+    click(qtbot, find(window.impedance, "impedanceMeasure"))
+    table = find(window.impedance, "impedanceTable")
+    qtbot.waitUntil(lambda: table.rowCount() >= 1, timeout=WAIT_MS)
+    assert "NORMAL" in " ".join(table.item(0, c).text() for c in range(table.columnCount())).upper()
+
+    # enable, ramp by holding +, record the perception threshold, ramp again, record comfortable
+    window.tabs.setCurrentIndex(0)
+    click(qtbot, find(panel, "enableLead"))
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (1,), timeout=WAIT_MS)
+    up = find(panel, "ampUp")
+    qtbot.mousePress(up, LEFT)
+    qtbot.waitUntil(lambda: drg_device.live_leads[0].amplitude_ua >= 300, timeout=WAIT_MS)
+    qtbot.mouseRelease(up, LEFT)
+    qtbot.wait(300)
+    perception = drg_device.live_leads[0].amplitude_ua
+    qtbot.waitUntil(lambda: find(panel, "ampReadout").text() == f"{perception / 1000:.3f} mA", timeout=WAIT_MS)
+    click(qtbot, find(panel, "recordPerception"))
+    for _ in range(4):
+        click(qtbot, up)
+    qtbot.waitUntil(lambda: drg_device.live_leads[0].amplitude_ua > perception, timeout=WAIT_MS)
+    qtbot.wait(300)
+    comfortable = drg_device.live_leads[0].amplitude_ua
+    qtbot.waitUntil(lambda: find(panel, "ampReadout").text() == f"{comfortable / 1000:.3f} mA", timeout=WAIT_MS)
+    click(qtbot, find(panel, "recordComfortable"))
+    regions = panel.findChild(QListWidget, "bodyRegions")
+    foot = regions.findItems("foot", Qt.MatchFlag.MatchExactly)[0]
+    foot.setCheckState(Qt.CheckState.Checked)
+    click(qtbot, find(panel, "saveResponse"))
+
+    # save and write the program, confirm, see it verified
+    window.tabs.setCurrentWidget(window.programs)
+    qtbot.keyClicks(find(window.programs, "programName"), "Visit 1")
+    click(qtbot, find(window.programs, "programSave"))
+    click(qtbot, find(window.programs, "programWrite"))
+    confirm = window.programs.findChild(QDialog, "programWriteConfirm")
+    qtbot.waitUntil(lambda: confirm is not None and confirm.isVisible(), timeout=WAIT_MS)
+    click(qtbot, confirm.findChild(QPushButton, "programWriteOk"))
+    verify = window.programs.findChild(QLabel, "programVerifyResult")
+    qtbot.waitUntil(lambda: "Verified" in verify.text(), timeout=WAIT_MS)
+
+    # the device holds exactly that program; the records hold the visit
+    stored = drg_device.stored_program
+    assert stored.name == "Visit 1"
+    assert stored.leads[0] == LeadConfig(1, (P, M, O, O), comfortable, 40, 60, True, 6000)
+    assert stored.leads[1:] == tuple(drg_device.live_leads[1:])
+    assert drg_store.program_history(drg_patient.id)[-1].verified
+    (point,) = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
+    assert (point.response.perception_threshold_ua, point.response.comfortable_ua) == (perception, comfortable)
+    assert point.response.body_regions == ("foot",)
+    kinds = {event.kind for event in drg_store.session_events(window.service.session_id)}
+    assert {"placement_recorded", "write_lead", "impedance_recorded", "set_enabled", "set_amplitude",
+            "response_recorded", "program_saved"} <= kinds
+
+
+def stimulate(service, lead: int, amplitude_ua: int) -> None:
+    service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(5)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (lead,)).result(5)
+    service.set_enabled(lead, True).result(5)
+    service.set_amplitude(lead, amplitude_ua).result(5)
+
+
+@pytest.mark.parametrize("focus", ["ampEntry", "patientSearch", "mainTabs"])
+def test_stop_all_from_the_keyboard_turns_every_output_off(qtbot, drg_window_session, drg_device, focus):
+    window = drg_window_session
+    for lead in (1, 2):
+        stimulate(window.service, lead, 100)
+    assert drg_device.outputs_on == (1, 2)
+    widget = find(window, focus)
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not any(c.enabled for c in window.service.state.leads.values()), timeout=WAIT_MS)
+    assert "stop_all" in {e.kind for e in window.service.store.session_events(window.service.session_id)}
+    assert "STOP ALL" in window.statusBar().currentMessage()
+
+
+def test_stop_all_button_works_without_a_session(qtbot, drg_window, drg_device):
+    service = drg_window.service
+    service.link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=3000))
+    service.link.client.measure_impedance(ImpedanceMode.LEAD_PAIR, 1)
+    service.link.client.set_stimulation(1, True)
+    click(qtbot, find(drg_window, "stopAll"))
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
+
+
+def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbot, drg_window_session, drg_patient):
+    window = drg_window_session
+    service = window.service
+    window.service.place_lead(__import__("workstation.models", fromlist=["LeadPlacement"]).LeadPlacement(
+        1, SpinalLevel.L5, Side.RIGHT, __import__("datetime").date(2026, 1, 1)))
+    window.tabs.setCurrentWidget(window.waveforms)
+    qtbot.waitUntil(lambda: service.telemetry is not None and service.telemetry.blocks > 5, timeout=WAIT_MS)
+
+    device = service.link.simulator
+    device.unplug()
+    banner = find(window, "linkBanner")
+    qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
+    assert "UNKNOWN" in banner.text()
+    assert window.spinal_map.leads()[0].state == LeadState.UNKNOWN
+    assert "Reconnecting" in find(window, "linkState").text()
+
+    click(qtbot, window.tabs.tabBar())  # the GUI still answers
+    window.tabs.setCurrentIndex(3)
+    assert window.tabs.currentIndex() == 3
+
+    blocks_before = service.telemetry.blocks
+    device.replug()
+    qtbot.waitUntil(lambda: not banner.isVisible() and service.link_state == LinkState.CONNECTED, timeout=WAIT_MS)
+    assert "Connected" in find(window, "linkState").text()
+    qtbot.waitUntil(lambda: service.telemetry.blocks > blocks_before + 5, timeout=WAIT_MS)
+    assert window.spinal_map.leads()[0].state == LeadState.DISABLED
+    kinds = [e.kind for e in service.store.session_events(service.session_id)]
+    assert "link_lost" in kinds and kinds.count("device_state") >= 2
+
+
+def test_window_fits_a_1366x768_laptop(drg_window):
+    hint = drg_window.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768
+    assert QApplication.instance() is not None
+
+
+def test_disconnect_and_connect_from_the_connection_bar(qtbot, drg_window):
+    window = drg_window
+    click(qtbot, find(window, "linkDisconnect"))
+    qtbot.waitUntil(lambda: "Disconnected" in find(window, "linkState").text(), timeout=WAIT_MS)
+    assert find(window, "deviceIdentity").text() == "No device"
+    uri = find(window, "linkUri")
+    uri.lineEdit().selectAll()
+    qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0")
+    click(qtbot, find(window, "linkConnect"))
+    qtbot.waitUntil(lambda: "SIM-0777" in find(window, "deviceIdentity").text(), timeout=WAIT_MS)
+    assert "Connected" in find(window, "linkState").text()
+
+
+def test_ctrl_z_undoes_a_pending_edit_from_anywhere_in_the_window(qtbot, drg_window_session, drg_device):
+    window = drg_window_session
+    panel = window.lead_panel
+    up = find(panel, "pwUp")
+    entry = find(panel, "pwEntry")
+    click(qtbot, up)
+    qtbot.waitUntil(lambda: entry.text() == "50", timeout=WAIT_MS)
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: entry.text() == "40", timeout=WAIT_MS)
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: entry.text() == "50", timeout=WAIT_MS)
+    assert drg_device.live_leads[0].pulse_width_us == 40  # pending only: nothing sent
+
+
+def test_window_state_is_remembered(qtbot, drg_service, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    settings = QSettings(str(tmp_path / "remember.ini"), QSettings.IniFormat)
+    first = MainWindow(drg_service, settings)
+    first.show()
+    first.splitter.setSizes([250, 540])  # within the offscreen test screen (800 px)
+    first.programs.has_unwritten_changes = lambda: False
+    first.close()
+    second = MainWindow(drg_service, settings)
+    second.show()
+    qtbot.waitExposed(second)
+    assert not settings.value("mainWindow/geometry").isEmpty()
+    assert abs(second.splitter.sizes()[0] - first.splitter.sizes()[0]) <= 2 and first.splitter.sizes()[0] != 300
+    second.programs.has_unwritten_changes = lambda: False
+    second.close()
+    second.deleteLater()
+    first.deleteLater()

@@ -1,0 +1,116 @@
+"""The connection bar: which pulse generator, whether the link is up, and
+what the device says it is (identity, battery), simulator clearly marked.
+
+objectNames: linkUri, linkScan, linkConnect, linkDisconnect, linkState,
+deviceIdentity, deviceBattery, simulatorBadge.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from drivers.links import available_links
+from drivers.types import BatteryState
+from ui.bridge import ServiceBridge
+from workstation.programming import LinkState
+
+STATE_STYLE = {
+    LinkState.CONNECTED: ("Connected", "#1b7f3b"),
+    LinkState.CONNECTING: ("Connecting…", "#8a6d00"),
+    LinkState.RECONNECTING: ("Reconnecting…", "#b35c00"),
+    LinkState.DISCONNECTED: ("Disconnected", "#6b6b6b"),
+}
+BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", BatteryState.EOS: "END OF SERVICE"}
+
+
+def _named(widget, name: str, accessible: str, tip: str):
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    widget.setToolTip(tip)
+    return widget
+
+
+class ConnectionBar(QWidget):
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.setObjectName("connectionBar")
+        self.uri = _named(QComboBox(editable=True), "linkUri", "Link",
+                          "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.")
+        self.uri.setMinimumContentsLength(18)
+        self.scan = _named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
+        self.connect_button = _named(QPushButton("Connect"), "linkConnect", "Connect",
+                                     "Open the link and interrogate the device.")
+        self.disconnect_button = _named(QPushButton("Disconnect"), "linkDisconnect", "Disconnect",
+                                        "Close the link. The device keeps its stored program.")
+        self.state_label = _named(QLabel(), "linkState", "Link state", "State of the USB link.")
+        self.identity = _named(QLabel("No device"), "deviceIdentity", "Device identity",
+                               "Model, serial number, firmware and hardware revision.")
+        self.battery = _named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
+        self.sim_badge = _named(QLabel(" SIMULATOR "), "simulatorBadge", "Simulated device",
+                                "This is a simulated pulse generator, not a patient's device.")
+        self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
+        self.sim_badge.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        for widget in (self.uri, self.scan, self.connect_button, self.disconnect_button, self.state_label,
+                       self.sim_badge, self.identity):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.battery)
+        self.scan.clicked.connect(self.rescan)
+        self.connect_button.clicked.connect(self.connect_link)
+        self.disconnect_button.clicked.connect(lambda: bridge.service.disconnect())
+        bridge.linkChanged.connect(self._on_link)
+        bridge.deviceChanged.connect(self._on_device)
+        bridge.batteryChanged.connect(self._on_battery)
+        self.rescan()
+        self._on_link(bridge.service.link_state, "")
+
+    def rescan(self) -> None:
+        current = self.uri.currentText()
+        self.uri.clear()
+        self.uri.addItems(available_links())
+        if current:
+            self.uri.setCurrentText(current)
+
+    def connect_link(self) -> None:
+        uri = self.uri.currentText().strip() or "sim://0"
+        self.bridge.run(self.bridge.service.connect(uri), self._connected)
+
+    def _connected(self, future) -> None:
+        if future.exception() is not None:
+            self.state_label.setText(f"Not connected: {future.exception()}")
+
+    def _on_link(self, state: LinkState, detail: str) -> None:
+        text, colour = STATE_STYLE[state]
+        self.state_label.setText(f"● {text}")
+        self.state_label.setStyleSheet(f"color:{colour};font-weight:bold;")
+        self.state_label.setToolTip(detail or text)
+        connected = state == LinkState.CONNECTED
+        self.connect_button.setEnabled(state == LinkState.DISCONNECTED)
+        self.disconnect_button.setEnabled(state != LinkState.DISCONNECTED)
+        self.uri.setEnabled(state == LinkState.DISCONNECTED)
+        link = self.bridge.service.link
+        self.sim_badge.setVisible(bool(link and link.is_simulated))
+        if state == LinkState.DISCONNECTED:
+            self.identity.setText("No device")
+            self.battery.setText("")
+        elif connected and self.bridge.service.state.identity:
+            self._on_device(self.bridge.service.state)
+
+    def _on_device(self, state) -> None:
+        ident = state.identity
+        if ident is None:
+            return
+        self.identity.setText(f"{ident.model} · SN {ident.serial} · FW {ident.firmware} · HW {ident.hardware_rev}")
+        self._on_battery(state.battery)
+
+    def _on_battery(self, battery) -> None:
+        if battery is None:
+            return
+        self.battery.setText(f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · "
+                             f"{BATTERY_TEXT[battery.state]}")
+        colour = {BatteryState.OK: "#1b7f3b", BatteryState.ERI: "#b35c00", BatteryState.EOS: "#b00020"}
+        self.battery.setStyleSheet(f"color:{colour[battery.state]};")
+        self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -1,0 +1,289 @@
+"""The main window: connection bar and STOP ALL on top, the spinal map and
+patient controls on the left, the lead panel, waveforms, impedance and
+programs in tabs. It wires the panels together; each panel owns its part.
+
+STOP ALL: the red button (objectName stopAll) or the Esc key, from any
+widget, at any time (an application-wide shortcut). Esc was chosen because
+it is the key every user reaches for to abort, and an accidental press
+only turns stimulation off, which is always safe.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
+    QWidget,
+)
+
+from ui.bridge import ServiceBridge
+from ui.connection_bar import ConnectionBar
+from ui.impedance_view import ImpedanceView
+from ui.lead_panel import LeadPanel
+from ui.patient_panel import PatientPanel
+from ui.programs_panel import ProgramsPanel
+from ui.spinal_map import LeadState, SpinalMap
+from ui.waveforms import WaveformView
+from workstation.models import ImpedanceClass
+from workstation.programming import LinkState, ProgrammingService
+
+STOP_ALL_KEY = QKeySequence(Qt.Key_Escape)
+TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two samples
+SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, service: ProgrammingService, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("DRG Programming Workstation")
+        self.service = service
+        self.bridge = ServiceBridge(service, self)
+        self.settings = settings or QSettings()
+        self.undo_stack = QUndoStack(self)
+        self.placements: dict[int, object] = {}
+        self.faulty_leads: set[int] = set()
+
+        self.connection = ConnectionBar(self.bridge)
+        self.stop_button = QPushButton("STOP ALL  (Esc)")
+        self.stop_button.setObjectName("stopAll")
+        self.stop_button.setAccessibleName("Stop all stimulation")
+        self.stop_button.setToolTip("Turn every output off at once. Shortcut: Esc, from anywhere in the app.")
+        self.stop_button.setMinimumHeight(44)
+        self.stop_button.setStyleSheet(
+            "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
+            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}")
+        self.stop_button.clicked.connect(self.stop_all)
+        self.stop_shortcut = QShortcut(STOP_ALL_KEY, self, self.stop_all, context=Qt.ApplicationShortcut)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("linkBanner")
+        self.banner.setAccessibleName("Link alert")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#b35c00;color:white;font-weight:bold;padding:6px;")
+        self.banner.hide()
+
+        self.spinal_map = SpinalMap()
+        self.patient_panel = PatientPanel(self.bridge)
+        self.lead_chooser = QComboBox()
+        self.lead_chooser.setObjectName("leadChooser")
+        self.lead_chooser.setAccessibleName("Lead")
+        self.lead_chooser.setToolTip("Lead to program (also chosen by clicking it on the spinal map).")
+        self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
+        self.waveforms = WaveformView(4)
+        self.impedance = ImpedanceView(self.bridge)
+        self.programs = ProgramsPanel(self.bridge)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        programming = QWidget()
+        box = QVBoxLayout(programming)
+        box.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Lead:"))
+        row.addWidget(self.lead_chooser)
+        row.addStretch(1)
+        box.addLayout(row)
+        box.addWidget(self.lead_panel, 1)
+        self.tabs.addTab(programming, "&Programming")
+        self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.impedance, "&Impedance")
+        self.tabs.addTab(self.programs, "P&rograms && log")
+
+        left = QSplitter(Qt.Vertical)
+        left.setObjectName("leftSplitter")
+        left.addWidget(self.spinal_map)
+        patient_scroll = QScrollArea()  # keeps the window within a 1366x768 laptop screen
+        patient_scroll.setObjectName("patientScroll")
+        patient_scroll.setWidgetResizable(True)
+        patient_scroll.setFrameShape(QScrollArea.NoFrame)
+        patient_scroll.setWidget(self.patient_panel)
+        patient_scroll.setMinimumHeight(160)
+        left.addWidget(patient_scroll)
+        left.setSizes([420, 300])
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([300, 1000])
+
+        top = QHBoxLayout()
+        top.addWidget(self.connection, 1)
+        top.addWidget(self.stop_button)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self._build_menu()
+        self._wire()
+        self._restore()
+        self._catch_up()
+
+    # -- construction -------------------------------------------------------------------------
+    def _build_menu(self) -> None:
+        edit = self.menuBar().addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])  # both habits, every OS
+        edit.addActions([undo, redo])
+        device = self.menuBar().addMenu("&Device")
+        stop = QAction("&Stop all stimulation", self)
+        stop.setShortcut(STOP_ALL_KEY)
+        stop.setShortcutContext(Qt.WidgetShortcut)  # the application-wide shortcut above does the work
+        stop.triggered.connect(self.stop_all)
+        device.addAction(stop)
+
+    def _wire(self) -> None:
+        bridge = self.bridge
+        bridge.linkChanged.connect(self._on_link)
+        bridge.deviceChanged.connect(self._on_device)
+        bridge.leadChanged.connect(lambda _config: self._refresh_map())
+        bridge.impedanceMeasured.connect(self._on_impedance)
+        bridge.placementChanged.connect(self._on_placement)
+        bridge.sessionChanged.connect(self._on_session)
+        bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
+        bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
+        self.spinal_map.leadSelected.connect(self.select_lead)
+        self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
+        self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
+        self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("mainWindow/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1366, 768)
+        splitter = self.settings.value("mainWindow/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _catch_up(self) -> None:
+        """Show a service that was connected (or in a session) before the window existed."""
+        service = self.service
+        if service.state.capabilities is not None:
+            self._on_device(service.state)
+        if service.session_id is not None:
+            self._on_session(service.store.get_session(service.session_id))
+        self._on_link(service.link_state, "")
+
+    # -- actions ------------------------------------------------------------------------------------
+    def stop_all(self) -> None:
+        if self.service.link is None:
+            self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
+            return
+        self.statusBar().showMessage("STOP ALL sent…")
+        self.bridge.run(self.service.stop_all(), self._stopped)
+
+    def _stopped(self, future) -> None:
+        if future.exception() is not None:
+            self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
+            QMessageBox.critical(self, "STOP ALL failed",
+                                 f"The device did not confirm STOP ALL: {future.exception()}\n"
+                                 "Use the patient controller or the magnet to stop stimulation.")
+
+    def select_lead(self, channel: int) -> None:
+        if not 1 <= channel <= self.lead_chooser.count():
+            return
+        self.lead_chooser.blockSignals(True)
+        self.lead_chooser.setCurrentIndex(channel - 1)
+        self.lead_chooser.blockSignals(False)
+        self.spinal_map.set_selected(channel)
+        self.lead_panel.set_lead(channel)
+        placement = self.placements.get(channel)
+        self.lead_panel.set_location(self._location(channel))
+        if placement is not None:
+            self.tabs.setCurrentIndex(0)
+
+    def _location(self, channel: int) -> str:
+        placement = self.placements.get(channel)
+        if placement is None:
+            return f"Lead {channel} · not placed"
+        return f"Lead {channel} · {placement.level.name} {SIDE_TEXT[placement.side.value]}"
+
+    # -- reactions to the device and the session ----------------------------------------------------------
+    def _on_link(self, state: LinkState, detail: str) -> None:
+        if state == LinkState.RECONNECTING:
+            self.banner.setText(f"USB link to the pulse generator lost ({detail}). Stimulation state is UNKNOWN. "
+                                "Reconnecting… The device restores its saved program if the link stays down.")
+            self.banner.show()
+        elif state == LinkState.CONNECTED:
+            self.banner.hide()
+            if self.service.telemetry is None or not self.service.telemetry.running:
+                self.bridge.run(self.service.start_telemetry(TELEMETRY_RATE_HZ), self._telemetry_started)
+        elif state == LinkState.DISCONNECTED:
+            self.banner.hide()
+        self._refresh_map()
+
+    def _telemetry_started(self, future) -> None:
+        if future.exception() is None:
+            self.waveforms.attach(self.service.telemetry)
+
+    def _on_device(self, state) -> None:
+        count = state.capabilities.lead_count
+        if self.lead_chooser.count() != count:
+            self.lead_chooser.blockSignals(True)
+            self.lead_chooser.clear()
+            self.lead_chooser.addItems([f"Lead {n}" for n in range(1, count + 1)])
+            self.lead_chooser.blockSignals(False)
+            self.select_lead(1)
+        for lead, config in state.leads.items():
+            self.waveforms.set_programmed(lead, config)
+        self._refresh_map()
+
+    def _on_impedance(self, result) -> None:
+        thresholds = self.service.thresholds()
+        measured = {m.lead for m in result.measurements}
+        self.faulty_leads -= measured
+        self.faulty_leads |= {m.lead for m in result.measurements
+                              if thresholds.classify(m.ohms) != ImpedanceClass.NORMAL}
+        self._refresh_map()
+
+    def _on_placement(self, placement) -> None:
+        self.placements[placement.channel] = placement
+        self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
+        if self.lead_panel_lead() == placement.channel:
+            self.lead_panel.set_location(self._location(placement.channel))
+        self._refresh_map()
+
+    def lead_panel_lead(self) -> int:
+        return self.lead_chooser.currentIndex() + 1
+
+    def _on_session(self, session) -> None:
+        self.placements = dict(self.service.store.current_placements(session.patient_id)) if session else {}
+        self.impedance.set_patient(session.patient_id if session else None)
+        for channel in range(1, self.lead_chooser.count() + 1):
+            self.waveforms.set_lead_label(channel, self._location(channel))
+        self.lead_panel.set_location(self._location(self.lead_panel_lead()))
+        self._refresh_map()
+
+    def _refresh_map(self) -> None:
+        known = self.service.link_state == LinkState.CONNECTED
+        leads = []
+        for channel, placement in self.placements.items():
+            config = self.service.state.leads.get(channel)
+            if not known:
+                state = LeadState.UNKNOWN
+            elif channel in self.faulty_leads:
+                state = LeadState.FAULT
+            elif config is not None and config.enabled:
+                state = LeadState.ENABLED
+            else:
+                state = LeadState.DISABLED
+            leads.append((channel, placement.level, placement.side, state))
+        self.spinal_map.set_leads(leads)
+        for lead, config in self.service.state.leads.items():
+            self.waveforms.set_programmed(lead, config)
+
+    # -- closing ------------------------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        if self.programs.has_unwritten_changes() and not self.programs.confirm_discard_unwritten(self):
+            event.ignore()
+            return
+        self.settings.setValue("mainWindow/geometry", self.saveGeometry())
+        self.settings.setValue("mainWindow/splitter", self.splitter.saveState())
+        event.accept()
