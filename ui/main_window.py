@@ -208,8 +208,9 @@ class MainWindow(QMainWindow):
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:
         if state == LinkState.RECONNECTING:
-            self.banner.setText(f"USB link to the pulse generator lost ({detail}). Stimulation state is UNKNOWN. "
-                                "Reconnecting… The device restores its saved program if the link stays down.")
+            self.banner.setText("USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "
+                                "If the link stays down the device restores its saved program. Check the cable.")
+            self.banner.setToolTip(detail)
             self.banner.show()
         elif state == LinkState.CONNECTED:
             self.banner.hide()

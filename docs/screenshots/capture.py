@@ -1,0 +1,93 @@
+"""Capture the screenshots in docs/screenshots/ from the real app on a real X display.
+
+Run under Xvfb (no window manager needed):
+    xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python docs/screenshots/capture.py
+It drives a demo visit on the simulator (a fault on lead 3 contact 3), then
+grabs the screen with each main view showing.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from drivers.types import ImpedanceMode, LeadConfig, Polarity
+from ui.main_window import MainWindow
+from workstation.models import LeadPlacement, Side, SpinalLevel
+from workstation.programming import ProgrammingService
+from workstation.records.store import RecordsStore
+
+OUT = Path(__file__).parent
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def shot(app: QApplication, window: MainWindow, name: str) -> None:
+    settle(app, 1.0)
+    app.primaryScreen().grabWindow(0).save(str(OUT / f"{name}.png"))
+    print("saved", OUT / f"{name}.png")
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    folder = Path(tempfile.mkdtemp())
+    store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
+    service = ProgrammingService(store)
+    service.connect("sim://0?open=3.3&impedance_ms=5").result(10)
+    window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
+    window.setGeometry(0, 0, 1366, 768)
+    window.show()
+    settle(app, 0.5)
+
+    patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
+    service.start_session(patient.id, "Dr A. Clinician")
+    for channel, level, side in ((1, SpinalLevel.L4, Side.LEFT), (2, SpinalLevel.L5, Side.LEFT),
+                                 (3, SpinalLevel.S1, Side.RIGHT)):
+        service.place_lead(LeadPlacement(channel, level, side, date(2026, 9, 2)))
+    for lead in (1, 2, 3):
+        service.write_lead(LeadConfig(lead, (P, M, O, O) if lead != 3 else (O, P, M, O), 0, 300, 20, False,
+                                      2000)).result(10)
+    service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(10)
+    for lead, amplitude in ((1, 800), (2, 600)):
+        service.set_enabled(lead, True).result(10)
+        service.set_amplitude(lead, amplitude).result(20)
+    regions = window.patient_panel.findChild(object, "painRegions")
+    for row in range(regions.count()):
+        if regions.item(row).text() in ("foot", "knee"):
+            regions.item(row).setCheckState(regions.item(row).checkState().Checked)
+    window.select_lead(1)
+    shot(app, window, "main_window")
+    window.tabs.setCurrentWidget(window.waveforms)
+    shot(app, window, "waveforms")
+    window.tabs.setCurrentWidget(window.impedance)
+    window.impedance.measure()
+    settle(app, 2.0)
+    shot(app, window, "impedance_tab")
+    window.tabs.setCurrentWidget(window.programs)
+    shot(app, window, "programs_tab")
+    service.link.simulator.unplug()
+    window.tabs.setCurrentIndex(0)
+    settle(app, 1.5)
+    shot(app, window, "link_lost")
+    service.link.simulator.replug()
+    settle(app, 2.0)
+    window.programs.has_unwritten_changes = lambda: False
+    window.close()
+    service.shutdown()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
