@@ -66,7 +66,6 @@ def limit_readings(caps: Capabilities, config: LeadConfig, impedance_ohm: int | 
     limit_uc, limit_name = min((cap_uc, f"{CHARGE_DENSITY_WARN_UC_PER_CM2:g} µC/cm² cap"),
                                (figures.shannon_max_uc, "Shannon"))
     q = figures.worst_contact_uc
-    k = f"{figures.shannon_k:.2f}" if q > 0 else "–"
     readings = {
         "chargeReadout": Reading(q / limit_uc, state_of(shannon, density),
                                  f"{q:.3f} of {limit_uc:.2f} µC",
@@ -75,7 +74,7 @@ def limit_readings(caps: Capabilities, config: LeadConfig, impedance_ohm: int | 
         "densityReadout": Reading(density.fraction, state_of(density),
                                   f"{density.figure:.1f} of {density.limit:g} µC/cm²", density.message),
         "shannonReadout": Reading(shannon.fraction, state_of(shannon),
-                                  f"k {k} of {caps.shannon_k_limit:.2f} (max {shannon.limit:.2f} µC)",
+                                  f"{q:.3f} of {shannon.limit:.2f} µC (k < {caps.shannon_k_limit:.2f})",
                                   shannon.message),
     }
     compliance = assessment.check(Rule.COMPLIANCE)
