@@ -35,7 +35,7 @@ WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("50 ms", 0.05), ("200 ms", 0.2), ("1 s", 1.0), ("2 s", 2.0), ("5 s", 5.0), ("10 s", 10.0))
 DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
-FRAME_INTERVAL_MS = 33  # ~30 Hz display rate
+FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
 
 BACKGROUND = (18, 18, 22)
 GRID = (58, 58, 66)  # opaque: see the module docstring
@@ -152,6 +152,7 @@ class WaveformView(QWidget):
         layout.addLayout(footer)
 
         self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5% late
         self._timer.setInterval(FRAME_INTERVAL_MS)
         self._timer.timeout.connect(self.tick)
         self.clear()
