@@ -31,7 +31,6 @@ import threading
 import time
 
 import psutil
-
 from _harness import describe, machine, result, stimulate_every_lead
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
