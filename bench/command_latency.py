@@ -153,14 +153,20 @@ def ui_latencies(folder: Path, tries: int) -> dict[str, dict[str, float]] | None
         outputs_off = stamp_calls(service.link.simulator.model, "stop_all_now")
         high, _low = one_step(service)
 
-        def click(button, stamps: list[float], whole: bool) -> float:
-            """ms from the release (or, whole, from the start of QTest.mouseClick) to the next stamp."""
-            if not whole:
+        def click(button, stamps: list[float], whole: bool, on_press: bool = False) -> float:
+            """ms from the moment the button acts (its release, or its press for STOP ALL, which acts
+            on press) or, whole, from the start of QTest.mouseClick, to the next stamp."""
+            if not whole and not on_press:
                 QTest.mousePress(button, Qt.MouseButton.LeftButton)  # a hand presses well before releasing
             before = len(stamps)
             start = time.perf_counter()
-            (QTest.mouseClick if whole else QTest.mouseRelease)(button, Qt.MouseButton.LeftButton)
+            if whole:
+                QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+            else:
+                (QTest.mousePress if on_press else QTest.mouseRelease)(button, Qt.MouseButton.LeftButton)
             gui_wait(app, lambda: len(stamps) > before)
+            if on_press and not whole:
+                QTest.mouseRelease(button, Qt.MouseButton.LeftButton)
             return ms_since(start, stamps[before])
 
         figures: dict[tuple[str, bool], list[float]] = {}
@@ -170,14 +176,14 @@ def ui_latencies(folder: Path, tries: int) -> dict[str, dict[str, float]] | None
                 figures.setdefault(("step", whole), []).append(click(down, acks, whole))
             for _ in range(tries):
                 wait(service.set_enabled(LEAD, True))
-                figures.setdefault(("stop", whole), []).append(click(stop, outputs_off, whole))
+                figures.setdefault(("stop", whole), []).append(click(stop, outputs_off, whole, on_press=True))
         window.hide()  # not close(): it would ask about the program left unwritten on the device
     print("UI, main window live (telemetry streaming to the waveform view):")
     return {
         "release_step": describe("  ampDown release to device ack", figures[("step", False)], AMPLITUDE_TARGET_MS),
         "click_step": describe("  ampDown whole click (press, repaint, release) to device ack",
                                figures[("step", True)]),
-        "release_stop": describe("  stopAll release to outputs off", figures[("stop", False)], STOP_TARGET_MS),
+        "release_stop": describe("  stopAll press to outputs off", figures[("stop", False)], STOP_TARGET_MS),
         "click_stop": describe("  stopAll whole click (press, repaint, release) to outputs off",
                                figures[("stop", True)]),
     }

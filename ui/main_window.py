@@ -9,7 +9,7 @@ only turns stimulation off, which is always safe.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
@@ -32,6 +32,23 @@ TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two sample
 SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
 
 
+class StopButton(QPushButton):
+    """The STOP ALL button acts the moment it is pressed (mouse down, or Space/Enter
+    on it), before Qt repaints it: no time is lost to the release or the redraw."""
+
+    stopRequested = Signal()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton:
+            self.stopRequested.emit()
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key_Space, Qt.Key_Return, Qt.Key_Enter) and not event.isAutoRepeat():
+            self.stopRequested.emit()
+        super().keyPressEvent(event)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, service: ProgrammingService, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -45,7 +62,7 @@ class MainWindow(QMainWindow):
         self.faulty_leads: set[int] = set()
 
         self.connection = ConnectionBar(self.bridge)
-        self.stop_button = QPushButton("STOP ALL  (Esc)")
+        self.stop_button = StopButton("STOP ALL  (Esc)")
         self.stop_button.setObjectName("stopAll")
         self.stop_button.setAccessibleName("Stop all stimulation")
         self.stop_button.setToolTip("Turn every output off at once. Shortcut: Esc, from anywhere in the app.")
@@ -53,7 +70,7 @@ class MainWindow(QMainWindow):
         self.stop_button.setStyleSheet(
             "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
             "border-radius:6px;} QPushButton:pressed{background:#8e0000;}")
-        self.stop_button.pressed.connect(self.stop_all)  # on press, not release: no time lost
+        self.stop_button.stopRequested.connect(self.stop_all)
         self.stop_shortcut = QShortcut(STOP_ALL_KEY, self, self.stop_all, context=Qt.ApplicationShortcut)
 
         self.banner = QLabel()
@@ -176,8 +193,8 @@ class MainWindow(QMainWindow):
         if self.service.link is None:
             self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
             return
+        self.bridge.run(self.service.stop_all(), self._stopped)  # first: the status text can wait
         self.statusBar().showMessage("STOP ALL sent…")
-        self.bridge.run(self.service.stop_all(), self._stopped)
 
     def _stopped(self, future) -> None:
         if future.exception() is not None:

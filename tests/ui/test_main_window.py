@@ -245,3 +245,15 @@ def test_window_state_is_remembered(qtbot, drg_service, tmp_path):
     second.close()
     second.deleteLater()
     first.deleteLater()
+
+
+def test_stop_all_button_acts_on_press_and_on_space(qtbot, drg_window_session, drg_device):
+    window = drg_window_session
+    stimulate(window.service, 1, 100)
+    qtbot.mousePress(find(window, "stopAll"), LEFT)
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
+    qtbot.mouseRelease(find(window, "stopAll"), LEFT)
+    window.service.set_enabled(1, True).result(5)
+    find(window, "stopAll").setFocus()
+    qtbot.keyClick(find(window, "stopAll"), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
