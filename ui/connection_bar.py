@@ -6,6 +6,8 @@ deviceIdentity, deviceBattery, simulatorBadge.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -51,6 +53,8 @@ class ConnectionBar(QWidget):
                                 "This is a simulated pulse generator, not a patient's device.")
         self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
         self.sim_badge.hide()
+        self._scanner = ThreadPoolExecutor(1, thread_name_prefix="usb-scan")
+        self.destroyed.connect(lambda: self._scanner.shutdown(wait=False))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         for widget in (self.uri, self.scan, self.connect_button, self.disconnect_button, self.state_label,
@@ -68,9 +72,18 @@ class ConnectionBar(QWidget):
         self._on_link(bridge.service.link_state, "")
 
     def rescan(self) -> None:
+        """List devices on a worker thread: USB enumeration must never hold up the GUI (or STOP ALL)."""
+        self.scan.setEnabled(False)
+        self.bridge.run(self._scanner.submit(available_links), self._scanned)
+
+    def _scanned(self, future) -> None:
+        self.scan.setEnabled(True)
+        if future.exception() is not None:
+            self.state_label.setToolTip(f"Scan failed: {future.exception()}")
+            return
         current = self.uri.currentText()
         self.uri.clear()
-        self.uri.addItems(available_links())
+        self.uri.addItems(future.result())
         if current:
             self.uri.setCurrentText(current)
 

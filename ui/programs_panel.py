@@ -407,7 +407,7 @@ class SessionLog(QTableWidget):
         self.setAlternatingRowColors(True)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self._shown: set[int] = set()
-        self._ramp: tuple[int, int, datetime, int] | None = None  # lead, first value, start, steps of the last row
+        self._ramp: tuple[int, int, datetime, int, int] | None = None  # lead, first value, start, steps, last value
 
     def show_events(self, events: list[SessionEvent]) -> None:
         """Append the events not shown yet (the log is append-only) and scroll to the newest."""
@@ -445,18 +445,18 @@ class SessionLog(QTableWidget):
             self.setItem(row, column, item)
 
     def _merge_ramp_step(self, event: SessionEvent) -> bool:
-        """Fold the steps of one amplitude ramp into a single row ('625 → 900 µA in 12 steps')."""
+        """Fold the rising steps of one amplitude ramp into a single row ('625 → 900 µA in 12 steps')."""
         result = event.payload.get("result") if event.kind == "set_amplitude" and event.outcome == "ok" else None
         if result is None:
             self._ramp = None
             return False
         lead, reached = result["lead"], result["amplitude_ua"]
-        if self._ramp is None or self._ramp[0] != lead:
-            self._ramp = (lead, reached, event.time, 1)
+        if self._ramp is None or self._ramp[0] != lead or reached <= self._ramp[4]:
+            self._ramp = (lead, reached, event.time, 1, reached)  # a decrease always shows on its own row
             return False
-        _lead, first, started, steps = self._ramp
+        _lead, first, started, steps, _last = self._ramp
         steps += 1
-        self._ramp = (lead, first, started, steps)
+        self._ramp = (lead, first, started, steps, reached)
         row = self.rowCount() - 1
         seconds = (event.time - started).total_seconds()
         self.item(row, 3).setText(f"lead {lead}: {first} \u2192 {reached} \u00b5A on the device, "
@@ -744,6 +744,7 @@ class ProgramsPanel(QWidget):
         if program is None:
             return
         self._applying = self._apply_steps(program)
+        self._apply_epoch = self.service.stop_epoch  # a STOP ALL during Apply ends it at the next step
         self._update_buttons()
         self._next_step()
 
@@ -772,6 +773,8 @@ class ProgramsPanel(QWidget):
         try:
             if done is not None and done.exception() is not None:
                 raise done.exception()
+            if self.service.stop_epoch != self._apply_epoch:
+                raise ServiceError("STOP ALL was pressed.")
             future = next(steps)
         except StopIteration:
             self._applying = None
@@ -797,8 +800,10 @@ class ProgramsPanel(QWidget):
         dialog.setObjectName("programWriteConfirm")
         dialog.setWindowTitle("Write program to device")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        text = QLabel(f"Store '{program.name}' in the device? It replaces the stored program and becomes "
-                      "what the device runs after the programmer disconnects. It is read back and compared.")
+        text = QLabel(f"Store '{program.name}' in the device? It replaces the stored program and is live at "
+                      "once; it is also what the device runs after the programmer disconnects. It is read back "
+                      "and compared. (A program that would raise any output must be applied to the leads "
+                      "first, so its amplitudes ramp.)")
         text.setWordWrap(True)
         table = lead_table("programWriteTable", "Program to be stored")
         fill_lead_table(table, [("", by_lead(program.leads))])

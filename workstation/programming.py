@@ -51,6 +51,11 @@ class NoActiveSession(ServiceError):
         super().__init__("Start or resume a session first: every change to the output is recorded.")
 
 
+class CancelledByStopAll(ServiceError):
+    def __init__(self, action: str) -> None:
+        super().__init__(f"{action} was cancelled: STOP ALL was pressed after it was requested.")
+
+
 class SafetyRefused(ServiceError):
     def __init__(self, assessment: safety.Assessment) -> None:
         self.assessment = assessment
@@ -135,6 +140,9 @@ class ProgrammingService:
         self._ramp_waiters: dict[int, list[tuple[int, Future]]] = {}
         self._telemetry_request: tuple[int, tuple[int, ...]] | None = None
         self._confirmed_density: set[tuple] = set()
+        self._stop_epoch = 0  # bumped by STOP ALL: output changes queued before it are dropped
+        self._reconnecting = False
+        self._keepalive: Future | None = None
         self._threads = [threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True),
                          threading.Thread(target=self._run_ramps, name="amplitude-ramp", daemon=True)]
         for thread in self._threads:
@@ -168,10 +176,19 @@ class ProgrammingService:
         return self.session_id
 
     # -- running device I/O off the caller's thread -------------------------------------
-    def _submit(self, action: str, fn: Callable, *args, executor: ThreadPoolExecutor | None = None) -> Future:
+    def _submit(self, action: str, fn: Callable, *args, executor: ThreadPoolExecutor | None = None,
+                raises_output: bool = False) -> Future:
+        """Queue fn on the device I/O thread. An action that can raise output is
+        dropped (and recorded) if STOP ALL was pressed after it was queued."""
+        epoch = self._stop_epoch
+
         def run():
             if self.link is None or self.link_state not in (LinkState.CONNECTED, LinkState.CONNECTING):
                 raise NotConnected(f"{action}: the pulse generator is {self.link_state.value}.")
+            if raises_output and epoch != self._stop_epoch:
+                self._record(action, {"args": list(args[:2]) if args and not callable(args[0]) else []},
+                             "cancelled")
+                raise CancelledByStopAll(action)
             self._last_io = time.monotonic()
             try:
                 return fn(*args)
@@ -206,8 +223,8 @@ class ProgrammingService:
             return self.state
         return self._io.submit(run)
 
-    def _interrogate(self) -> None:
-        client = self.link.client
+    def _interrogate(self, link: Link | None = None) -> None:
+        client = (link or self.link).client
         state = self.state
         state.identity = client.identify()
         state.capabilities = client.capabilities()
@@ -242,31 +259,42 @@ class ProgrammingService:
     def _lost(self, exc: DriverError) -> None:
         """The device went away: say so, mark output unknown, and keep retrying."""
         with self._lock:
-            if self.link_state == LinkState.RECONNECTING:
+            if self._reconnecting or self.link is None:
                 return
+            self._reconnecting = True
             self.link_state = LinkState.RECONNECTING
-            self._ramp_targets.clear()
+            for lead in list(self._ramp_targets) + list(self._ramp_waiters):
+                self._end_ramp(lead, exc)
         self._record("link_lost", {"reason": str(exc)}, "error")
         self._emit("link", (LinkState.RECONNECTING, str(exc)))
         threading.Thread(target=self._reconnect, name="reconnect", daemon=True).start()
 
     def _reconnect(self) -> None:
-        while not self._stop.is_set() and self.link_state == LinkState.RECONNECTING:
-            time.sleep(RECONNECT_INTERVAL_S)
-            link = self.link
-            if link is None:
+        link = self.link
+        try:
+            while not self._stop.is_set():
+                time.sleep(RECONNECT_INTERVAL_S)
+                with self._lock:
+                    if self.link is not link or link is None:
+                        return  # the user disconnected meanwhile
+                try:
+                    link.reopen()
+                    self._interrogate(link)
+                except (DriverError, AttributeError):  # not back yet, or closed under us: try again
+                    continue
+                with self._lock:
+                    if self.link is not link:
+                        return
+                    self._reconnecting = False
+                break
+            else:
                 return
-            try:
-                link.reopen()
-                self.link_state = LinkState.CONNECTING
-                self._interrogate()
-            except DriverError:
-                self.link_state = LinkState.RECONNECTING
-                continue
-            self._set_link_state(LinkState.CONNECTED, "device back; state re-read from the device")
-            if self.telemetry is not None and self._telemetry_request is not None:
-                self._io.submit(self._start_telemetry, *self._telemetry_request)
-            return
+        finally:
+            with self._lock:
+                self._reconnecting = False
+        self._set_link_state(LinkState.CONNECTED, "device back; state re-read from the device")
+        if self.telemetry is not None and self._telemetry_request is not None:
+            self._io.submit(self._start_telemetry, *self._telemetry_request)
 
     # -- sessions --------------------------------------------------------------------------
     def start_session(self, patient_id: int, clinician: str) -> int:
@@ -274,6 +302,7 @@ class ProgrammingService:
         if identity is None or caps is None:
             raise NotConnected("Connect to the patient's pulse generator before starting a session.")
         session = self.store.open_session(patient_id, identity, caps, clinician)
+        self._confirmed_density.clear()  # a confirmation holds for one session only
         self.session_id = session.id
         self._record_device_state()
         self._emit("session", session)
@@ -281,6 +310,7 @@ class ProgrammingService:
 
     def resume_session(self, session_id: int) -> int:
         session = self.store.resume_session(session_id)
+        self._confirmed_density.clear()
         self.session_id = session.id
         self._emit("session", session)
         return session.id
@@ -289,6 +319,7 @@ class ProgrammingService:
         session_id = self._require_session()
         self._record("session_ended", {})
         self.store.close_session(session_id)
+        self._confirmed_density.clear()
         self.session_id = None
         self._emit("session", None)
 
@@ -361,10 +392,22 @@ class ProgrammingService:
             self._refused(action, payload, exc)
             raise
         except DriverError as exc:
-            self._record(action, {**payload, "error": str(exc)}, "error")
+            # The command may or may not have run (a lost reply): record what the device now holds.
+            lead = payload["lead"]
+            held = self._read_back_lead(lead)
+            self._record(action, {**payload, "error": str(exc), "device_holds": held}, "unknown")
             raise
         self.state.leads[config.lead] = config
         self._record(action, {**payload, "result": config})
+        self._emit("lead", config)
+        return config
+
+    def _read_back_lead(self, lead: int) -> LeadConfig | None:
+        try:
+            config = self.link.client.read_lead(lead)
+        except (DriverError, AttributeError):
+            return None  # the device is gone too: the reconnect re-reads everything
+        self.state.leads[lead] = config
         self._emit("lead", config)
         return config
 
@@ -381,18 +424,18 @@ class ProgrammingService:
             if config.contacts != current.contacts:
                 config = config.with_(amplitude_ua=0, enabled=False)
         self._gate("write_lead", config)
-        self._ramp_targets.pop(config.lead, None)
+        self._end_ramp(config.lead)
         return self._submit("write_lead", self._lead_call, "write_lead", {"lead": config.lead, "config": config},
-                            lambda: self.link.client.write_lead(config))
+                            lambda: self.link.client.write_lead(config), raises_output=True)
 
     def set_enabled(self, lead: int, on: bool) -> Future:
         self._require_session()
         if on:
             self._gate("set_enabled", self.state.leads[lead].with_(enabled=True))
         else:
-            self._ramp_targets.pop(lead, None)
+            self._end_ramp(lead)
         return self._submit("set_enabled", self._lead_call, "set_enabled", {"lead": lead, "on": on},
-                            lambda: self.link.client.set_stimulation(lead, on))
+                            lambda: self.link.client.set_stimulation(lead, on), raises_output=on)
 
     def set_amplitude(self, lead: int, target_ua: int) -> Future:
         """Move a lead's amplitude towards target_ua: decreases at once, rises ramped.
@@ -405,11 +448,11 @@ class ProgrammingService:
         current = self.state.leads[lead]
         target = safety.round_amplitude(self._caps(), target_ua, "down")
         self._gate("set_amplitude", current.with_(amplitude_ua=target))
-        if target <= current.amplitude_ua:
-            self._ramp_targets.pop(lead, None)
-            return self._submit("set_amplitude", self._write_amplitude, lead, target)
-        done: Future = Future()
         with self._lock:
+            if target <= current.amplitude_ua:
+                self._end_ramp(lead)  # under the lock: no ramp step can be queued after this decrease
+                return self._submit("set_amplitude", self._write_amplitude, lead, target)
+            done: Future = Future()
             if lead not in self._ramp_targets:
                 self._ramp_changed[lead] = time.monotonic()  # a new ramp starts slow
             self._ramp_targets[lead] = target
@@ -418,9 +461,7 @@ class ProgrammingService:
 
     def hold_amplitude(self, lead: int) -> None:
         """Stop a ramp where it is (hold-to-ramp: the control was released)."""
-        with self._lock:
-            self._ramp_targets.pop(lead, None)
-            self._finish_waiters(lead)
+        self._end_ramp(lead)
 
     def _write_amplitude(self, lead: int, ua: int) -> LeadConfig:
         config = self._lead_call("set_amplitude", {"lead": lead, "amplitude_ua": ua},
@@ -428,40 +469,51 @@ class ProgrammingService:
         self._ramp_changed[lead] = time.monotonic()
         return config
 
-    def _finish_waiters(self, lead: int, error: Exception | None = None) -> None:
-        for _target, fut in self._ramp_waiters.pop(lead, []):
-            if not fut.done():
-                fut.set_exception(error) if error else fut.set_result(self.state.leads.get(lead))
+    def _end_ramp(self, lead: int, error: Exception | None = None) -> None:
+        """Drop a lead's ramp target and complete everyone waiting on it."""
+        with self._lock:
+            self._ramp_targets.pop(lead, None)
+            for _target, fut in self._ramp_waiters.pop(lead, []):
+                if not fut.done():
+                    fut.set_exception(error) if error else fut.set_result(self.state.leads.get(lead))
 
     def _run_ramps(self) -> None:
         while not self._stop.wait(RAMP_TICK_S):
             for lead, target in list(self._ramp_targets.items()):
-                current = self.state.leads[lead].amplitude_ua
-                elapsed = time.monotonic() - self._ramp_changed.get(lead, 0.0)
-                step = safety.next_ramp_step(self._caps(), current, target, elapsed)
-                if step != current:
-                    try:
-                        self._submit("set_amplitude", self._write_amplitude, lead, step).result()
-                    except Exception as exc:  # refused, unplugged: the ramp ends with that error
-                        with self._lock:
-                            self._ramp_targets.pop(lead, None)
-                            self._finish_waiters(lead, exc)
+                with self._lock:  # a decrease, release or STOP ALL cannot slip between check and queue
+                    if self._ramp_targets.get(lead) != target:
                         continue
-                if self.state.leads[lead].amplitude_ua >= target:
-                    with self._lock:
-                        if self._ramp_targets.get(lead) == target:
-                            self._ramp_targets.pop(lead)
-                            self._finish_waiters(lead)
+                    current = self.state.leads[lead].amplitude_ua
+                    elapsed = time.monotonic() - self._ramp_changed.get(lead, 0.0)
+                    step = safety.next_ramp_step(self._caps(), current, target, elapsed)
+                    pending = (self._submit("set_amplitude", self._write_amplitude, lead, step, raises_output=True)
+                               if step != current else None)
+                try:
+                    if pending is not None:
+                        pending.result()
+                except Exception as exc:  # refused, unplugged, stopped: the ramp ends with that error
+                    self._end_ramp(lead, exc)
+                    continue
+                with self._lock:
+                    if self._ramp_targets.get(lead) == target and self.state.leads[lead].amplitude_ua >= target:
+                        self._end_ramp(lead)
 
     def stop_all(self) -> Future:
-        """Every output off, ahead of anything queued. Allowed without a session."""
+        """Every output off, ahead of anything queued; output changes queued
+        before it are dropped. Allowed without a session."""
         with self._lock:
-            self._ramp_targets.clear()
-            for lead in list(self._ramp_waiters):
-                self._finish_waiters(lead)
+            self._stop_epoch += 1
+            for lead in list(self._ramp_targets) + list(self._ramp_waiters):
+                self._end_ramp(lead, CancelledByStopAll("amplitude ramp"))
+        if self.link is None or self.link_state != LinkState.CONNECTED:
+            self._record("stop_all", {"reason": f"the pulse generator is {self.link_state.value}"}, "error")
 
         def run():
-            self.link.client.stop_all()
+            try:
+                self.link.client.stop_all()
+            except DriverError as exc:
+                self._record("stop_all", {"reason": str(exc)}, "error")
+                raise
             self._record("stop_all", {})
             for lead, config in self.state.leads.items():
                 self.state.leads[lead] = config.with_(enabled=False)
@@ -469,11 +521,17 @@ class ProgrammingService:
             self._io.submit(self._refresh_leads)
         return self._submit("stop_all", run, executor=self._urgent)
 
+    @property
+    def stop_epoch(self) -> int:
+        """Changes at every STOP ALL: a multi-step action started before it must not go on."""
+        return self._stop_epoch
+
     def _refresh_leads(self) -> None:
-        if self.link is None:
+        link = self.link
+        if link is None:
             return
         for lead in list(self.state.leads):
-            self.state.leads[lead] = config = self.link.client.read_lead(lead)
+            self.state.leads[lead] = config = link.client.read_lead(lead)
             self._emit("lead", config)
 
     # -- impedance -------------------------------------------------------------------------------
@@ -491,43 +549,64 @@ class ProgrammingService:
 
         def run():
             measurements: list[ImpedanceMeasurement] = []
-            for done, lead in enumerate(leads):
-                if cancel is not None and cancel.is_set():
-                    self._record("impedance_cancelled", {"mode": mode.name, "done": done, "of": len(leads)})
-                    break
-                if progress:
-                    progress(done, len(leads))
-                result = self.link.client.measure_impedance(mode, lead)
-                measurements.extend(result.measurements)
-                for m in result.measurements:
-                    self.state.impedance[(m.lead, min(m.contact_a, m.contact_b), max(m.contact_a, m.contact_b))] = m.ohms
+            try:
+                for done, lead in enumerate(leads):
+                    if cancel is not None and cancel.is_set():
+                        self._record("impedance_cancelled", {"mode": mode.name, "done": done, "of": len(leads)})
+                        break
+                    if progress:
+                        progress(done, len(leads))
+                    part = self.link.client.measure_impedance(mode, lead)
+                    measurements.extend(part.measurements)
+                    for m in part.measurements:
+                        pair = (m.lead, min(m.contact_a, m.contact_b), max(m.contact_a, m.contact_b))
+                        self.state.impedance[pair] = m.ohms
+            except DriverError as exc:
+                self._record_impedance(mode, measurements, caps)  # what was measured is kept
+                self._record("impedance_failed", {"mode": mode.name, "measured": len(measurements),
+                                                  "reason": str(exc)}, "error")
+                raise
             if progress:
                 progress(len(leads), len(leads))
-            result = ImpedanceResult(mode, tuple(measurements))
-            if self.session_id is not None:
-                self._recorded(self.store.record_impedance(self.session_id, result, self.thresholds(caps)))
+            result = self._record_impedance(mode, measurements, caps)
             self._emit("impedance", result)
             self._io.submit(self._refresh_leads)  # a short switches the lead off on the device
             return result
         return self._submit("measure_impedance", run)
+
+    def _record_impedance(self, mode: ImpedanceMode, measurements: list[ImpedanceMeasurement],
+                          caps: Capabilities) -> ImpedanceResult:
+        result = ImpedanceResult(mode, tuple(measurements))
+        if self.session_id is not None and measurements:
+            self._recorded(self.store.record_impedance(self.session_id, result, self.thresholds(caps)))
+        return result
 
     # -- programs ----------------------------------------------------------------------------------
     def current_program(self, name: str) -> Program:
         return Program(name, tuple(self.state.leads[n] for n in sorted(self.state.leads)))
 
     def write_program(self, program: Program) -> Future:
-        """Stage, commit, read back and compare; the session records the result or the exact mismatch."""
+        """Stage, commit, read back and compare; the session records the result or the exact mismatch.
+
+        The device makes a committed program live at once, so a program that
+        would raise any lead's output above what it delivers now is refused:
+        apply it to the leads first (amplitudes ramp), then write it.
+        """
         session_id = self._require_session()
         for config in program.leads:
             self._gate("write_program", config)
+            self._refuse_jump(config)
 
         def run():
             try:
                 committed = self.link.client.write_program(program)
                 read_back = self.link.client.read_program()
-            except DriverError as exc:
+            except DeviceRefused as exc:
                 self._recorded(self.store.save_program(session_id, program, written=False, verified=False,
                                                        mismatch=f"not written: {exc}"))
+                raise
+            except DriverError as exc:
+                self._record_unknown_write(session_id, program, exc)
                 raise
             mismatch = describe_mismatch(program, read_back) or describe_mismatch(program, committed)
             self.state.stored_program = read_back
@@ -538,6 +617,34 @@ class ProgrammingService:
             self._emit("program", result)
             return result
         return self._submit("write_program", run)
+
+    def _refuse_jump(self, config: LeadConfig) -> None:
+        live = self.state.leads.get(config.lead)
+        on_now = live is not None and live.enabled
+        now_ua = live.amplitude_ua if on_now else 0
+        will_ua = config.amplitude_ua if config.enabled else 0
+        if will_ua > now_ua:
+            error = SafetyRefused(safety.Assessment((safety.Check(
+                "program_jump", safety.Level.REFUSE, will_ua, now_ua, "µA",
+                f"Writing this program would raise lead {config.lead} from {now_ua} to {will_ua} µA at once. "
+                "Apply it to the leads first (amplitudes ramp), then write it."),)))
+            self._refused("write_program", {"lead": config.lead, "config": config}, error)
+            raise error
+
+    def _record_unknown_write(self, session_id: int, program: Program, exc: DriverError) -> None:
+        """The link failed mid-write: the device holds the old or the new program; find out which."""
+        try:
+            held = self.link.client.read_program()
+            self.state.stored_program = held
+            self._refresh_leads()
+        except (DriverError, AttributeError):
+            held = None
+        if held == program:
+            self._recorded(self.store.save_program(session_id, program, written=True, verified=True))
+        else:
+            reason = "device unreachable" if held is None else "the device kept its previous program"
+            self._recorded(self.store.save_program(session_id, program, written=False, verified=False,
+                                                   mismatch=f"not written ({reason}): {exc}"))
 
     # -- telemetry ----------------------------------------------------------------------------------
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future:
@@ -569,17 +676,25 @@ class ProgrammingService:
 
     # -- keep-alive and shutdown ---------------------------------------------------------------------------
     def _run_keepalive(self) -> None:
+        """Keep the device's watchdog fed while idle; this thread must never die."""
         last_battery = time.monotonic()
         while not self._stop.wait(0.2):
-            caps = self.state.capabilities
-            if caps is None or self.link_state != LinkState.CONNECTED:
-                continue
-            now = time.monotonic()
-            if now - self._last_io > caps.watchdog_ms / 1000 * KEEPALIVE_FRACTION:
-                self._submit("keepalive", self.link.client.keepalive)
-            if now - last_battery > BATTERY_POLL_S:
-                last_battery = now
-                self._submit("battery", self._poll_battery)
+            try:
+                last_battery = self._keepalive_tick(last_battery)
+            except Exception as exc:  # noqa: BLE001 - a failed tick is retried; the thread goes on
+                self._emit("error", f"keep-alive: {exc}")
+
+    def _keepalive_tick(self, last_battery: float) -> float:
+        caps, link, now = self.state.capabilities, self.link, time.monotonic()
+        if caps is None or link is None or self.link_state != LinkState.CONNECTED:
+            return last_battery
+        idle = now - self._last_io > caps.watchdog_ms / 1000 * KEEPALIVE_FRACTION
+        if idle and (self._keepalive is None or self._keepalive.done()):
+            self._keepalive = self._submit("keepalive", link.client.keepalive)
+        if now - last_battery > BATTERY_POLL_S:
+            self._submit("battery", self._poll_battery)
+            return now
+        return last_battery
 
     def _poll_battery(self) -> None:
         self.state.battery = self.link.client.battery()

@@ -34,7 +34,6 @@ from workstation.records import (
     DuplicateRecordNumber,
     EventKind,
     RecordNotFound,
-    RecordsStore,
 )
 
 P, N, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF

@@ -7,11 +7,13 @@ from datetime import date
 
 import pytest
 
-from drivers.types import ImpedanceMode, LeadConfig, Polarity
+from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
 from workstation.models import (
     LeadPlacement, PainScore, PainTiming, Sensation, Side, SpinalLevel, StimulusResponse,
 )
-from workstation.programming import ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused
+from workstation.programming import (
+    CancelledByStopAll, ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused,
+)
 
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
@@ -120,10 +122,72 @@ def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
     for lead in (1, 2):
         service.set_enabled(lead, True).result(WAIT)
     ramp = service.set_amplitude(1, 2000)
+    time.sleep(0.2)
     service.stop_all().result(WAIT)
-    ramp.result(WAIT)
-    assert service.link.simulator.model.outputs_on == ()
+    with pytest.raises(CancelledByStopAll):
+        ramp.result(WAIT)
+    service._io.submit(lambda: None).result(WAIT)  # everything queued before has run
+    time.sleep(0.2)  # and the ramp thread has had its ticks
+    device = service.link.simulator.model
+    assert device.outputs_on == ()
+    assert device.live_leads[0].amplitude_ua < 2000
     assert not any(c.enabled for c in service.state.leads.values())
+
+
+def test_output_changes_queued_before_stop_all_are_dropped(service, session):
+    device = service.link.simulator
+    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    device.model.scenario = device.model.scenario.__class__(impedance_ms=300)  # a slow measurement
+    slow = service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,))
+    time.sleep(0.05)  # the measurement now runs on the I/O thread; the enable waits behind it
+    queued_enable = service.set_enabled(1, True)
+    service.stop_all().result(WAIT)
+    slow.result(WAIT)
+    with pytest.raises(CancelledByStopAll):
+        queued_enable.result(WAIT)
+    assert device.model.outputs_on == ()
+
+
+def test_a_density_confirmation_holds_for_one_session_only(service, store, session, drg_patient):
+    config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
+    service.write_lead(config).result(WAIT)
+    service.confirm_density(service.state.leads[1].with_(amplitude_ua=1700))
+    service.end_session()
+    service.start_session(drg_patient.id, "Dr Who")
+    with pytest.raises(ConfirmationRequired):
+        service.set_amplitude(1, 1700)
+
+
+def test_a_program_that_would_jump_output_is_refused(service, session):
+    device = service.link.simulator.model
+    before = device.stored_program
+    jump = Program("Jump", tuple(LeadConfig(n, (P, M, O, O), 1500 if n == 1 else 0, 300, 20, n == 1, 3000)
+                                 for n in range(1, 5)))
+    with pytest.raises(SafetyRefused, match="Apply it to the leads first"):
+        service.write_program(jump)
+    assert device.stored_program == before
+
+
+def test_impedance_values_measured_before_an_unplug_are_kept(service, store, session):
+    for lead in (1, 2):
+        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    device = service.link.simulator
+    calls = []
+    original = service.link.client.measure_impedance
+
+    def measure_then_unplug(mode, lead):
+        calls.append(lead)
+        if len(calls) == 2:
+            device.unplug()
+        return original(mode, lead)
+
+    service.link.client.measure_impedance = measure_then_unplug
+    with pytest.raises(Exception):
+        service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1, 2)).result(WAIT)
+    kinds = [e.kind for e in store.session_events(session)]
+    assert "impedance_recorded" in kinds and "impedance_failed" in kinds
+    (recorded,) = [e for e in store.session_events(session) if e.kind == "impedance_recorded"]
+    assert {m["lead"] for m in recorded.payload["measurements"]} == {1}
 
 
 def test_unplug_reconnects_and_resynchronises(service, session):

@@ -252,3 +252,16 @@ def test_log_keeps_the_newest_row_in_view(qtbot, panel, drg_service):
     last = log.item(log.rowCount() - 1, 3)
     assert last.text() == "note 39"
     assert log.viewport().rect().intersects(log.visualItemRect(last))
+
+
+def test_stop_all_during_apply_ends_it_even_before_the_stopped_signal(qtbot, panel, drg_service, drg_device):
+    change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
+    program = save_current(qtbot, panel, "Later")
+    drg_service.stop_all().result(5)  # pressed while the first step is in flight: the epoch moved on
+    panel._applying = panel._apply_steps(program.__class__(program.name, tuple(
+        c.with_(enabled=True, amplitude_ua=500) if c.lead == 1 else c for c in program.leads)))
+    panel._apply_epoch = drg_service.stop_epoch - 1
+    panel._next_step()
+    assert panel._applying is None
+    assert "STOP ALL" in panel.program_message.text()
+    assert drg_device.outputs_on == ()
