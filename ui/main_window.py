@@ -12,7 +12,17 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -24,7 +34,7 @@ from ui.patient_panel import PatientPanel
 from ui.programs_panel import ProgramsPanel
 from ui.spinal_map import LeadState, SpinalMap
 from ui.waveforms import WaveformView
-from workstation.models import ImpedanceClass
+from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.programming import LinkState, ProgrammingService
 
 STOP_ALL_KEY = QKeySequence(Qt.Key_Escape)
@@ -153,6 +163,13 @@ class MainWindow(QMainWindow):
         stop.setShortcutContext(Qt.WidgetShortcut)  # the application-wide shortcut above does the work
         stop.triggered.connect(self.stop_all)
         device.addAction(stop)
+        place = QAction("&Place a lead…", self)
+        place.setObjectName("placeLeadAction")
+        place.setShortcut(QKeySequence("Ctrl+L"))
+        place.setToolTip("Record where a lead sits (spinal level and side), without the mouse.")
+        place.triggered.connect(self.ask_lead_position)
+        self.menuBar().addMenu("&Lead").addAction(place)
+        self.addAction(place)  # the shortcut works wherever the focus is
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -202,6 +219,21 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "STOP ALL failed",
                                  f"The device did not confirm STOP ALL: {future.exception()}\n"
                                  "Use the patient controller or the magnet to stop stimulation.")
+
+    def ask_lead_position(self) -> None:
+        """The keyboard way to place a lead: pick the ganglion from a list, then the channel."""
+        choices = [f"{level.name} {side.value.lower()}" for level in SpinalLevel for side in Side]
+        dialog = QInputDialog(self)
+        dialog.setObjectName("leadPositionDialog")
+        dialog.setWindowTitle("Place a lead")
+        dialog.setLabelText("Dorsal root ganglion (spinal level and side):")
+        dialog.setComboBoxItems(choices)
+        dialog.textValueSelected.connect(self._position_chosen)
+        dialog.open()
+
+    def _position_chosen(self, text: str) -> None:
+        level, side = text.split()
+        self.patient_panel.place_lead_at(SpinalLevel[level], Side(side.upper()))
 
     def select_lead(self, channel: int) -> None:
         if not 1 <= channel <= self.lead_chooser.count():

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QLabel,
     QListWidget,
@@ -257,3 +258,21 @@ def test_stop_all_button_acts_on_press_and_on_space(qtbot, drg_window_session, d
     find(window, "stopAll").setFocus()
     qtbot.keyClick(find(window, "stopAll"), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
+
+
+def test_a_lead_is_placed_from_the_keyboard_alone(qtbot, drg_window_session, drg_store, drg_patient):
+    window = drg_window_session
+    window.lead_chooser.setFocus()
+    qtbot.keyClick(window.lead_chooser, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    chooser = window.findChild(QDialog, "leadPositionDialog")
+    qtbot.waitUntil(lambda: chooser is not None and chooser.isVisible(), timeout=WAIT_MS)
+    combo = chooser.findChild(QComboBox)
+    for _ in range(13):  # from "T10 left", 13 entries down is "L4 right"
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    qtbot.keyClick(combo, Qt.Key.Key_Return)
+    placing = window.findChild(QDialog, "placeLeadDialog")
+    qtbot.waitUntil(lambda: placing is not None and placing.isVisible(), timeout=WAIT_MS)
+    qtbot.keyClick(placing.focusWidget() or placing, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: 1 in drg_store.current_placements(drg_patient.id), timeout=WAIT_MS)
+    placement = drg_store.current_placements(drg_patient.id)[1]
+    assert (placement.level, placement.side) == (SpinalLevel.L4, Side.RIGHT)
