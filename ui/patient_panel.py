@@ -477,6 +477,7 @@ class PatientPanel(QWidget):
         else:
             session = self.store.get_session(session_id)
             patient = self.store.get_patient(session.patient_id)
+            self.clinician.setText(session.clinician)  # also when started or resumed elsewhere
             self.info.setText(
                 f"<b>{escape(patient.name)}</b><br>Record {escape(patient.record_number)}, born "
                 f"{patient.date_of_birth.isoformat()}<br>Started {local_time(session.started)} by "

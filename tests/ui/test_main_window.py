@@ -276,3 +276,7 @@ def test_a_lead_is_placed_from_the_keyboard_alone(qtbot, drg_window_session, drg
     qtbot.waitUntil(lambda: 1 in drg_store.current_placements(drg_patient.id), timeout=WAIT_MS)
     placement = drg_store.current_placements(drg_patient.id)[1]
     assert (placement.level, placement.side) == (SpinalLevel.L4, Side.RIGHT)
+
+
+def test_the_clinician_field_shows_a_session_started_elsewhere(drg_window_session):
+    assert find(drg_window_session, "clinicianName").text() == "QA Clinician"
