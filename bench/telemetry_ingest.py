@@ -28,6 +28,7 @@ from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
 from drivers.sim.backend import SimBackend, UsbFaults
+from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel
 from drivers.telemetry import SampleRing, TelemetryReceiver, decode_telemetry
 from drivers.transport import UsbTransport
@@ -39,17 +40,6 @@ USB2_SAMPLES_PER_S = USB2_HS_BULK_BYTES_PER_S / 2  # int16
 SIM_MAX_SAMPLES_PER_S = RATE_HZ * len(LEADS) * 2
 RING_SECONDS = 10  # the waveform view keeps 10 s per lead
 DRAIN_HZ = 30
-
-
-class SimulatedClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FirmwareTransport:
@@ -67,7 +57,7 @@ class FirmwareTransport:
 
 def firmware_frames(seconds: float) -> list[bytes]:
     """`seconds` of the simulator's telemetry frames with every lead stimulating."""
-    clock = SimulatedClock()
+    clock = ManualClock()
     model = DeviceModel(clock=clock, sleep=clock.sleep)
     client = PulseGenerator(FirmwareTransport(model))
     client.start_telemetry(RATE_HZ, stimulate_every_lead(client))

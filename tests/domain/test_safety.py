@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from drivers.sim.device import CAPABILITIES
 from drivers.types import AmplitudeBand, Capabilities, LeadConfig, Polarity
 from workstation.increments import apply_increment, increments
 from workstation.safety import (
@@ -26,16 +27,8 @@ OFF, AN, CA = Polarity.OFF, Polarity.ANODE, Polarity.CATHODE
 
 
 def device_caps() -> Capabilities:
-    """Capabilities as the pulse generator reports them (facts file: ranges, model values)."""
-    return Capabilities(
-        lead_count=4, contacts_per_lead=4,
-        amplitude_bands=(AmplitudeBand(2000, 25), AmplitudeBand(6000, 50)),
-        pulse_width_min_us=40, pulse_width_max_us=720, pulse_width_step_us=10, pulse_width_default_us=40,
-        frequency_min_hz=4, frequency_max_hz=100, frequency_step_hz=2, frequency_default_hz=60,
-        contact_area_um2=3_930_000, compliance_mv=12_000, shannon_k_limit_x100=185,
-        telemetry_max_rate_hz=1000, watchdog_ms=2000,
-        impedance_short_ohm=200, impedance_open_ohm=4000,
-    )
+    """Capabilities as the pulse generator reports them (the simulator's, from the facts file)."""
+    return CAPABILITIES
 
 
 CAPS = device_caps()

@@ -10,7 +10,7 @@ from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.device import DeviceModel
 from drivers.telemetry import SampleRing, decode_telemetry
 from drivers.transport import UsbTransport
-from fakes import FakeClock
+from drivers.sim.clock import ManualClock as FakeClock
 
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fakes import FakeClock
+from drivers.sim.clock import ManualClock as FakeClock
 from strategies import values_for  # tests/drivers, on the path through tests/conftest.py
 
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
