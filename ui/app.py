@@ -18,6 +18,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--records", default=None,
                         help="records database URL (default: DRG_RECORDS_URL, else SQLite in the user data folder)")
     parser.add_argument("--no-connect", action="store_true", help="start without connecting")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s")
     return parser.parse_args(argv)
 
 
@@ -39,11 +41,28 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_connect:
         window.connection.connect_link()
     QTimer.singleShot(0, window.patient_panel.offer_resumption)
+    if args.smoke_test:
+        _quit_once_shown(app, window, service, need_link=not args.no_connect)
     try:
         return app.exec()
     finally:
         service.shutdown()
         store.close()
+
+
+def _quit_once_shown(app, window, service, need_link: bool) -> None:
+    """For the bundle's smoke test (scripts/smoke-test-bundle)."""
+    from workstation.programming import LinkState
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed() and (
+                not need_link or service.link_state is LinkState.CONNECTED):
+            print(f"smoke test: main window shown, link {service.link_state.value}", flush=True)
+            app.exit(0)
+    poll = QTimer(window, interval=100, timeout=check)
+    poll.start()
+    QTimer.singleShot(30_000, lambda: (print("smoke test: no main window after 30 s", flush=True), app.exit(1)))
 
 
 if __name__ == "__main__":
