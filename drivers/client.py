@@ -1,7 +1,8 @@
 """The typed pulse-generator client: one method per protocol message.
 
 It owns sequence numbers, matches replies to requests, retries only
-idempotent reads (and any request the device reports it never received),
+idempotent reads (and any request the device reports it never received;
+after a stall, which the transport clears, one retry),
 and turns refusals into DeviceRefused with the device's own sentence.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-from drivers.errors import DeviceGone, DeviceRefused, DeviceTimeout, DriverError, ProtocolError
+from drivers.errors import DeviceGone, DeviceRefused, DeviceTimeout, DriverError, EndpointStalled, ProtocolError
 from drivers.protocol.frame import REPLY_BIT, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
     AmplitudeRequest, CommitRequest, ErrorReply, EventLog, EventLogRequest, ImpedanceRequest,
@@ -53,6 +54,11 @@ class PulseGenerator:
             frame = encode_frame(Frame(mtype, seq, spec.request.encode(request)))
             try:
                 reply = self._exchange(frame, mtype, seq, timeout_ms)
+            except EndpointStalled as exc:
+                # The transport cleared the halt; once is enough: a second stall is a real fault.
+                if (mtype in IDEMPOTENT or not exc.delivered) and attempt == 0:
+                    continue
+                raise
             except (DeviceTimeout, ProtocolError):
                 if mtype in IDEMPOTENT and attempt < attempts - 1:
                     continue

@@ -22,6 +22,19 @@ class DeviceTimeout(DriverError):
     """The device did not answer in time."""
 
 
+class EndpointStalled(DriverError):
+    """A bulk endpoint halted (EPIPE). The transport has already cleared the halt.
+
+    `delivered` is False when the command itself was refused on the wire
+    (the device never saw it, so sending it again is safe), True when the
+    stall came while reading its reply (it may have run).
+    """
+
+    def __init__(self, message: str = "", delivered: bool = True) -> None:
+        super().__init__(message or "A USB endpoint stalled; the halt was cleared.")
+        self.delivered = delivered
+
+
 class PermissionDenied(DriverError):
     """The OS refused access to the USB device (EACCES)."""
 

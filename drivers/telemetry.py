@@ -8,33 +8,45 @@ from typing import Callable
 
 import numpy as np
 
-from drivers.errors import DeviceTimeout, DriverError, ProtocolError
+from drivers.errors import DeviceTimeout, DriverError, EndpointStalled, ProtocolError
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
-from drivers.types import TelemetryBlock
+from drivers.types import Capabilities, TelemetryBlock
 
 _TELEMETRY = spec_for(MsgType.TELEMETRY_BLOCK).request
 READ_TIMEOUT_MS = 100
 
 
-def decode_telemetry(raw: bytes) -> TelemetryBlock:
+def decode_telemetry(raw: bytes, caps: Capabilities | None = None) -> TelemetryBlock:
+    """One telemetry frame as a block, checked against protocol §3.5 and, when
+    given, the device's capabilities; anything else is a ProtocolError, raised
+    before a display could size a buffer from it."""
     frame = decode_frame(raw)
     if frame.type != MsgType.TELEMETRY_BLOCK:
         raise ProtocolError(f"message 0x{frame.type:02x} on the telemetry endpoint")
-    return _TELEMETRY.decode(frame.payload)
+    block = _TELEMETRY.decode(frame.payload)
+    if caps is not None:
+        if block.leads[-1] > caps.lead_count:
+            raise ProtocolError(f"telemetry for lead {block.leads[-1]} of a {caps.lead_count}-lead device")
+        if block.rate_hz > caps.telemetry_max_rate_hz:
+            raise ProtocolError(f"telemetry at {block.rate_hz} Hz, above the device's "
+                                f"{caps.telemetry_max_rate_hz} Hz")
+    return block
 
 
 class TelemetryReceiver:
     """Reads the telemetry endpoint on its own thread into a bounded queue.
 
     When the consumer falls behind, the oldest blocks are dropped and
-    counted (a display wants the newest data). Corrupt frames are counted
-    and skipped; gaps in first_sample are counted as lost samples.
+    counted (a display wants the newest data). Corrupt frames, and blocks
+    that break protocol §3.5 or the device's capabilities, are counted in
+    bad_frames and skipped; gaps in first_sample are counted as lost samples.
     """
 
-    def __init__(self, transport, max_blocks: int = 1024,
+    def __init__(self, transport, caps: Capabilities | None = None, max_blocks: int = 1024,
                  on_error: Callable[[DriverError], None] | None = None) -> None:
         self.transport = transport
+        self.caps = caps
         self.on_error = on_error
         self._queue: deque[TelemetryBlock] = deque(maxlen=max_blocks)
         self._stop = threading.Event()
@@ -63,8 +75,8 @@ class TelemetryReceiver:
         while not self._stop.is_set():
             try:
                 raw = self.transport.read_telemetry(READ_TIMEOUT_MS)
-                block = decode_telemetry(raw)
-            except DeviceTimeout:
+                block = decode_telemetry(raw, self.caps)
+            except (DeviceTimeout, EndpointStalled):  # the transport cleared the stall: read on
                 continue
             except ProtocolError:
                 self.bad_frames += 1

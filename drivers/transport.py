@@ -13,7 +13,7 @@ import usb.core
 import usb.util
 
 from drivers import usb_ids
-from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, PermissionDenied
+from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, EndpointStalled, PermissionDenied
 from drivers.protocol.frame import MAX_FRAME
 
 _GONE = {errno.ENODEV, errno.ENOENT, errno.ESHUTDOWN}
@@ -27,6 +27,8 @@ def map_usb_error(exc: usb.core.USBError) -> DriverError:
         return DeviceGone(str(exc))
     if exc.errno == errno.EACCES:
         return PermissionDenied(str(exc))
+    if exc.errno == errno.EPIPE:
+        return EndpointStalled(str(exc))
     return DriverError(f"USB error: {exc}")
 
 
@@ -93,17 +95,28 @@ class UsbTransport:
         timed-out request) are discarded.
         """
         dev = self._dev()
-        with self._command_lock, usb_errors():
-            dev.write(usb_ids.EP_COMMAND_OUT, frame, timeout_ms)
+        with self._command_lock:
+            self._recovering(usb_ids.EP_COMMAND_OUT, delivered=False,
+                             call=lambda: dev.write(usb_ids.EP_COMMAND_OUT, frame, timeout_ms))
             while True:
-                reply = bytes(dev.read(usb_ids.EP_REPLY_IN, MAX_FRAME, timeout_ms))
+                reply = self._recovering(usb_ids.EP_REPLY_IN, delivered=True,
+                                         call=lambda: bytes(dev.read(usb_ids.EP_REPLY_IN, MAX_FRAME, timeout_ms)))
                 if expect_reply(reply):
                     return reply
 
+    def _recovering(self, endpoint: int, delivered: bool, call):
+        """Run one transfer; a stall clears its endpoint's halt at once, so the next transfer works."""
+        try:
+            with usb_errors():
+                return call()
+        except EndpointStalled as exc:
+            self._clear_halt(endpoint)
+            raise EndpointStalled(str(exc), delivered=delivered) from exc
+
     def read_telemetry(self, timeout_ms: int) -> bytes:
         """One telemetry frame; the read buffer is allocated once per link."""
-        with usb_errors():
-            n = self._dev().read(usb_ids.EP_TELEMETRY_IN, self._telemetry_buffer, timeout_ms)
+        n = self._recovering(usb_ids.EP_TELEMETRY_IN, delivered=True,
+                             call=lambda: self._dev().read(usb_ids.EP_TELEMETRY_IN, self._telemetry_buffer, timeout_ms))
         return memoryview(self._telemetry_buffer)[:n].tobytes()
 
     def stop_all(self, timeout_ms: int) -> None:
@@ -114,7 +127,6 @@ class UsbTransport:
             self._dev().ctrl_transfer(request_type, usb_ids.VENDOR_REQUEST_STOP_ALL, 0,
                                       usb_ids.INTERFACE, None, timeout_ms)
 
-    def clear_stall(self) -> None:
+    def _clear_halt(self, endpoint: int) -> None:
         with usb_errors():
-            for ep in (usb_ids.EP_COMMAND_OUT, usb_ids.EP_REPLY_IN, usb_ids.EP_TELEMETRY_IN):
-                self._dev().clear_halt(ep)
+            self._dev().clear_halt(endpoint)

@@ -6,3 +6,11 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests are headless wherever they run
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "drivers"))
+
+from hypothesis import settings  # noqa: E402
+
+# Property tests run a bounded number of examples in CI; a long campaign:
+# DRG_HYPOTHESIS_PROFILE=campaign .venv/bin/python -m pytest tests/sim/test_device_invariants.py tests/service
+settings.register_profile("ci", deadline=None)
+settings.register_profile("campaign", deadline=None, max_examples=5000, stateful_step_count=100)
+settings.load_profile(os.environ.get("DRG_HYPOTHESIS_PROFILE", "ci"))

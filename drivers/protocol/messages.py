@@ -165,6 +165,10 @@ class TelemetryCodec(Codec):
         rows = len(head.leads)
         if n > MAX_TELEMETRY_SAMPLES:
             raise ProtocolError(f"{n} samples exceed {MAX_TELEMETRY_SAMPLES} per block")
+        if head.rate_hz < 1:
+            raise ProtocolError("a telemetry block at 0 Hz")
+        if not head.leads or head.leads[0] < 1 or any(b <= a for a, b in zip(head.leads, head.leads[1:])):
+            raise ProtocolError(f"telemetry lead numbers {list(head.leads)} are not ascending from 1")
         size = rows * n * 2
         if pos + 2 * size > len(buf):
             raise ProtocolError("telemetry samples run past the payload")

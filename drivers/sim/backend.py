@@ -39,7 +39,7 @@ class Fault(Enum):
     TIMEOUT = "timeout"  # the command is executed but its reply never comes
     DROP = "drop"  # the command transfer is lost: nothing executes, no reply
     CORRUPT = "corrupt"  # one byte of this transfer is damaged on the wire
-    STALL = "stall"  # the endpoint halts (EPIPE) until the host clears it
+    STALL = "stall"  # this transfer's endpoint halts (EPIPE) until the host clears it; EP0 keeps working
 
 
 @dataclass
@@ -78,7 +78,7 @@ class SimDevice:
         self._lock = threading.Condition()
         self._commands: deque[bytes] = deque()
         self._replies: deque[tuple[float, bytes]] = deque()
-        self._halted = False
+        self._halted: set[int] = set()  # bulk endpoints halted by a stall; EP0 is never halted by them
         self._closed = False
         self._swallow_reply = False
         self.transfers = 0
@@ -107,15 +107,15 @@ class SimDevice:
         with self._lock:
             self.faults.planned[self.transfers + after] = fault
 
-    def _next_transfer(self) -> Fault | None:
+    def _next_transfer(self, endpoint: int) -> Fault | None:
         """Count one transfer and apply its planned fault, if any, that fails it outright."""
         fault = self.faults.planned.pop(self.transfers, None)
         self.transfers += 1
         if fault is Fault.UNPLUG:
             self._unplug_locked()
         elif fault is Fault.STALL:
-            self._halted = True
-        self.check()
+            self._halted.add(endpoint)
+        self.check(endpoint)
         return fault
 
     @staticmethod
@@ -124,19 +124,21 @@ class SimDevice:
         flipped[len(flipped) // 2] ^= 0x5A
         return bytes(flipped)
 
-    def check(self) -> None:
+    def check(self, endpoint: int | None = None) -> None:
+        """Fail a transfer as the bus would: every endpoint when unplugged, a halted one with EPIPE."""
         if self.faults.unplugged:
             raise _error(errno.ENODEV, "No such device (it may have been disconnected)")
-        if self._halted:
+        if endpoint in self._halted:
             raise _error(errno.EPIPE, "Pipe error (endpoint halted)")
 
-    def clear_halt(self) -> None:
-        self._halted = False
+    def clear_halt(self, endpoint: int) -> None:
+        with self._lock:
+            self._halted.discard(endpoint)
 
     def write_command(self, data: bytes) -> int:
         with self._lock:
-            self.check()
-            fault = self._next_transfer()
+            self.check(usb_ids.EP_COMMAND_OUT)
+            fault = self._next_transfer(usb_ids.EP_COMMAND_OUT)
             if fault is Fault.TIMEOUT:
                 self._swallow_reply = True
             if fault is not Fault.DROP:
@@ -149,14 +151,14 @@ class SimDevice:
         deadline = time.monotonic() + timeout_s
         with self._lock:
             while True:
-                self.check()
+                self.check(usb_ids.EP_REPLY_IN)
                 now = time.monotonic()
                 if self._replies and self._replies[0][0] <= now:
                     reply = self._replies.popleft()[1]
                     if self._swallow_reply:
                         self._swallow_reply = False
                         continue
-                    return self._corrupt(reply) if self._next_transfer() is Fault.CORRUPT else reply
+                    return self._corrupt(reply) if self._next_transfer(usb_ids.EP_REPLY_IN) is Fault.CORRUPT else reply
                 wake = self._replies[0][0] if self._replies else deadline
                 if now >= deadline:
                     raise USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
@@ -166,7 +168,7 @@ class SimDevice:
         deadline = time.monotonic() + timeout_s
         while True:
             with self._lock:
-                self.check()
+                self.check(usb_ids.EP_TELEMETRY_IN)
             frame = self.model.next_telemetry_frame()
             if frame is not None:
                 return frame
@@ -179,7 +181,7 @@ class SimDevice:
         with self._lock:
             self._commands.clear()
             self._replies.clear()
-            self._halted = False
+            self._halted.clear()
         self.model.reset_link()
 
     def unplug(self) -> None:
@@ -195,7 +197,7 @@ class SimDevice:
     def replug(self) -> None:
         with self._lock:
             self.faults.unplugged = False
-            self._halted = False
+            self._halted.clear()
         self.model.reset_link()
 
     def shutdown(self) -> None:
@@ -324,7 +326,8 @@ class SimBackend(usb.backend.IBackend):
         pass
 
     def clear_halt(self, dev_handle, ep):
-        dev_handle.clear_halt()
+        dev_handle.check()
+        dev_handle.clear_halt(ep)
 
     def reset_device(self, dev_handle):
         dev_handle.check()

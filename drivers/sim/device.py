@@ -8,11 +8,16 @@ tests run on simulated time.
 
 Rules kept here (see drivers/sim/limits.py for the per-setting limits):
 - a contact change disables the lead and zeroes its amplitude;
-- enabling needs an impedance measured on the current contacts since they
-  last changed, no short on that pair, and a battery before end of service;
+- output goes on only when the enable conditions hold (`_enable_refusal`,
+  the one place they are checked, for SET_STIMULATION, WRITE_LEAD, a
+  program commit and the watchdog alike): impedance measured on every
+  anode-cathode pair of the current contacts since they last changed, no
+  short on any of them, and a battery before end of service;
 - the stored program is replaced only whole, by a CRC-checked commit;
 - after `watchdog_ms` without a valid frame the live settings revert to the
-  stored program.
+  stored program, but the watchdog never turns an output on and never
+  raises what a lead delivers (`_watchdog_restore`): STOP ALL latches until
+  the host enables a lead again by an explicit command.
 Refused commands change nothing and are logged (COMMAND_REFUSED, or
 PROGRAM_REJECTED for a commit) with the refusing Status as value.
 """
@@ -66,11 +71,11 @@ def default_program(caps: Capabilities) -> Program:
 
 
 @dataclass(frozen=True)
-class PairReading:
-    """The lowest anode-cathode impedance last measured on a lead, and on which contacts."""
+class PairReadings:
+    """Anode-cathode impedances measured on a lead since its contacts last changed."""
 
     contacts: tuple[Polarity, ...]
-    ohms: int
+    ohms: dict[tuple[int, int], int]  # (anode, cathode) -> Ω
 
 
 @dataclass
@@ -95,7 +100,7 @@ class DeviceModel:
         self._stored = default_program(CAPABILITIES)
         self._live = {config.lead: config for config in self._stored.leads}
         self._staged: _Staging | None = None
-        self._pairs: dict[int, PairReading] = {}
+        self._pairs: dict[int, PairReadings] = {}
         self._events: list[DeviceEvent] = []
         self._telemetry: TelemetryStream | None = None
         self._telemetry_seq = itertools.count()
@@ -245,10 +250,27 @@ class DeviceModel:
         if not self._watchdog_armed or now - self._last_life < self.capabilities.watchdog_ms / 1000:
             return
         self._watchdog_armed = False
-        if tuple(self._live.values()) != self._stored.leads:
-            for config in self._stored.leads:
+        restored = [self._watchdog_restore(self._live[config.lead], config) for config in self._stored.leads]
+        if restored != [self._live[config.lead] for config in restored]:
+            for config in restored:
                 self._set_live(config)
-            self._log(EventCode.WATCHDOG_RESTORE)
+            self._log(EventCode.WATCHDOG_RESTORE, value=len([c for c in restored if c.enabled]))
+
+    def _watchdog_restore(self, live: LeadConfig, stored: LeadConfig) -> LeadConfig:
+        """The stored settings of one lead as the watchdog may apply them.
+
+        The patient maximum never rises above the live one (a clinician may
+        have lowered it), nor the amplitude above the live one while the
+        lead is on. The lead stays on only if it is on now, is on in the
+        stored program, meets every enable condition and would deliver no
+        more than it does now. Otherwise it is restored off.
+        """
+        patient_max = min(live.patient_max_ua, stored.patient_max_ua)
+        amplitude = min(stored.amplitude_ua, patient_max, live.amplitude_ua if live.enabled else stored.amplitude_ua)
+        config = stored.with_(patient_max_ua=patient_max, amplitude_ua=amplitude)
+        keep_on = (live.enabled and config.enabled and not raises_output(live, config)
+                   and self._enable_refusal(config) is None and _rules_refusal(self.capabilities, config) is None)
+        return config.with_(enabled=keep_on)
 
     # ---- live lead settings ------------------------------------------------------
 
@@ -282,25 +304,36 @@ class DeviceModel:
         """Check the rules on the resulting settings, apply them live, log the change."""
         check_rules(self.capabilities, new)
         if new.enabled and not old.enabled:
-            self._check_enable(new)
+            refusal = self._enable_refusal(new)
+            if refusal is not None:
+                raise refusal
         self._set_live(new)
         if code is not None:
             self._log(code, new.lead, new.amplitude_ua)
         if new.enabled != old.enabled:
             self._log(EventCode.STIM_ON if new.enabled else EventCode.STIM_OFF, new.lead, new.amplitude_ua)
 
-    def _check_enable(self, config: LeadConfig) -> None:
+    def _enable_refusal(self, config: LeadConfig) -> Refusal | None:
+        """Why output may not go on with these settings, or None: the enable conditions."""
         if self.battery.state == BatteryState.EOS:
-            raise Refusal(Status.BATTERY_EOS,
-                          "The battery has reached end of service: output cannot be turned on. Replace the generator.")
-        reading = self._pairs.get(config.lead)
-        if reading is None or reading.contacts != config.contacts:
-            raise Refusal(Status.IMPEDANCE_REQUIRED,
-                          f"Lead {config.lead}: measure impedance on its current contacts before enabling it.")
-        if reading.ohms < self.capabilities.impedance_short_ohm:
-            raise Refusal(Status.IMPEDANCE_REQUIRED,
-                          f"Lead {config.lead} reads a short ({reading.ohms} Ω): re-measure impedance and "
-                          "check the lead before enabling it.")
+            return Refusal(Status.BATTERY_EOS,
+                           "The battery has reached end of service: output cannot be turned on. Replace the generator.")
+        readings = self._pairs.get(config.lead)
+        measured = readings.ohms if readings is not None and readings.contacts == config.contacts else {}
+        missing = [pair for pair in active_pairs(config) if pair not in measured]
+        if missing:
+            names = ", ".join(f"{a}+/{c}-" for a, c in missing)
+            return Refusal(Status.IMPEDANCE_REQUIRED,
+                           f"Lead {config.lead}: measure impedance on its current contacts ({names}) before "
+                           "enabling it.")
+        shorts = {pair: ohms for pair, ohms in measured.items()
+                  if pair in active_pairs(config) and ohms < self.capabilities.impedance_short_ohm}
+        if shorts:
+            (a, c), ohms = min(shorts.items(), key=lambda item: item[1])
+            return Refusal(Status.IMPEDANCE_REQUIRED,
+                           f"Lead {config.lead} reads a short between contacts {a} and {c} ({ohms} Ω): "
+                           "re-measure impedance and check the lead before enabling it.")
+        return None
 
     def _stop_all(self) -> None:
         was_on = [config.lead for config in self._live.values() if config.enabled]
@@ -336,8 +369,9 @@ class DeviceModel:
             raise Refusal(Status.NOTHING_STAGED, f"Lead(s) {', '.join(map(str, missing))} not staged: "
                                                  "a program holds every lead.")
         for config in program.leads:
-            if config.enabled:
-                self._check_enable(config)
+            refusal = self._enable_refusal(config) if config.enabled else None
+            if refusal is not None:
+                raise refusal
         self._stored, self._staged = program, None
         for config in program.leads:
             self._set_live(config)
@@ -370,22 +404,23 @@ class DeviceModel:
         for lead in leads:
             config = self._live[lead]
             if mode == ImpedanceMode.LEAD_PAIR:
-                if config.anodes and config.cathodes:
-                    yield lead, config.anodes[0], config.cathodes[0]
+                yield from ((lead, a, c) for a, c in active_pairs(config))
             elif mode == ImpedanceMode.CONTACT_TO_CASE:
                 yield from ((lead, c, CASE) for c in contacts)
             else:
                 yield from ((lead, a, b) for a, b in itertools.combinations(contacts, 2))
 
     def _note_pair_reading(self, config: LeadConfig, readings: list[ImpedanceMeasurement]) -> None:
-        """Record the lead's anode-cathode impedance; a short switches the lead off."""
-        opposite = [m.ohms for m in readings if m.lead == config.lead
-                    and {m.contact_a, m.contact_b} & set(config.anodes)
-                    and {m.contact_a, m.contact_b} & set(config.cathodes)]
-        if not opposite:
+        """Record the lead's anode-cathode impedances; a short on any active pair switches the lead off."""
+        pairs = set(active_pairs(config))
+        measured = {pair: m.ohms for m in readings if m.lead == config.lead
+                    for pair in ((m.contact_a, m.contact_b), (m.contact_b, m.contact_a)) if pair in pairs}
+        if not measured:
             return
-        ohms = min(opposite)
-        self._pairs[config.lead] = PairReading(config.contacts, ohms)
+        known = self._pairs.get(config.lead)
+        held = dict(known.ohms) if known is not None and known.contacts == config.contacts else {}
+        self._pairs[config.lead] = PairReadings(config.contacts, {**held, **measured})
+        ohms = min(measured.values())
         if ohms < self.capabilities.impedance_short_ohm:
             self._set_live(config.with_(enabled=False))
             self._log(EventCode.SHORT_DETECTED, config.lead, ohms)
@@ -426,6 +461,29 @@ class DeviceModel:
     def _read_events(self, request: EventLogRequest) -> EventLog:
         count = min(request.max_count, EVENTS_PER_READ)
         return EventLog(len(self._events), tuple(self._events[request.start:request.start + count]))
+
+
+def active_pairs(config: LeadConfig) -> tuple[tuple[int, int], ...]:
+    """Every (anode, cathode) pair current can flow through with these contacts."""
+    return tuple((a, c) for a in config.anodes for c in config.cathodes)
+
+
+def raises_output(before: LeadConfig, after: LeadConfig) -> bool:
+    """Would `after` deliver more than `before`: on from off, or more charge per phase, or a higher rate?"""
+    if not (after.enabled and after.amplitude_ua > 0):
+        return False
+    if not (before.enabled and before.amplitude_ua > 0):
+        return True
+    return (after.amplitude_ua * after.pulse_width_us > before.amplitude_ua * before.pulse_width_us
+            or after.frequency_hz > before.frequency_hz or after.contacts != before.contacts)
+
+
+def _rules_refusal(caps: Capabilities, config: LeadConfig) -> Refusal | None:
+    try:
+        check_lead(caps, config)
+    except Refusal as refusal:
+        return refusal
+    return None
 
 
 def _reply(mtype: int, seq: int, spec: MessageSpec | None, status: Status, body=None, detail: str = "") -> bytes:

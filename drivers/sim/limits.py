@@ -60,7 +60,8 @@ def check_rules(caps: Capabilities, config: LeadConfig) -> None:
         q = worst_contact_charge_uc(config)
         raise Refusal(Status.CHARGE_DENSITY,
                       f"Lead {config.lead}: {config.amplitude_ua} µA for {config.pulse_width_us} µs puts "
-                      f"{q:.2f} µC/phase ({q / caps.contact_area_cm2:.1f} µC/cm²) on one contact; "
+                      f"{q:.2f} µC/phase ({q / caps.contact_area_cm2:.1f} µC/cm²), which can all flow through one "
+                      "contact; "
                       f"Shannon k = {k:.2f} reaches the limit {caps.shannon_k_limit:.2f}.")
 
 
@@ -70,10 +71,14 @@ def check_lead(caps: Capabilities, config: LeadConfig) -> None:
 
 
 def worst_contact_charge_uc(config: LeadConfig) -> float:
-    """Charge per phase on the most loaded contact: the current splits evenly over
-    the cathodes and over the anodes, so the side with fewer contacts is worst."""
-    contacts = min(len(config.cathodes), len(config.anodes)) or 1
-    return config.amplitude_ua * config.pulse_width_us * 1e-6 / contacts
+    """Charge per phase on the most loaded contact, for any impedance the tissue may show.
+
+    The whole current can flow through one contact: contacts of one polarity
+    share it by their impedances, and one of them may be open or
+    intermittent. So the bound is the lead's full charge per phase, whatever
+    the number of contacts (no even split is assumed).
+    """
+    return config.amplitude_ua * config.pulse_width_us * 1e-6
 
 
 def shannon_k(caps: Capabilities, config: LeadConfig) -> float:

@@ -91,6 +91,30 @@ class Tissue:
         c_anodes = sum(self.electrodes[ref].cdl_f for ref in anodes)
         return DrivePath(r_ohm=_parallel([r, *shorts]), c_f=1 / (1 / c_cathodes + 1 / c_anodes))
 
+    def contact_currents_ua(self, config: LeadConfig, delivered_ua: float) -> dict[int, float]:
+        """Current through each active contact when the source delivers `delivered_ua`.
+
+        Contacts of one polarity share their side's current by conductance
+        (an open contact takes almost none, so its neighbours take the rest);
+        an anode-cathode short carries part of the current straight across,
+        through the contacts it joins. The safety property tests use this to
+        check the charge limit against what the tissue really sees.
+        """
+        cathodes, anodes = config.cathodes, config.anodes
+        if not cathodes or not anodes or delivered_ua <= 0:
+            return {}
+        currents: dict[int, float] = {}
+        for side in (cathodes, anodes):
+            conductance = {c: 1 / self._contact_ohm(ContactRef(config.lead, c)) for c in side}
+            total = sum(conductance.values())
+            for contact, g in conductance.items():
+                currents[contact] = currents.get(contact, 0.0) + delivered_ua * g / total
+        for (lead, pair), ohm in self._shorts.items():
+            if lead == config.lead and pair & set(cathodes) and pair & set(anodes):
+                for contact in pair:  # worst case: the whole current crosses through the short's contacts
+                    currents[contact] = delivered_ua
+        return currents
+
     def _intermittent_reading(self, ref: ContactRef) -> float | None:
         if ref in self._intermittent and self._rng.random() < 0.5:
             return self._intermittent[ref]

@@ -16,12 +16,12 @@ def _text(max_bytes: int):
 
 @st.composite
 def telemetry_blocks(draw):
-    leads = tuple(draw(st.lists(st.integers(1, MAX_LEADS), min_size=1, max_size=4, unique=True)))
+    leads = tuple(sorted(draw(st.lists(st.integers(1, MAX_LEADS), min_size=1, max_size=4, unique=True))))
     n = draw(st.integers(0, 64))
     ints = st.integers(-32768, 32767)
     cur = np.array(draw(st.lists(ints, min_size=len(leads) * n, max_size=len(leads) * n)), dtype=np.int16)
     volt = np.array(draw(st.lists(ints, min_size=len(leads) * n, max_size=len(leads) * n)), dtype=np.int16)
-    return TelemetryBlock(draw(st.integers(0, 2**64 - 1)), draw(st.integers(0, 2**32 - 1)), leads,
+    return TelemetryBlock(draw(st.integers(0, 2**64 - 1)), draw(st.integers(1, 2**32 - 1)), leads,
                           cur.reshape(len(leads), n), volt.reshape(len(leads), n))
 
 

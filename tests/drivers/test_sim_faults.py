@@ -7,7 +7,7 @@ import errno
 import pytest
 import usb.core
 
-from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, PermissionDenied
+from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, EndpointStalled, PermissionDenied
 from drivers.links import open_link
 from drivers.transport import UsbTransport
 from drivers.sim.backend import Fault, SimBackend
@@ -29,24 +29,46 @@ def new_program() -> Program:
     return Program("New", tuple(LeadConfig(n, (P, M, O, O), 200, 300, 20, True, 1500) for n in range(1, 5)))
 
 
-@pytest.mark.parametrize("at", range(WRITE_TRANSFERS + 1))
-@pytest.mark.parametrize("fault", [Fault.UNPLUG, Fault.CORRUPT, Fault.DROP, Fault.TIMEOUT])
-def test_program_write_broken_anywhere_stores_old_or_new_exactly(link, fault, at):
-    device = link.simulator
-    old = link.client.read_program()
-    device.inject(fault, after=at)
-    try:
-        link.client.write_program(new_program())
-    except DriverError:
-        pass
-    if device.faults.unplugged:
-        device.replug()
-        link.reopen()
-    stored = link.client.read_program()
-    assert stored in (old, new_program())
-    assert device.model.stored_program == stored
-    if fault is Fault.UNPLUG and at < WRITE_TRANSFERS - 2:  # unplugged before the commit was sent
-        assert stored == old
+def ready_for_new_program(link) -> None:
+    """Live contacts as in the new program, measured: the device accepts it when nothing breaks."""
+    for n in range(1, 5):
+        link.client.write_lead(LeadConfig(n, (P, M, O, O), patient_max_ua=1500))
+    link.client.measure_impedance()
+
+
+def test_the_new_program_is_accepted_without_a_fault(link):
+    ready_for_new_program(link)
+    assert link.client.write_program(new_program()) == new_program() == link.simulator.model.stored_program
+
+
+@pytest.mark.parametrize("fault", [Fault.UNPLUG, Fault.CORRUPT, Fault.DROP, Fault.TIMEOUT, Fault.STALL])
+def test_program_write_broken_anywhere_stores_old_or_new_exactly(fault):
+    """At every transfer of the write: exactly the old or exactly the new program, and both happen."""
+    outcomes = {"old": 0, "new": 0}
+    for at in range(WRITE_TRANSFERS + 1):
+        link = open_link("sim://0?impedance_ms=1&latency_ms=0")
+        try:
+            device = link.simulator
+            ready_for_new_program(link)
+            old = link.client.read_program()
+            device.inject(fault, after=at)
+            try:
+                link.client.write_program(new_program())
+            except DriverError:
+                pass
+            device.faults.planned.clear()  # a fault planned past the write's last transfer
+            if device.faults.unplugged:
+                device.replug()
+                link.reopen()
+            stored = link.client.read_program()
+            assert stored in (old, new_program())
+            assert device.model.stored_program == stored
+            if fault is Fault.UNPLUG and at < WRITE_TRANSFERS - 2:  # unplugged before the commit was sent
+                assert stored == old
+            outcomes["old" if stored == old else "new"] += 1
+        finally:
+            link.close()
+    assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
 
 
 def test_unplug_surfaces_as_device_gone_and_replug_recovers(link):
@@ -82,12 +104,30 @@ def test_a_corrupted_command_is_discarded_by_the_device_and_resent(link):
     assert len(link.simulator.model.events) == len(before) + 1  # executed once, not twice
 
 
-def test_a_stall_surfaces_as_a_driver_error_and_clears(link):
-    link.simulator.inject(Fault.STALL)
-    with pytest.raises(DriverError):
-        link.client.read_lead(1)
-    link.transport.clear_stall()
+@pytest.mark.parametrize("at", [0, 1])  # the command's transfer, its reply's
+def test_a_stall_is_cleared_and_an_idempotent_read_retried_by_itself(link, at):
+    link.simulator.inject(Fault.STALL, after=at)
     assert link.client.read_lead(1).lead == 1
+
+
+def test_a_stalled_command_is_resent_only_if_the_device_never_saw_it(link):
+    link.simulator.inject(Fault.STALL)  # on the write: not delivered, sent again
+    assert link.client.set_stimulation(1, False).lead == 1
+    link.simulator.inject(Fault.STALL, after=1)  # on the reply: it ran; not sent twice
+    before = len(link.simulator.model.events)
+    with pytest.raises(EndpointStalled):
+        link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=1000))
+    assert len(link.simulator.model.events) == before + 1
+    assert link.client.read_lead(1).patient_max_ua == 1000  # the link works again by itself
+
+
+def test_stop_all_on_ep0_works_while_a_bulk_endpoint_is_halted(link):
+    """Real USB: a bulk halt does not halt EP0, so the control STOP ALL gets through."""
+    ready_for_new_program(link)
+    link.client.set_stimulation(1, True)
+    link.simulator._halted.add(0x01)  # halted, not yet cleared by the host
+    link.client.stop_all()
+    assert link.simulator.model.outputs_on == ()
 
 
 def test_no_permission_names_the_udev_rule():

@@ -182,12 +182,12 @@ def test_charge_density_at_shannon_k_is_refused(host):
     assert "Shannon" in reply.detail
 
 
-def test_charge_density_is_checked_on_the_contact_carrying_most_current(host):
-    """3 mA x 720 µs over two cathodes but one anode: the anode carries 2.16 µC (k 2.07)."""
-    host.ok(MsgType.WRITE_LEAD, bipole(1, (M, M, P, P), pulse_width_us=720))
-    host.ok(MsgType.SET_AMPLITUDE, AmplitudeRequest(1, 3000))  # 1.08 µC per contact: k 1.47
-    host.ok(MsgType.WRITE_LEAD, bipole(2, (M, M, P, O), pulse_width_us=720))
-    host.refused(MsgType.SET_AMPLITUDE, AmplitudeRequest(2, 3000), Status.CHARGE_DENSITY)
+@pytest.mark.parametrize("contacts", [(M, P, O, O), (M, M, P, O), (M, M, P, P)])
+def test_charge_density_assumes_the_whole_current_may_flow_through_one_contact(host, contacts):
+    """Two cathodes do not halve the limit: one of them may be open (720 µs: 2300 µA k 1.84, 2400 µA k 1.88)."""
+    host.ok(MsgType.WRITE_LEAD, bipole(1, contacts, pulse_width_us=720))
+    host.ok(MsgType.SET_AMPLITUDE, AmplitudeRequest(1, 2300))
+    host.refused(MsgType.SET_AMPLITUDE, AmplitudeRequest(1, 2400), Status.CHARGE_DENSITY)
 
 
 def test_amplitude_above_the_patient_maximum_is_refused(host):
@@ -264,10 +264,25 @@ def test_a_short_on_the_configured_pair_blocks_enabling():
     assert "short" in reply.detail
 
 
+def test_lead_pair_measures_every_anode_cathode_pair():
+    host = Host(short="1.2-4")  # cathode 2 to anode 4: not the first anode/cathode pair
+    host.ok(MsgType.WRITE_LEAD, bipole(1, (M, M, P, P)))
+    readings = host.measure(ImpedanceMode.LEAD_PAIR, 1)
+    assert {(m.contact_a, m.contact_b) for m in readings} == {(3, 1), (3, 2), (4, 1), (4, 2)}
+    reply = host.refused(MsgType.SET_STIMULATION, StimulationRequest(1, True), Status.IMPEDANCE_REQUIRED)
+    assert "contacts 4 and 2" in reply.detail
+
+
 def test_a_short_found_later_switches_the_lead_off():
-    host = Host(short="1.2-4")  # cathode 2 to anode 4: not the first pair LEAD_PAIR checks
-    host.ready(bipole(1, (M, M, P, P), amplitude_ua=500))
+    host = Host(short="1.2-4")
+    host.ok(MsgType.WRITE_LEAD, bipole(1, (M, M, P, P)))
+    host.measure(ImpedanceMode.CONTACT_PAIRS, 1)
+    host.model.tissue._shorts.clear()  # the short is intermittent: it reads fine once
+    host.measure(ImpedanceMode.LEAD_PAIR, 1)
+    host.ok(MsgType.SET_AMPLITUDE, AmplitudeRequest(1, 500))
+    host.ok(MsgType.SET_STIMULATION, StimulationRequest(1, True))
     assert host.model.outputs_on == (1,)
+    host.model.tissue._shorts[(1, frozenset((2, 4)))] = 100.0
     host.measure(ImpedanceMode.CONTACT_PAIRS, 1)
     assert not host.model.outputs_on and host.model.live_leads[0].amplitude_ua == 500
     assert EventCode.SHORT_DETECTED in host.codes()
