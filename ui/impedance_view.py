@@ -36,7 +36,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import ImpedanceMode, ImpedanceResult
+from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.impedance.bars import ImpedanceBars
 from ui.impedance.matrix import ContactMatrix
@@ -320,8 +320,8 @@ class ImpedanceView(QWidget):
         if not self._runs:
             self._say("Nothing to export yet: measure first.", ERROR_STYLE)
             return
-        path, _filter = QFileDialog.getSaveFileName(self, "Export impedance as CSV",
-                                                    f"impedance-{date.today().isoformat()}.csv", "CSV (*.csv)")
+        path = dialogs.save_file_name(self, "impedanceExportFile", "Export impedance as CSV",
+                                      f"impedance-{date.today().isoformat()}.csv", "CSV (*.csv)")
         if not path:
             return
         try:

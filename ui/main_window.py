@@ -3,22 +3,21 @@ patient controls on the left, the lead panel, waveforms, impedance and
 programs in tabs. It wires the panels together; each panel owns its part.
 
 STOP ALL: the red button (objectName stopAll) or the Esc key, from any
-widget, at any time (an application-wide shortcut). Esc was chosen because
-it is the key every user reaches for to abort, and an accidental press
-only turns stimulation off, which is always safe.
+widget, at any time, also while a dialog, menu or drag is open: ui/stop_all.py
+enforces that in one place. Esc was chosen because it is the key every user
+reaches for to abort, and an accidental press only turns stimulation off,
+which is always safe.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.impedance_view import ImpedanceView
@@ -33,30 +33,13 @@ from ui.lead_panel import LeadPanel
 from ui.patient_panel import PatientPanel
 from ui.programs_panel import ProgramsPanel
 from ui.spinal_map import LeadState, SpinalMap
+from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.programming import LinkState, ProgrammingService
 
-STOP_ALL_KEY = QKeySequence(Qt.Key_Escape)
 TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two samples
 SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
-
-
-class StopButton(QPushButton):
-    """The STOP ALL button acts the moment it is pressed (mouse down, or Space/Enter
-    on it), before Qt repaints it: no time is lost to the release or the redraw."""
-
-    stopRequested = Signal()
-
-    def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.LeftButton:
-            self.stopRequested.emit()
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() in (Qt.Key_Space, Qt.Key_Return, Qt.Key_Enter) and not event.isAutoRepeat():
-            self.stopRequested.emit()
-        super().keyPressEvent(event)
 
 
 class MainWindow(QMainWindow):
@@ -72,16 +55,9 @@ class MainWindow(QMainWindow):
         self.faulty_leads: set[int] = set()
 
         self.connection = ConnectionBar(self.bridge)
-        self.stop_button = StopButton("STOP ALL  (Esc)")
-        self.stop_button.setObjectName("stopAll")
-        self.stop_button.setAccessibleName("Stop all stimulation")
-        self.stop_button.setToolTip("Turn every output off at once. Shortcut: Esc, from anywhere in the app.")
-        self.stop_button.setMinimumHeight(44)
-        self.stop_button.setStyleSheet(
-            "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
-            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}")
-        self.stop_button.stopRequested.connect(self.stop_all)
-        self.stop_shortcut = QShortcut(STOP_ALL_KEY, self, self.stop_all, context=Qt.ApplicationShortcut)
+        self.stop_guard = StopAllGuard(self, self.stop_all)  # button + Esc, reachable whatever is open
+        self.stop_button = self.stop_guard.button
+        self._stop_failed = None
 
         self.banner = QLabel()
         self.banner.setObjectName("linkBanner")
@@ -136,7 +112,7 @@ class MainWindow(QMainWindow):
 
         top = QHBoxLayout()
         top.addWidget(self.connection, 1)
-        top.addWidget(self.stop_button)
+        top.addWidget(self.stop_guard.slot)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -216,15 +192,21 @@ class MainWindow(QMainWindow):
     def _stopped(self, future) -> None:
         if future.exception() is not None:
             self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
-            QMessageBox.critical(self, "STOP ALL failed",
-                                 f"The device did not confirm STOP ALL: {future.exception()}\n"
-                                 "Use the patient controller or the magnet to stop stimulation.")
+            text = (f"The device did not confirm STOP ALL: {future.exception()}\n"
+                    "Use the patient controller or the magnet to stop stimulation.")
+            if self._stop_failed is None:  # one box, however often it fails; it does not block the loop
+                box = dialogs.message_box(self, "stopAllFailed", QMessageBox.Icon.Critical, "STOP ALL failed", text)
+                box.setAttribute(Qt.WA_DeleteOnClose)
+                box.addButton(QMessageBox.StandardButton.Ok)
+                box.finished.connect(lambda _result: setattr(self, "_stop_failed", None))
+                self._stop_failed = box
+            self._stop_failed.setText(text)
+            self._stop_failed.open()
 
     def ask_lead_position(self) -> None:
         """The keyboard way to place a lead: pick the ganglion from a list, then the channel."""
         choices = [f"{level.name} {side.value.lower()}" for level in SpinalLevel for side in Side]
-        dialog = QInputDialog(self)
-        dialog.setObjectName("leadPositionDialog")
+        dialog = dialogs.input_dialog(self, "leadPositionDialog")
         dialog.setWindowTitle("Place a lead")
         dialog.setLabelText("Dorsal root ganglion (spinal level and side):")
         dialog.setComboBoxItems(choices)

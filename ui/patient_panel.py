@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.programs_panel import (
     RED, confirm_discard_unwritten, local_time, message_label, named, show_message, unwritten_changes,
@@ -128,14 +129,13 @@ def form_rows(dialog: QDialog, rows: list[tuple], message: QLabel, ok: tuple[str
     form.addRow(buttons)
 
 
-class PatientDialog(QDialog):
+class PatientDialog(dialogs.Dialog):
     """New patient: nothing is saved unless the store accepts every field."""
 
     def __init__(self, store, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("patientDialog", parent)
         self.store = store
         self.patient: Patient | None = None
-        self.setObjectName("patientDialog")
         self.setWindowTitle("New patient")
         self.name = named(QLineEdit(), "patientName", "Patient name", "The patient's full name.")
         self.dob = named(BlankDateEdit(QDate(1970, 1, 1)), "patientDob", "Date of birth",
@@ -170,13 +170,12 @@ def session_label(store, session: Session) -> str:
             f"by {session.clinician} \u00b7 device {session.device_serial} \u00b7 {session.state.value.lower()}")
 
 
-class ResumeDialog(QDialog):
+class ResumeDialog(dialogs.Dialog):
     """Sessions left unclosed (the workstation stopped during them); resumes the chosen one."""
 
     def __init__(self, bridge: ServiceBridge, sessions: list[Session], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("resumeDialog", parent)
         self.bridge = bridge
-        self.setObjectName("resumeDialog")
         self.setWindowTitle("Resume an unfinished session")
         intro = QLabel("These sessions were not ended (the workstation stopped during them). Resume one to "
                        "keep recording in it; everything recorded so far is kept.")
@@ -220,14 +219,13 @@ class ResumeDialog(QDialog):
         self.accept()
 
 
-class PlaceLeadDialog(QDialog):
+class PlaceLeadDialog(dialogs.Dialog):
     """Which lead channel sits at a clicked ganglion, and since when; recorded in the session."""
 
     def __init__(self, bridge: ServiceBridge, level: SpinalLevel, side: Side, channel: int | None,
                  current: dict[int, LeadPlacement], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("placeLeadDialog", parent)
         self.bridge, self.level, self.side, self.current = bridge, SpinalLevel.of(level), Side(side), current
-        self.setObjectName("placeLeadDialog")
         self.setWindowTitle(f"Lead at {self.level.name} {self.side.value.lower()}")
         caps = bridge.service.state.capabilities
         self.channel = named(QComboBox(), "placeChannel", "Lead channel",
@@ -429,8 +427,7 @@ class PatientPanel(QWidget):
             if confirm_discard_unwritten(self.bridge, self, "end the session"):
                 self._end_now()
             return
-        ask = QDialog(self)
-        ask.setObjectName("sessionEndConfirm")
+        ask = dialogs.Dialog("sessionEndConfirm", self)
         ask.setWindowTitle("End session")
         ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         text = QLabel("End this session? It is closed for good: later changes can only be added as corrections.")

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig, Polarity, Program
+from ui import dialogs
 from ui.bridge import ServiceBridge
 from workstation.models import Note, PainScore, PainTiming, Session
 from workstation.programming import DeviceState, ServiceError, WriteResult
@@ -217,15 +218,14 @@ def lead_table(object_name: str, accessible: str) -> QTableWidget:
 
 # -- the guard: unwritten changes before closing or ending ------------------------------------
 
-class UnwrittenDialog(QDialog):
+class UnwrittenDialog(dialogs.Dialog):
     """Lists what is live but not stored, and offers Write now / Discard / Cancel."""
 
     def __init__(self, bridge: ServiceBridge, action: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("unwrittenDialog", parent)
         self.bridge = bridge
         service = bridge.service
         stored = service.state.stored_program
-        self.setObjectName("unwrittenDialog")
         self.setWindowTitle("Unwritten changes")
         intro = QLabel(
             f"The device's live settings differ from its stored program "
@@ -796,8 +796,7 @@ class ProgramsPanel(QWidget):
         program = self.selected_program()
         if program is None:
             return
-        dialog = QDialog(self)
-        dialog.setObjectName("programWriteConfirm")
+        dialog = dialogs.Dialog("programWriteConfirm", self)
         dialog.setWindowTitle("Write program to device")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         text = QLabel(f"Store '{program.name}' in the device? It replaces the stored program and is live at "

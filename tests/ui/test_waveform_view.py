@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from drivers.sim.tissue import DrivePath
 from drivers.sim.waveform import LeadDrive, render
 from drivers.types import LeadConfig, Polarity, TelemetryBlock
+from ui import dialogs
 from ui.waveforms import view as view_module
 from ui.waveforms.view import WaveformView, nice_ceil, programmed_trace
 
@@ -174,7 +175,7 @@ def test_png_export_writes_an_image_of_the_plots(view, source, tmp_path):
 
 def test_export_buttons_ask_for_a_file_and_write_it(view, source, tmp_path, monkeypatch):
     targets = iter([tmp_path / "a.png", tmp_path / "a.csv", ""])
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(next(targets)), ""))
+    monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(next(targets)))
     view.findChild(object, "waveformExportPng").click()
     view.findChild(object, "waveformExportCsv").click()
     view.findChild(object, "waveformExportCsv").click()  # cancelled: nothing written
@@ -182,12 +183,11 @@ def test_export_buttons_ask_for_a_file_and_write_it(view, source, tmp_path, monk
 
 
 def test_a_failed_export_is_reported(view, source, tmp_path, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *args, **kwargs: (str(tmp_path / "missing" / "a.csv"), ""))
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(tmp_path / "missing" / "a.csv"))
     view.csv_button.click()
-    assert len(warnings) == 1 and "missing" in warnings[0]
+    (box,) = [b for b in view.findChildren(QMessageBox, "waveformExportFailed") if b.isVisible()]
+    assert "missing" in box.text()
+    box.close()
 
 
 def test_cursor_readout_shows_time_current_and_voltage_under_the_mouse(view, source, qtbot):

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ui import dialogs
 from workstation.programming import ConfirmationRequired
 from workstation.safety import Rule
 
 
 def ask(parent: QWidget, name: str, title: str, text: str, detail: str, yes: str,
         on_yes: Callable[[], None]) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
-    box.setObjectName(name)
+    box = dialogs.message_box(parent, name, QMessageBox.Icon.Warning, title, text)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a later findChild sees only the open one
     box.setInformativeText(detail)
     accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)

@@ -63,9 +63,11 @@ def drg_window(qtbot, drg_service, tmp_path):
     window.show()  # not qtbot.addWidget: qtbot would close it before the guard below is lifted
     qtbot.waitUntil(lambda: window.lead_chooser.count() > 0, timeout=WAIT_S * 1000)
     yield window
+    bypassed = list(window.stop_guard.unregistered)
     window.programs.has_unwritten_changes = lambda: False  # the close guard's dialog would block teardown
     window.close()
     window.deleteLater()
+    assert not bypassed, f"dialogs shown that did not come from ui.dialogs (or application-modal): {bypassed}"
 
 
 @pytest.fixture

@@ -23,11 +23,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from drivers.telemetry import SampleRing
 from drivers.types import LeadConfig, TelemetryBlock
+from ui import dialogs
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
 
@@ -471,10 +479,13 @@ class WaveformView(QWidget):
         self.cursor_label.setText(f"{text} · {current} µA · {voltage:.3f} V")
 
     def _export_via_dialog(self, file_filter: str, export) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export waveforms", "", file_filter)
+        path = dialogs.save_file_name(self, "waveformExportFile", "Export waveforms", "", file_filter)
         if not path:
             return
         try:
             export(path)
         except OSError as exc:
-            QMessageBox.warning(self, "Export failed", str(exc))
+            box = dialogs.message_box(self, "waveformExportFailed", QMessageBox.Icon.Warning, "Export failed", str(exc))
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.addButton(QMessageBox.StandardButton.Ok)
+            box.open()

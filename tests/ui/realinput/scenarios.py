@@ -1,0 +1,142 @@
+"""What the real-input tests open before pressing STOP ALL: every dialog in
+ui.dialogs.DIALOGS (a test fails if one has no opener here), a menubar menu,
+a combo-box popup and a splitter drag.
+
+An opener gets the running app (`App`, see driver.py) and starts the thing
+the way the app does (its own method or a real click); `is_open` tells when
+it is on screen. Openers run from a timer, so an opener may block in a
+dialog's exec() while the script goes on.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QApplication, QDialog, QMenu
+
+from drivers.types import Polarity
+from workstation.models import Side, SpinalLevel
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+
+
+def dialog_open(name: str) -> Callable[[object], bool]:
+    def check(_app) -> bool:
+        return any(isinstance(w, QDialog) and w.objectName() == name and w.isVisible()
+                   for w in QApplication.topLevelWidgets())
+    return check
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    open: Callable[[object], object]  # app -> anything (or a generator of steps for the driver)
+    is_open: Callable[[object], bool]
+    session: bool = True  # False: no active session (an unclosed one exists for resuming)
+    unwritten: bool = False  # live settings differ from the stored program
+    stored: bool = False  # the live settings are written to the device first (nothing unwritten)
+    pulse_width_us: int = 200  # of lead 1 as it is switched on
+
+
+def _stop_all_failed(app) -> None:
+    from concurrent.futures import Future
+
+    failed = Future()
+    failed.set_exception(RuntimeError("simulated: no reply to STOP ALL"))
+    app.window._stopped(failed)
+
+
+def _density(app) -> None:
+    """The lead panel's path: a raise the service refuses until the clinician confirms it."""
+    from ui.lead_panel_parts.confirm import ask_density
+    from workstation.programming import ConfirmationRequired
+
+    service = app.service
+    try:
+        exc = service.set_amplitude(1, 2000).exception(5)  # 1.44 µC: above 30 µC/cm², below k 1.85
+    except ConfirmationRequired as raised:
+        exc = raised
+    assert isinstance(exc, ConfirmationRequired), f"expected ConfirmationRequired, got {exc!r}"
+    ask_density(app.window.lead_panel, 1, exc, lambda: None)
+
+
+def _contacts(app) -> None:
+    from ui.lead_panel_parts.confirm import ask_contacts
+
+    ask_contacts(app.window.lead_panel, 1, lambda: None)
+
+
+def _program_write(app) -> None:
+    programs = app.window.programs
+    app.window.tabs.setCurrentWidget(programs)
+    programs.program_list.setCurrentRow(0)
+    programs._confirm_write()
+
+
+def _impedance_export(app) -> None:
+    view = app.window.impedance
+    app.window.tabs.setCurrentWidget(view)
+    view._export_clicked()
+
+
+def _waveform_export(app) -> None:
+    app.window.tabs.setCurrentWidget(app.window.waveforms)
+    app.window.waveforms._export_via_dialog("CSV table (*.csv)", lambda path: None)
+
+
+def _waveform_export_failed(app) -> None:
+    from ui import dialogs
+
+    app.window.tabs.setCurrentWidget(app.window.waveforms)
+    dialogs.save_file_name = lambda *args, **kwargs: os.path.join(app.tmp, "missing", "a.csv")
+    app.window.waveforms._export_via_dialog("CSV table (*.csv)", app.window.waveforms.export_csv)
+
+
+def _menu(app):
+    """A real click on the menubar's Device menu: its popup is then open."""
+    from ui.testing import realinput
+
+    bar = app.window.menuBar()
+    action = next(a for a in bar.actions() if a.text() == "&Device")
+    centre = bar.mapToGlobal(bar.actionGeometry(action).center())
+    return realinput.click_at(centre.x(), centre.y())
+
+
+def _combo_popup(app) -> None:
+    app.window.lead_chooser.showPopup()
+
+
+def _splitter_drag(app):
+    """Press on the main splitter's handle and move: a drag in progress (button held)."""
+    from ui.testing import realinput
+
+    handle = app.window.splitter.handle(1)
+    x, y = realinput.global_center(handle)
+    app.drag_start = app.window.splitter.sizes()[0]
+    return [realinput.mouse_down(x, y), realinput.mouse_move(x + 40, y + 5), realinput.mouse_move(x + 80, y + 10)]
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("leadPositionDialog", lambda app: app.window.ask_lead_position(), dialog_open("leadPositionDialog")),
+    Scenario("stopAllFailed", _stop_all_failed, dialog_open("stopAllFailed")),
+    Scenario("patientDialog", lambda app: app.window.patient_panel._add_patient(), dialog_open("patientDialog"),
+             session=False),
+    Scenario("resumeDialog", lambda app: app.window.patient_panel.offer_resumption(), dialog_open("resumeDialog"),
+             session=False),
+    Scenario("placeLeadDialog", lambda app: app.window.patient_panel.place_lead_at(SpinalLevel.L4, Side.LEFT),
+             dialog_open("placeLeadDialog")),
+    Scenario("sessionEndConfirm", lambda app: app.window.patient_panel._end_session(),
+             dialog_open("sessionEndConfirm"), stored=True),
+    Scenario("unwrittenDialog", lambda app: app.window.patient_panel._end_session(), dialog_open("unwrittenDialog"),
+             unwritten=True),
+    Scenario("programWriteConfirm", _program_write, dialog_open("programWriteConfirm")),
+    Scenario("densityConfirm", _density, dialog_open("densityConfirm"), pulse_width_us=720),
+    Scenario("contactsConfirm", _contacts, dialog_open("contactsConfirm")),
+    Scenario("impedanceExportFile", _impedance_export, dialog_open("impedanceExportFile")),
+    Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),
+    Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
+    Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
+    Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
+    Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),
+)}
