@@ -65,11 +65,13 @@ def test_registered_dialogs_are_window_modal_and_named(qtbot):
     assert not dialogs.is_registered(QDialog())
 
 
-def test_an_unregistered_name_is_refused(qtbot):
-    import pytest
-
-    with pytest.raises(ValueError, match="not registered"):
-        dialogs.Dialog("rogueDialog")
+def test_an_unregistered_name_still_opens_but_is_reported(qtbot, drg_window):
+    rogue = dialogs.Dialog("rogueDialog", drg_window)
+    assert not dialogs.is_registered(rogue)
+    rogue.show()
+    assert drg_window.stop_guard.unregistered == ["rogueDialog"]
+    rogue.close()
+    drg_window.stop_guard.unregistered.clear()
 
 
 def test_the_guard_reports_a_dialog_made_elsewhere(qtbot, drg_window):
