@@ -115,6 +115,7 @@ def start_stimulating(service, uri: str = SIM_URI, amplitude_ua: int = STIM_AMPL
     """Connect, open a session and bring lead 1 to `amplitude_ua`, enabled, through the service
     (the amplitude through its own ramp). `wait` blocks on each step's future."""
     from drivers.types import LeadConfig, Polarity
+    from ui.testing.actions import confirmed
 
     wait(service.connect(uri))
     patient = service.store.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
@@ -125,7 +126,7 @@ def start_stimulating(service, uri: str = SIM_URI, amplitude_ua: int = STIM_AMPL
     wait(service.measure_impedance(leads=(1,)))
     wait(service.set_enabled(1, True))
     if amplitude_ua:
-        wait(service.set_amplitude(1, amplitude_ua))
+        wait(confirmed(service, lambda: service.set_amplitude(1, amplitude_ua)))
 
 
 def stamp_calls(owner: object, name: str) -> list[float]:

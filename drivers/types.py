@@ -146,6 +146,20 @@ class LeadConfig:
     def with_(self, **changes) -> "LeadConfig":
         return replace(self, **changes)
 
+    @property
+    def delivering(self) -> bool:
+        return self.enabled and self.amplitude_ua > 0
+
+    def delivers_more_than(self, before: "LeadConfig") -> bool:
+        """On from off, more charge per phase, a higher rate or other contacts while on:
+        a change that must ramp or be asked for, never happen by itself."""
+        if not self.delivering:
+            return False
+        if not before.delivering:
+            return True
+        return (self.amplitude_ua * self.pulse_width_us > before.amplitude_ua * before.pulse_width_us
+                or self.frequency_hz > before.frequency_hz or self.contacts != before.contacts)
+
 
 @dataclass(frozen=True)
 class Program:

@@ -40,7 +40,7 @@ from drivers.errors import DeviceRefused
 from drivers.types import Capabilities, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
 from ui.lead_panel_parts.amplitude import AmplitudeArea
-from ui.lead_panel_parts.confirm import ask_contacts, ask_density
+from ui.lead_panel_parts.confirm import ask_confirmation, ask_contacts
 from ui.lead_panel_parts.contacts import ContactsView
 from ui.lead_panel_parts.entry import InputError, parse_amplitude, parse_setting
 from ui.lead_panel_parts.limits import LimitReadouts, limit_readings
@@ -332,7 +332,8 @@ class LeadPanel(QWidget):
         except ConfirmationRequired as exc:
             self._amplitude.stop_ramp()
             if confirm is not None:
-                ask_density(self, self._lead, exc, lambda: self._confirmed(call, confirm, on_done))
+                request = exc  # `exc` is unbound when the except block ends; the answer comes later
+                ask_confirmation(self, request, lambda: self._confirmed(call, request, on_done))
             return False
         except ServiceError as exc:
             self._amplitude.stop_ramp()
@@ -341,13 +342,13 @@ class LeadPanel(QWidget):
         self._bridge.run(future, lambda f: self._finished(f, on_done))
         return True
 
-    def _confirmed(self, call: Callable[[], Future], confirm: LeadConfig, on_done) -> None:
+    def _confirmed(self, call: Callable[[], Future], exc: ConfirmationRequired, on_done) -> None:
         try:
-            self._service.confirm_density(confirm)
-        except ServiceError as exc:
-            self._show_refusal(str(exc))
+            self._service.confirm(exc)
+        except ServiceError as error:
+            self._show_refusal(str(error))
             return
-        self._attempt(call, confirm, on_done)
+        self._attempt(call, exc.config, on_done)
 
     def _finished(self, future: Future, on_done: Callable[[Future], None] | None) -> None:
         if not isValid(self):

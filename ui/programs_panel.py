@@ -57,8 +57,9 @@ from PySide6.QtWidgets import (
 from drivers.types import LeadConfig, Polarity, Program
 from ui import dialogs
 from ui.bridge import ServiceBridge
+from ui.lead_panel_parts.confirm import ask_confirmation
 from workstation.models import Note, PainScore, PainTiming, Session
-from workstation.programming import DeviceState, ServiceError, WriteResult
+from workstation.programming import ConfirmationRequired, DeviceState, ServiceError, WriteResult
 from workstation.records.codec import decode_lead_config
 from workstation.records.rows import SavedProgram, SessionEvent
 
@@ -759,12 +760,38 @@ class ProgramsPanel(QWidget):
             if service.state.leads[config.lead].enabled != config.enabled:
                 yield service.set_enabled(config.lead, config.enabled)
             if service.state.leads[config.lead].amplitude_ua < config.amplitude_ua:
-                yield service.set_amplitude(config.lead, config.amplitude_ua)
+                yield from self._asked_first(lambda lead=config.lead, ua=config.amplitude_ua: service.set_amplitude(lead, ua))
                 reached = service.state.leads[config.lead].amplitude_ua
                 if reached < config.amplitude_ua:
                     raise ServiceError(f"Lead {config.lead} stopped at {reached} \u00b5A (ramp held or stopped).")
         reached = ", ".join(f"lead {n} {c.amplitude_ua} \u00b5A" for n, c in sorted(service.state.leads.items()))
         show_message(self.program_message, f"Applied '{program.name}' live (not stored): {reached}.", GREEN)
+
+    def _asked_first(self, call: Callable[[], Future]) -> Iterator[Future]:
+        """Yield `call`'s future; when the service asks for a confirmation first, yield the
+        clinician's answer (the question in a dialog), then try again."""
+        for _ in range(3):
+            try:
+                future = call()
+            except ConfirmationRequired as exc:
+                yield self._answer(exc)
+                continue
+            yield future
+            return
+        raise ServiceError("Apply stopped: the service kept asking for confirmations.")
+
+    def _answer(self, exc: ConfirmationRequired) -> Future:
+        """A future that completes when the clinician confirms (recorded) and fails if they do not."""
+        answered: Future = Future()
+
+        def yes() -> None:
+            self.service.confirm(exc)
+            answered.set_result(None)
+
+        box = ask_confirmation(self, exc, yes)
+        box.finished.connect(lambda _result: answered.done()
+                             or answered.set_exception(ServiceError("the rise was not confirmed")))
+        return answered
 
     def _next_step(self, done: Future | None = None) -> None:
         steps = self._applying

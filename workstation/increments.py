@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-from drivers.types import Capabilities
+from drivers.types import Capabilities, LeadConfig
 from workstation.safety import Parameter, round_to_device
 
 Move = Literal["up", "down"]
@@ -52,3 +52,28 @@ def apply_increment(caps: Capabilities, parameter: Parameter, value: int, size: 
     if move == "up":
         return round_to_device(caps, parameter, value + delta, "down")
     return round_to_device(caps, parameter, value - delta, "up")
+
+
+def largest_step(caps: Capabilities, parameter: Parameter, value: int) -> int:
+    """One large increment up from `value`: the most one command may raise a live setting by."""
+    return increments(caps, parameter, value, "up")[-1]
+
+
+def step_too_large(caps: Capabilities, live: LeadConfig, new: LeadConfig) -> str | None:
+    """Why `new` may not replace `live` in one command, or None.
+
+    On a lead that delivers output, pulse width and frequency may rise by at
+    most one large increment per command (amplitude rises go through the
+    ramp): a bigger jump goes live at once, so it is refused with "apply
+    step by step". A lead that delivers nothing may take any valid setting.
+    """
+    if not live.delivering or not new.delivering:
+        return None
+    for parameter, field, label, unit in (("pulse_width", "pulse_width_us", "pulse width", "µs"),
+                                          ("frequency", "frequency_hz", "frequency", "Hz")):
+        before, after = getattr(live, field), getattr(new, field)
+        largest = largest_step(caps, parameter, before)
+        if after - before > largest:
+            return (f"Lead {new.lead} is on: raising its {label} from {before} to {after} {unit} at once would "
+                    f"go live in one jump. Apply it step by step, at most {largest} {unit} at a time.")
+    return None

@@ -22,8 +22,11 @@ from drivers.types import (
     BatteryStatus, Capabilities, Identity, ImpedanceMeasurement, ImpedanceMode, ImpedanceResult,
     LeadConfig, Program,
 )
-from workstation import safety
+from workstation import safety, validation
+from workstation.errors import ServiceError
+from workstation.increments import largest_step, step_too_large
 from workstation.models import ImpedanceThresholds, LeadPlacement, Note, PainScore, StimulusResponse
+from workstation.validation import InvalidValue
 
 KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
 RAMP_TICK_S = 0.05
@@ -36,10 +39,6 @@ class LinkState(str, Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
-
-
-class ServiceError(Exception):
-    """A request the service turned down before it reached the device."""
 
 
 class NotConnected(ServiceError):
@@ -62,12 +61,24 @@ class SafetyRefused(ServiceError):
         super().__init__(" ".join(c.message for c in assessment.refusals))
 
 
-class ConfirmationRequired(ServiceError):
-    """The setting is allowed only after the clinician confirms the warning."""
+class Confirm(str, Enum):
+    """What a clinician must confirm before a setting is sent."""
 
-    def __init__(self, assessment: safety.Assessment) -> None:
-        self.assessment = assessment
-        super().__init__(" ".join(c.message for c in assessment.warnings if c.rule == safety.Rule.CHARGE_DENSITY))
+    CHARGE_DENSITY = "charge_density"  # above the 30 µC/cm² warning cap
+    LARGE_RISE = "large_rise"  # a target more than one large increment above the present amplitude
+
+
+class ConfirmationRequired(ServiceError):
+    """The setting is allowed only after the clinician confirms it.
+
+    It carries what it refused (`config`, the proposed lead settings) so the
+    UI can ask and hand it back with `ProgrammingService.confirm(exc)`.
+    """
+
+    def __init__(self, kind: Confirm, config: LeadConfig, message: str,
+                 assessment: safety.Assessment | None = None, ramp_s: float | None = None) -> None:
+        self.kind, self.config, self.assessment, self.ramp_s = kind, config, assessment, ramp_s
+        super().__init__(message)
 
 
 @dataclass
@@ -140,6 +151,8 @@ class ProgrammingService:
         self._ramp_waiters: dict[int, list[tuple[int, Future]]] = {}
         self._telemetry_request: tuple[int, tuple[int, ...]] | None = None
         self._confirmed_density: set[tuple] = set()
+        self._confirmed_rises: set[tuple[int, int]] = set()  # (lead, target µA), each used once
+        self.resume_amplitudes: dict[int, int] = {}  # amplitude a lead had before it was re-enabled at 0 µA
         self._stop_epoch = 0  # bumped by STOP ALL: output changes queued before it are dropped
         self._reconnecting = False
         self._keepalive: Future | None = None
@@ -195,11 +208,35 @@ class ProgrammingService:
             except DeviceGone as exc:
                 self._lost(exc)
                 raise
+            finally:
+                if raises_output and epoch != self._stop_epoch:
+                    self._stop_again(action)
         return (executor or self._io).submit(run)
+
+    def _stop_again(self, action: str) -> None:
+        """STOP ALL came while an output-raising command was on the wire: stop once more,
+        so the command cannot have turned output on after the stop."""
+        try:
+            self.link.client.stop_all()
+        except (DriverError, AttributeError) as exc:
+            self._record("stop_all", {"reason": f"repeat after {action}: {exc}"}, "error")
+            return
+        self._record("stop_all", {"repeat_after": action})
+        for lead, config in self.state.leads.items():
+            self.state.leads[lead] = config.with_(enabled=False)
+        self._emit("stopped", None)
 
     def _refused(self, action: str, payload: dict, exc: Exception) -> None:
         self._record(action, {**payload, "reason": str(exc)}, "refused")
         self._emit("refused", (action, str(exc)))
+
+    def _valid(self, action: str, check: Callable[[], object]):
+        """Run a validation; a bad value is recorded as refused (nothing sent) and raised."""
+        try:
+            return check()
+        except InvalidValue as exc:
+            self._refused(action, {"field": exc.field, "value": exc.shown_value}, exc)
+            raise
 
     # -- connection ----------------------------------------------------------------------
     def connect(self, uri: str = "sim://0") -> Future:
@@ -357,25 +394,41 @@ class ProgrammingService:
     def _density_key(config: LeadConfig) -> tuple:
         return (config.lead, config.contacts, config.amplitude_ua, config.pulse_width_us)
 
-    def confirm_density(self, config: LeadConfig) -> None:
-        """Record the clinician's explicit acceptance of a charge density above the warning cap."""
+    def confirm(self, request: ConfirmationRequired) -> None:
+        """Record the clinician's explicit acceptance of what `request` refused; the same
+        request then goes through (a density for this session, a large rise once)."""
         self._require_session()
-        assessment = safety.evaluate(self._caps(), config, self.state.lead_impedance(config), True)
-        check = assessment.check(safety.Rule.CHARGE_DENSITY)
-        self._confirmed_density.add(self._density_key(config))
-        self._record("density_confirmed", {"lead": config.lead, "config": config,
-                                           "density": check.figure if check else None,
-                                           "limit": check.limit if check else None})
+        config = request.config
+        if request.kind == Confirm.CHARGE_DENSITY:
+            assessment = safety.evaluate(self._caps(), config, self.state.lead_impedance(config), True)
+            check = assessment.check(safety.Rule.CHARGE_DENSITY)
+            self._confirmed_density.add(self._density_key(config))
+            self._record("density_confirmed", {"lead": config.lead, "config": config,
+                                               "density": check.figure if check else None,
+                                               "limit": check.limit if check else None})
+        else:
+            self._confirmed_rises.add((config.lead, config.amplitude_ua))
+            self._record("rise_confirmed", {"lead": config.lead, "amplitude_ua": config.amplitude_ua,
+                                            "ramp_s": request.ramp_s})
 
     def _gate(self, action: str, config: LeadConfig) -> None:
         """Refuse (and record) a setting the rules do not allow."""
         assessment = self.assess(config)
         if assessment.refusals:
-            error = SafetyRefused(assessment)
+            error: ServiceError = SafetyRefused(assessment)
         elif not assessment.allowed(self._density_key(config) in self._confirmed_density):
-            error = ConfirmationRequired(assessment)
+            error = ConfirmationRequired(
+                Confirm.CHARGE_DENSITY, config,
+                " ".join(c.message for c in assessment.warnings if c.rule == safety.Rule.CHARGE_DENSITY),
+                assessment)
         else:
             return
+        self._refused(action, {"lead": config.lead, "config": config}, error)
+        raise error
+
+    def _refuse(self, action: str, config: LeadConfig, rule: str, sentence: str) -> None:
+        error = SafetyRefused(safety.Assessment((safety.Check(
+            rule, safety.Level.REFUSE, 0.0, 0.0, "", sentence),)))
         self._refused(action, {"lead": config.lead, "config": config}, error)
         raise error
 
@@ -416,42 +469,88 @@ class ProgrammingService:
 
         As on the device, a change of contacts disables the lead and sets its
         amplitude to 0; amplitude itself only changes through set_amplitude.
+        A change that delivers less is never refused or confirmed; a patient
+        maximum lowered below the amplitude lowers the amplitude first. On a
+        lead that is on, pulse width and frequency rise at most one large
+        increment per write ("apply step by step").
         """
         self._require_session()
-        current = self.state.leads.get(config.lead)
-        if current is not None:
-            config = config.with_(amplitude_ua=current.amplitude_ua, enabled=current.enabled)
-            if config.contacts != current.contacts:
-                config = config.with_(amplitude_ua=0, enabled=False)
-        self._gate("write_lead", config)
+        caps = self._caps()
+        config = self._valid("write_lead", lambda: validation.lead_config(caps, config))
+        current = self.state.leads[config.lead]
+        config = config.with_(amplitude_ua=min(current.amplitude_ua, config.patient_max_ua), enabled=current.enabled)
+        if config.contacts != current.contacts:
+            config = config.with_(amplitude_ua=0, enabled=False)
+        if config.delivers_more_than(current):
+            jump = step_too_large(caps, current, config)
+            if jump:
+                self._refuse("write_lead", config, "step", jump)
+            self._gate("write_lead", config)
         self._end_ramp(config.lead)
-        return self._submit("write_lead", self._lead_call, "write_lead", {"lead": config.lead, "config": config},
-                            lambda: self.link.client.write_lead(config), raises_output=True)
+        payload = {"lead": config.lead, "config": config}
+
+        def run() -> LeadConfig:
+            if config.amplitude_ua < self.state.leads[config.lead].amplitude_ua:
+                self._write_amplitude(config.lead, config.amplitude_ua)  # below the new patient maximum first
+            return self._lead_call("write_lead", payload, lambda: self.link.client.write_lead(config))
+        return self._submit("write_lead", run, raises_output=config.delivers_more_than(current))
 
     def set_enabled(self, lead: int, on: bool) -> Future:
+        """Switch a lead's output. Turning it on starts at 0 µA: the amplitude it had is kept
+        in `resume_amplitudes` for the clinician to ramp back to, never restored by itself."""
         self._require_session()
-        if on:
-            self._gate("set_enabled", self.state.leads[lead].with_(enabled=True))
-        else:
+        caps = self._caps()
+        lead = self._valid("set_enabled", lambda: validation.lead_number(caps, lead))
+        on = self._valid("set_enabled", lambda: validation.switch(on, "on"))
+        current = self.state.leads[lead]
+        if not on:
             self._end_ramp(lead)
-        return self._submit("set_enabled", self._lead_call, "set_enabled", {"lead": lead, "on": on},
-                            lambda: self.link.client.set_stimulation(lead, on), raises_output=on)
+            return self._submit("set_enabled", self._lead_call, "set_enabled", {"lead": lead, "on": False},
+                                lambda: self.link.client.set_stimulation(lead, False))
+        self._gate("set_enabled", current.with_(amplitude_ua=0, enabled=True))
+
+        def run() -> LeadConfig:
+            earlier = self.state.leads[lead].amplitude_ua
+            if earlier and not self.state.leads[lead].enabled:
+                self._write_amplitude(lead, 0)
+                self.resume_amplitudes[lead] = earlier
+            return self._lead_call("set_enabled", {"lead": lead, "on": True},
+                                   lambda: self.link.client.set_stimulation(lead, True))
+        return self._submit("set_enabled", run, raises_output=True)
 
     def set_amplitude(self, lead: int, target_ua: int) -> Future:
-        """Move a lead's amplitude towards target_ua: decreases at once, rises ramped.
+        """Move a lead's amplitude to target_ua, a value on the device's grid.
 
-        The target is rounded to the device's step (down, never above what was
-        asked). Returns a future that completes once the target is reached
-        (or the ramp was superseded or stopped).
+        A decrease goes at once and is never refused, confirmed or delayed. A
+        rise is checked, ramped at the ramp rate, and needs a confirmation
+        (Confirm.LARGE_RISE, naming the target and the ramp time) when it is
+        more than one large increment above the present amplitude. Returns a
+        future that completes once the target is reached (or the ramp was
+        superseded or stopped).
         """
         self._require_session()
-        current = self.state.leads[lead]
-        target = safety.round_amplitude(self._caps(), target_ua, "down")
-        self._gate("set_amplitude", current.with_(amplitude_ua=target))
+        caps = self._caps()
+        lead = self._valid("set_amplitude", lambda: validation.lead_number(caps, lead))
+        target = self._valid("set_amplitude", lambda: validation.on_grid(caps, "amplitude", target_ua,
+                                                                         "amplitude_ua", "Amplitude"))
         with self._lock:
+            current = self.state.leads[lead]
             if target <= current.amplitude_ua:
                 self._end_ramp(lead)  # under the lock: no ramp step can be queued after this decrease
                 return self._submit("set_amplitude", self._write_amplitude, lead, target)
+        proposed = current.with_(amplitude_ua=target)
+        self._gate("set_amplitude", proposed)
+        rise = target - current.amplitude_ua
+        if rise > largest_step(caps, "amplitude", current.amplitude_ua) and (lead, target) not in self._confirmed_rises:
+            ramp_s = rise / safety.RAMP_RATE_UA_PER_S
+            error = ConfirmationRequired(
+                Confirm.LARGE_RISE, proposed,
+                f"Raise lead {lead} from {current.amplitude_ua} to {target} µA ({target / 1000:.3f} mA)? "
+                f"It ramps up over about {ramp_s:.0f} s.", ramp_s=ramp_s)
+            self._refused("set_amplitude", {"lead": lead, "config": proposed}, error)
+            raise error
+        self._confirmed_rises.discard((lead, target))
+        with self._lock:
             done: Future = Future()
             if lead not in self._ramp_targets:
                 self._ramp_changed[lead] = time.monotonic()  # a new ramp starts slow
@@ -593,9 +692,11 @@ class ProgrammingService:
         apply it to the leads first (amplitudes ramp), then write it.
         """
         session_id = self._require_session()
+        caps = self._caps()
+        program = self._valid("write_program", lambda: validation.program(caps, program))
         for config in program.leads:
-            self._gate("write_program", config)
             self._refuse_jump(config)
+            self._gate("write_program", config)
 
         def run():
             try:
@@ -616,20 +717,18 @@ class ProgrammingService:
             result = WriteResult(program, read_back, mismatch is None, mismatch)
             self._emit("program", result)
             return result
-        return self._submit("write_program", run)
+        return self._submit("write_program", run, raises_output=True)
 
     def _refuse_jump(self, config: LeadConfig) -> None:
-        live = self.state.leads.get(config.lead)
-        on_now = live is not None and live.enabled
-        now_ua = live.amplitude_ua if on_now else 0
-        will_ua = config.amplitude_ua if config.enabled else 0
-        if will_ua > now_ua:
-            error = SafetyRefused(safety.Assessment((safety.Check(
-                "program_jump", safety.Level.REFUSE, will_ua, now_ua, "µA",
-                f"Writing this program would raise lead {config.lead} from {now_ua} to {will_ua} µA at once. "
-                "Apply it to the leads first (amplitudes ramp), then write it."),)))
-            self._refused("write_program", {"lead": config.lead, "config": config}, error)
-            raise error
+        """The device makes a committed program live at once: it may deliver no more than now."""
+        live = self.state.leads[config.lead]
+        if config.delivers_more_than(live):
+            now = f"{live.amplitude_ua} µA, {live.pulse_width_us} µs, {live.frequency_hz} Hz" if live.delivering \
+                else "off"
+            self._refuse("write_program", config, "program_jump",
+                         f"Writing this program would raise lead {config.lead} at once (now {now}; the program has "
+                         f"{config.amplitude_ua} µA, {config.pulse_width_us} µs, {config.frequency_hz} Hz). "
+                         "Apply it to the leads first (rises ramp), then write it.")
 
     def _record_unknown_write(self, session_id: int, program: Program, exc: DriverError) -> None:
         """The link failed mid-write: the device holds the old or the new program; find out which."""
@@ -653,7 +752,7 @@ class ProgrammingService:
 
     def _start_telemetry(self, rate_hz: int, leads: tuple[int, ...]):
         if self.telemetry is None or self.telemetry.transport is not self.link.transport:
-            self.telemetry = TelemetryReceiver(self.link.transport, on_error=self._telemetry_error)
+            self.telemetry = TelemetryReceiver(self.link.transport, self._caps(), on_error=self._telemetry_error)
         actual = self.link.client.start_telemetry(rate_hz, leads)
         self._telemetry_request = (actual.rate_hz, actual.leads)
         if not self.telemetry.running:

@@ -182,10 +182,18 @@ def round_frequency(caps: Capabilities, hz: float, direction: Direction = "neare
 
 @dataclass(frozen=True)
 class ChargeFigures:
-    """Charge figures of one lead setting; the worst contact is the one judged."""
+    """Charge figures of one lead setting, judged on the most loaded contact.
+
+    The whole current may flow through one contact: contacts of one
+    polarity share it by their impedances, and any of them may be open or
+    intermittent (the tissue the device models does both). So the worst
+    contact carries the lead's full charge per phase; more contacts never
+    lower the figure. The device judges the same way (drivers/sim/limits.py).
+    """
 
     charge_uc: float  # Q = I x PW, whole lead, per phase
-    worst_contact_uc: float  # Q / min(cathodes, anodes): current splits evenly
+    worst_contact_uc: float  # the charge one contact may carry: all of it
+    worst_contacts: tuple[int, ...]  # the contacts that may carry it: the side with fewer contacts
     density_uc_cm2: float  # worst-contact charge over one contact's area
     shannon_k: float  # log10(D) + log10(Q); -inf at zero charge
     shannon_max_uc: float  # Q at which k reaches the device's limit: sqrt(A * 10^k)
@@ -193,12 +201,21 @@ class ChargeFigures:
 
 def charge_figures(caps: Capabilities, config: LeadConfig) -> ChargeFigures:
     charge = config.amplitude_ua * config.pulse_width_us / 1e6
-    sharing = max(1, min(len(config.cathodes), len(config.anodes)))
-    worst = charge / sharing
-    density = worst / caps.contact_area_cm2
-    k = math.log10(density) + math.log10(worst) if worst > 0 else -math.inf
+    sides = [side for side in (config.cathodes, config.anodes) if side]
+    worst_contacts = min(sides, key=len) if sides else ()
+    density = charge / caps.contact_area_cm2
+    k = math.log10(density) + math.log10(charge) if charge > 0 else -math.inf
     q_max = math.sqrt(caps.contact_area_cm2 * 10 ** caps.shannon_k_limit)
-    return ChargeFigures(charge, worst, density, k, q_max)
+    return ChargeFigures(charge, charge, worst_contacts, density, k, q_max)
+
+
+def _contacts_phrase(figures: ChargeFigures) -> str:
+    contacts = figures.worst_contacts
+    if len(contacts) == 1:
+        return f"contact {contacts[0]}, which carries the whole current"
+    if contacts:
+        return f"any one of contacts {', '.join(map(str, contacts))}, if the others read open"
+    return "one contact"
 
 
 # --- rules --------------------------------------------------------------------------
@@ -254,13 +271,13 @@ def _shannon_check(caps: Capabilities, figures: ChargeFigures) -> Check:
     k_limit, q, q_max = caps.shannon_k_limit, figures.worst_contact_uc, figures.shannon_max_uc
     if figures.shannon_k >= k_limit:
         level, text = Level.REFUSE, (
-            f"Charge {q:.2f} µC/phase on the worst contact gives Shannon k {figures.shannon_k:.2f}, "
+            f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} gives Shannon k {figures.shannon_k:.2f}, "
             f"at or above the tissue-damage limit k {k_limit:.2f} ({q_max:.2f} µC/phase); "
             "lower the amplitude or pulse width."
         )
     else:
         level, text = Level.OK, (
-            f"Charge {q:.2f} µC/phase on the worst contact is below the Shannon limit "
+            f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} is below the Shannon limit "
             f"of {q_max:.2f} µC/phase (k {k_limit:.2f})."
         )
     return Check(Rule.SHANNON, level, q, q_max, "µC/phase", text)

@@ -268,7 +268,7 @@ class DeviceModel:
         patient_max = min(live.patient_max_ua, stored.patient_max_ua)
         amplitude = min(stored.amplitude_ua, patient_max, live.amplitude_ua if live.enabled else stored.amplitude_ua)
         config = stored.with_(patient_max_ua=patient_max, amplitude_ua=amplitude)
-        keep_on = (live.enabled and config.enabled and not raises_output(live, config)
+        keep_on = (live.enabled and config.enabled and not config.delivers_more_than(live)
                    and self._enable_refusal(config) is None and _rules_refusal(self.capabilities, config) is None)
         return config.with_(enabled=keep_on)
 
@@ -466,16 +466,6 @@ class DeviceModel:
 def active_pairs(config: LeadConfig) -> tuple[tuple[int, int], ...]:
     """Every (anode, cathode) pair current can flow through with these contacts."""
     return tuple((a, c) for a in config.anodes for c in config.cathodes)
-
-
-def raises_output(before: LeadConfig, after: LeadConfig) -> bool:
-    """Would `after` deliver more than `before`: on from off, or more charge per phase, or a higher rate?"""
-    if not (after.enabled and after.amplitude_ua > 0):
-        return False
-    if not (before.enabled and before.amplitude_ua > 0):
-        return True
-    return (after.amplitude_ua * after.pulse_width_us > before.amplitude_ua * before.pulse_width_us
-            or after.frequency_hz > before.frequency_hz or after.contacts != before.contacts)
 
 
 def _rules_refusal(caps: Capabilities, config: LeadConfig) -> Refusal | None:

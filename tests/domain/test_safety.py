@@ -124,12 +124,18 @@ def test_shannon_boundary_follows_k_limit():
     assert rule(evaluate(CAPS, lead(2350, 720)), Rule.SHANNON).level == Level.REFUSE
 
 
-def test_current_split_over_two_cathodes_and_anodes_halves_worst_contact_density():
+def test_more_contacts_never_lower_the_judged_charge_since_one_may_be_open():
     single = charge_figures(CAPS, lead(3000, 300, contacts=(AN, CA, OFF, OFF)))
     split = charge_figures(CAPS, lead(3000, 300, contacts=(AN, CA, CA, AN)))
-    assert split.charge_uc == single.charge_uc
-    assert split.density_uc_cm2 == pytest.approx(single.density_uc_cm2 / 2)
-    assert split.shannon_k < single.shannon_k
+    assert split.charge_uc == single.charge_uc == split.worst_contact_uc
+    assert split.density_uc_cm2 == pytest.approx(single.density_uc_cm2)
+    assert split.shannon_k == single.shannon_k
+    assert split.worst_contacts == (2, 3) and single.worst_contacts == (2,)
+
+
+def test_the_shannon_message_names_the_contact_that_carries_the_current():
+    message = rule(evaluate(CAPS, lead(2400, 720, contacts=(AN, CA, CA, OFF))), Rule.SHANNON).message
+    assert "contact 1, which carries the whole current" in message
 
 
 def test_single_anode_carries_the_whole_current_even_with_two_cathodes():

@@ -11,8 +11,9 @@ from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
 from workstation.models import (
     LeadPlacement, PainScore, PainTiming, Sensation, Side, SpinalLevel, StimulusResponse,
 )
+from ui.testing.actions import confirmed, raise_amplitude
 from workstation.programming import (
-    CancelledByStopAll, ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused,
+    CancelledByStopAll, Confirm, ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused,
 )
 
 
@@ -50,7 +51,7 @@ def test_a_whole_session_leaves_device_and_records_as_expected(service, store, s
     assert {m.lead for m in impedance.measurements} == {1, 2}
     for lead, target in ((1, 400), (2, 250)):
         service.set_enabled(lead, True).result(WAIT)
-        service.set_amplitude(lead, target).result(WAIT)
+        raise_amplitude(service, lead, target)
     assert [c.amplitude_ua for c in device.live_leads[:2]] == [400, 250]
     service.record_response(StimulusResponse(1, (P, M, O, O), 300, 20, Sensation.TINGLING, False,
                                              ("foot",), 150, 400, 900))
@@ -78,7 +79,7 @@ def test_amplitude_rises_by_ramp_steps_and_falls_at_once(service, session):
     written = []
     service.subscribe(lambda kind, payload: kind == "lead" and written.append(payload.amplitude_ua))
     started = time.monotonic()
-    service.set_amplitude(1, 300).result(WAIT)
+    confirmed(service, lambda: service.set_amplitude(1, 300)).result(WAIT)
     elapsed = time.monotonic() - started
     rises = [b - a for a, b in zip([0] + written, written) if b > a]
     assert written[-1] == 300 and len(rises) >= 3  # never one jump
@@ -99,13 +100,17 @@ def test_refused_setting_is_recorded_and_never_sent(service, store, session):
 def test_density_above_the_cap_needs_a_recorded_confirmation(service, store, session):
     config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
     service.write_lead(config).result(WAIT)
-    high = service.state.leads[1].with_(amplitude_ua=1700)  # 1.22 µC over 0.0393 cm²: above 30 µC/cm²
-    with pytest.raises(ConfirmationRequired):
+    with pytest.raises(ConfirmationRequired) as asked:  # 1.22 µC over 0.0393 cm²: above 30 µC/cm²
         service.set_amplitude(1, 1700)
-    service.confirm_density(high)
+    assert asked.value.kind == Confirm.CHARGE_DENSITY and asked.value.config.amplitude_ua == 1700
+    service.confirm(asked.value)
     assert "density_confirmed" in kinds(store, session)
     service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
     service.set_enabled(1, True).result(WAIT)
+    with pytest.raises(ConfirmationRequired) as asked:  # 0 to 1700 µA: more than one large increment
+        service.set_amplitude(1, 1700)
+    assert asked.value.kind == Confirm.LARGE_RISE and "1700" in str(asked.value) and asked.value.ramp_s > 3
+    service.confirm(asked.value)
     service.set_amplitude(1, 1700).result(WAIT)
     assert service.link.simulator.model.live_leads[0].amplitude_ua == 1700
 
@@ -121,7 +126,7 @@ def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
     service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(WAIT)
     for lead in (1, 2):
         service.set_enabled(lead, True).result(WAIT)
-    ramp = service.set_amplitude(1, 2000)
+    ramp = confirmed(service, lambda: service.set_amplitude(1, 2000))
     time.sleep(0.2)
     service.stop_all().result(WAIT)
     with pytest.raises(CancelledByStopAll):
@@ -151,7 +156,9 @@ def test_output_changes_queued_before_stop_all_are_dropped(service, session):
 def test_a_density_confirmation_holds_for_one_session_only(service, store, session, drg_patient):
     config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
     service.write_lead(config).result(WAIT)
-    service.confirm_density(service.state.leads[1].with_(amplitude_ua=1700))
+    with pytest.raises(ConfirmationRequired) as asked:
+        service.set_amplitude(1, 1700)
+    service.confirm(asked.value)
     service.end_session()
     service.start_session(drg_patient.id, "Dr Who")
     with pytest.raises(ConfirmationRequired):

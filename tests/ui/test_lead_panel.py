@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
 from ui.lead_panel import LeadPanel
+from ui.testing.actions import raise_amplitude
 from workstation import safety
 from workstation.models import LeadPlacement, Sensation, Side, SpinalLevel
 
@@ -64,7 +65,7 @@ def ready_lead(qtbot, panel, service, contacts=(P, M, O, O), pw=300, patient_max
     if enable:
         service.set_enabled(1, True).result(WAIT_S)
     if amplitude:
-        service.set_amplitude(1, amplitude).result(WAIT_S)
+        raise_amplitude(service, 1, amplitude)
     seen(qtbot, panel, amplitude, "LIVE" if enable else "OFF")
 
 
@@ -216,6 +217,9 @@ def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg
     assert error.isVisible() and "310 µA" in error.text() and "300 µA" in error.text()
     assert live(drg_device).amplitude_ua == 0
     click(qtbot, panel, "ampSet")  # the announced value, on a second press
+    box = open_dialog(qtbot, panel, "riseConfirm")  # 0 to 300 µA: more than one large increment
+    assert "300 µA" in box.text() and "ramps up over" in box.text()
+    answer(qtbot, box, "Ramp up")
     qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 300, timeout=WAIT_MS)
     ramp = [e.value for e in drg_device.events if e.code == EventCode.AMPLITUDE_SET]
     assert len(ramp) > 1 and ramp == sorted(ramp)  # reached by a rising ramp
@@ -266,11 +270,11 @@ def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel,
     density = child(panel, QWidget, "densityReadout")
     assert density.property("state") == "ok"
 
-    drg_service.set_amplitude(1, 1300).result(WAIT_S)  # 23.8 µC/cm²; the next step 1325 µA gives 24.3
+    raise_amplitude(drg_service, 1, 1300)  # 23.8 µC/cm²; the next step 1325 µA gives 24.3
     qtbot.waitUntil(lambda: density.property("state") == "amber", timeout=WAIT_MS)
     assert density.text().startswith("near") and "of 30 µC/cm²" in density.text()
 
-    drg_service.set_amplitude(1, 1625).result(WAIT_S)  # 29.8 µC/cm²: still under the cap
+    raise_amplitude(drg_service, 1, 1625)  # 29.8 µC/cm²: still under the cap
     qtbot.waitUntil(lambda: density.property("state") == "red", timeout=WAIT_MS)
     assert density.text().startswith("LIMIT") and "30.2 of 30" in density.text()
     up = child(panel, QPushButton, "ampUp")
@@ -311,7 +315,7 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
     drg_service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
     ready_lead(qtbot, panel, drg_service)
     for ua, button in ((300, "recordPerception"), (500, "recordComfortable"), (700, "recordMaxTolerable")):
-        drg_service.set_amplitude(1, ua).result(WAIT_S)
+        raise_amplitude(drg_service, 1, ua)
         seen(qtbot, panel, ua)
         click(qtbot, panel, button)
     assert child(panel, QLabel, "comfortableValue").text() == "0.500 mA"

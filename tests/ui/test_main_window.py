@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.spinal_map import LeadState
+from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import find
 from workstation import safety
 from workstation.models import LeadPlacement, Side, SpinalLevel
@@ -137,7 +138,7 @@ def stimulate(service, lead: int, amplitude_ua: int) -> None:
     service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(5)
     service.measure_impedance(ImpedanceMode.LEAD_PAIR, (lead,)).result(5)
     service.set_enabled(lead, True).result(5)
-    service.set_amplitude(lead, amplitude_ua).result(5)
+    raise_amplitude(service, lead, amplitude_ua)
 
 
 @pytest.mark.parametrize("focus", ["ampEntry", "patientSearch", "mainTabs"])

@@ -4,12 +4,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from drivers.types import Polarity, Program
 from ui.bridge import ServiceBridge
 from ui.patient_panel import PatientPanel
 from ui.programs_panel import AMBER, RED, ProgramsPanel
+from ui.testing.actions import raise_amplitude
 from workstation.models import PainTiming
 from workstation.programming import SafetyRefused
 
@@ -193,13 +194,22 @@ def test_load_shows_the_program_beside_the_device_and_marks_differences(qtbot, p
 def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_service, drg_device):
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
     drg_service.measure_impedance().result(5)
-    drg_service.set_amplitude(1, 500).result(5)
     drg_service.set_enabled(1, True).result(5)
+    raise_amplitude(drg_service, 1, 500)
     program = save_current(qtbot, panel, "Evening")
     drg_service.set_amplitude(1, 100).result(5)
-    change_lead_1(drg_service, frequency_hz=40)
+    change_lead_1(drg_service, frequency_hz=30)
 
     qtbot.mouseClick(button(panel, "programApply"), Qt.MouseButton.LeftButton)
+    box = None
+
+    def asked() -> bool:
+        nonlocal box
+        box = panel.findChild(QMessageBox, "riseConfirm")
+        return box is not None and box.isVisible()
+    qtbot.waitUntil(asked, timeout=WAIT_MS)  # 100 to 500 µA: more than one large increment
+    assert "500 µA" in box.text()
+    qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Ramp up"), Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: panel.program_message.text().startswith("Applied 'Evening'"), timeout=WAIT_MS)
     assert drg_device.live_leads == program.leads

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ui import dialogs
-from workstation.programming import ConfirmationRequired
+from workstation.programming import Confirm, ConfirmationRequired
 from workstation.safety import Rule
 
 
@@ -37,6 +37,15 @@ def ask_density(parent: QWidget, lead: int, exc: ConfirmationRequired, on_contin
                f"{check.limit:g} µC/cm²/phase.",
                f"{exc} Continue only if you mean this setting; the confirmation is recorded in the session.",
                "Continue", on_continue)
+
+
+def ask_confirmation(parent: QWidget, exc: ConfirmationRequired, on_continue: Callable[[], None]) -> QMessageBox:
+    """The question for whatever the service asked to confirm (exc.kind)."""
+    if exc.kind == Confirm.CHARGE_DENSITY:
+        return ask_density(parent, exc.config.lead, exc, on_continue)
+    return ask(parent, "riseConfirm", "Raise the amplitude", str(exc),
+               "The amplitude rises at the ramp rate; STOP ALL stops it. The confirmation is recorded in "
+               "the session.", "Ramp up", on_continue)
 
 
 def ask_contacts(parent: QWidget, lead: int, on_apply: Callable[[], None]) -> QMessageBox:

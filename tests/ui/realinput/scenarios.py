@@ -61,6 +61,20 @@ def _density(app) -> None:
     ask_density(app.window.lead_panel, 1, exc, lambda: None)
 
 
+def _rise(app) -> None:
+    """A typed target far above the present amplitude: the service asks before it ramps."""
+    from workstation.programming import ConfirmationRequired
+
+    from ui.lead_panel_parts.confirm import ask_confirmation
+
+    try:
+        app.service.set_amplitude(1, 1000)
+    except ConfirmationRequired as exc:
+        ask_confirmation(app.window.lead_panel, exc, lambda: None)
+        return
+    raise AssertionError("expected ConfirmationRequired for a rise of 900 µA")
+
+
 def _contacts(app) -> None:
     from ui.lead_panel_parts.confirm import ask_contacts
 
@@ -132,6 +146,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              unwritten=True),
     Scenario("programWriteConfirm", _program_write, dialog_open("programWriteConfirm")),
     Scenario("densityConfirm", _density, dialog_open("densityConfirm"), pulse_width_us=720),
+    Scenario("riseConfirm", _rise, dialog_open("riseConfirm")),
     Scenario("contactsConfirm", _contacts, dialog_open("contactsConfirm")),
     Scenario("impedanceExportFile", _impedance_export, dialog_open("impedanceExportFile")),
     Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),

@@ -1,0 +1,119 @@
+"""Every value that enters the service, checked before anything is sent or recorded.
+
+The service API accepts only what the device grid accepts: an int that is
+not a bool, in range and on its step; a real bool for a switch; a lead that
+exists. Anything else (NaN, ±inf, a huge number, a float, a string, None, a
+missing lead) raises InvalidValue, one error class that names the field, the
+value and a sentence for the clinician. Nothing is coerced or rounded here:
+rounding a typed value is the UI's job, announced before it sends.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from drivers.types import Capabilities, LeadConfig, Polarity, Program
+from workstation.errors import ServiceError
+from workstation.safety import Parameter, grid, round_to_device
+
+PROGRAM_NAME_BYTES = 32  # the protocol's str(32)
+
+_UNITS = {"amplitude": "µA", "pulse_width": "µs", "frequency": "Hz"}
+
+
+class InvalidValue(ServiceError, ValueError):
+    """A value the service refuses before it reaches the device; nothing was sent."""
+
+    def __init__(self, field: str, value: object, sentence: str) -> None:
+        super().__init__(sentence)
+        self.field, self.value, self.sentence = field, value, sentence
+
+    @property
+    def shown_value(self) -> str:
+        """The value as text, safe for the records (NaN, objects and huge numbers alike)."""
+        return repr(self.value)[:80]
+
+
+def _integer(field: str, value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(field, value, f"{what} must be a whole number, not {_describe(value)}.")
+    return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the switch value {value}"
+    if isinstance(value, float):
+        return f"{value!r}" if value == value and abs(value) != float("inf") else f"the non-number {value!r}"
+    if value is None:
+        return "nothing (None)"
+    if isinstance(value, str):
+        return f"the text {value[:20]!r}"
+    return f"a {type(value).__name__}"
+
+
+def lead_number(caps: Capabilities, lead: object, field: str = "lead") -> int:
+    number = _integer(field, lead, "A lead number")
+    if not 1 <= number <= caps.lead_count:
+        raise InvalidValue(field, lead, f"There is no lead {number}: this device has leads 1 to {caps.lead_count}.")
+    return number
+
+
+def on_grid(caps: Capabilities, parameter: Parameter, value: object, field: str, label: str) -> int:
+    """A value exactly on the device's grid for `parameter`."""
+    number = _integer(field, value, label)
+    values, unit = grid(caps, parameter), _UNITS[parameter]
+    if not values[0] <= number <= values[-1]:
+        raise InvalidValue(field, value, f"{label} {number} {unit} is outside the device range "
+                                         f"{values[0]}-{values[-1]} {unit}.")
+    below = round_to_device(caps, parameter, number, "down")
+    if below != number:
+        above = round_to_device(caps, parameter, number, "up")
+        raise InvalidValue(field, value, f"{label} {number} {unit} is between the device's steps; "
+                                         f"the nearest are {below} and {above} {unit}.")
+    return number
+
+
+def switch(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(field, value, f"The {field} switch must be on (True) or off (False), "
+                                         f"not {_describe(value)}.")
+    return value
+
+
+def lead_config(caps: Capabilities, config: object) -> LeadConfig:
+    """Every field of a lead's settings, as the device would accept it."""
+    if not isinstance(config, LeadConfig):
+        raise InvalidValue("config", config, f"Lead settings were expected, not {_describe(config)}.")
+    lead_number(caps, config.lead)
+    contacts = config.contacts
+    if len(contacts) != caps.contacts_per_lead or not all(isinstance(c, Polarity) for c in contacts):
+        raise InvalidValue("contacts", contacts, f"Lead {config.lead} needs {caps.contacts_per_lead} contacts, "
+                                                 "each off, anode (+) or cathode (-).")
+    on_grid(caps, "amplitude", config.amplitude_ua, "amplitude_ua", "Amplitude")
+    on_grid(caps, "pulse_width", config.pulse_width_us, "pulse_width_us", "Pulse width")
+    on_grid(caps, "frequency", config.frequency_hz, "frequency_hz", "Frequency")
+    on_grid(caps, "amplitude", config.patient_max_ua, "patient_max_ua", "Patient maximum")
+    switch(config.enabled, "enabled")
+    return config
+
+
+def program(caps: Capabilities, value: object) -> Program:
+    """A whole program: a name that fits the protocol and every lead exactly once."""
+    if not isinstance(value, Program):
+        raise InvalidValue("program", value, f"A program was expected, not {_describe(value)}.")
+    if not isinstance(value.name, str) or not value.name.strip() or len(value.name.encode()) > PROGRAM_NAME_BYTES:
+        raise InvalidValue("name", value.name, f"A program needs a name of 1 to {PROGRAM_NAME_BYTES} bytes.")
+    configs = [lead_config(caps, config) for config in value.leads]
+    numbers = sorted(config.lead for config in configs)
+    if numbers != list(range(1, caps.lead_count + 1)):
+        raise InvalidValue("leads", numbers, f"A program holds each of leads 1 to {caps.lead_count} once, "
+                                             f"not {numbers}.")
+    return value
+
+
+def leads(caps: Capabilities, values: Iterable[object] | None) -> tuple[int, ...]:
+    if values is None:
+        return tuple(range(1, caps.lead_count + 1))
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidValue("leads", values, f"A list of lead numbers was expected, not {_describe(values)}.")
+    return tuple(lead_number(caps, lead) for lead in values)
