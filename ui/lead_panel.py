@@ -11,7 +11,7 @@ it binds. Every device action goes through the ProgrammingService's futures
 objectNames: leadPanel, leadTitle, stimState, enableLead, linkState, refusalMessage;
 contacts: contact1..contact4, applyContacts (dialog contactsConfirm);
 amplitude (ui/lead_panel_parts/amplitude.py): ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
-ampEntry, ampSet, ampError, maxSafeLabel (dialog densityConfirm);
+ampEntry, ampSet, ampError, maxSafeLabel, ampResume (dialogs densityConfirm, riseConfirm);
 timing: pwEntry, pwDown, pwUp, pwError, freqEntry, freqDown, freqUp, freqError, patientMaxEntry,
 patientMaxError, timingIncrement, applyParams;
 limits (ui/lead_panel_parts/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
@@ -86,6 +86,7 @@ class LeadPanel(QWidget):
         self._link = self._service.link_state
         self._amp_target: int | None = None  # highest rise asked for and not reached yet
         self._armed_text: str | None = None  # typed amplitude whose rounding was announced
+        self._resumed: set[int] = set()  # leads whose earlier amplitude was reached since they were re-enabled
         self._build()
         self._connect()
         self._refresh()
@@ -204,6 +205,7 @@ class LeadPanel(QWidget):
         self._amplitude.rampTick.connect(self._on_ramp_tick)
         self._amplitude.rampEnded.connect(self._on_ramp_ended)
         self._amplitude.setRequested.connect(self._on_set_amplitude)
+        self._amplitude.resumeRequested.connect(self._on_resume)
         self._amplitude.entry.textEdited.connect(self._on_amplitude_typed)
         self._amplitude.increment.currentIndexChanged.connect(lambda _i: self._refresh())
         for row in self._rows.values():
@@ -236,6 +238,7 @@ class LeadPanel(QWidget):
             self._amplitude.stop_ramp()
             self._amplitude.show_amplitude(None)
             self._amplitude.show_max_safe(None)
+            self._amplitude.offer_resume(None)
             self._limits.show_readings("Lead setting unknown: the link is not connected.", None)
             return
         proposed = self._pending.proposed(device)
@@ -277,16 +280,8 @@ class LeadPanel(QWidget):
         amplitude = self._amplitude
         amplitude.show_amplitude(device.amplitude_ua)
         amplitude.show_increments(increments(caps, "amplitude", device.amplitude_ua))
-        base = max(device.amplitude_ua, self._amp_target or 0)
-        up = apply_increment(caps, "amplitude", base, amplitude.size(), "up")
-        assessment = self._service.assess(device.with_(amplitude_ua=up))
-        if up == base:
-            amplitude.allow_up(False, f"Lead {self._lead} is at the device maximum of {base} µA.")
-        elif assessment.refusals:
-            amplitude.allow_up(False, "The next step is refused: " + " ".join(c.message for c in assessment.refusals))
-        else:
-            confirm = " It needs your confirmation (charge density cap)." if assessment.needs_confirmation else ""
-            amplitude.allow_up(True, f"Click: raise to {up / 1000:.3f} mA. Hold: ramp up while held.{confirm}")
+        self._refresh_up(device, caps)
+        amplitude.offer_resume(self._resume_amplitude(device))
         nxt = apply_increment(caps, "amplitude", proposed.amplitude_ua, amplitude.size(), "up")
         judged = proposed.with_(amplitude_ua=nxt)
         impedance = self._service.state.lead_impedance(judged)
@@ -301,6 +296,67 @@ class LeadPanel(QWidget):
         self._limits.show_readings(caption, limit_readings(caps, judged, impedance, confirmed))
         amplitude.show_max_safe(safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)),
                                 bool(changed))
+
+    def _refresh_up(self, device: LeadConfig, caps: Capabilities) -> None:
+        """Enable "+" with what it does, or disable it with the true reason: only once the present
+        amplitude is at a limit (a step toward a limit is clipped to it, see _next_up)."""
+        amplitude, present, lead = self._amplitude, device.amplitude_ua, self._lead
+        if present >= device.patient_max_ua:
+            amplitude.allow_up(False, f"Lead {lead} is at its patient maximum of {device.patient_max_ua} µA; "
+                                      "raise the patient maximum (Timing, Apply) to go higher.")
+            return
+        if present >= caps.amplitude_max_ua:
+            amplitude.allow_up(False, f"Lead {lead} is at the device maximum of {present} µA.")
+            return
+        base = max(present, self._amp_target or 0)
+        up = self._next_up(device, caps, base, amplitude.size())
+        if up <= base:  # already rising to the limit: "+" stays on, the ramp goes on while held
+            amplitude.allow_up(True, f"Rising to {base / 1000:.3f} mA, the limit of this lead's settings.")
+            return
+        assessment = self._service.assess(device.with_(amplitude_ua=up))
+        if assessment.refusals:
+            at = f"Lead {lead} is at the highest amplitude these settings allow ({present} µA). " \
+                if base == present else ""
+            amplitude.allow_up(False, at + "The next step is refused: "
+                               + " ".join(c.message for c in assessment.refusals))
+        else:
+            confirm = " It needs your confirmation (charge density cap)." if assessment.needs_confirmation else ""
+            amplitude.allow_up(True, f"Click: raise to {up / 1000:.3f} mA. Hold: ramp up while held.{confirm}")
+
+    def _next_up(self, device: LeadConfig, caps: Capabilities, base: int, size: int) -> int:
+        """One increment of `size` above `base`, clipped to the first limit it would pass (the
+        patient maximum, or the highest amplitude with no warning), so "+" reaches it exactly.
+        Returns `base` when nothing is above it within the patient maximum."""
+        if base >= device.patient_max_ua:
+            return base
+        up = apply_increment(caps, "amplitude", base, size, "up")
+        max_safe = safety.max_safe_amplitude(caps, device, self._service.state.lead_impedance(device))
+        for limit in sorted({device.patient_max_ua, max_safe}):
+            if base < limit < up:
+                return limit
+        return up
+
+    def _resume_amplitude(self, device: LeadConfig) -> int | None:
+        """The earlier amplitude to offer "Ramp back to" for, while the lead is on below it."""
+        earlier = self._service.resume_amplitudes.get(device.lead)
+        if not device.enabled:
+            self._resumed.discard(device.lead)  # a later re-enable offers it again
+            return None
+        if earlier is None or device.lead in self._resumed:
+            return None
+        if device.amplitude_ua >= earlier:
+            self._resumed.add(device.lead)  # reached: no longer offered until the lead is off again
+            return None
+        return earlier
+
+    def _on_resume(self) -> None:
+        device = self._device()
+        earlier = None if device is None else self._resume_amplitude(device)
+        if earlier is None:
+            self._refresh()
+            return
+        self._amp_target = None
+        self._request_amplitude(earlier)
 
     # -- device notifications ------------------------------------------------------
     def _on_lead_changed(self, config: LeadConfig) -> None:
@@ -447,7 +503,7 @@ class LeadPanel(QWidget):
             self._request_amplitude(apply_increment(caps, "amplitude", device.amplitude_ua, size, "down"))
             return
         base = max(device.amplitude_ua, self._amp_target or 0)
-        target = apply_increment(caps, "amplitude", base, size, "up")
+        target = self._next_up(device, caps, base, size)
         if target > base:
             self._request_amplitude(target)
 
@@ -457,7 +513,7 @@ class LeadPanel(QWidget):
         if device is None or caps is None:
             self._amplitude.stop_ramp()
             return
-        target = apply_increment(caps, "amplitude", device.amplitude_ua, size, "up")
+        target = self._next_up(device, caps, device.amplitude_ua, size)
         if target > max(device.amplitude_ua, self._amp_target or 0):
             self._request_amplitude(target)
 
@@ -466,7 +522,8 @@ class LeadPanel(QWidget):
         self._amp_target = None
         self._refresh()
 
-    def _request_amplitude(self, target: int) -> None:
+    def _request_amplitude(self, target: int) -> bool:
+        """Ask the service for `target`; returns whether it went (not refused, not waiting for a dialog)."""
         device, caps = self._device(), self._caps()
         lead = device.lead
         confirm = device.with_(amplitude_ua=safety.round_amplitude(caps, target, "down"))
@@ -475,10 +532,11 @@ class LeadPanel(QWidget):
             if self._amp_target == target:
                 self._amp_target = None
 
-        if self._attempt(lambda: self._service.set_amplitude(lead, target), confirm, done) \
-                and target > device.amplitude_ua:
+        accepted = self._attempt(lambda: self._service.set_amplitude(lead, target), confirm, done)
+        if accepted and target > device.amplitude_ua:
             self._amp_target = target
         self._refresh()
+        return accepted
 
     def _on_amplitude_typed(self, _text: str) -> None:
         self._armed_text = None
@@ -501,9 +559,10 @@ class LeadPanel(QWidget):
             return
         self._armed_text = None
         how = "ramping up to" if entry.value_ua > device.amplitude_ua else "setting"
-        show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", "ok")
+        show_message(error, None)
         self._amp_target = None
-        self._request_amplitude(entry.value_ua)
+        if self._request_amplitude(entry.value_ua):  # not when refused or waiting for a confirmation
+            show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", "ok")
 
     # -- stimulus response ----------------------------------------------------------------------------
     def _on_response(self, response) -> None:

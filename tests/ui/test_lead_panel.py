@@ -225,6 +225,73 @@ def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg
     assert len(ramp) > 1 and ramp == sorted(ramp)  # reached by a rising ramp
 
 
+def test_a_bare_typed_number_is_in_ma_and_a_large_typed_rise_asks_first(qtbot, panel, drg_service, drg_device,
+                                                                         drg_store, drg_session):
+    ready_lead(qtbot, panel, drg_service)
+    entry = child(panel, QLineEdit, "ampEntry")
+    events = len(drg_device.events)
+    type_into(qtbot, entry, "3")  # the field displays mA: 3 mA, not 3 µA
+    box = open_dialog(qtbot, panel, "riseConfirm")
+    assert "3000 µA" in box.text() and "ramps up over about 6 s" in box.text()
+    answer(qtbot, box, "Cancel")
+    qtbot.wait(200)  # anything sent would have reached the simulator by now
+    assert live(drg_device).amplitude_ua == 0 and len(drg_device.events) == events
+    assert "rise_confirmed" not in session_kinds(drg_store, drg_session)
+    assert "Sent" not in child(panel, QLabel, "ampError").text()
+
+
+def test_after_stop_all_the_lead_comes_back_at_zero_and_ramps_back_only_on_request(
+        qtbot, panel, drg_service, drg_device, fast_ramp):
+    ready_lead(qtbot, panel, drg_service, amplitude=1100)
+    resume = child(panel, QPushButton, "ampResume")
+    assert not resume.isVisible()
+    drg_service.stop_all().result(WAIT_S)
+    seen(qtbot, panel, 1100, "OFF")
+    assert not resume.isVisible()
+    space = resume.sizePolicy().retainSizeWhenHidden()
+
+    qtbot.mouseClick(child(panel, QPushButton, "enableLead"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (1,), timeout=WAIT_MS)
+    seen(qtbot, panel, 0, "LIVE")
+    assert live(drg_device).amplitude_ua == 0  # not the 1100 µA it had
+    qtbot.waitUntil(resume.isVisible, timeout=WAIT_MS)
+    assert "1.100 mA" in resume.text() and space
+
+    qtbot.mouseClick(resume, Qt.MouseButton.LeftButton)
+    box = open_dialog(qtbot, panel, "riseConfirm")  # 0 to 1100 µA: more than one large increment
+    assert "1100 µA" in box.text()
+    answer(qtbot, box, "Ramp up")
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 1100, timeout=WAIT_MS)
+    ramp = [e.value for e in drg_device.events if e.code == EventCode.AMPLITUDE_SET]
+    assert ramp[-1] == 1100 and len(ramp) > 2
+    qtbot.waitUntil(lambda: not resume.isVisible(), timeout=WAIT_MS)
+
+
+def test_holding_plus_reaches_the_patient_maximum_exactly(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service, patient_max=300)
+    child(panel, QWidget, "ampIncrement").setCurrentIndex(1)  # medium: 50 µA
+    up = child(panel, QPushButton, "ampUp")
+    qtbot.mousePress(up, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 300, timeout=WAIT_MS)
+    qtbot.mouseRelease(up, Qt.MouseButton.LeftButton)
+    seen(qtbot, panel, 300)
+    assert live(drg_device).amplitude_ua == 300
+    qtbot.waitUntil(lambda: not up.isEnabled(), timeout=WAIT_MS)
+    assert "patient maximum of 300 µA" in up.toolTip() and "325" not in up.toolTip()
+    assert child(panel, QLabel, "ampUpBlocked").text() == up.toolTip()
+
+
+def test_a_click_that_would_pass_the_patient_maximum_stops_at_it(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service, patient_max=300, amplitude=275)
+    child(panel, QWidget, "ampIncrement").setCurrentIndex(1)  # medium: 50 µA would give 325
+    up = child(panel, QPushButton, "ampUp")
+    assert up.isEnabled() and "0.300 mA" in up.toolTip()
+    qtbot.mouseClick(up, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 300, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not up.isEnabled(), timeout=WAIT_MS)
+    assert "patient maximum of 300 µA" in up.toolTip()
+
+
 def test_plus_is_disabled_with_the_reason_when_the_next_step_is_refused(qtbot, panel, drg_service):
     ready_lead(qtbot, panel, drg_service, patient_max=500, amplitude=500)
     up = child(panel, QPushButton, "ampUp")
@@ -285,7 +352,7 @@ def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
         qtbot, panel, drg_service, drg_device, drg_store, drg_session, fast_ramp):
     ready_lead(qtbot, panel, drg_service, pw=720, amplitude=1625)
     entry = child(panel, QLineEdit, "ampEntry")
-    type_into(qtbot, entry, "1650")
+    type_into(qtbot, entry, "1650 µA")
     box = open_dialog(qtbot, panel, "densityConfirm")
     assert "30.2" in box.text() and "30" in box.text() and "confirm" in box.informativeText()
     events = len(drg_device.events)

@@ -20,7 +20,8 @@ FIELDS = {  # entry, message label, button that would send it after Enter (Enter
     "patient maximum": ("patientMaxEntry", "patientMaxError", "applyParams"),
 }
 BAD = {  # field -> case -> (typed, words the message must contain)
-    "amplitude": {"out of range": ("6500", "outside 0-6000 µA"), "off step": ("1010", "nearest 1000 or 1025 µA"),
+    "amplitude": {"out of range": ("6.5", "6500 µA is outside 0-6000 µA"),
+                  "off step": ("1.01", "nearest 1000 or 1025 µA"),
                   "text": ("lots", "not a number"), "empty": ("", "Type the amplitude")},
     "pulse width": {"out of range": ("800", "outside 40-720 µs"), "off step": ("305", "nearest 300 or 310 µs"),
                     "text": ("3OO", "not a pulse width in µs"), "empty": ("", "Type the pulse width")},
@@ -71,15 +72,30 @@ def test_a_corrected_value_clears_the_message_and_becomes_pending(qtbot, panel, 
 @given(st.integers(min_value=0, max_value=CAPABILITIES.amplitude_max_ua * 1000))
 def test_a_typed_amplitude_is_never_rounded_up_and_lands_on_a_device_step(nano):
     typed = nano / 1000  # µA with three decimals
-    entry = parse_amplitude(CAPABILITIES, f"{typed:.3f}")
+    entry = parse_amplitude(CAPABILITIES, f"{typed:.3f} µA")
     assert entry.value_ua <= typed and entry.value_ua in grid(CAPABILITIES, "amplitude")
     assert entry.rounded == (entry.value_ua != typed)
 
 
-@pytest.mark.parametrize(("text", "ua"), [("1250", 1250), ("1.25 mA", 1250), ("1.025mA", 1025), ("300 µA", 300),
-                                          ("300 uA", 300), (" 75 ", 75), ("0.31 mA", 300)])
+@pytest.mark.parametrize(("text", "ua"), [("1.25", 1250), ("1.5", 1500), ("3", 3000), ("1.25 mA", 1250),
+                                          ("1.025mA", 1025), ("300 µA", 300), ("1500 uA", 1500), (" 0.075 ", 75),
+                                          ("0.31 mA", 300), ("1250 μA", 1250)])
 def test_amplitude_units_are_read_exactly(text, ua):
+    """A number without a unit is in mA, the unit the amplitude field displays."""
     assert parse_amplitude(CAPABILITIES, text).value_ua == ua
+
+
+def test_a_bare_patient_maximum_stays_in_the_unit_its_field_displays():
+    assert parse_setting(CAPABILITIES, "amplitude", "300", "Patient maximum") == 300  # shown in µA
+
+
+def test_a_bare_number_typed_in_the_amplitude_field_is_ma_on_screen(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service, amplitude=100)
+    entry = child(panel, QLineEdit, "ampEntry")
+    assert "mA" in entry.placeholderText() and "mA" in entry.toolTip()
+    lead.type_into(qtbot, entry, "0.15")  # 150 µA, one small rise: no confirmation
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 150, timeout=lead.WAIT_MS)
+    assert "150 µA" in child(panel, QLabel, "ampError").text()
 
 
 @pytest.mark.parametrize("parameter", ["pulse_width", "frequency"])

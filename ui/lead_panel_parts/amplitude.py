@@ -8,7 +8,8 @@ focused, Up/Down move one small increment, PageUp/PageDown one large.
 The area only emits requests; the panel checks and sends them.
 
 objectNames: ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
-ampEntry, ampSet, ampError, ampUpBlocked (why "+" is disabled), maxSafeLabel.
+ampEntry, ampSet, ampError, ampUpBlocked (why "+" is disabled), maxSafeLabel,
+ampResume ("Ramp back to … mA" after a lead was switched on again at 0 µA).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class AmplitudeArea(QFrame):
     rampTick = Signal(int)  # size; "+" is still held
     rampEnded = Signal()  # "+" released after ramping
     setRequested = Signal(str)  # the typed amplitude text
+    resumeRequested = Signal()  # ramp back to the amplitude the lead had before it was switched off
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,12 +59,20 @@ class AmplitudeArea(QFrame):
         self.increment = named(QComboBox(self), "ampIncrement", "Amplitude increment",
                                "Size of one − / + step.")
         self.entry = named(QLineEdit(self), "ampEntry", "Amplitude to set",
-                           "Type an amplitude in µA (or mA with the unit); it is rounded down to the device step "
-                           "and a rise is ramped.")
-        self.entry.setPlaceholderText("µA, e.g. 1250 or 1.25 mA")
+                           "Type an amplitude in mA, as the readout shows it (or in µA with the unit, e.g. "
+                           "1250 µA); it is rounded down to the device step and a rise is ramped.")
+        self.entry.setPlaceholderText("mA, e.g. 1.25 (or 1250 µA)")
         self.set_button = named(QPushButton("Set", self), "ampSet", "Set amplitude",
                                 "Send the typed amplitude (rises are ramped).")
         self.error = message_label("ampError", self)
+        self.resume = named(QPushButton("Ramp back", self), "ampResume", "Ramp back to the earlier amplitude",
+                            "The lead was switched on again at 0 mA. Click to ramp back up to the amplitude "
+                            "it had before it was switched off (a large rise asks first).")
+        self.resume.setAutoDefault(False)
+        policy = self.resume.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # showing or hiding it does not move the controls below
+        self.resume.setSizePolicy(policy)
+        self.resume.hide()
         self.blocked = message_label("ampUpBlocked", self)  # why "+" is off, in words, not only in a tooltip
         self.max_safe = named(QLabel("Limit: –", self), "maxSafeLabel", "Highest amplitude without a warning",
                               "Highest amplitude with no warning or refusal for these settings: below the "
@@ -80,6 +90,7 @@ class AmplitudeArea(QFrame):
         self.down.clicked.connect(lambda: self.step.emit("down", self.size()))
         self.set_button.clicked.connect(lambda: self.setRequested.emit(self.entry.text()))
         self.entry.returnPressed.connect(self.set_button.click)
+        self.resume.clicked.connect(self.resumeRequested)
 
     def _layout(self) -> None:
         grid = QGridLayout(self)
@@ -92,11 +103,12 @@ class AmplitudeArea(QFrame):
         grid.addWidget(self.down, 1, 0)
         grid.addWidget(self.up, 1, 1)
         grid.addWidget(self.increment, 1, 2, 1, 2)
-        grid.addWidget(self.blocked, 2, 0, 1, 4)
-        grid.addWidget(self.max_safe, 3, 0, 1, 4)
-        grid.addWidget(self.entry, 4, 0, 1, 3)
-        grid.addWidget(self.set_button, 4, 3)
-        grid.addWidget(self.error, 5, 0, 1, 4)
+        grid.addWidget(self.resume, 2, 0, 1, 4)
+        grid.addWidget(self.blocked, 3, 0, 1, 4)
+        grid.addWidget(self.max_safe, 4, 0, 1, 4)
+        grid.addWidget(self.entry, 5, 0, 1, 3)
+        grid.addWidget(self.set_button, 5, 3)
+        grid.addWidget(self.error, 6, 0, 1, 4)
         grid.setColumnStretch(2, 1)
 
     # -- what the panel shows --------------------------------------------------------
@@ -123,6 +135,15 @@ class AmplitudeArea(QFrame):
     def show_max_safe(self, ua: int | None, with_pending: bool = False) -> None:
         text = "Limit: –" if ua is None else f"Limit: {ua / 1000:.3f} mA"
         self.max_safe.setText(text + (" (with the pending edits)" if with_pending and ua is not None else ""))
+
+    def offer_resume(self, ua: int | None) -> None:
+        """Show "Ramp back to …" for an earlier amplitude, or hide it (None); its space stays."""
+        if ua is None:
+            self.resume.hide()
+            return
+        self.resume.setText(f"Ramp back to {ua / 1000:.3f} mA")
+        self.resume.setAccessibleDescription(f"Ramp back to {ua / 1000:.3f} mA ({ua} µA)")
+        self.resume.show()
 
     def allow_up(self, allowed: bool, reason: str) -> None:
         if not allowed:

@@ -3,7 +3,10 @@
 Typed values are never moved silently: an off-step pulse width, frequency or
 patient maximum is refused with the nearest accepted values. Only an
 amplitude is rounded, always down (never above what was asked), and the
-panel announces the rounded value before it sends anything. Qt-free, so the
+panel announces the rounded value before it sends anything. A number
+without a unit is read in the unit the field displays: the amplitude field
+displays mA, so a bare "1.5" is 1.5 mA (1500 µA); the patient maximum,
+pulse width and frequency fields display µA, µs and Hz. Qt-free, so the
 rules are tested on their own.
 """
 from __future__ import annotations
@@ -21,14 +24,17 @@ from workstation.safety import Parameter, grid, round_to_device
 class _Units:
     """The device unit of a parameter and the unit words a clinician may type after the number."""
 
-    unit: str
+    unit: str  # the unit named in messages: the field's own
     factors: Mapping[str, int]  # typed word (lower case, "" for none) -> factor to the device unit
     accepted: str
     example: str
+    shown: str = ""  # unit the field displays (a key of factors): a bare number is read in it
 
 
 _UNITS: Mapping[str, _Units] = {
     "amplitude": _Units("µA", {"": 1, "µa": 1, "ua": 1, "ma": 1000}, "µA or mA", "1250 or 1.25 mA"),
+    # the amplitude entry: its readout displays mA, so a bare number is in mA
+    "amplitude_ma": _Units("mA", {"µa": 1, "ua": 1, "ma": 1000}, "mA or µA", "1.25 or 1250 µA", "ma"),
     "pulse_width": _Units("µs", {"": 1, "µs": 1, "us": 1}, "µs", "300"),
     "frequency": _Units("Hz", {"": 1, "hz": 1}, "Hz", "20"),
 }
@@ -48,9 +54,12 @@ def unit_of(parameter: Parameter) -> str:
     return _UNITS[parameter].unit
 
 
-def parse_quantity(text: str, parameter: Parameter, label: str) -> float:
-    """The typed number in the device unit (µA, µs, Hz); InputError says what is wrong."""
-    units = _UNITS[parameter]
+def parse_quantity(text: str, parameter: Parameter, label: str, field: str | None = None) -> float:
+    """The typed number in the device unit (µA, µs, Hz); InputError says what is wrong.
+
+    `field` names the unit table of the field typed into (default: the parameter's, whose
+    bare numbers are in the device unit); "amplitude_ma" reads a bare number in mA."""
+    units = _UNITS[field or parameter]
     unit, example = units.unit, units.example
     typed = text.strip().replace("μ", "µ")  # Greek mu typed for the micro sign
     if not typed:
@@ -58,7 +67,8 @@ def parse_quantity(text: str, parameter: Parameter, label: str) -> float:
     match = _QUANTITY.match(typed)
     if match is None:
         raise InputError(f"“{text.strip()}” is not a number: type the {label.lower()} in {unit}, e.g. {example}.")
-    factor = units.factors.get(match[2].lower())
+    word = match[2].lower() or units.shown
+    factor = units.factors.get(word)
     if factor is None:
         raise InputError(f"“{text.strip()}” is not a {label.lower()} in {units.accepted}: "
                          f"type a number, e.g. {example}.")
@@ -100,6 +110,8 @@ class AmplitudeEntry:
 
 
 def parse_amplitude(caps: Capabilities, text: str) -> AmplitudeEntry:
-    typed = parse_quantity(text, "amplitude", "Amplitude")
+    """A typed amplitude as the amplitude entry reads it: a bare number in mA (the unit the
+    field displays), or with its unit, mA or µA."""
+    typed = parse_quantity(text, "amplitude", "Amplitude", "amplitude_ma")
     _check_range(caps, "amplitude", typed, "Amplitude")
     return AmplitudeEntry(typed, *(round_to_device(caps, "amplitude", typed, d) for d in ("down", "up")))
