@@ -1,0 +1,253 @@
+"""Stateful property test of the programming service on the simulator (through
+pyusb): random API calls with good and bad values, confirmations given or
+not, STOP ALL, impedance, program writes, unplug and replug. After every step:
+
+- a refused call sent nothing to the device and was recorded as refused;
+- a bad value (NaN, ±inf, huge, bool, str, None, off-grid, missing lead) is
+  refused with InvalidValue, never coerced;
+- a decrease toward zero is never refused or confirmed;
+- after STOP ALL no output is on until an explicit enable, and enabling
+  starts at 0 µA;
+- no step makes a lead deliver more except a confirmed or ramped rise;
+- the service's mirror of the device equals the device.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from concurrent.futures import Future
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+
+from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from workstation import programming, safety
+from workstation.programming import ConfirmationRequired, LinkState, ProgrammingService, ServiceError
+from workstation.records.store import RecordsStore
+from workstation.validation import InvalidValue
+
+P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
+WAIT = 10
+SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+BAD = [math.nan, math.inf, -math.inf, 1e30, 6001, 1010, -25, True, False, "1", None, 2.5]
+COVERAGE: Counter[str] = Counter()
+
+leads = st.one_of(st.sampled_from([1, 2, 1, 2, 3]), st.sampled_from([0, 5, 255, None, "1", True, 1.0, math.nan]))
+amplitudes = st.one_of(st.sampled_from([0, 25, 100, 200, 275, 300, 500, 1000, 1500, 2000, 2300]), st.sampled_from(BAD))
+pulse_widths = st.one_of(st.sampled_from([40, 100, 200, 300, 400, 720]), st.sampled_from(BAD))
+frequencies = st.one_of(st.sampled_from([4, 20, 30, 60, 100]), st.sampled_from(BAD))
+contact_sets = st.sampled_from([(P, M, O, O), (M, P, O, O), (M, M, P, O), (O, O, O, O)])
+
+
+@pytest.fixture(autouse=True)
+def _fast_ramp(monkeypatch):
+    monkeypatch.setattr(safety, "RAMP_RATE_UA_PER_S", 1e6)
+    monkeypatch.setattr(programming, "RAMP_TICK_S", 0.002)
+
+
+class ServiceInvariants(RuleBasedStateMachine):
+    @initialize()
+    def connect(self) -> None:
+        import tempfile
+
+        self.dir = tempfile.TemporaryDirectory()
+        self.store = RecordsStore.open(f"sqlite:///{self.dir.name}/records.sqlite")
+        self.service = ProgrammingService(self.store)
+        self.service.connect(SIM_URI).result(WAIT)
+        patient = self.store.add_patient("Prop Patient", date(1970, 1, 1), "PROP-1")
+        self.session = self.service.start_session(patient.id, "Prop Clinician")
+        self.device = self.service.link.simulator
+        self.latched = False
+        self.before = self.live
+
+    def teardown(self) -> None:
+        if hasattr(self, "service"):
+            self.service.shutdown()
+            self.store.close()
+            self.dir.cleanup()
+
+    @property
+    def live(self) -> tuple[LeadConfig, ...]:
+        return self.device.model.live_leads
+
+    @property
+    def connected(self) -> bool:
+        return self.service.link_state == LinkState.CONNECTED and not self.device.faults.unplugged
+
+    # ---- one call, checked --------------------------------------------------------------------
+    def call(self, action: str, fn, confirm: bool = False, rise_ok: bool = False) -> object:
+        """Run fn(); a synchronous refusal must have sent nothing and been recorded."""
+        self.before, self.rise_ok = self.live, rise_ok
+        for _ in range(3):
+            events = len(self.device.model.events)
+            try:
+                result = fn()
+            except ConfirmationRequired as exc:
+                self.refused_cleanly(action, events)
+                COVERAGE[f"asked {exc.kind.value}"] += 1
+                if not confirm:
+                    return exc
+                self.service.confirm(exc)
+                continue
+            except InvalidValue as exc:
+                self.refused_cleanly(action, events)
+                COVERAGE["bad value refused"] += 1
+                return exc
+            except ServiceError as exc:
+                self.refused_cleanly(action, events, recorded=False)
+                COVERAGE[f"refused {type(exc).__name__}"] += 1
+                return exc
+            if isinstance(result, Future):
+                try:
+                    result = result.result(WAIT)
+                except Exception as exc:  # noqa: BLE001 - device refusals, unplug, STOP ALL cancellations
+                    COVERAGE[f"{action} failed {type(exc).__name__}"] += 1
+                    return exc
+            COVERAGE[f"{action} ok"] += 1
+            return result
+        raise AssertionError("still asking after three confirmations")
+
+    def refused_cleanly(self, action: str, events_before: int, recorded: bool = True) -> None:
+        time.sleep(0)  # nothing to wait for: a refusal is synchronous
+        assert len(self.device.model.events) == events_before, f"{action}: sent after a refusal"
+        if recorded:
+            last = self.store.session_events(self.session)[-1]
+            assert (last.kind, last.outcome) == (action, "refused"), (action, last.kind, last.outcome)
+
+    # ---- rules ------------------------------------------------------------------------------
+    @rule(lead=leads, amplitude=amplitudes, confirm=st.booleans())
+    def set_amplitude(self, lead, amplitude, confirm: bool) -> None:
+        current = self.service.state.leads.get(lead) if isinstance(lead, int) and not isinstance(lead, bool) else None
+        decrease = (current is not None and isinstance(amplitude, int) and not isinstance(amplitude, bool)
+                    and amplitude in safety.grid(self.service.state.capabilities, "amplitude")
+                    and amplitude <= current.amplitude_ua)
+        outcome = self.call("set_amplitude", lambda: self.service.set_amplitude(lead, amplitude), confirm,
+                            rise_ok=True)
+        if decrease and self.connected:
+            assert not isinstance(outcome, (ServiceError,)), f"a decrease was refused: {outcome}"
+            assert self.device.model.live_leads[lead - 1].amplitude_ua == amplitude
+            COVERAGE["decrease"] += 1
+
+    @rule(lead=leads, on=st.one_of(st.booleans(), st.sampled_from([1, 0, "on", None])))
+    def set_enabled(self, lead, on) -> None:
+        was_on = {c.lead for c in self.live if c.enabled}
+        outcome = self.call("set_enabled", lambda: self.service.set_enabled(lead, on))
+        if on is True and isinstance(outcome, LeadConfig):
+            assert outcome.enabled and outcome.amplitude_ua == 0 or lead in was_on, outcome
+            self.latched = False
+            COVERAGE["enabled at 0 µA"] += 1
+
+    @rule(lead=leads, contacts=contact_sets, pw=pulse_widths, hz=frequencies, pmax=amplitudes)
+    def write_lead(self, lead, contacts, pw, hz, pmax) -> None:
+        config = LeadConfig(lead if isinstance(lead, int) else 1, contacts, 0, pw, hz, False, pmax)
+        if not isinstance(lead, int) or isinstance(lead, bool):
+            config = LeadConfig.__new__(LeadConfig)
+            object.__setattr__(config, "lead", lead)
+            for name, value in (("contacts", contacts), ("amplitude_ua", 0), ("pulse_width_us", pw),
+                                ("frequency_hz", hz), ("enabled", False), ("patient_max_ua", pmax)):
+                object.__setattr__(config, name, value)
+        self.call("write_lead", lambda: self.service.write_lead(config), rise_ok=True)
+
+    @rule(lead=st.sampled_from([1, 2, 3]), amplitude=st.sampled_from([100, 200, 500, 1000]))
+    def ready_lead(self, lead: int, amplitude: int) -> None:
+        """The valid path a clinician takes, so the machine reaches live output often."""
+        self.write_lead(lead, (P, M, O, O), 300, 20, 3000)
+        self.measure()
+        self.set_enabled(lead, True)
+        self.set_amplitude(lead, amplitude, True)
+
+    @rule()
+    def measure(self) -> None:
+        self.call("measure_impedance", lambda: self.service.measure_impedance(ImpedanceMode.LEAD_PAIR))
+
+    @rule(change=st.sampled_from(["same", "lower", "higher", "bad"]))
+    def write_program(self, change: str) -> None:
+        leads_ = list(self.service.state.leads[n] for n in sorted(self.service.state.leads))
+        if change == "lower":
+            leads_ = [c.with_(amplitude_ua=0) for c in leads_]
+        elif change == "higher":
+            leads_ = [c.with_(amplitude_ua=min(c.amplitude_ua + 25, c.patient_max_ua)) if c.delivering else c
+                      for c in leads_]
+        elif change == "bad":
+            leads_[0] = leads_[0].with_(amplitude_ua=math.nan)
+        outcome = self.call("write_program", lambda: self.service.write_program(Program("Prop", tuple(leads_))))
+        if change == "higher" and any(c.delivering and c.amplitude_ua < c.patient_max_ua for c in self.before):
+            assert isinstance(outcome, ServiceError), "a program that raises output went through"
+            COVERAGE["program raising output refused"] += 1
+        if not isinstance(outcome, Exception) and any(c.enabled for c in self.live):
+            self.latched = False
+
+    @rule()
+    def stop_all(self) -> None:
+        self.before = self.live
+        outcome = None
+        try:
+            self.service.stop_all().result(WAIT)
+        except Exception as exc:  # noqa: BLE001 - unplugged: STOP ALL fails and says so
+            outcome = exc
+        if outcome is None:
+            assert self.device.model.outputs_on == ()
+            self.latched = True
+            COVERAGE["stop with output on" if any(c.enabled for c in self.before) else "stop"] += 1
+
+    @rule()
+    def unplug_and_replug(self) -> None:
+        self.before = self.live
+        self.device.unplug()
+        try:
+            self.service.measure_impedance().result(WAIT)
+        except Exception:  # noqa: BLE001 - the unplug is noticed here
+            pass
+        self.device.replug()
+        deadline = time.monotonic() + WAIT
+        while self.service.link_state != LinkState.CONNECTED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.service.link_state == LinkState.CONNECTED
+        COVERAGE["reconnected"] += 1
+
+    @precondition(lambda self: hasattr(self, "service"))
+    @rule(seconds=st.sampled_from([0.0, 0.05]))
+    def idle(self, seconds: float) -> None:
+        self.before = self.live
+        time.sleep(seconds)
+
+    # ---- invariants -----------------------------------------------------------------------------
+    @invariant()
+    def stop_all_latches(self) -> None:
+        if hasattr(self, "service") and self.latched:
+            assert self.device.model.outputs_on == (), "output on after STOP ALL without an explicit enable"
+
+    @invariant()
+    def nothing_rises_by_itself(self) -> None:
+        if not hasattr(self, "service"):
+            return
+        for old, new in zip(self.before, self.live):
+            if new.delivers_more_than(old):
+                assert getattr(self, "rise_ok", False), (old, new)
+                COVERAGE["ramped or confirmed rise"] += 1
+
+    @invariant()
+    def the_mirror_equals_the_device(self) -> None:
+        if not hasattr(self, "service") or not self.connected:
+            return
+        self.service._io.submit(lambda: None).result(WAIT)  # notifications queued before have run
+        assert tuple(self.service.state.leads[n] for n in sorted(self.service.state.leads)) == self.live
+
+
+ServiceInvariants.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck))
+TestServiceInvariants = ServiceInvariants.TestCase
+
+
+def test_every_outcome_is_reached():
+    COVERAGE.clear()
+    run_state_machine_as_test(ServiceInvariants, settings=settings(
+        max_examples=25, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)))
+    needed = ["bad value refused", "decrease", "enabled at 0 µA", "stop with output on", "reconnected",
+              "asked large_rise", "write_program ok", "program raising output refused", "refused SafetyRefused", "ramped or confirmed rise"]
+    missing = [name for name in needed if COVERAGE[name] == 0]
+    assert not missing, f"never reached: {missing}; reached: {dict(COVERAGE)}"
