@@ -9,6 +9,7 @@ rounding a typed value is the UI's job, announced before it sends.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from drivers.types import Capabilities, LeadConfig, Polarity, Program
@@ -43,7 +44,7 @@ def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"the switch value {value}"
     if isinstance(value, float):
-        return f"{value!r}" if value == value and abs(value) != float("inf") else f"the non-number {value!r}"
+        return f"{value!r}" if math.isfinite(value) else f"the non-number {value!r}"
     if value is None:
         return "nothing (None)"
     if isinstance(value, str):

@@ -22,19 +22,35 @@ from collections import Counter
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
-    MESSAGES, AmplitudeRequest, CommitRequest, ErrorReply, ImpedanceRequest, MsgType, StageBegin,
-    StimulationRequest, decode_reply, program_crc,
+    MESSAGES,
+    AmplitudeRequest,
+    CommitRequest,
+    ErrorReply,
+    ImpedanceRequest,
+    MsgType,
+    StageBegin,
+    StimulationRequest,
+    decode_reply,
+    program_crc,
 )
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel, active_pairs
 from drivers.sim.limits import check_lead
 from drivers.sim.scenario import ContactRef, Scenario, ShortedPair
 from drivers.sim.waveform import delivered_ua
-from drivers.types import BatteryState, EventCode, ImpedanceMode, LeadConfig, Polarity, Program
+from drivers.types import (
+    BatteryState,
+    EventCode,
+    ImpedanceMode,
+    LeadConfig,
+    Polarity,
+    Program,
+)
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 LEADS = range(1, 5)
@@ -247,13 +263,11 @@ TestDeviceInvariants = DeviceInvariants.TestCase
 
 def test_every_outcome_is_reached():
     """The machine must really reach the outcomes its invariants are about, or it proves nothing."""
-    COVERAGE.clear()
-    run_state_machine_as_test(DeviceInvariants, settings=settings(
-        max_examples=150, stateful_step_count=40, deadline=None, suppress_health_check=list(HealthCheck)))
-    needed = ["lead on", "multi-contact lead on", "stop bulk with output on", "stop control with output on",
-              "watchdog restore kept output on", "watchdog restore, all off", "short read",
-              "enable refused IMPEDANCE_REQUIRED", "enable refused BATTERY_EOS",
-              "COMMIT_PROGRAM ok", "COMMIT_PROGRAM refused", "SET_AMPLITUDE refused", "WRITE_LEAD refused",
-              "contact near the Shannon limit"]
-    missing = [name for name in needed if COVERAGE[name] == 0]
-    assert not missing, f"never reached: {missing}; reached: {dict(COVERAGE)}"
+    needed = [
+        "lead on", "multi-contact lead on", "stop bulk with output on", "stop control with output on",
+        "watchdog restore kept output on", "watchdog restore, all off", "short read",
+        "enable refused IMPEDANCE_REQUIRED", "enable refused BATTERY_EOS", "COMMIT_PROGRAM ok",
+        "COMMIT_PROGRAM refused", "SET_AMPLITUDE refused", "WRITE_LEAD refused",
+        "contact near the Shannon limit",
+    ]
+    assert_reached(DeviceInvariants, COVERAGE, needed, max_examples=150, steps=40)
