@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable
 
 from drivers.errors import DeviceGone, DeviceRefused, DriverError
 from drivers.links import Link, open_link
 from drivers.telemetry import TelemetryReceiver
 from drivers.types import (
-    BatteryStatus, Capabilities, Identity, ImpedanceMeasurement, ImpedanceMode, ImpedanceResult,
-    LeadConfig, Program,
+    BatteryStatus,
+    Capabilities,
+    Identity,
+    ImpedanceMeasurement,
+    ImpedanceMode,
+    ImpedanceResult,
+    LeadConfig,
+    Program,
 )
 from workstation import safety, validation
 from workstation.errors import ServiceError
@@ -124,7 +130,9 @@ def describe_mismatch(sent: Program, got: Program) -> str | None:
             continue
         for name in ("contacts", "amplitude_ua", "pulse_width_us", "frequency_hz", "enabled", "patient_max_ua"):
             if getattr(mine, name) != getattr(other, name):
-                diffs.append(f"lead {mine.lead} {name}: sent {getattr(mine, name)}, device holds {getattr(other, name)}")
+                diffs.append(
+                    f"lead {mine.lead} {name}: sent {getattr(mine, name)}, device holds {getattr(other, name)}"
+                )
     return "; ".join(diffs) or "programs differ"
 
 
@@ -221,10 +229,7 @@ class ProgrammingService:
         except (DriverError, AttributeError) as exc:
             self._record("stop_all", {"reason": f"repeat after {action}: {exc}"}, "error")
             return
-        self._record("stop_all", {"repeat_after": action})
-        for lead, config in self.state.leads.items():
-            self.state.leads[lead] = config.with_(enabled=False)
-        self._emit("stopped", None)
+        self._outputs_stopped({"repeat_after": action})
 
     def _refused(self, action: str, payload: dict, exc: Exception) -> None:
         self._record(action, {**payload, "reason": str(exc)}, "refused")
@@ -566,6 +571,8 @@ class ProgrammingService:
         config = self._lead_call("set_amplitude", {"lead": lead, "amplitude_ua": ua},
                                  lambda: self.link.client.set_amplitude(lead, ua))
         self._ramp_changed[lead] = time.monotonic()
+        if config.enabled and config.amplitude_ua >= self.resume_amplitudes.get(lead, 0):
+            self.resume_amplitudes.pop(lead, None)  # back where it was: nothing left to offer
         return config
 
     def _end_ramp(self, lead: int, error: Exception | None = None) -> None:
@@ -590,7 +597,7 @@ class ProgrammingService:
                 try:
                     if pending is not None:
                         pending.result()
-                except Exception as exc:  # refused, unplugged, stopped: the ramp ends with that error
+                except Exception as exc:  # noqa: BLE001 - refused, unplugged, stopped: the ramp ends with that error
                     self._end_ramp(lead, exc)
                     continue
                 with self._lock:
@@ -613,12 +620,16 @@ class ProgrammingService:
             except DriverError as exc:
                 self._record("stop_all", {"reason": str(exc)}, "error")
                 raise
-            self._record("stop_all", {})
-            for lead, config in self.state.leads.items():
-                self.state.leads[lead] = config.with_(enabled=False)
-            self._emit("stopped", None)
+            self._outputs_stopped({})
             self._io.submit(self._refresh_leads)
         return self._submit("stop_all", run, executor=self._urgent)
+
+    def _outputs_stopped(self, payload: dict) -> None:
+        """The device confirmed STOP ALL: record it, mirror it, announce it."""
+        self._record("stop_all", payload)
+        for lead, config in self.state.leads.items():
+            self.state.leads[lead] = config.with_(enabled=False)
+        self._emit("stopped", None)
 
     @property
     def stop_epoch(self) -> int:
@@ -644,7 +655,8 @@ class ProgrammingService:
                           cancel: threading.Event | None = None) -> Future:
         """Measure lead by lead (so progress shows and cancel acts between leads); record every value."""
         caps = self._caps()
-        leads = tuple(leads or range(1, caps.lead_count + 1))
+        leads = self._valid("measure_impedance", lambda: validation.leads(caps, leads or None))
+        mode = self._valid("measure_impedance", lambda: validation.member(ImpedanceMode, mode, "mode"))
 
         def run():
             measurements: list[ImpedanceMeasurement] = []
@@ -747,7 +759,9 @@ class ProgrammingService:
 
     # -- telemetry ----------------------------------------------------------------------------------
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future:
-        leads = tuple(leads or range(1, self._caps().lead_count + 1))
+        caps = self._caps()
+        leads = self._valid("start_telemetry", lambda: validation.leads(caps, leads or None))
+        rate_hz = self._valid("start_telemetry", lambda: validation.telemetry_rate(caps, rate_hz))
         return self._submit("start_telemetry", self._start_telemetry, rate_hz, leads)
 
     def _start_telemetry(self, rate_hz: int, leads: tuple[int, ...]):
@@ -803,7 +817,7 @@ class ProgrammingService:
         self._stop.set()
         try:
             self.disconnect().result(timeout=5)
-        except Exception:
-            pass  # shutting down: nothing left to tell
+        except Exception:  # noqa: BLE001 - shutting down: nothing left to tell
+            pass
         self._io.shutdown(wait=True, cancel_futures=True)
         self._urgent.shutdown(wait=True)

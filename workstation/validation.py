@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from enum import Enum
 
 from drivers.types import Capabilities, LeadConfig, Polarity, Program
 from workstation.errors import ServiceError
@@ -112,7 +113,24 @@ def program(caps: Capabilities, value: object) -> Program:
     return value
 
 
+def member(kind: type[Enum], value: object, field: str) -> Enum:
+    """One of an enumeration's members (an ImpedanceMode, say), not a bare number or text."""
+    if not isinstance(value, kind):
+        raise InvalidValue(field, value, f"The {field} must be one of {', '.join(m.name for m in kind)}, "
+                                         f"not {_describe(value)}.")
+    return value
+
+
+def telemetry_rate(caps: Capabilities, value: object) -> int:
+    rate = _integer("rate_hz", value, "A telemetry rate")
+    if not 1 <= rate <= caps.telemetry_max_rate_hz:
+        raise InvalidValue("rate_hz", value, f"A telemetry rate of {rate} Hz is outside the device's "
+                                             f"1-{caps.telemetry_max_rate_hz} Hz.")
+    return rate
+
+
 def leads(caps: Capabilities, values: Iterable[object] | None) -> tuple[int, ...]:
+    """Lead numbers that exist, in the order given; None means every lead."""
     if values is None:
         return tuple(range(1, caps.lead_count + 1))
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
