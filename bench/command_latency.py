@@ -99,7 +99,11 @@ def service_latencies(service, tries: int, rise_tries: int) -> dict[str, dict[st
     figures["step_resolved"], figures["step_ack"] = timed_futures(
         tries, lambda: set_directly(service, high), lambda: service.set_amplitude(LEAD, low), acks)
     figures["rise_resolved"], figures["rise_ack"] = timed_futures(
-        rise_tries, lambda: set_directly(service, low), lambda: confirmed(service, lambda: service.set_amplitude(LEAD, high)), acks)
+        rise_tries,
+        lambda: set_directly(service, low),
+        lambda: confirmed(service, lambda: service.set_amplitude(LEAD, high)),
+        acks,
+    )
     figures["stop_resolved"], figures["stop_off"] = timed_futures(
         tries, lambda: service.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off)
     if model.outputs_on or len(outputs_off) != tries:
@@ -173,7 +177,8 @@ def ui_latencies(folder: Path, tries: int) -> dict[str, dict[str, float]] | None
         figures: dict[tuple[str, bool], list[float]] = {}
         for whole in (False, True):
             for _ in range(tries):
-                wait(confirmed(service, lambda: service.set_amplitude(LEAD, high)))  # back up, through the ramp (untimed)
+                # back up, through the ramp (untimed)
+                wait(confirmed(service, lambda: service.set_amplitude(LEAD, high)))
                 figures.setdefault(("step", whole), []).append(click(down, acks, whole))
             for _ in range(tries):
                 wait(service.set_enabled(LEAD, True))

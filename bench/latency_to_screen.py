@@ -128,7 +128,9 @@ def main() -> None:
         begin = time.perf_counter()
         process = psutil.Process()
         cpu: dict[str, float] = {}
-        QTimer.singleShot(int(WARMUP_S * 1000), lambda: cpu.update(cpu_times(process, receiver), at=time.perf_counter()))
+        QTimer.singleShot(
+            int(WARMUP_S * 1000), lambda: cpu.update(cpu_times(process, receiver), at=time.perf_counter())
+        )
         QTimer.singleShot(int((WARMUP_S + args.seconds) * 1000), app.quit)
         app.exec()  # the real event loop, as in the workstation
         cpu_end, cpu_wall = cpu_times(process, receiver), time.perf_counter() - cpu["at"]

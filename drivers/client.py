@@ -13,14 +13,31 @@ import threading
 from drivers.errors import DeviceGone, DeviceRefused, DeviceTimeout, DriverError, EndpointStalled, ProtocolError
 from drivers.protocol.frame import REPLY_BIT, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
-    AmplitudeRequest, CommitRequest, ErrorReply, EventLog, EventLogRequest, ImpedanceRequest,
-    LeadRef, MsgType, StageBegin, StimulationRequest, TelemetryRequest, decode_reply,
-    program_crc, spec_for,
+    AmplitudeRequest,
+    CommitRequest,
+    ErrorReply,
+    EventLog,
+    EventLogRequest,
+    ImpedanceRequest,
+    LeadRef,
+    MsgType,
+    StageBegin,
+    StimulationRequest,
+    TelemetryRequest,
+    decode_reply,
+    program_crc,
+    spec_for,
 )
 from drivers.protocol.status import Status
 from drivers.types import (
-    BatteryStatus, Capabilities, DeviceEvent, Identity, ImpedanceMode, ImpedanceResult,
-    LeadConfig, Program,
+    BatteryStatus,
+    Capabilities,
+    DeviceEvent,
+    Identity,
+    ImpedanceMode,
+    ImpedanceResult,
+    LeadConfig,
+    Program,
 )
 
 IDEMPOTENT = frozenset({

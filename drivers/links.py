@@ -5,8 +5,8 @@ bridge, a recorded session) is one `register_scheme` call away.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import usb.core
@@ -94,7 +94,7 @@ def _open_sim(uri: str, target: str, options: dict[str, str]) -> Link:
         backend.shutdown()
         raise
     link = Link(uri, transport, PulseGenerator(transport), simulator=device)
-    link._cleanup.append(backend.shutdown)
+    link._cleanup.append(backend.shutdown)  # noqa: SLF001 - open_link builds the Link it owns
     return link
 
 

@@ -143,14 +143,14 @@ class LeadConfig:
     def cathodes(self) -> tuple[int, ...]:
         return tuple(i + 1 for i, c in enumerate(self.contacts) if c == Polarity.CATHODE)
 
-    def with_(self, **changes) -> "LeadConfig":
+    def with_(self, **changes) -> LeadConfig:
         return replace(self, **changes)
 
     @property
     def delivering(self) -> bool:
         return self.enabled and self.amplitude_ua > 0
 
-    def delivers_more_than(self, before: "LeadConfig") -> bool:
+    def delivers_more_than(self, before: LeadConfig) -> bool:
         """On from off, more charge per phase, a higher rate or other contacts while on:
         a change that must ramp or be asked for, never happen by itself."""
         if not self.delivering:

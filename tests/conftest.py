@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests are headless wher
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "drivers"))
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
 # Property tests run a bounded number of examples in CI; a long campaign:
 # DRG_HYPOTHESIS_PROFILE=campaign .venv/bin/python -m pytest tests/sim/test_device_invariants.py tests/service

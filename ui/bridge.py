@@ -3,8 +3,8 @@ worker threads, become Qt signals delivered on the GUI thread (cflib's
 pattern), and futures report back through `run`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 

@@ -49,7 +49,13 @@ from PySide6.QtWidgets import (
 from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.programs_panel import (
-    RED, confirm_discard_unwritten, local_time, message_label, named, show_message, unwritten_changes,
+    RED,
+    confirm_discard_unwritten,
+    local_time,
+    message_label,
+    named,
+    show_message,
+    unwritten_changes,
 )
 from workstation import levels
 from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel

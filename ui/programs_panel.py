@@ -760,7 +760,9 @@ class ProgramsPanel(QWidget):
             if service.state.leads[config.lead].enabled != config.enabled:
                 yield service.set_enabled(config.lead, config.enabled)
             if service.state.leads[config.lead].amplitude_ua < config.amplitude_ua:
-                yield from self._asked_first(lambda lead=config.lead, ua=config.amplitude_ua: service.set_amplitude(lead, ua))
+                yield from self._asked_first(
+                    lambda lead=config.lead, ua=config.amplitude_ua: service.set_amplitude(lead, ua)
+                )
                 reached = service.state.leads[config.lead].amplitude_ua
                 if reached < config.amplitude_ua:
                     raise ServiceError(f"Lead {config.lead} stopped at {reached} \u00b5A (ramp held or stopped).")
@@ -805,7 +807,7 @@ class ProgramsPanel(QWidget):
             future = next(steps)
         except StopIteration:
             self._applying = None
-        except Exception as exc:  # a refusal or a device error ends the sequence where it is
+        except Exception as exc:  # noqa: BLE001 - a refusal or a device error ends the sequence where it is
             self._stop_applying(f"Apply stopped: {exc}")
         else:
             self.bridge.run(future, self._next_step)

@@ -7,8 +7,9 @@ frequency 1/2/5 steps gives 2/4/10 Hz. No µA, µs or Hz figure lives here.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from drivers.types import Capabilities, LeadConfig
 from workstation.safety import Parameter, round_to_device

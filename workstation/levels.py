@@ -7,10 +7,10 @@ be reviewed without reading code.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 from workstation.models import SpinalLevel
 

@@ -127,7 +127,7 @@ class ImpedanceThresholds:
         )
 
     @classmethod
-    def of_device(cls, capabilities: Capabilities) -> "ImpedanceThresholds":
+    def of_device(cls, capabilities: Capabilities) -> ImpedanceThresholds:
         return cls(capabilities.impedance_short_ohm, capabilities.impedance_open_ohm)
 
     def classify(self, ohms: int) -> ImpedanceClass:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 from drivers.types import Capabilities, LeadConfig
 

@@ -16,13 +16,35 @@ import numpy as np
 from drivers.errors import ProtocolError
 from drivers.protocol.frame import MAX_PAYLOAD
 from drivers.protocol.schema import (
-    EMPTY, U8, U16, U32, U64, Bool, Codec, Enum, Fixed, Record, Seq, Str,
+    EMPTY,
+    U8,
+    U16,
+    U32,
+    U64,
+    Bool,
+    Codec,
+    Enum,
+    Fixed,
+    Record,
+    Seq,
+    Str,
 )
 from drivers.protocol.status import Status
 from drivers.types import (
-    AmplitudeBand, BatteryState, BatteryStatus, Capabilities, DeviceEvent, EventCode,
-    Identity, ImpedanceMeasurement, ImpedanceMode, ImpedanceResult, LeadConfig,
-    Polarity, Program, TelemetryBlock,
+    AmplitudeBand,
+    BatteryState,
+    BatteryStatus,
+    Capabilities,
+    DeviceEvent,
+    EventCode,
+    Identity,
+    ImpedanceMeasurement,
+    ImpedanceMode,
+    ImpedanceResult,
+    LeadConfig,
+    Polarity,
+    Program,
+    TelemetryBlock,
 )
 
 MAX_LEADS = 8
@@ -200,7 +222,9 @@ _SPECS = [
     MessageSpec(MsgType.COMMIT_PROGRAM, Record(CommitRequest, crc32=U32), PROGRAM),
     MessageSpec(MsgType.READ_PROGRAM, EMPTY, PROGRAM),
     MessageSpec(MsgType.ABORT_STAGE, EMPTY, EMPTY),
-    MessageSpec(MsgType.MEASURE_IMPEDANCE, Record(ImpedanceRequest, mode=Enum(ImpedanceMode), lead=U8), IMPEDANCE_RESULT),
+    MessageSpec(
+        MsgType.MEASURE_IMPEDANCE, Record(ImpedanceRequest, mode=Enum(ImpedanceMode), lead=U8), IMPEDANCE_RESULT
+    ),
     MessageSpec(MsgType.START_TELEMETRY, TELEMETRY_REQUEST, TELEMETRY_REQUEST),
     MessageSpec(MsgType.STOP_TELEMETRY, EMPTY, EMPTY),
     MessageSpec(MsgType.TELEMETRY_BLOCK, TelemetryCodec(), None),

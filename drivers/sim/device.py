@@ -31,10 +31,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from drivers.errors import ProtocolError
-from drivers.protocol.frame import HEADER, MAGIC, VERSION, REPLY_BIT, Frame, decode_frame, encode_frame
+from drivers.protocol.frame import HEADER, MAGIC, REPLY_BIT, VERSION, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
-    MESSAGES, AmplitudeRequest, CommitRequest, EventLog, EventLogRequest, ImpedanceRequest, LeadRef,
-    MessageSpec, MsgType, StageBegin, StimulationRequest, TelemetryRequest, encode_reply, program_crc,
+    MESSAGES,
+    AmplitudeRequest,
+    CommitRequest,
+    EventLog,
+    EventLogRequest,
+    ImpedanceRequest,
+    LeadRef,
+    MessageSpec,
+    MsgType,
+    StageBegin,
+    StimulationRequest,
+    TelemetryRequest,
+    encode_reply,
+    program_crc,
 )
 from drivers.protocol.status import Status
 from drivers.sim.battery import battery_status
@@ -44,8 +56,20 @@ from drivers.sim.telemetry import TelemetryStats, TelemetryStream
 from drivers.sim.tissue import Tissue
 from drivers.sim.waveform import LeadDrive, delivered_ua, render
 from drivers.types import (
-    CASE, AmplitudeBand, BatteryState, Capabilities, DeviceEvent, EventCode, Identity,
-    ImpedanceMeasurement, ImpedanceMode, ImpedanceResult, LeadConfig, Polarity, Program, TelemetryBlock,
+    CASE,
+    AmplitudeBand,
+    BatteryState,
+    Capabilities,
+    DeviceEvent,
+    EventCode,
+    Identity,
+    ImpedanceMeasurement,
+    ImpedanceMode,
+    ImpedanceResult,
+    LeadConfig,
+    Polarity,
+    Program,
+    TelemetryBlock,
 )
 
 CAPABILITIES = Capabilities(

@@ -84,7 +84,9 @@ class Tissue:
         anodes = [ContactRef(config.lead, c) for c in config.anodes]
         if not cathodes or not anodes:
             return DrivePath(r_ohm=float("inf"), c_f=0.0)
-        r = _parallel([self._contact_ohm(ref) for ref in cathodes]) + _parallel([self._contact_ohm(ref) for ref in anodes])
+        r = _parallel([self._contact_ohm(ref) for ref in cathodes]) + _parallel(
+            [self._contact_ohm(ref) for ref in anodes]
+        )
         shorts = [ohm for (lead, pair), ohm in self._shorts.items()
                   if lead == config.lead and pair & set(config.cathodes) and pair & set(config.anodes)]
         c_cathodes = sum(self.electrodes[ref].cdl_f for ref in cathodes)
@@ -109,7 +111,7 @@ class Tissue:
             total = sum(conductance.values())
             for contact, g in conductance.items():
                 currents[contact] = currents.get(contact, 0.0) + delivered_ua * g / total
-        for (lead, pair), ohm in self._shorts.items():
+        for lead, pair in self._shorts:
             if lead == config.lead and pair & set(cathodes) and pair & set(anodes):
                 for contact in pair:  # worst case: the whole current crosses through the short's contacts
                     currents[contact] = delivered_ua

@@ -5,9 +5,9 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
+from test_safety import device_caps
 
 from drivers.types import LeadConfig, Polarity
-from test_safety import device_caps
 from workstation.safety import (
     CHARGE_DENSITY_WARN_UC_PER_CM2,
     RAMP_MAX_STEP_MULTIPLE,

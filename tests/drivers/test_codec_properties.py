@@ -1,13 +1,14 @@
 """Property tests of the pure codec: every message round-trips, and any
 bytes at all give a frame, a value or a ProtocolError, never another exception."""
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import values_for
 
 from drivers.errors import ProtocolError
 from drivers.protocol.frame import MAC_SIZE, REPLY_BIT, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import MESSAGES, ErrorReply, decode_reply, encode_reply
 from drivers.protocol.status import Status
-from strategies import values_for
 
 SPECS = list(MESSAGES.values())
 IDS = [spec.type.name for spec in SPECS]

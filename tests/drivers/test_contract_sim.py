@@ -1,7 +1,7 @@
 """The contract suite through pyusb against the simulated pulse generator."""
 import pytest
-
 from contract import PulseGeneratorContract
+
 from drivers.links import open_link
 
 

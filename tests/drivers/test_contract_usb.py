@@ -2,8 +2,8 @@
 import os
 
 import pytest
-
 from contract import PulseGeneratorContract
+
 from drivers.links import open_link
 
 LINK = os.environ.get("DRG_TEST_LINK")

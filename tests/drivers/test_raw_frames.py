@@ -8,8 +8,15 @@ from drivers import usb_ids
 from drivers.links import open_link
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
-    AmplitudeRequest, CommitRequest, ErrorReply, MsgType, StageBegin, StimulationRequest, decode_reply,
-    program_crc, spec_for,
+    AmplitudeRequest,
+    CommitRequest,
+    ErrorReply,
+    MsgType,
+    StageBegin,
+    StimulationRequest,
+    decode_reply,
+    program_crc,
+    spec_for,
 )
 from drivers.protocol.status import Status
 from drivers.types import LeadConfig, Polarity, Program
@@ -28,7 +35,10 @@ def raw(link, mtype: MsgType, body=None, seq: int = 77, payload: bytes | None = 
     """Write one hand-made frame to EP 0x01 and decode what comes back on EP 0x81."""
     spec = spec_for(mtype)
     dev = link.transport.device
-    dev.write(usb_ids.EP_COMMAND_OUT, encode_frame(Frame(mtype, seq, spec.request.encode(body) if payload is None else payload)))
+    dev.write(
+        usb_ids.EP_COMMAND_OUT,
+        encode_frame(Frame(mtype, seq, spec.request.encode(body) if payload is None else payload)),
+    )
     reply = decode_frame(bytes(dev.read(usb_ids.EP_REPLY_IN, 70000, 1000)))
     assert reply.seq == seq
     return decode_reply(spec, reply.payload)

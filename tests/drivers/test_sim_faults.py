@@ -9,9 +9,9 @@ import usb.core
 
 from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, EndpointStalled, PermissionDenied
 from drivers.links import open_link
-from drivers.transport import UsbTransport
 from drivers.sim.backend import Fault, SimBackend
 from drivers.sim.device import DeviceModel
+from drivers.transport import UsbTransport
 from drivers.types import LeadConfig, Polarity, Program
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF

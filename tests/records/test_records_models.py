@@ -83,7 +83,9 @@ def test_amplitudes_given_must_rise_from_perception_to_max_tolerable(amplitudes)
 
 
 def test_the_ordering_message_names_both_levels():
-    with pytest.raises(ValueError, match=r"perception threshold \(900 µA\) cannot be above the comfortable level \(600 µA\)"):
+    with pytest.raises(
+        ValueError, match=r"perception threshold \(900 µA\) cannot be above the comfortable level \(600 µA\)"
+    ):
         response(perception_threshold_ua=900)
 
 

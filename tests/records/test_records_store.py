@@ -136,7 +136,7 @@ def test_the_same_device_is_stored_once_and_a_new_firmware_again(
     updated = store.open_session(
         patient.id, replace(identity, firmware="1.1.0"), capabilities, "Dr C"
     )
-    with store._engine.connect() as conn:  # noqa: SLF001 - checking the table itself
+    with store._engine.connect() as conn:  # checking the table itself
         assert conn.scalar(sa.text("SELECT count(*) FROM devices")) == 2
     assert store.session_device(updated.id).identity.firmware == "1.1.0"
     assert store.session_device(first.id) == store.session_device(second.id)
@@ -187,7 +187,7 @@ def test_events_from_two_threads_get_distinct_consecutive_seqs(store, session):
 
 
 def test_session_events_are_append_only_in_the_database(store, session):
-    with store._engine.connect() as conn:  # noqa: SLF001 - bypassing the store on purpose
+    with store._engine.connect() as conn:  # bypassing the store on purpose
         for statement in ("UPDATE session_events SET outcome = 'x'", "DELETE FROM session_events"):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"):
                 with conn.begin():

@@ -8,14 +8,24 @@ from datetime import date
 import pytest
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
-from workstation.models import (
-    LeadPlacement, PainScore, PainTiming, Sensation, Side, SpinalLevel, StimulusResponse,
-)
 from ui.testing.actions import confirmed, raise_amplitude
-from workstation.programming import (
-    CancelledByStopAll, Confirm, ConfirmationRequired, LinkState, NoActiveSession, SafetyRefused,
+from workstation.models import (
+    LeadPlacement,
+    PainScore,
+    PainTiming,
+    Sensation,
+    Side,
+    SpinalLevel,
+    StimulusResponse,
 )
-
+from workstation.programming import (
+    CancelledByStopAll,
+    Confirm,
+    ConfirmationRequired,
+    LinkState,
+    NoActiveSession,
+    SafetyRefused,
+)
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 WAIT = 10
@@ -189,7 +199,7 @@ def test_impedance_values_measured_before_an_unplug_are_kept(service, store, ses
         return original(mode, lead)
 
     service.link.client.measure_impedance = measure_then_unplug
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - the unplug surfaces as whichever error the link raises
         service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1, 2)).result(WAIT)
     kinds = [e.kind for e in store.session_events(session)]
     assert "impedance_recorded" in kinds and "impedance_failed" in kinds
@@ -202,7 +212,7 @@ def test_unplug_reconnects_and_resynchronises(service, session):
     service.subscribe(lambda kind, payload: kind == "link" and states.append(payload[0]))
     device = service.link.simulator
     device.unplug()
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - the unplug surfaces as whichever error the link raises
         service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
     assert service.link_state == LinkState.RECONNECTING
     device.replug()

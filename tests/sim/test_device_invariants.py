@@ -98,7 +98,9 @@ class DeviceInvariants(RuleBasedStateMachine):
     def send(self, mtype: MsgType, request=None):
         self.seq = (self.seq + 1) & 0xFFFF
         spec = MESSAGES[mtype]
-        frame = decode_frame(self.model.handle_command(encode_frame(Frame(mtype, self.seq, spec.request.encode(request)))))
+        frame = decode_frame(
+            self.model.handle_command(encode_frame(Frame(mtype, self.seq, spec.request.encode(request))))
+        )
         reply = decode_reply(spec, frame.payload)
         COVERAGE[f"{mtype.name} {'refused' if isinstance(reply, ErrorReply) else 'ok'}"] += 1
         return reply

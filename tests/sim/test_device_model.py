@@ -9,21 +9,38 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from drivers.sim.clock import ManualClock as FakeClock
 from strategies import values_for  # tests/drivers, on the path through tests/conftest.py
 
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
-    MESSAGES, AmplitudeRequest, CommitRequest, ErrorReply, EventLogRequest, ImpedanceRequest, LeadRef,
-    MsgType, StageBegin, StimulationRequest, TelemetryRequest, decode_reply, program_crc,
+    MESSAGES,
+    AmplitudeRequest,
+    CommitRequest,
+    ErrorReply,
+    EventLogRequest,
+    ImpedanceRequest,
+    LeadRef,
+    MsgType,
+    StageBegin,
+    StimulationRequest,
+    TelemetryRequest,
+    decode_reply,
+    program_crc,
 )
 from drivers.protocol.status import Status
+from drivers.sim.clock import ManualClock as FakeClock
 from drivers.sim.device import DeviceModel
 from drivers.sim.limits import check_lead
 from drivers.sim.scenario import Scenario
 from drivers.types import (
-    AmplitudeBand, BatteryState, EventCode, ImpedanceMode, LeadConfig, Polarity, Program, TelemetryBlock,
+    AmplitudeBand,
+    BatteryState,
+    EventCode,
+    ImpedanceMode,
+    LeadConfig,
+    Polarity,
+    Program,
+    TelemetryBlock,
 )
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF

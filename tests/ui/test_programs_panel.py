@@ -114,7 +114,9 @@ def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
     drg_store.save_program(drg_session, unsafe, written=False, verified=False)
     save_current(qtbot, panel, "Refresh")  # the list re-reads the records
     programs = panel.program_list
-    programs.setCurrentRow(next(row for row in range(programs.count()) if programs.item(row).text().startswith("Unsafe")))
+    programs.setCurrentRow(
+        next(row for row in range(programs.count()) if programs.item(row).text().startswith("Unsafe"))
+    )
     stored = drg_device.stored_program
 
     qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)

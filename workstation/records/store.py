@@ -102,7 +102,7 @@ class RecordsStore:
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> RecordsStore:
+    def __enter__(self) -> RecordsStore:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -63,9 +63,8 @@ def _density(app) -> None:
 
 def _rise(app) -> None:
     """A typed target far above the present amplitude: the service asks before it ramps."""
-    from workstation.programming import ConfirmationRequired
-
     from ui.lead_panel_parts.confirm import ask_confirmation
+    from workstation.programming import ConfirmationRequired
 
     try:
         app.service.set_amplitude(1, 1000)
