@@ -8,6 +8,7 @@ every checked figure X comes with `target_X`; a figure whose key ends in a
 time or size unit (_ms, _s, _mb) must stay at or below its target, any other
 (rates) at or above it; `ratio` is the worst figure/target of the line.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,17 +33,24 @@ LEAD_SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4
 
 def machine() -> str:
     with open("/proc/cpuinfo") as cpuinfo:
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-                     platform.processor())
+        model = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), platform.processor()
+        )
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} CPUs, {model}, {ram_gib:.1f} GiB RAM, "
-            f"{platform.python_implementation()} {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} CPUs, {model}, {ram_gib:.1f} GiB RAM, "
+        f"{platform.python_implementation()} {platform.python_version()}"
+    )
 
 
 def percentiles(values_ms: list[float]) -> dict[str, float]:
     values = np.asarray(values_ms, dtype=float)
-    return {"p50": float(np.percentile(values, 50)), "p99": float(np.percentile(values, 99)),
-            "max": float(values.max()), "n": len(values)}
+    return {
+        "p50": float(np.percentile(values, 50)),
+        "p99": float(np.percentile(values, 99)),
+        "max": float(values.max()),
+        "n": len(values),
+    }
 
 
 def describe(label: str, values_ms: list[float], target_ms: float | None = None) -> dict[str, float]:
@@ -63,14 +71,19 @@ def lower_is_better(key: str) -> bool:
 def checks(figures: dict) -> list[tuple[str, float, float]]:
     """(figure key, value, target) of every check of a RESULT line: each figure X with a
     target_X twin; without twins, the first figure against the first target_ key."""
-    twins = [(key[len("target_"):], float(figures[key[len("target_"):]]), float(target))
-             for key, target in figures.items()
-             if key.startswith("target_") and key[len("target_"):] in figures]
+    twins = [
+        (key[len("target_") :], float(figures[key[len("target_") :]]), float(target))
+        for key, target in figures.items()
+        if key.startswith("target_") and key[len("target_") :] in figures
+    ]
     if twins:
         return twins
     targets = [key for key in figures if key.startswith("target")]
-    values = [key for key, value in figures.items()
-              if not key.startswith("target") and key != "ratio" and isinstance(value, float)]
+    values = [
+        key
+        for key, value in figures.items()
+        if not key.startswith("target") and key != "ratio" and isinstance(value, float)
+    ]
     return [(values[0], figures[values[0]], float(figures[targets[0]]))] if targets and values else []
 
 
@@ -80,8 +93,11 @@ def passes(key: str, figure: float, target: float) -> bool:
 
 def worst_ratio(figures: dict[str, float]) -> float | None:
     """figure/target of the check furthest from passing (a rate below target, a time above it)."""
-    ratios = [(figure / target if lower_is_better(key) else target / figure if figure else float("inf"),
-               figure / target) for key, figure, target in checks(figures) if target]
+    ratios = [
+        (figure / target if lower_is_better(key) else target / figure if figure else float("inf"), figure / target)
+        for key, figure, target in checks(figures)
+        if target
+    ]
     return max(ratios)[1] if ratios else None
 
 
@@ -90,8 +106,9 @@ def result(name: str, **figures: float | str) -> None:
     ratio = worst_ratio(figures)
     if ratio is not None:
         figures["ratio"] = ratio
-    text = " ".join(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
-                    for key, value in figures.items())
+    text = " ".join(
+        f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}" for key, value in figures.items()
+    )
     print(f"RESULT {name} {text}")
 
 
@@ -110,8 +127,12 @@ def bench_service(folder: Path) -> Iterator:
         store.close()
 
 
-def start_stimulating(service, uri: str = SIM_URI, amplitude_ua: int = STIM_AMPLITUDE_UA,
-                      wait: Callable[[Future], object] = lambda future: future.result(WAIT_S)) -> None:
+def start_stimulating(
+    service,
+    uri: str = SIM_URI,
+    amplitude_ua: int = STIM_AMPLITUDE_UA,
+    wait: Callable[[Future], object] = lambda future: future.result(WAIT_S),
+) -> None:
     """Connect, open a session and bring lead 1 to `amplitude_ua`, enabled, through the service
     (the amplitude through its own ramp). `wait` blocks on each step's future."""
     from drivers.types import LeadConfig, Polarity
@@ -120,8 +141,15 @@ def start_stimulating(service, uri: str = SIM_URI, amplitude_ua: int = STIM_AMPL
     wait(service.connect(uri))
     patient = service.store.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
     service.start_session(patient.id, "Bench Clinician")
-    lead = LeadConfig(1, (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF), 0, 300, 20,
-                      False, service.state.capabilities.amplitude_max_ua)
+    lead = LeadConfig(
+        1,
+        (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF),
+        0,
+        300,
+        20,
+        False,
+        service.state.capabilities.amplitude_max_ua,
+    )
     wait(service.write_lead(lead))
     wait(service.measure_impedance(leads=(1,)))
     wait(service.set_enabled(1, True))

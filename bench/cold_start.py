@@ -18,6 +18,7 @@ the RESULT line says mode=service.
 
 Run: .venv/bin/python bench/cold_start.py [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,9 @@ def stamp(name):
 stamp("interpreter")
 """
 
-CHILD_UI = STAMP + """
+CHILD_UI = (
+    STAMP
+    + """
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 try:
@@ -72,8 +75,11 @@ code = ui.app.main(["--records", sys.argv[1]])
 stamp("exited")
 sys.exit(code)
 """
+)
 
-CHILD_SERVICE = STAMP + """
+CHILD_SERVICE = (
+    STAMP
+    + """
 from workstation.programming import ProgrammingService
 from workstation.records.store import RecordsStore
 stamp("imported")
@@ -85,16 +91,28 @@ service.shutdown()
 store.close()
 stamp("exited")
 """
+)
 
 
 def run_once(child: str, folder: Path) -> dict[str, float]:
     """Seconds from spawn to each stamp the child printed."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(folder / "config"),
-           "XDG_DATA_HOME": str(folder / "data")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(folder / "config"),
+        "XDG_DATA_HOME": str(folder / "data"),
+    }
     url = f"sqlite:///{folder / 'records.sqlite'}"
     spawned = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", child, url], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT_S, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", child, url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
     stamps = {}
     for line in done.stdout.splitlines():
         if line.startswith("STAMP "):
@@ -132,11 +150,20 @@ def main() -> None:
         values = [run[name] for run in runs]
         print(f"  {name:<12} median {statistics.median(values):.3f} s  (runs: {', '.join(f'{v:.3f}' for v in values)})")
     connected = statistics.median(run["connected"] for run in runs)
-    print(f"spawn -> connected, median of {args.runs}: {connected:.3f} s, {connected / TARGET_S:.2f}x the "
-          f"{TARGET_S:g} s target (mode: {mode})")
+    print(
+        f"spawn -> connected, median of {args.runs}: {connected:.3f} s, {connected / TARGET_S:.2f}x the "
+        f"{TARGET_S:g} s target (mode: {mode})"
+    )
     extra = {"shown_median_s": statistics.median(run["shown"] for run in runs)} if mode == "ui" else {}
-    result("cold_start", connected_median_s=connected, target_connected_median_s=TARGET_S, **extra,
-           first_run_s=first["connected"], runs=args.runs, mode=mode)
+    result(
+        "cold_start",
+        connected_median_s=connected,
+        target_connected_median_s=TARGET_S,
+        **extra,
+        first_run_s=first["connected"],
+        runs=args.runs,
+        mode=mode,
+    )
 
 
 if __name__ == "__main__":

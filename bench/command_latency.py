@@ -29,6 +29,7 @@ What is timed, from the call on the caller's thread (perf_counter):
 
 Run: .venv/bin/python bench/command_latency.py [--tries 1000] [--rise-tries 100] [--ui-tries 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,9 @@ def one_step(service) -> tuple[int, int]:
     return high, high - service.state.capabilities.amplitude_step_at(high)
 
 
-def timed_futures(tries: int, prepare: Callable[[], object], call: Callable[[], Future],
-                  stamps: list[float]) -> tuple[list[float], list[float]]:
+def timed_futures(
+    tries: int, prepare: Callable[[], object], call: Callable[[], Future], stamps: list[float]
+) -> tuple[list[float], list[float]]:
     """`tries` times: prepare() untimed, then call() until its future resolves.
     Returns ms from the call to the future resolving and to the newest of `stamps`."""
     resolved, stamped = [], []
@@ -97,7 +99,8 @@ def service_latencies(service, tries: int, rise_tries: int) -> dict[str, dict[st
     high, low = one_step(service)
     figures: dict[str, list[float]] = {}
     figures["step_resolved"], figures["step_ack"] = timed_futures(
-        tries, lambda: set_directly(service, high), lambda: service.set_amplitude(LEAD, low), acks)
+        tries, lambda: set_directly(service, high), lambda: service.set_amplitude(LEAD, low), acks
+    )
     figures["rise_resolved"], figures["rise_ack"] = timed_futures(
         rise_tries,
         lambda: set_directly(service, low),
@@ -105,7 +108,8 @@ def service_latencies(service, tries: int, rise_tries: int) -> dict[str, dict[st
         acks,
     )
     figures["stop_resolved"], figures["stop_off"] = timed_futures(
-        tries, lambda: service.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off)
+        tries, lambda: service.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off
+    )
     if model.outputs_on or len(outputs_off) != tries:
         raise AssertionError(f"STOP ALL left outputs {model.outputs_on} on")
     figures["read_lead"] = []
@@ -187,11 +191,13 @@ def ui_latencies(folder: Path, tries: int) -> dict[str, dict[str, float]] | None
     print("UI, main window live (telemetry streaming to the waveform view):")
     return {
         "release_step": describe("  ampDown release to device ack", figures[("step", False)], AMPLITUDE_TARGET_MS),
-        "click_step": describe("  ampDown whole click (press, repaint, release) to device ack",
-                               figures[("step", True)]),
+        "click_step": describe(
+            "  ampDown whole click (press, repaint, release) to device ack", figures[("step", True)]
+        ),
         "release_stop": describe("  stopAll press to outputs off", figures[("stop", False)], STOP_TARGET_MS),
-        "click_stop": describe("  stopAll whole click (press, repaint, release) to outputs off",
-                               figures[("stop", True)]),
+        "click_stop": describe(
+            "  stopAll whole click (press, repaint, release) to outputs off", figures[("stop", True)]
+        ),
     }
 
 
@@ -210,16 +216,32 @@ def main() -> None:
         ui_folder = Path(tmp) / "ui"
         ui_folder.mkdir()
         ui = ui_latencies(ui_folder, args.ui_tries) if args.ui_tries else None
-    extra = {"ui_step_p99_ms": ui["release_step"]["p99"], "target_ui_step_p99_ms": AMPLITUDE_TARGET_MS,
-             "ui_stop_p99_ms": ui["release_stop"]["p99"], "target_ui_stop_p99_ms": STOP_TARGET_MS,
-             "ui_click_step_p99_ms": ui["click_step"]["p99"], "ui_click_stop_p99_ms": ui["click_stop"]["p99"]} \
-        if ui else {"ui": "skipped"}
-    result("command_latency",
-           amp_step_p99_ms=stats["step_resolved"]["p99"], target_amp_step_p99_ms=AMPLITUDE_TARGET_MS,
-           stop_all_p99_ms=stats["stop_resolved"]["p99"], target_stop_all_p99_ms=STOP_TARGET_MS,
-           amp_step_p50_ms=stats["step_resolved"]["p50"], amp_ack_p99_ms=stats["step_ack"]["p99"],
-           stop_off_p99_ms=stats["stop_off"]["p99"], stop_all_p50_ms=stats["stop_resolved"]["p50"],
-           rise_p50_ms=stats["rise_resolved"]["p50"], read_lead_p99_ms=stats["read_lead"]["p99"], **extra)
+    extra = (
+        {
+            "ui_step_p99_ms": ui["release_step"]["p99"],
+            "target_ui_step_p99_ms": AMPLITUDE_TARGET_MS,
+            "ui_stop_p99_ms": ui["release_stop"]["p99"],
+            "target_ui_stop_p99_ms": STOP_TARGET_MS,
+            "ui_click_step_p99_ms": ui["click_step"]["p99"],
+            "ui_click_stop_p99_ms": ui["click_stop"]["p99"],
+        }
+        if ui
+        else {"ui": "skipped"}
+    )
+    result(
+        "command_latency",
+        amp_step_p99_ms=stats["step_resolved"]["p99"],
+        target_amp_step_p99_ms=AMPLITUDE_TARGET_MS,
+        stop_all_p99_ms=stats["stop_resolved"]["p99"],
+        target_stop_all_p99_ms=STOP_TARGET_MS,
+        amp_step_p50_ms=stats["step_resolved"]["p50"],
+        amp_ack_p99_ms=stats["step_ack"]["p99"],
+        stop_off_p99_ms=stats["stop_off"]["p99"],
+        stop_all_p50_ms=stats["stop_resolved"]["p50"],
+        rise_p50_ms=stats["rise_resolved"]["p50"],
+        read_lead_p99_ms=stats["read_lead"]["p99"],
+        **extra,
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ Target (the issue's): p99 <= 2 display frames at 60 Hz, 33.3 ms.
 
 Run: .venv/bin/python bench/latency_to_screen.py [--seconds 10] [--rate 100000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,8 +99,11 @@ def cpu_times(process: psutil.Process, receiver: TelemetryReceiver) -> dict[str,
     """CPU seconds (user + system) of the whole process, its GUI thread (the view) and the receiver's thread."""
     threads = {t.id: t.user_time + t.system_time for t in process.threads()}
     times = process.cpu_times()
-    return {"process": times.user + times.system, "GUI thread": threads[threading.main_thread().native_id],
-            "receiver thread": threads.get(receiver._thread.native_id, 0.0)}
+    return {
+        "process": times.user + times.system,
+        "GUI thread": threads[threading.main_thread().native_id],
+        "receiver thread": threads.get(receiver._thread.native_id, 0.0),
+    }
 
 
 def main() -> None:
@@ -150,18 +154,31 @@ def main() -> None:
             queued, drained = block_time(tap.queued, shown + 1), block_time(tap.drained, shown + 1)
             parts.append(((queued - produced) * 1e3, (drained - queued) * 1e3, (painted - drained) * 1e3))
         shown = newest
-    print(f"{len(leads)} leads at {actual.rate_hz / 1000:g} kS/s, view {SIZE[0]}x{SIZE[1]}, "
-          f"t0 known to +-{uncertainty * 1e3:.2f} ms; {len(stalest)} frames with new samples in {args.seconds:g} s; "
-          f"dropped blocks {receiver.dropped_blocks}, lost samples {receiver.lost_samples}")
+    print(
+        f"{len(leads)} leads at {actual.rate_hz / 1000:g} kS/s, view {SIZE[0]}x{SIZE[1]}, "
+        f"t0 known to +-{uncertainty * 1e3:.2f} ms; {len(stalest)} frames with new samples in {args.seconds:g} s; "
+        f"dropped blocks {receiver.dropped_blocks}, lost samples {receiver.lost_samples}"
+    )
     newest_stats = describe("newest sample of a frame, produced -> painted", freshest)
     stats = describe("oldest new sample of a frame (an event's worst case), produced -> painted", stalest, TARGET_MS)
     for label, values in zip(("produced -> queued", "queued -> drained", "drained -> painted"), zip(*parts)):
         describe(f"  of which {label}", list(values))
-    print("CPU over the timed seconds, % of one core: " + ", ".join(
-        f"{name} {(cpu_end[name] - cpu[name]) / cpu_wall * 100:.1f}" for name in cpu_end))
-    result("latency_to_screen", p99_ms=stats["p99"], target_p99_ms=TARGET_MS, p50_ms=stats["p50"],
-           max_ms=stats["max"], newest_p50_ms=newest_stats["p50"], newest_p99_ms=newest_stats["p99"],
-           frames_per_s=len(stalest) / args.seconds, rate_hz=actual.rate_hz)
+    print(
+        "CPU over the timed seconds, % of one core: "
+        + ", ".join(f"{name} {(cpu_end[name] - cpu[name]) / cpu_wall * 100:.1f}" for name in cpu_end)
+    )
+    result(
+        "latency_to_screen",
+        p99_ms=stats["p99"],
+        target_p99_ms=TARGET_MS,
+        p50_ms=stats["p50"],
+        max_ms=stats["max"],
+        newest_p50_ms=newest_stats["p50"],
+        newest_p99_ms=newest_stats["p99"],
+        frames_per_s=len(stalest) / args.seconds,
+        rate_hz=actual.rate_hz,
+    )
+
 
 if __name__ == "__main__":
     main()

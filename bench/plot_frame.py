@@ -9,6 +9,7 @@ before timing starts.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/plot_frame.py [--profile]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ class PregeneratedSource:
         leads = tuple(range(1, len(SETTINGS) + 1))
         starts = [0] + [history + k * per_frame for k in range(frames)]
         sizes = [history] + [per_frame] * frames
-        self.blocks = [TelemetryBlock(first, RATE_HZ, leads, *render(drives, first, n, RATE_HZ))
-                       for first, n in zip(starts, sizes)]
+        self.blocks = [
+            TelemetryBlock(first, RATE_HZ, leads, *render(drives, first, n, RATE_HZ)) for first, n in zip(starts, sizes)
+        ]
         self.dropped_blocks = self.lost_samples = self.bad_frames = 0
 
     def drain(self) -> list[TelemetryBlock]:
@@ -54,8 +56,10 @@ class PregeneratedSource:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} CPUs, {model}, {platform.python_implementation()} {platform.python_version()}"
 
 
@@ -68,14 +72,16 @@ def run(profile: bool) -> None:
     app.processEvents()
     view.set_window(WINDOW_S)
     for lead, (amplitude, width, frequency) in enumerate(SETTINGS, start=1):
-        view.set_programmed(lead, LeadConfig(lead, (Polarity.CATHODE, Polarity.ANODE, 0, 0),
-                                             amplitude, width, frequency, enabled=True))
+        view.set_programmed(
+            lead, LeadConfig(lead, (Polarity.CATHODE, Polarity.ANODE, 0, 0), amplitude, width, frequency, enabled=True)
+        )
     view.attach(source)
     view.tick()  # the 2 s history: the window is full from the first timed frame
     frame_ms, tick_ms, paint_ms = [], [], []
     profiler = None
     if profile:
         from pyinstrument import Profiler
+
         profiler = Profiler(interval=0.0005)
     for frame in range(WARMUP + FRAMES):
         if profiler and frame == WARMUP:
@@ -94,14 +100,19 @@ def run(profile: bool) -> None:
         print(profiler.output_text(unicode=False, color=False))
     median, p99 = float(np.median(frame_ms)), float(np.percentile(frame_ms, 99))
     print(f"machine: {machine()}")
-    print(f"view {SIZE[0]}x{SIZE[1]}, {len(SETTINGS)} leads, {WINDOW_S:g} s at {RATE_HZ // 1000} kS/s, "
-          f"{FRAMES} frames")
-    print(f"tick (drain, decimate, setData) median {np.median(tick_ms):.2f} ms; "
-          f"paint (grab) median {np.median(paint_ms):.2f} ms")
-    print(f"frame median {median:.2f} ms, p99 {p99:.2f} ms; "
-          f"{median / FRAME_60HZ_MS:.2f} of a 60 Hz frame, {median / TARGET_MS:.2f} of the {TARGET_MS:g} ms target")
-    print(f"RESULT plot_frame median_ms={median:.2f} p99_ms={p99:.2f} target_ms={TARGET_MS:g} "
-          f"ratio={median / TARGET_MS:.2f}")
+    print(f"view {SIZE[0]}x{SIZE[1]}, {len(SETTINGS)} leads, {WINDOW_S:g} s at {RATE_HZ // 1000} kS/s, {FRAMES} frames")
+    print(
+        f"tick (drain, decimate, setData) median {np.median(tick_ms):.2f} ms; "
+        f"paint (grab) median {np.median(paint_ms):.2f} ms"
+    )
+    print(
+        f"frame median {median:.2f} ms, p99 {p99:.2f} ms; "
+        f"{median / FRAME_60HZ_MS:.2f} of a 60 Hz frame, {median / TARGET_MS:.2f} of the {TARGET_MS:g} ms target"
+    )
+    print(
+        f"RESULT plot_frame median_ms={median:.2f} p99_ms={p99:.2f} target_ms={TARGET_MS:g} "
+        f"ratio={median / TARGET_MS:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ a short run's growth is mostly noise.
 
 Run: .venv/bin/python bench/soak.py [--minutes 30] [--warmup-s 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,12 @@ def main() -> None:
         ring = SampleRing(len(LEADS), RING_SECONDS * RATE_HZ)
         stream(service, args.warmup_s, ring)
         receiver, model = service.telemetry, service.link.simulator.model
-        before = (receiver.dropped_blocks, receiver.lost_samples, receiver.bad_frames,
-                  model.telemetry_stats.samples_skipped)
+        before = (
+            receiver.dropped_blocks,
+            receiver.lost_samples,
+            receiver.bad_frames,
+            model.telemetry_stats.samples_skipped,
+        )
         times, rss = [0.0], [process.memory_info().rss / MB]
 
         def sample(elapsed: float) -> None:
@@ -78,20 +83,44 @@ def main() -> None:
         samples = stream(service, seconds, ring, sample)
         rss.append(process.memory_info().rss / MB)
         times.append(seconds)
-        dropped, lost, bad, skipped = (now - then for now, then in zip(
-            (receiver.dropped_blocks, receiver.lost_samples, receiver.bad_frames,
-             model.telemetry_stats.samples_skipped), before))
+        dropped, lost, bad, skipped = (
+            now - then
+            for now, then in zip(
+                (
+                    receiver.dropped_blocks,
+                    receiver.lost_samples,
+                    receiver.bad_frames,
+                    model.telemetry_stats.samples_skipped,
+                ),
+                before,
+            )
+        )
     growth = rss[-1] - rss[0]
     slope = float(np.polyfit(times, rss, 1)[0]) * 3600 if len(times) > 2 else 0.0
     rate = samples / seconds
-    print(f"streamed {args.minutes:g} min at {rate / 1e6:.3f} M samples/s ({RATE_HZ // 1000} kS/s x {len(LEADS)} leads "
-          f"x 2): dropped blocks {dropped}, lost samples {lost + skipped}, bad frames {bad}")
-    print(f"RSS after warm-up {rss[0]:.1f} MB, at the end {rss[-1]:.1f} MB, peak {max(rss):.1f} MB; "
-          f"growth {growth:+.2f} MB ({growth / TARGET_GROWTH_MB:.2f}x the {TARGET_GROWTH_MB:g} MB target), "
-          f"trend {slope:+.2f} MB/h")
-    result("soak", rss_growth_mb=growth, target_rss_growth_mb=TARGET_GROWTH_MB, rss_start_mb=rss[0],
-           rss_end_mb=rss[-1], rss_peak_mb=max(rss), trend_mb_per_h=slope, minutes=args.minutes,
-           msamples_per_s=rate / 1e6, dropped_blocks=dropped, lost_samples=lost + skipped, bad_frames=bad)
+    print(
+        f"streamed {args.minutes:g} min at {rate / 1e6:.3f} M samples/s ({RATE_HZ // 1000} kS/s x {len(LEADS)} leads "
+        f"x 2): dropped blocks {dropped}, lost samples {lost + skipped}, bad frames {bad}"
+    )
+    print(
+        f"RSS after warm-up {rss[0]:.1f} MB, at the end {rss[-1]:.1f} MB, peak {max(rss):.1f} MB; "
+        f"growth {growth:+.2f} MB ({growth / TARGET_GROWTH_MB:.2f}x the {TARGET_GROWTH_MB:g} MB target), "
+        f"trend {slope:+.2f} MB/h"
+    )
+    result(
+        "soak",
+        rss_growth_mb=growth,
+        target_rss_growth_mb=TARGET_GROWTH_MB,
+        rss_start_mb=rss[0],
+        rss_end_mb=rss[-1],
+        rss_peak_mb=max(rss),
+        trend_mb_per_h=slope,
+        minutes=args.minutes,
+        msamples_per_s=rate / 1e6,
+        dropped_blocks=dropped,
+        lost_samples=lost + skipped,
+        bad_frames=bad,
+    )
 
 
 if __name__ == "__main__":

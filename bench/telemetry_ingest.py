@@ -15,6 +15,7 @@
 
 Run: .venv/bin/python bench/telemetry_ingest.py [--seconds 3] [--stream-seconds 5] [--profile]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -99,11 +100,15 @@ def decode_path(frames: list[bytes], seconds: float) -> dict[str, float]:
         "ring.write": time_loop(frames, seconds / 4, lambda f: ring.write(blocks[f])),
     }
     rate = per_frame / full
-    print(f"decode path: {len(frames[0])} B frames, {per_frame} samples each, "
-          f"{full * 1e6:.1f} us per frame ({', '.join(f'{k} {v * 1e6:.1f} us' for k, v in parts.items())})")
-    print(f"  {rate / 1e6:.1f} M samples/s = {rate * 2 / 1e6:.1f} MB/s of samples: "
-          f"{rate / USB2_SAMPLES_PER_S:.2f}x the USB 2.0 HS bulk limit ({USB2_SAMPLES_PER_S / 1e6:.1f} M/s), "
-          f"{rate / SIM_MAX_SAMPLES_PER_S:.0f}x the simulator's maximum stream ({SIM_MAX_SAMPLES_PER_S / 1e6:.1f} M/s)")
+    print(
+        f"decode path: {len(frames[0])} B frames, {per_frame} samples each, "
+        f"{full * 1e6:.1f} us per frame ({', '.join(f'{k} {v * 1e6:.1f} us' for k, v in parts.items())})"
+    )
+    print(
+        f"  {rate / 1e6:.1f} M samples/s = {rate * 2 / 1e6:.1f} MB/s of samples: "
+        f"{rate / USB2_SAMPLES_PER_S:.2f}x the USB 2.0 HS bulk limit ({USB2_SAMPLES_PER_S / 1e6:.1f} M/s), "
+        f"{rate / SIM_MAX_SAMPLES_PER_S:.0f}x the simulator's maximum stream ({SIM_MAX_SAMPLES_PER_S / 1e6:.1f} M/s)"
+    )
     return {"rate": rate}
 
 
@@ -135,9 +140,11 @@ def pyusb_unpaced(frames: list[bytes], seconds: float) -> float:
         transport.close()
         backend.shutdown()
     rate = samples / elapsed
-    print(f"pyusb, unpaced (receiver thread + draining thread): {rate / 1e6:.2f} M samples/s, "
-          f"{rate / SIM_MAX_SAMPLES_PER_S:.1f}x the simulator's maximum stream; "
-          f"({receiver.dropped_blocks} blocks dropped by the bounded queue: unpaced, the reader outruns the drain)")
+    print(
+        f"pyusb, unpaced (receiver thread + draining thread): {rate / 1e6:.2f} M samples/s, "
+        f"{rate / SIM_MAX_SAMPLES_PER_S:.1f}x the simulator's maximum stream; "
+        f"({receiver.dropped_blocks} blocks dropped by the bounded queue: unpaced, the reader outruns the drain)"
+    )
     return rate
 
 
@@ -157,12 +164,18 @@ def paced_stream(seconds: float) -> dict[str, float]:
         link.close()
     rate = samples / elapsed
     skipped = stats.samples_skipped - first.samples_skipped
-    print(f"full path, sim:// at {RATE_HZ // 1000} kS/s x {len(LEADS)} leads, drained at {DRAIN_HZ} Hz for "
-          f"{elapsed:.1f} s: {rate / 1e6:.3f} M samples/s ({rate / SIM_MAX_SAMPLES_PER_S:.3f}x the stream); "
-          f"dropped blocks {receiver.dropped_blocks}, lost samples {receiver.lost_samples}, "
-          f"bad frames {receiver.bad_frames}, skipped by the simulator {skipped}")
-    return {"rate": rate, "dropped": receiver.dropped_blocks, "lost": receiver.lost_samples + skipped,
-            "bad": receiver.bad_frames}
+    print(
+        f"full path, sim:// at {RATE_HZ // 1000} kS/s x {len(LEADS)} leads, drained at {DRAIN_HZ} Hz for "
+        f"{elapsed:.1f} s: {rate / 1e6:.3f} M samples/s ({rate / SIM_MAX_SAMPLES_PER_S:.3f}x the stream); "
+        f"dropped blocks {receiver.dropped_blocks}, lost samples {receiver.lost_samples}, "
+        f"bad frames {receiver.bad_frames}, skipped by the simulator {skipped}"
+    )
+    return {
+        "rate": rate,
+        "dropped": receiver.dropped_blocks,
+        "lost": receiver.lost_samples + skipped,
+        "bad": receiver.bad_frames,
+    }
 
 
 def profile(frames: list[bytes], seconds: float) -> None:
@@ -187,14 +200,17 @@ def main() -> None:
     decode = decode_path(frames, args.seconds)
     unpaced = pyusb_unpaced(frames, args.stream_seconds)
     paced = paced_stream(args.stream_seconds)
-    result("telemetry_ingest",
-           decode_msamples_per_s=decode["rate"] / 1e6,
-           target_decode_msamples_per_s=USB2_SAMPLES_PER_S / 1e6,
-           vs_sim_max=decode["rate"] / SIM_MAX_SAMPLES_PER_S,
-           pyusb_unpaced_msamples_per_s=unpaced / 1e6,
-           stream_msamples_per_s=paced["rate"] / 1e6,
-           stream_dropped_blocks=paced["dropped"], stream_lost_samples=paced["lost"],
-           stream_bad_frames=paced["bad"])
+    result(
+        "telemetry_ingest",
+        decode_msamples_per_s=decode["rate"] / 1e6,
+        target_decode_msamples_per_s=USB2_SAMPLES_PER_S / 1e6,
+        vs_sim_max=decode["rate"] / SIM_MAX_SAMPLES_PER_S,
+        pyusb_unpaced_msamples_per_s=unpaced / 1e6,
+        stream_msamples_per_s=paced["rate"] / 1e6,
+        stream_dropped_blocks=paced["dropped"],
+        stream_lost_samples=paced["lost"],
+        stream_bad_frames=paced["bad"],
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ idempotent reads (and any request the device reports it never received;
 after a stall, which the transport clears, one retry),
 and turns refusals into DeviceRefused with the device's own sentence.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -40,10 +41,17 @@ from drivers.types import (
     Program,
 )
 
-IDEMPOTENT = frozenset({
-    MsgType.IDENTIFY, MsgType.CAPABILITIES, MsgType.BATTERY, MsgType.KEEPALIVE,
-    MsgType.READ_LEAD, MsgType.READ_PROGRAM, MsgType.READ_EVENTS,
-})
+IDEMPOTENT = frozenset(
+    {
+        MsgType.IDENTIFY,
+        MsgType.CAPABILITIES,
+        MsgType.BATTERY,
+        MsgType.KEEPALIVE,
+        MsgType.READ_LEAD,
+        MsgType.READ_PROGRAM,
+        MsgType.READ_EVENTS,
+    }
+)
 COMMAND_TIMEOUT_MS = 500
 STOP_ALL_TIMEOUT_MS = 100
 IMPEDANCE_TIMEOUT_MS = 15_000  # every contact pair of every lead takes a few seconds

@@ -1,4 +1,5 @@
 """Typed driver errors: every failure the host can see maps to one of these."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 A registry maps each scheme to a factory, so a new interface (a network
 bridge, a recorded session) is one `register_scheme` call away.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -109,8 +110,10 @@ def available_links() -> list[str]:
         import libusb_package
 
         backend = libusb_package.get_libusb1_backend()
-        for dev in usb.core.find(find_all=True, idVendor=usb_ids.VENDOR_ID, idProduct=usb_ids.PRODUCT_ID,
-                                 backend=backend) or ():
+        for dev in (
+            usb.core.find(find_all=True, idVendor=usb_ids.VENDOR_ID, idProduct=usb_ids.PRODUCT_ID, backend=backend)
+            or ()
+        ):
             try:
                 uris.append(f"usb://{usb.util.get_string(dev, dev.iSerialNumber)}")
             except (usb.core.USBError, ValueError):

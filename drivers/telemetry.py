@@ -1,5 +1,6 @@
 """Telemetry ingest: a receive thread feeding a bounded queue, and the
 per-lead ring buffers the display reads (cflib's receive-thread pattern)."""
+
 from __future__ import annotations
 
 import threading
@@ -29,8 +30,7 @@ def decode_telemetry(raw: bytes, caps: Capabilities | None = None) -> TelemetryB
         if block.leads[-1] > caps.lead_count:
             raise ProtocolError(f"telemetry for lead {block.leads[-1]} of a {caps.lead_count}-lead device")
         if block.rate_hz > caps.telemetry_max_rate_hz:
-            raise ProtocolError(f"telemetry at {block.rate_hz} Hz, above the device's "
-                                f"{caps.telemetry_max_rate_hz} Hz")
+            raise ProtocolError(f"telemetry at {block.rate_hz} Hz, above the device's {caps.telemetry_max_rate_hz} Hz")
     return block
 
 
@@ -43,8 +43,13 @@ class TelemetryReceiver:
     bad_frames and skipped; gaps in first_sample are counted as lost samples.
     """
 
-    def __init__(self, transport, caps: Capabilities | None = None, max_blocks: int = 1024,
-                 on_error: Callable[[DriverError], None] | None = None) -> None:
+    def __init__(
+        self,
+        transport,
+        caps: Capabilities | None = None,
+        max_blocks: int = 1024,
+        on_error: Callable[[DriverError], None] | None = None,
+    ) -> None:
         self.transport = transport
         self.caps = caps
         self.on_error = on_error
@@ -126,13 +131,13 @@ class SampleRing:
         rows = [lead - 1 for lead in block.leads]
         cur, volt = block.current_ua, block.voltage_mv
         if n >= self.capacity:
-            cur, volt, n = cur[:, -self.capacity:], volt[:, -self.capacity:], self.capacity
+            cur, volt, n = cur[:, -self.capacity :], volt[:, -self.capacity :], self.capacity
         first = min(n, self.capacity - self.head)
-        self.current[rows, self.head:self.head + first] = cur[:, :first]
-        self.voltage[rows, self.head:self.head + first] = volt[:, :first]
+        self.current[rows, self.head : self.head + first] = cur[:, :first]
+        self.voltage[rows, self.head : self.head + first] = volt[:, :first]
         if first < n:
-            self.current[rows, :n - first] = cur[:, first:]
-            self.voltage[rows, :n - first] = volt[:, first:]
+            self.current[rows, : n - first] = cur[:, first:]
+            self.voltage[rows, : n - first] = volt[:, first:]
         self.head = (self.head + n) % self.capacity
         self.filled = min(self.capacity, self.filled + n)
         self.total = block.first_sample + block.n_samples

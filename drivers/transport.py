@@ -3,6 +3,7 @@
 Only bytes cross here; framing is the codec's job and message semantics
 the client's. Every pyusb error becomes a typed driver error.
 """
+
 from __future__ import annotations
 
 import errno
@@ -46,8 +47,13 @@ class UsbTransport:
     """One claimed pulse generator. Thread-safe per endpoint: one thread may
     run commands while another reads telemetry and a third sends STOP ALL."""
 
-    def __init__(self, backend=None, vendor_id: int = usb_ids.VENDOR_ID,
-                 product_id: int = usb_ids.PRODUCT_ID, serial: str | None = None) -> None:
+    def __init__(
+        self,
+        backend=None,
+        vendor_id: int = usb_ids.VENDOR_ID,
+        product_id: int = usb_ids.PRODUCT_ID,
+        serial: str | None = None,
+    ) -> None:
         self.backend = backend
         self.vendor_id, self.product_id, self.serial = vendor_id, product_id, serial
         self.device: usb.core.Device | None = None
@@ -56,15 +62,15 @@ class UsbTransport:
 
     def open(self) -> None:
         with usb_errors():
-            found = usb.core.find(find_all=True, idVendor=self.vendor_id, idProduct=self.product_id,
-                                  backend=self.backend)
+            found = usb.core.find(
+                find_all=True, idVendor=self.vendor_id, idProduct=self.product_id, backend=self.backend
+            )
             for dev in found:
                 if self.serial is None or usb.util.get_string(dev, dev.iSerialNumber) == self.serial:
                     break
             else:
                 wanted = f" with serial {self.serial}" if self.serial else ""
-                raise DeviceNotFound(
-                    f"No pulse generator {self.vendor_id:04x}:{self.product_id:04x}{wanted} on USB.")
+                raise DeviceNotFound(f"No pulse generator {self.vendor_id:04x}:{self.product_id:04x}{wanted} on USB.")
             dev.set_configuration()
             usb.util.claim_interface(dev, usb_ids.INTERFACE)
         self.device = dev
@@ -96,11 +102,17 @@ class UsbTransport:
         """
         dev = self._dev()
         with self._command_lock:
-            self._recovering(usb_ids.EP_COMMAND_OUT, delivered=False,
-                             call=lambda: dev.write(usb_ids.EP_COMMAND_OUT, frame, timeout_ms))
+            self._recovering(
+                usb_ids.EP_COMMAND_OUT,
+                delivered=False,
+                call=lambda: dev.write(usb_ids.EP_COMMAND_OUT, frame, timeout_ms),
+            )
             while True:
-                reply = self._recovering(usb_ids.EP_REPLY_IN, delivered=True,
-                                         call=lambda: bytes(dev.read(usb_ids.EP_REPLY_IN, MAX_FRAME, timeout_ms)))
+                reply = self._recovering(
+                    usb_ids.EP_REPLY_IN,
+                    delivered=True,
+                    call=lambda: bytes(dev.read(usb_ids.EP_REPLY_IN, MAX_FRAME, timeout_ms)),
+                )
                 if expect_reply(reply):
                     return reply
 
@@ -115,17 +127,22 @@ class UsbTransport:
 
     def read_telemetry(self, timeout_ms: int) -> bytes:
         """One telemetry frame; the read buffer is allocated once per link."""
-        n = self._recovering(usb_ids.EP_TELEMETRY_IN, delivered=True,
-                             call=lambda: self._dev().read(usb_ids.EP_TELEMETRY_IN, self._telemetry_buffer, timeout_ms))
+        n = self._recovering(
+            usb_ids.EP_TELEMETRY_IN,
+            delivered=True,
+            call=lambda: self._dev().read(usb_ids.EP_TELEMETRY_IN, self._telemetry_buffer, timeout_ms),
+        )
         return memoryview(self._telemetry_buffer)[:n].tobytes()
 
     def stop_all(self, timeout_ms: int) -> None:
         """Vendor control request on endpoint 0: bypasses any queued bulk command."""
         request_type = usb.util.build_request_type(
-            usb.util.CTRL_OUT, usb.util.CTRL_TYPE_VENDOR, usb.util.CTRL_RECIPIENT_INTERFACE)
+            usb.util.CTRL_OUT, usb.util.CTRL_TYPE_VENDOR, usb.util.CTRL_RECIPIENT_INTERFACE
+        )
         with usb_errors():
-            self._dev().ctrl_transfer(request_type, usb_ids.VENDOR_REQUEST_STOP_ALL, 0,
-                                      usb_ids.INTERFACE, None, timeout_ms)
+            self._dev().ctrl_transfer(
+                request_type, usb_ids.VENDOR_REQUEST_STOP_ALL, 0, usb_ids.INTERFACE, None, timeout_ms
+            )
 
     def _clear_halt(self, endpoint: int) -> None:
         with usb_errors():

@@ -5,6 +5,7 @@ pulse width in µs, frequency in Hz, voltage in mV, impedance in Ω. Every
 range, step and model value comes from the device's Capabilities, never
 from constants on the host.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -157,8 +158,11 @@ class LeadConfig:
             return False
         if not before.delivering:
             return True
-        return (self.amplitude_ua * self.pulse_width_us > before.amplitude_ua * before.pulse_width_us
-                or self.frequency_hz > before.frequency_hz or self.contacts != before.contacts)
+        return (
+            self.amplitude_ua * self.pulse_width_us > before.amplitude_ua * before.pulse_width_us
+            or self.frequency_hz > before.frequency_hz
+            or self.contacts != before.contacts
+        )
 
 
 @dataclass(frozen=True)
@@ -234,8 +238,7 @@ class TelemetryBlock:
         if not isinstance(other, TelemetryBlock):
             return NotImplemented
         return (
-            (self.first_sample, self.rate_hz, self.leads)
-            == (other.first_sample, other.rate_hz, other.leads)
+            (self.first_sample, self.rate_hz, self.leads) == (other.first_sample, other.rate_hz, other.leads)
             and np.array_equal(self.current_ua, other.current_ua)
             and np.array_equal(self.voltage_mv, other.voltage_mv)
         )

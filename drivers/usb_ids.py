@@ -3,6 +3,7 @@
 VID 0x1209 is the pid.codes open-source test vendor; a production device
 gets its own VID/PID, so links accept both as options.
 """
+
 VENDOR_ID = 0x1209
 PRODUCT_ID = 0xD260
 INTERFACE = 0

@@ -1,5 +1,6 @@
 """`drg-workstation`: start the clinician workstation, on the simulated pulse
 generator unless told otherwise."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,13 +14,22 @@ DEFAULT_LINK = "sim://0"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="drg-workstation", description=__doc__)
-    parser.add_argument("--link", default=DEFAULT_LINK,
-                        help="pulse generator to connect to: sim://0[?open=2.3&...] (default) or usb://[SERIAL]")
-    parser.add_argument("--records", default=None,
-                        help="records database URL (default: DRG_RECORDS_URL, else SQLite in the user data folder)")
+    parser.add_argument(
+        "--link",
+        default=DEFAULT_LINK,
+        help="pulse generator to connect to: sim://0[?open=2.3&...] (default) or usb://[SERIAL]",
+    )
+    parser.add_argument(
+        "--records",
+        default=None,
+        help="records database URL (default: DRG_RECORDS_URL, else SQLite in the user data folder)",
+    )
     parser.add_argument("--no-connect", action="store_true", help="start without connecting")
-    parser.add_argument("--smoke-test", action="store_true",
-                        help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s",
+    )
     return parser.parse_args(argv)
 
 
@@ -56,10 +66,10 @@ def _quit_once_shown(app, window, service, need_link: bool) -> None:
 
     def check() -> None:
         handle = window.windowHandle()
-        if handle is not None and handle.isExposed() and (
-                not need_link or service.link_state is LinkState.CONNECTED):
+        if handle is not None and handle.isExposed() and (not need_link or service.link_state is LinkState.CONNECTED):
             print(f"smoke test: main window shown, link {service.link_state.value}", flush=True)
             app.exit(0)
+
     poll = QTimer(window, interval=100, timeout=check)
     poll.start()
     QTimer.singleShot(30_000, lambda: (print("smoke test: no main window after 30 s", flush=True), app.exit(1)))

@@ -1,6 +1,7 @@
 """The UI edge of the programming service: its callbacks, which arrive on
 worker threads, become Qt signals delivered on the GUI thread (cflib's
 pattern), and futures report back through `run`."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,9 +29,14 @@ class ServiceBridge(QObject):
     _done = Signal(object, object)  # callback, future
 
     _KINDS = {
-        "device": "deviceChanged", "lead": "leadChanged", "event": "eventRecorded",
-        "impedance": "impedanceMeasured", "program": "programWritten", "session": "sessionChanged",
-        "battery": "batteryChanged", "placement": "placementChanged",
+        "device": "deviceChanged",
+        "lead": "leadChanged",
+        "event": "eventRecorded",
+        "impedance": "impedanceMeasured",
+        "program": "programWritten",
+        "session": "sessionChanged",
+        "battery": "batteryChanged",
+        "placement": "placementChanged",
     }
 
     def __init__(self, service: ProgrammingService, parent: QObject | None = None) -> None:

@@ -4,6 +4,7 @@ what the device says it is (identity, battery), simulator clearly marked.
 objectNames: linkUri, linkScan, linkConnect, linkDisconnect, linkState,
 deviceIdentity, deviceBattery, simulatorBadge.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -37,28 +38,52 @@ class ConnectionBar(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.setObjectName("connectionBar")
-        self.uri = _named(QComboBox(editable=True), "linkUri", "Link",
-                          "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.")
+        self.uri = _named(
+            QComboBox(editable=True),
+            "linkUri",
+            "Link",
+            "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.",
+        )
         self.uri.setMinimumContentsLength(18)
         self.scan = _named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
-        self.connect_button = _named(QPushButton("Connect"), "linkConnect", "Connect",
-                                     "Open the link and interrogate the device.")
-        self.disconnect_button = _named(QPushButton("Disconnect"), "linkDisconnect", "Disconnect",
-                                        "Close the link. The device keeps its stored program.")
+        self.connect_button = _named(
+            QPushButton("Connect"), "linkConnect", "Connect", "Open the link and interrogate the device."
+        )
+        self.disconnect_button = _named(
+            QPushButton("Disconnect"),
+            "linkDisconnect",
+            "Disconnect",
+            "Close the link. The device keeps its stored program.",
+        )
         self.state_label = _named(QLabel(), "linkState", "Link state", "State of the USB link.")
-        self.identity = _named(QLabel("No device"), "deviceIdentity", "Device identity",
-                               "Model, serial number, firmware and hardware revision.")
+        self.identity = _named(
+            QLabel("No device"),
+            "deviceIdentity",
+            "Device identity",
+            "Model, serial number, firmware and hardware revision.",
+        )
         self.battery = _named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
-        self.sim_badge = _named(QLabel(" SIMULATOR "), "simulatorBadge", "Simulated device",
-                                "This is a simulated pulse generator, not a patient's device.")
+        self.sim_badge = _named(
+            QLabel(" SIMULATOR "),
+            "simulatorBadge",
+            "Simulated device",
+            "This is a simulated pulse generator, not a patient's device.",
+        )
         self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
         self.sim_badge.hide()
         self._scanner = ThreadPoolExecutor(1, thread_name_prefix="usb-scan")
         self.destroyed.connect(lambda: self._scanner.shutdown(wait=False))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        for widget in (self.uri, self.scan, self.connect_button, self.disconnect_button, self.state_label,
-                       self.sim_badge, self.identity):
+        for widget in (
+            self.uri,
+            self.scan,
+            self.connect_button,
+            self.disconnect_button,
+            self.state_label,
+            self.sim_badge,
+            self.identity,
+        ):
             layout.addWidget(widget)
         layout.addStretch(1)
         layout.addWidget(self.battery)
@@ -122,8 +147,9 @@ class ConnectionBar(QWidget):
     def _on_battery(self, battery) -> None:
         if battery is None:
             return
-        self.battery.setText(f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · "
-                             f"{BATTERY_TEXT[battery.state]}")
+        self.battery.setText(
+            f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · {BATTERY_TEXT[battery.state]}"
+        )
         colour = {BatteryState.OK: "#1b7f3b", BatteryState.ERI: "#b35c00", BatteryState.EOS: "#b00020"}
         self.battery.setStyleSheet(f"color:{colour[battery.state]};")
         self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

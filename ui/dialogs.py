@@ -18,6 +18,7 @@ fails on any dialog constructed or subclassed elsewhere in ui/. To add a
 dialog: add its name to DIALOGS, build it with one of the helpers below,
 and add an opener in tests/ui/realinput/scenarios.py.
 """
+
 from __future__ import annotations
 
 import logging

@@ -26,6 +26,7 @@ records query runs on a QThreadPool worker (ui.impedance.trend).
 The view keeps the last run of each mode. When the link is lost it keeps
 them, greyed, and says when they were measured, until a new run replaces them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -88,16 +89,32 @@ class ImpedanceView(QWidget):
         self.mode.setObjectName("impedanceMode")
         for mode, label in MODE_LABELS.items():
             self.mode.addItem(label, mode)
-        _describe(self.mode, "Measurement mode", "Each lead on its configured + and − pair, each contact "
-                  "against the generator case, or every pair of contacts (for field engineers)")
+        _describe(
+            self.mode,
+            "Measurement mode",
+            "Each lead on its configured + and − pair, each contact "
+            "against the generator case, or every pair of contacts (for field engineers)",
+        )
         mode_label = QLabel("M&ode")
         mode_label.setBuddy(self.mode)
-        self.measure_button = _button("&Measure", "impedanceMeasure", "Measure impedance",
-                                      "Measure every lead in the chosen mode (the results are recorded)")
-        self.cancel_button = _button("&Cancel", "impedanceCancel", "Cancel the measurement",
-                                     "Stop after the lead being measured; what was measured is kept")
-        self.export_button = _button("E&xport CSV…", "impedanceExportCsv", "Export impedance as CSV",
-                                     "Save every measurement shown here (all modes) as a CSV file")
+        self.measure_button = _button(
+            "&Measure",
+            "impedanceMeasure",
+            "Measure impedance",
+            "Measure every lead in the chosen mode (the results are recorded)",
+        )
+        self.cancel_button = _button(
+            "&Cancel",
+            "impedanceCancel",
+            "Cancel the measurement",
+            "Stop after the lead being measured; what was measured is kept",
+        )
+        self.export_button = _button(
+            "E&xport CSV…",
+            "impedanceExportCsv",
+            "Export impedance as CSV",
+            "Save every measurement shown here (all modes) as a CSV file",
+        )
         self.progress = QProgressBar()
         self.progress.setObjectName("impedanceProgress")
         self.progress.setFormat("Not measured")
@@ -113,8 +130,11 @@ class ImpedanceView(QWidget):
         self.stale_note.setObjectName("impedanceStaleNote")
         self.stale_note.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
         self.stale_note.setVisible(False)
-        _describe(self.stale_note, "Results are from before the link was lost",
-                  "The results shown were measured before the link to the pulse generator was lost")
+        _describe(
+            self.stale_note,
+            "Results are from before the link was lost",
+            "The results shown were measured before the link to the pulse generator was lost",
+        )
 
         self.bars = ImpedanceBars()
         self.table = MeasurementTable()
@@ -160,8 +180,11 @@ class ImpedanceView(QWidget):
         """Start measuring every lead in the chosen mode, off the GUI thread."""
         mode = self.current_mode()
         if mode is ImpedanceMode.LEAD_PAIR and not self._paired_leads():
-            self._say("No lead has a + and a − contact configured, so there is no pair to measure. "
-                      "Configure the lead's contacts, or measure each contact to case.", ERROR_STYLE)
+            self._say(
+                "No lead has a + and a − contact configured, so there is no pair to measure. "
+                "Configure the lead's contacts, or measure each contact to case.",
+                ERROR_STYLE,
+            )
             return
         cancel = threading.Event()
         try:
@@ -200,8 +223,7 @@ class ImpedanceView(QWidget):
         self.progress.setValue(done)
 
     def _on_measured(self, result: ImpedanceResult) -> None:
-        run = MeasuredSet.of(result, self._service.thresholds(), datetime.now().astimezone(),
-                             self._service.session_id)
+        run = MeasuredSet.of(result, self._service.thresholds(), datetime.now().astimezone(), self._service.session_id)
         self._runs[result.mode] = run
         self._set_stale(False)
         self.trend.set_thresholds(run.thresholds)
@@ -223,15 +245,18 @@ class ImpedanceView(QWidget):
         missing = sorted(wanted - {r.lead for r in run.readings}) if run else sorted(wanted)
         if cancel.is_set() and missing:
             self.progress.setFormat("Cancelled")
-            self._say(f"Cancelled: lead{_plural(missing)} {_list(missing)} not measured. {self.status.text()}",
-                      WARNING_STYLE)
+            self._say(
+                f"Cancelled: lead{_plural(missing)} {_list(missing)} not measured. {self.status.text()}", WARNING_STYLE
+            )
 
     def _report(self, run: MeasuredSet) -> None:
         failures = run.failures
         parts = [f"Measured {run.time_text}: {len(run.readings)} reading{_plural(run.readings)},"]
         if failures:
-            named = [f"lead {r.lead} {r.contacts} {r.impedance_class.value} ({r.value_text})"
-                     for r in failures[:NAMED_FAULTS]]
+            named = [
+                f"lead {r.lead} {r.contacts} {r.impedance_class.value} ({r.value_text})"
+                for r in failures[:NAMED_FAULTS]
+            ]
             more = f" and {len(failures) - NAMED_FAULTS} more (see the table)" if len(failures) > NAMED_FAULTS else ""
             parts.append("; ".join(named) + more + ". Resolve these before programming.")
         else:
@@ -287,8 +312,10 @@ class ImpedanceView(QWidget):
         self.stale_note.setVisible(self._stale)
         if self._stale:
             run = self._runs.get(self.current_mode()) or max(self._runs.values(), key=lambda r: r.measured_at)
-            self.stale_note.setText(f"Link {self._service.link_state.value}: results greyed, last measured "
-                                    f"{run.time_text}. Measure again once connected.")
+            self.stale_note.setText(
+                f"Link {self._service.link_state.value}: results greyed, last measured "
+                f"{run.time_text}. Measure again once connected."
+            )
 
     def _update_controls(self) -> None:
         measuring = self._cancel is not None
@@ -320,8 +347,13 @@ class ImpedanceView(QWidget):
         if not self._runs:
             self._say("Nothing to export yet: measure first.", ERROR_STYLE)
             return
-        path = dialogs.save_file_name(self, "impedanceExportFile", "Export impedance as CSV",
-                                      f"impedance-{date.today().isoformat()}.csv", "CSV (*.csv)")
+        path = dialogs.save_file_name(
+            self,
+            "impedanceExportFile",
+            "Export impedance as CSV",
+            f"impedance-{date.today().isoformat()}.csv",
+            "CSV (*.csv)",
+        )
         if not path:
             return
         try:

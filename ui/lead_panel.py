@@ -18,6 +18,7 @@ limits (ui/lead_panel_parts/limits.py): chargeReadout, densityReadout, complianc
 response (ui/lead_panel_parts/response.py): recordPerception, recordComfortable, recordMaxTolerable,
 bodyRegions, sensation, paresthesiaFree, saveResponse, responseMessage.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -122,25 +123,36 @@ class LeadPanel(QWidget):
     def _build(self) -> None:
         self._title = named(QLabel(self), "leadTitle", "Lead", "The lead shown and where it sits.")
         self._stim = named(QLabel(self), "stimState", "Stimulation state", "Whether this lead is stimulating now.")
-        self._enable = named(QPushButton("Stimulation OFF", self), "enableLead", "Enable lead",
-                             "Switch this lead's output on or off. The device refuses to enable a lead "
-                             "without an impedance measured on its current contacts.")
+        self._enable = named(
+            QPushButton("Stimulation OFF", self),
+            "enableLead",
+            "Enable lead",
+            "Switch this lead's output on or off. The device refuses to enable a lead "
+            "without an impedance measured on its current contacts.",
+        )
         self._enable.setCheckable(True)
         self._enable.setAutoDefault(False)
         self._link_label = named(QLabel(self), "linkState", "Link", "State of the link to the pulse generator.")
         self._refusal = message_label("refusalMessage", self)
         self._contacts = ContactsView(parent=self)
         self._apply_contacts = named(
-            QPushButton("Apply contacts", self), "applyContacts", "Apply contacts",
+            QPushButton("Apply contacts", self),
+            "applyContacts",
+            "Apply contacts",
             "Send the pending contacts. The device switches the lead OFF and sets its amplitude to 0 "
-            "on any contact change.")
+            "on any contact change.",
+        )
         self._apply_contacts.setAutoDefault(False)
         self._amplitude = AmplitudeArea(self)
-        self._timing_step = named(QComboBox(self), "timingIncrement", "Timing step",
-                                  "Step of the pulse width and frequency − / + buttons.")
-        self._apply_params = named(QPushButton("Apply", self), "applyParams", "Apply timing",
-                                   "Send the pending pulse width, frequency and patient maximum; "
-                                   "the contacts stay and the lead stays on.")
+        self._timing_step = named(
+            QComboBox(self), "timingIncrement", "Timing step", "Step of the pulse width and frequency − / + buttons."
+        )
+        self._apply_params = named(
+            QPushButton("Apply", self),
+            "applyParams",
+            "Apply timing",
+            "Send the pending pulse width, frequency and patient maximum; the contacts stay and the lead stays on.",
+        )
         self._apply_params.setAutoDefault(False)
         self._limits = LimitReadouts(self)
         self._response = ResponseForm(levels.known_regions(), self)
@@ -228,8 +240,14 @@ class LeadPanel(QWidget):
         device, caps = self._device(), self._caps()
         self._refresh_header(device)
         live = device is not None and caps is not None
-        for widget in (self._contacts, self._apply_contacts, self._enable, self._amplitude, self._timing_step,
-                       self._apply_params):
+        for widget in (
+            self._contacts,
+            self._apply_contacts,
+            self._enable,
+            self._amplitude,
+            self._timing_step,
+            self._apply_params,
+        ):
             widget.setEnabled(live)
         for row in self._rows.values():
             row.set_enabled(live)
@@ -245,8 +263,9 @@ class LeadPanel(QWidget):
         self._contacts.show_contacts(proposed.contacts, device.contacts)
         contacts = sum(a != b for a, b in zip(proposed.contacts, device.contacts))
         self._apply_contacts.setEnabled(bool(contacts))
-        self._contacts_note.setText((f"{contacts} contact(s) pending. " if contacts else "")
-                                    + "Apply switches the lead off at 0 mA.")
+        self._contacts_note.setText(
+            (f"{contacts} contact(s) pending. " if contacts else "") + "Apply switches the lead off at 0 mA."
+        )
         params = len(self._pending.changed(device, PARAM_FIELDS))
         self._apply_params.setEnabled(bool(params))
         self._apply_params.setText(f"Apply ({params} pending)" if params else "Apply")
@@ -294,16 +313,20 @@ class LeadPanel(QWidget):
             parts.append("new contacts pending")
         caption = f"At the next + step: {', '.join(parts)}."
         self._limits.show_readings(caption, limit_readings(caps, judged, impedance, confirmed))
-        amplitude.show_max_safe(safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)),
-                                bool(changed))
+        amplitude.show_max_safe(
+            safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)), bool(changed)
+        )
 
     def _refresh_up(self, device: LeadConfig, caps: Capabilities) -> None:
         """Enable "+" with what it does, or disable it with the true reason: only once the present
         amplitude is at a limit (a step toward a limit is clipped to it, see _next_up)."""
         amplitude, present, lead = self._amplitude, device.amplitude_ua, self._lead
         if present >= device.patient_max_ua:
-            amplitude.allow_up(False, f"Lead {lead} is at its patient maximum of {device.patient_max_ua} µA; "
-                                      "raise the patient maximum (Timing, Apply) to go higher.")
+            amplitude.allow_up(
+                False,
+                f"Lead {lead} is at its patient maximum of {device.patient_max_ua} µA; "
+                "raise the patient maximum (Timing, Apply) to go higher.",
+            )
             return
         if present >= caps.amplitude_max_ua:
             amplitude.allow_up(False, f"Lead {lead} is at the device maximum of {present} µA.")
@@ -315,10 +338,14 @@ class LeadPanel(QWidget):
             return
         assessment = self._service.assess(device.with_(amplitude_ua=up))
         if assessment.refusals:
-            at = f"Lead {lead} is at the highest amplitude these settings allow ({present} µA). " \
-                if base == present else ""
-            amplitude.allow_up(False, at + "The next step is refused: "
-                               + " ".join(c.message for c in assessment.refusals))
+            at = (
+                f"Lead {lead} is at the highest amplitude these settings allow ({present} µA). "
+                if base == present
+                else ""
+            )
+            amplitude.allow_up(
+                False, at + "The next step is refused: " + " ".join(c.message for c in assessment.refusals)
+            )
         else:
             confirm = " It needs your confirmation (charge density cap)." if assessment.needs_confirmation else ""
             amplitude.allow_up(True, f"Click: raise to {up / 1000:.3f} mA. Hold: ramp up while held.{confirm}")
@@ -376,8 +403,9 @@ class LeadPanel(QWidget):
         show_message(self._refusal, text)
 
     # -- sending, with the density confirmation -------------------------------------------
-    def _attempt(self, call: Callable[[], Future], confirm: LeadConfig | None,
-                 on_done: Callable[[Future], None] | None = None) -> bool:
+    def _attempt(
+        self, call: Callable[[], Future], confirm: LeadConfig | None, on_done: Callable[[Future], None] | None = None
+    ) -> bool:
         """Run one service call; on ConfirmationRequired ask, record the confirmation and retry.
 
         Returns whether the call was accepted by the service (its future runs).
@@ -424,8 +452,13 @@ class LeadPanel(QWidget):
         old = self._pending.value(device, "contacts")
         new = tuple(polarity if i == contact - 1 else p for i, p in enumerate(old))
         if new != old:
-            self._push(device.lead, "contacts", old, new,
-                       f"Lead {device.lead}: contact {contact} {old[contact - 1].symbol} → {polarity.symbol}")
+            self._push(
+                device.lead,
+                "contacts",
+                old,
+                new,
+                f"Lead {device.lead}: contact {contact} {old[contact - 1].symbol} → {polarity.symbol}",
+            )
 
     def _on_apply_contacts(self) -> None:
         device = self._device()
@@ -442,8 +475,11 @@ class LeadPanel(QWidget):
         if device is None:
             return
         config = self._pending.proposed(device, fields)
-        self._attempt(lambda: self._service.write_lead(config), config,
-                      lambda f: f.exception() is None and self._pending.discard(config.lead, fields))
+        self._attempt(
+            lambda: self._service.write_lead(config),
+            config,
+            lambda f: f.exception() is None and self._pending.discard(config.lead, fields),
+        )
 
     # -- pending timing edits ---------------------------------------------------------------------
     def _push(self, lead: int, field: str, old: object, new: object, text: str) -> None:
@@ -460,8 +496,9 @@ class LeadPanel(QWidget):
         old = self._pending.value(device, field)
         if value != old:
             spec = SPECS[field]
-            self._push(device.lead, field, old, value,
-                       f"Lead {device.lead}: {spec.label.lower()} {old} → {value} {spec.unit}")
+            self._push(
+                device.lead, field, old, value, f"Lead {device.lead}: {spec.label.lower()} {old} → {value} {spec.unit}"
+            )
         self._refresh()
 
     def _on_param_typed(self, field: str, text: str) -> None:
@@ -483,8 +520,7 @@ class LeadPanel(QWidget):
         row = self._rows[field]
         current = self._pending.value(device, field)
         row.clear_typing()
-        self._propose(field, apply_increment(caps, row.spec.parameter, current, self._timing_step.currentIndex(),
-                                             move))
+        self._propose(field, apply_increment(caps, row.spec.parameter, current, self._timing_step.currentIndex(), move))
 
     # -- enable -----------------------------------------------------------------------------------
     def _on_enable(self, on: bool) -> None:

@@ -8,6 +8,7 @@ enforces that in one place. Esc was chosen because it is the key every user
 reaches for to abort, and an accidental press only turns stimulation off,
 which is always safe.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -192,8 +193,10 @@ class MainWindow(QMainWindow):
     def _stopped(self, future) -> None:
         if future.exception() is not None:
             self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
-            text = (f"The device did not confirm STOP ALL: {future.exception()}\n"
-                    "Use the patient controller or the magnet to stop stimulation.")
+            text = (
+                f"The device did not confirm STOP ALL: {future.exception()}\n"
+                "Use the patient controller or the magnet to stop stimulation."
+            )
             if self._stop_failed is None:  # one box, however often it fails; it does not block the loop
                 box = dialogs.message_box(self, "stopAllFailed", QMessageBox.Icon.Critical, "STOP ALL failed", text)
                 box.setAttribute(Qt.WA_DeleteOnClose)
@@ -239,8 +242,10 @@ class MainWindow(QMainWindow):
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:
         if state == LinkState.RECONNECTING:
-            self.banner.setText("USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "
-                                "If the link stays down the device restores its saved program. Check the cable.")
+            self.banner.setText(
+                "USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "
+                "If the link stays down the device restores its saved program. Check the cable."
+            )
             self.banner.setToolTip(detail)
             self.banner.show()
         elif state == LinkState.CONNECTED:
@@ -271,8 +276,9 @@ class MainWindow(QMainWindow):
         thresholds = self.service.thresholds()
         measured = {m.lead for m in result.measurements}
         self.faulty_leads -= measured
-        self.faulty_leads |= {m.lead for m in result.measurements
-                              if thresholds.classify(m.ohms) != ImpedanceClass.NORMAL}
+        self.faulty_leads |= {
+            m.lead for m in result.measurements if thresholds.classify(m.ohms) != ImpedanceClass.NORMAL
+        }
         self._refresh_map()
 
     def _on_placement(self, placement) -> None:

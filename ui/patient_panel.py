@@ -20,6 +20,7 @@ objectNames (stable, for tests and automation):
     suggestedLevels     the suggested levels, with their sources as tooltip
     placeLeadDialog     placeChannel, placeImplantDate, placeLeadMessage, OK / Cancel
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -117,14 +118,19 @@ def dialog_buttons(dialog: QDialog, ok_text: str, ok_tip: str) -> QDialogButtonB
     ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
     ok.setText(ok_text)
     named(ok, f"{dialog.objectName()}Ok", ok_text, ok_tip)
-    named(buttons.button(QDialogButtonBox.StandardButton.Cancel), f"{dialog.objectName()}Cancel", "Cancel",
-          "Close without saving anything.")
+    named(
+        buttons.button(QDialogButtonBox.StandardButton.Cancel),
+        f"{dialog.objectName()}Cancel",
+        "Cancel",
+        "Close without saving anything.",
+    )
     buttons.rejected.connect(dialog.reject)
     return buttons
 
 
-def form_rows(dialog: QDialog, rows: list[tuple], message: QLabel, ok: tuple[str, str],
-              on_ok: Callable[[], None]) -> None:
+def form_rows(
+    dialog: QDialog, rows: list[tuple], message: QLabel, ok: tuple[str, str], on_ok: Callable[[], None]
+) -> None:
     """A form dialog: labelled fields, the message that says why OK did nothing, OK / Cancel."""
     form = QFormLayout(dialog)
     for row in rows:
@@ -144,14 +150,23 @@ class PatientDialog(dialogs.Dialog):
         self.patient: Patient | None = None
         self.setWindowTitle("New patient")
         self.name = named(QLineEdit(), "patientName", "Patient name", "The patient's full name.")
-        self.dob = named(BlankDateEdit(QDate(1970, 1, 1)), "patientDob", "Date of birth",
-                         "Date of birth, year-month-day: type the digits, e.g. 19700315.")
-        self.record_number = named(QLineEdit(), "patientRecordNumber", "Record number",
-                                   "The hospital record number; it must be unique.")
+        self.dob = named(
+            BlankDateEdit(QDate(1970, 1, 1)),
+            "patientDob",
+            "Date of birth",
+            "Date of birth, year-month-day: type the digits, e.g. 19700315.",
+        )
+        self.record_number = named(
+            QLineEdit(), "patientRecordNumber", "Record number", "The hospital record number; it must be unique."
+        )
         self.message = message_label("patientDialogMessage", "Why the patient was not saved")
-        form_rows(self, [("&Name:", self.name), ("&Date of birth:", self.dob),
-                         ("&Record number:", self.record_number)], self.message,
-                  ("Save patient", "Save the new patient in the records."), self._save)
+        form_rows(
+            self,
+            [("&Name:", self.name), ("&Date of birth:", self.dob), ("&Record number:", self.record_number)],
+            self.message,
+            ("Save patient", "Save the new patient in the records."),
+            self._save,
+        )
 
     def _save(self) -> None:
         born = self.dob.value()
@@ -172,8 +187,10 @@ def patient_label(patient: Patient) -> str:
 
 
 def session_label(store, session: Session) -> str:
-    return (f"{patient_label(store.get_patient(session.patient_id))} \u00b7 started {local_time(session.started)} "
-            f"by {session.clinician} \u00b7 device {session.device_serial} \u00b7 {session.state.value.lower()}")
+    return (
+        f"{patient_label(store.get_patient(session.patient_id))} \u00b7 started {local_time(session.started)} "
+        f"by {session.clinician} \u00b7 device {session.device_serial} \u00b7 {session.state.value.lower()}"
+    )
 
 
 class ResumeDialog(dialogs.Dialog):
@@ -183,27 +200,37 @@ class ResumeDialog(dialogs.Dialog):
         super().__init__("resumeDialog", parent)
         self.bridge = bridge
         self.setWindowTitle("Resume an unfinished session")
-        intro = QLabel("These sessions were not ended (the workstation stopped during them). Resume one to "
-                       "keep recording in it; everything recorded so far is kept.")
+        intro = QLabel(
+            "These sessions were not ended (the workstation stopped during them). Resume one to "
+            "keep recording in it; everything recorded so far is kept."
+        )
         intro.setWordWrap(True)
-        self.sessions = named(QListWidget(), "resumeList", "Unfinished sessions",
-                              "Sessions never ended, newest first.")
+        self.sessions = named(QListWidget(), "resumeList", "Unfinished sessions", "Sessions never ended, newest first.")
         identity = bridge.service.state.identity
         for session in sessions:
             other = identity is not None and identity.serial != session.device_serial
-            item = QListWidgetItem(session_label(bridge.service.store, session)
-                                   + (" \u00b7 not the connected device" if other else ""))
+            item = QListWidgetItem(
+                session_label(bridge.service.store, session) + (" \u00b7 not the connected device" if other else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, session.id)
             self.sessions.addItem(item)
         self.sessions.setCurrentRow(0)
         self.sessions.itemDoubleClicked.connect(lambda _item: self._resume())
         self.message = message_label("resumeMessage", "Why the session was not resumed")
         buttons = QDialogButtonBox()
-        resume = named(buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole), "resumeAccept",
-                       "Resume session", "Take up the selected session again.")
+        resume = named(
+            buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole),
+            "resumeAccept",
+            "Resume session",
+            "Take up the selected session again.",
+        )
         resume.setDefault(True)
-        named(buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole), "resumeCancel", "Not now",
-              "Leave the sessions unfinished; you can resume them later with Resume\u2026")
+        named(
+            buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole),
+            "resumeCancel",
+            "Not now",
+            "Leave the sessions unfinished; you can resume them later with Resume\u2026",
+        )
         buttons.accepted.connect(self._resume)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -228,31 +255,48 @@ class ResumeDialog(dialogs.Dialog):
 class PlaceLeadDialog(dialogs.Dialog):
     """Which lead channel sits at a clicked ganglion, and since when; recorded in the session."""
 
-    def __init__(self, bridge: ServiceBridge, level: SpinalLevel, side: Side, channel: int | None,
-                 current: dict[int, LeadPlacement], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: ServiceBridge,
+        level: SpinalLevel,
+        side: Side,
+        channel: int | None,
+        current: dict[int, LeadPlacement],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("placeLeadDialog", parent)
         self.bridge, self.level, self.side, self.current = bridge, SpinalLevel.of(level), Side(side), current
         self.setWindowTitle(f"Lead at {self.level.name} {self.side.value.lower()}")
         caps = bridge.service.state.capabilities
-        self.channel = named(QComboBox(), "placeChannel", "Lead channel",
-                             "The stimulator channel of the lead placed at this ganglion.")
+        self.channel = named(
+            QComboBox(), "placeChannel", "Lead channel", "The stimulator channel of the lead placed at this ganglion."
+        )
         for lead in range(1, (caps.lead_count if caps else MAX_LEADS) + 1):
             there = current.get(lead)
             where = f" (now {there.level.name} {there.side.value.lower()})" if there else ""
             self.channel.addItem(f"Lead {lead}{where}", lead)
         free = next((lead for lead in range(1, self.channel.count() + 1) if lead not in current), 1)
         self.channel.setCurrentIndex(self.channel.findData(channel or free))
-        self.implant_date = named(QDateEdit(), "placeImplantDate", "Implant date",
-                                  "The day the lead was implanted (not in the future).")
+        self.implant_date = named(
+            QDateEdit(), "placeImplantDate", "Implant date", "The day the lead was implanted (not in the future)."
+        )
         self.implant_date.setDisplayFormat(DATE_FORMAT)
         self.implant_date.setCalendarPopup(True)
         self.implant_date.setMaximumDate(QDate.currentDate())
         self.channel.currentIndexChanged.connect(self._default_date)
         self._default_date()
         self.message = message_label("placeLeadMessage", "Why the placement was not recorded")
-        form_rows(self, [(QLabel(f"Ganglion {self.level.name}, patient's {self.side.value.lower()} side."),),
-                         ("&Channel:", self.channel), ("&Implanted:", self.implant_date)], self.message,
-                  ("Record placement", "Record this lead placement in the session."), self._record)
+        form_rows(
+            self,
+            [
+                (QLabel(f"Ganglion {self.level.name}, patient's {self.side.value.lower()} side."),),
+                ("&Channel:", self.channel),
+                ("&Implanted:", self.implant_date),
+            ],
+            self.message,
+            ("Record placement", "Record this lead placement in the session."),
+            self._record,
+        )
 
     def _default_date(self) -> None:
         """A lead already placed keeps its implant date; a new one defaults to today."""
@@ -261,8 +305,9 @@ class PlaceLeadDialog(dialogs.Dialog):
 
     def _record(self) -> None:
         try:
-            placement = LeadPlacement(self.channel.currentData(), self.level, self.side,
-                                      self.implant_date.date().toPython())
+            placement = LeadPlacement(
+                self.channel.currentData(), self.level, self.side, self.implant_date.date().toPython()
+            )
             self.bridge.service.place_lead(placement)
         except (ValueError, ServiceError, RecordsError) as exc:
             show_message(self.message, str(exc), RED)
@@ -275,8 +320,9 @@ class PatientPanel(QWidget):
 
     suggestedLevelsChanged = Signal(list)  # list[SpinalLevel], best first
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
-                 settings: QSettings | None = None) -> None:
+    def __init__(
+        self, bridge: ServiceBridge, parent: QWidget | None = None, *, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("patientPanel")
         self.bridge = bridge
@@ -292,16 +338,19 @@ class PatientPanel(QWidget):
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.search = named(QLineEdit(), "patientSearch", "Find patient",
-                            "Type part of a name or record number to find the patient.")
+        self.search = named(
+            QLineEdit(), "patientSearch", "Find patient", "Type part of a name or record number to find the patient."
+        )
         self.search.setPlaceholderText("Find by name or record number")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _text: self._find_patients())
-        self.patients = named(QListWidget(), "patientList", "Patients",
-                              "Patients matching the search; select the one being programmed.")
+        self.patients = named(
+            QListWidget(), "patientList", "Patients", "Patients matching the search; select the one being programmed."
+        )
         self.patients.setMaximumHeight(90)
-        self.new_patient = named(QPushButton("&New patient\u2026"), "patientNew", "New patient",
-                                 "Add a patient to the records.")
+        self.new_patient = named(
+            QPushButton("&New patient\u2026"), "patientNew", "New patient", "Add a patient to the records."
+        )
         self.new_patient.clicked.connect(self._add_patient)
         self.patient_box = patient_box = QGroupBox("Patient")
         column = QVBoxLayout(patient_box)
@@ -309,18 +358,34 @@ class PatientPanel(QWidget):
         column.addWidget(self.patients)
         column.addWidget(self.new_patient)
 
-        self.clinician = named(QLineEdit(str(self.settings.value(CLINICIAN_KEY, ""))), "clinicianName",
-                               "Clinician", "Your name, recorded with the session (remembered).")
+        self.clinician = named(
+            QLineEdit(str(self.settings.value(CLINICIAN_KEY, ""))),
+            "clinicianName",
+            "Clinician",
+            "Your name, recorded with the session (remembered).",
+        )
         self.clinician.setPlaceholderText("Clinician's name")
         self.clinician.editingFinished.connect(self._remember_clinician)
-        self.start = named(QPushButton("&Start"), "sessionStart", "Start session",
-                           "Open a session for the selected patient on the connected device.")
+        self.start = named(
+            QPushButton("&Start"),
+            "sessionStart",
+            "Start session",
+            "Open a session for the selected patient on the connected device.",
+        )
         self.start.clicked.connect(self._start_session)
-        self.end = named(QPushButton("&End\u2026"), "sessionEnd", "End session",
-                         "Close the session for good (asks first, and about unwritten changes).")
+        self.end = named(
+            QPushButton("&End\u2026"),
+            "sessionEnd",
+            "End session",
+            "Close the session for good (asks first, and about unwritten changes).",
+        )
         self.end.clicked.connect(self._end_session)
-        self.resume = named(QPushButton("Resume\u2026"), "sessionResume", "Resume session",
-                            "Take up a session that was never ended (after a crash).")
+        self.resume = named(
+            QPushButton("Resume\u2026"),
+            "sessionResume",
+            "Resume session",
+            "Take up a session that was never ended (after a crash).",
+        )
         self.resume.clicked.connect(self._choose_resumption)
         self.info = named(QLabel(), "sessionInfo", "Current session", "The session being recorded.")
         self.info.setWordWrap(True)
@@ -336,9 +401,13 @@ class PatientPanel(QWidget):
         form.addRow(self.info)
         form.addRow(self.message)
 
-        self.regions = named(QListWidget(), "painRegions", "Pain regions",
-                             "Tick where the patient has pain (Space toggles); the spinal map highlights "
-                             "the DRG levels that usually cover it.")
+        self.regions = named(
+            QListWidget(),
+            "painRegions",
+            "Pain regions",
+            "Tick where the patient has pain (Space toggles); the spinal map highlights "
+            "the DRG levels that usually cover it.",
+        )
         for region in levels.known_regions():
             item = QListWidgetItem(region)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -347,8 +416,12 @@ class PatientPanel(QWidget):
             self.regions.addItem(item)
         self._two_columns(self.regions)
         self.regions.itemChanged.connect(lambda _item: self._suggest())
-        self.suggested = named(QLabel("Suggested levels: none"), "suggestedLevels", "Suggested levels",
-                               "Tick pain regions to see suggested levels.")
+        self.suggested = named(
+            QLabel("Suggested levels: none"),
+            "suggestedLevels",
+            "Suggested levels",
+            "Tick pain regions to see suggested levels.",
+        )
         self.suggested.setWordWrap(True)
         regions_box = QGroupBox("Pain regions")
         column = QVBoxLayout(regions_box)
@@ -365,8 +438,10 @@ class PatientPanel(QWidget):
     def _two_columns(regions: QListWidget) -> None:
         """Lay the regions out in two columns so all of them show without scrolling."""
         metrics = regions.fontMetrics()
-        cell = QSize(max(metrics.horizontalAdvance(regions.item(row).text()) for row in range(regions.count())) + 34,
-                     metrics.height() + 6)
+        cell = QSize(
+            max(metrics.horizontalAdvance(regions.item(row).text()) for row in range(regions.count())) + 34,
+            metrics.height() + 6,
+        )
         regions.setFlow(QListView.Flow.LeftToRight)
         regions.setWrapping(True)
         regions.setResizeMode(QListView.ResizeMode.Adjust)
@@ -384,8 +459,9 @@ class PatientPanel(QWidget):
         self.patients.clear()
         for patient in self.store.find_patients(self.search.text().strip()):
             item = QListWidgetItem(patient_label(patient))
-            item.setToolTip(f"{patient.name}, born {patient.date_of_birth.isoformat()}, "
-                            f"record number {patient.record_number}")
+            item.setToolTip(
+                f"{patient.name}, born {patient.date_of_birth.isoformat()}, record number {patient.record_number}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, patient)
             self.patients.addItem(item)
             if patient == select:
@@ -473,8 +549,11 @@ class PatientPanel(QWidget):
         session_id = service.session_id
         device = service.state.identity
         connected = service.link_state == LinkState.CONNECTED and device is not None
-        device_text = (f"Device {device.model} SN {device.serial}: {service.link_state.value}" if device
-                       else f"No device ({service.link_state.value})")
+        device_text = (
+            f"Device {device.model} SN {device.serial}: {service.link_state.value}"
+            if device
+            else f"No device ({service.link_state.value})"
+        )
         if session_id is None:
             self.info.setText(f"No session: choose the patient, then Start.\n{device_text}")
         else:
@@ -484,27 +563,36 @@ class PatientPanel(QWidget):
             self.info.setText(
                 f"<b>{escape(patient.name)}</b><br>Record {escape(patient.record_number)}, born "
                 f"{patient.date_of_birth.isoformat()}<br>Started {local_time(session.started)} by "
-                f"{escape(session.clinician)} \u00b7 <b>{session.state.value.lower()}</b><br>{escape(device_text)}")
+                f"{escape(session.clinician)} \u00b7 <b>{session.state.value.lower()}</b><br>{escape(device_text)}"
+            )
         active = session_id is not None
         self.patient_box.setVisible(not active)  # the session names the patient; room for the map
         self.start.setEnabled(not active)
         self.end.setEnabled(active)
         self.resume.setEnabled(not active)
         self.clinician.setEnabled(not active)  # recorded with the session when it started
-        self.start.setToolTip("Open a session for the selected patient on the connected device."
-                              if connected else "Connect to the patient's pulse generator first.")
+        self.start.setToolTip(
+            "Open a session for the selected patient on the connected device."
+            if connected
+            else "Connect to the patient's pulse generator first."
+        )
 
     # -- pain regions and lead placement ---------------------------------------------------------
     def checked_regions(self) -> list[str]:
-        return [self.regions.item(row).text() for row in range(self.regions.count())
-                if self.regions.item(row).checkState() == Qt.CheckState.Checked]
+        return [
+            self.regions.item(row).text()
+            for row in range(self.regions.count())
+            if self.regions.item(row).checkState() == Qt.CheckState.Checked
+        ]
 
     def _suggest(self) -> None:
         suggestions = levels.suggest_levels(self.checked_regions())
         names = ", ".join(level.name for level, _why in suggestions)
         self.suggested.setText(f"Suggested levels: {names or 'none'}")
-        self.suggested.setToolTip("\n".join(f"{level.name}: {'; '.join(why)}" for level, why in suggestions)
-                                  or "Tick pain regions to see suggested levels.")
+        self.suggested.setToolTip(
+            "\n".join(f"{level.name}: {'; '.join(why)}" for level, why in suggestions)
+            or "Tick pain regions to see suggested levels."
+        )
         self.suggestedLevelsChanged.emit([level for level, _why in suggestions])
 
     def place_lead_at(self, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
@@ -514,12 +602,18 @@ class PatientPanel(QWidget):
     def place_lead(self, channel: int | None, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
         """Ask which channel and implant date for a ganglion clicked on the spinal map, then record it."""
         session_id = self.service.session_id
-        current = (self.store.current_placements(self.store.get_session(session_id).patient_id)
-                   if session_id is not None else {})
+        current = (
+            self.store.current_placements(self.store.get_session(session_id).patient_id)
+            if session_id is not None
+            else {}
+        )
         dialog = PlaceLeadDialog(self.bridge, level, side, channel, current, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: show_message(
-            self.message, f"Lead {dialog.channel.currentData()} placed at {dialog.level.name} "
-                          f"{dialog.side.value.lower()}."))
+        dialog.accepted.connect(
+            lambda: show_message(
+                self.message,
+                f"Lead {dialog.channel.currentData()} placed at {dialog.level.name} {dialog.side.value.lower()}.",
+            )
+        )
         dialog.open()
         return dialog

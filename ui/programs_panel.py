@@ -24,6 +24,7 @@ objectNames (stable, for tests and automation):
     noteText, noteAdd, noteMessage           free-text note
     nrsBefore, nrsAfter, nrsRecord, nrsMessage   NRS pain scores ("not rated" below 0)
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,7 @@ UNITS = {field: unit for field, _label, unit in SETTINGS}
 
 # -- small helpers shared with ui.patient_panel ---------------------------------------------
 
+
 def named(widget: W, object_name: str, accessible: str, tip: str) -> W:
     """Give a control its stable objectName, accessible name and tooltip in one place."""
     widget.setObjectName(object_name)
@@ -119,6 +121,7 @@ def local_time(moment: datetime) -> str:
 
 # -- lead settings as text ------------------------------------------------------------------
 
+
 def setting_text(config: LeadConfig, field: str, unit: bool = True) -> str:
     """One setting as shown; tables leave the unit to the row header."""
     value = getattr(config, field)
@@ -131,13 +134,16 @@ def setting_text(config: LeadConfig, field: str, unit: bool = True) -> str:
 
 def lead_text(config: LeadConfig) -> str:
     """One line for a log row: 'lead 1 [+ − · ·] 800 µA, 300 µs, 20 Hz, on, patient max 2000 µA'."""
-    return (f"lead {config.lead} [{setting_text(config, 'contacts')}] {config.amplitude_ua} \u00b5A, "
-            f"{config.pulse_width_us} \u00b5s, {config.frequency_hz} Hz, output {setting_text(config, 'enabled')}, "
-            f"patient max {config.patient_max_ua} \u00b5A")
+    return (
+        f"lead {config.lead} [{setting_text(config, 'contacts')}] {config.amplitude_ua} \u00b5A, "
+        f"{config.pulse_width_us} \u00b5s, {config.frequency_hz} Hz, output {setting_text(config, 'enabled')}, "
+        f"patient max {config.patient_max_ua} \u00b5A"
+    )
 
 
-def lead_differences(first: dict[int, LeadConfig], second: dict[int, LeadConfig],
-                     first_label: str, second_label: str) -> list[str]:
+def lead_differences(
+    first: dict[int, LeadConfig], second: dict[int, LeadConfig], first_label: str, second_label: str
+) -> list[str]:
     """Every setting that differs between two sets of leads, as sentences a clinician reads."""
     found = []
     for lead in sorted(first.keys() | second.keys()):
@@ -145,9 +151,12 @@ def lead_differences(first: dict[int, LeadConfig], second: dict[int, LeadConfig]
         if a is None or b is None:
             found.append(f"Lead {lead}: only in the {first_label if b is None else second_label} settings")
             continue
-        found.extend(f"Lead {lead} {label.lower()}: {first_label} {setting_text(a, field)}, "
-                     f"{second_label} {setting_text(b, field)}"
-                     for field, label, _unit in SETTINGS if getattr(a, field) != getattr(b, field))
+        found.extend(
+            f"Lead {lead} {label.lower()}: {first_label} {setting_text(a, field)}, "
+            f"{second_label} {setting_text(b, field)}"
+            for field, label, _unit in SETTINGS
+            if getattr(a, field) != getattr(b, field)
+        )
     return found
 
 
@@ -173,8 +182,11 @@ def program_status(written: bool, verified: bool, mismatch: str | None) -> tuple
     return "saved, not written", None
 
 
-def fill_lead_table(table: QTableWidget, columns: list[tuple[str, dict[int, LeadConfig]]],
-                    highlight_against: dict[int, LeadConfig] | None = None) -> None:
+def fill_lead_table(
+    table: QTableWidget,
+    columns: list[tuple[str, dict[int, LeadConfig]]],
+    highlight_against: dict[int, LeadConfig] | None = None,
+) -> None:
     """Settings as rows, one column per lead and source (e.g. Lead 1 saved, Lead 1 device).
 
     Cells of the last source that differ from `highlight_against` are marked amber and bold.
@@ -200,8 +212,10 @@ def fill_lead_table(table: QTableWidget, columns: list[tuple[str, dict[int, Lead
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
-                item.setToolTip(f"Lead {lead} {name.lower()}: differs ({setting_text(reference, field)} "
-                                f"in {columns[0][0] or 'the program'})")
+                item.setToolTip(
+                    f"Lead {lead} {name.lower()}: differs ({setting_text(reference, field)} "
+                    f"in {columns[0][0] or 'the program'})"
+                )
             if lead % 2 == 0 and item.background().style() == Qt.BrushStyle.NoBrush:
                 item.setBackground(QColor("#F1F3F4"))  # shade every other lead so its columns read as a pair
             table.setItem(row, col, item)
@@ -219,6 +233,7 @@ def lead_table(object_name: str, accessible: str) -> QTableWidget:
 
 # -- the guard: unwritten changes before closing or ending ------------------------------------
 
+
 class UnwrittenDialog(dialogs.Dialog):
     """Lists what is live but not stored, and offers Write now / Discard / Cancel."""
 
@@ -231,23 +246,42 @@ class UnwrittenDialog(dialogs.Dialog):
         intro = QLabel(
             f"The device's live settings differ from its stored program "
             f"'{stored.name if stored else '?'}'. If you {action} without writing, the device returns "
-            "to its stored program when the programmer disconnects, and these changes are lost:")
+            "to its stored program when the programmer disconnects, and these changes are lost:"
+        )
         intro.setWordWrap(True)
-        changes = named(QListWidget(), "unwrittenList", "Unwritten changes",
-                        "Each setting that is live on the device but not stored in it.")
+        changes = named(
+            QListWidget(),
+            "unwrittenList",
+            "Unwritten changes",
+            "Each setting that is live on the device but not stored in it.",
+        )
         changes.addItems(unwritten_changes(service.state))
-        self.name = named(QLineEdit(stored.name if stored else ""), "unwrittenName", "Program name",
-                          "Name under which the live settings are stored if you choose Write now.")
+        self.name = named(
+            QLineEdit(stored.name if stored else ""),
+            "unwrittenName",
+            "Program name",
+            "Name under which the live settings are stored if you choose Write now.",
+        )
         self.message = message_label("unwrittenMessage", "Write result")
         buttons = QDialogButtonBox()
-        self.write = named(buttons.addButton("Write now", QDialogButtonBox.ButtonRole.AcceptRole),
-                           "unwrittenWrite", "Write now",
-                           "Store the live settings in the device, read them back and verify.")
-        self.discard = named(buttons.addButton("Discard changes", QDialogButtonBox.ButtonRole.DestructiveRole),
-                             "unwrittenDiscard", "Discard changes",
-                             f"Do not store the live settings; {action} anyway.")
-        cancel = named(buttons.addButton(QDialogButtonBox.StandardButton.Cancel), "unwrittenCancel", "Cancel",
-                       f"Go back without writing; do not {action}.")
+        self.write = named(
+            buttons.addButton("Write now", QDialogButtonBox.ButtonRole.AcceptRole),
+            "unwrittenWrite",
+            "Write now",
+            "Store the live settings in the device, read them back and verify.",
+        )
+        self.discard = named(
+            buttons.addButton("Discard changes", QDialogButtonBox.ButtonRole.DestructiveRole),
+            "unwrittenDiscard",
+            "Discard changes",
+            f"Do not store the live settings; {action} anyway.",
+        )
+        cancel = named(
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel),
+            "unwrittenCancel",
+            "Cancel",
+            f"Go back without writing; do not {action}.",
+        )
         cancel.setDefault(True)
         # The buttons decide themselves: Write now must not close before the read-back.
         self.write.clicked.connect(self._write)
@@ -302,13 +336,27 @@ def confirm_discard_unwritten(bridge: ServiceBridge, parent: QWidget | None, act
 # -- session log ---------------------------------------------------------------------------
 
 EVENT_NAMES = {
-    "session_opened": "Session opened", "session_resumed": "Session resumed", "session_closed": "Session closed",
-    "session_ended": "Session ended", "device_state": "Device read", "link_state": "Link",
-    "link_lost": "Link lost", "write_lead": "Lead settings", "set_amplitude": "Amplitude",
-    "set_enabled": "Output", "stop_all": "STOP ALL", "density_confirmed": "Density accepted",
-    "impedance_recorded": "Impedance", "impedance_cancelled": "Impedance cancelled",
-    "placement_recorded": "Lead placed", "response_recorded": "Response", "pain_score_recorded": "Pain score",
-    "note_added": "Note", "program_saved": "Program", "write_program": "Program write", "correction": "Correction",
+    "session_opened": "Session opened",
+    "session_resumed": "Session resumed",
+    "session_closed": "Session closed",
+    "session_ended": "Session ended",
+    "device_state": "Device read",
+    "link_state": "Link",
+    "link_lost": "Link lost",
+    "write_lead": "Lead settings",
+    "set_amplitude": "Amplitude",
+    "set_enabled": "Output",
+    "stop_all": "STOP ALL",
+    "density_confirmed": "Density accepted",
+    "impedance_recorded": "Impedance",
+    "impedance_cancelled": "Impedance cancelled",
+    "placement_recorded": "Lead placed",
+    "response_recorded": "Response",
+    "pain_score_recorded": "Pain score",
+    "note_added": "Note",
+    "program_saved": "Program",
+    "write_program": "Program write",
+    "correction": "Correction",
 }
 
 
@@ -324,15 +372,26 @@ def _battery(p: dict[str, Any]) -> str:
 
 
 def _impedance(p: dict[str, Any]) -> str:
-    return "; ".join(
-        f"lead {m['lead']} {m['contact_a']}-{m['contact_b'] or 'case'}: {m['ohms']} \u03a9 "
-        f"{m['impedance_class'].lower()}" for m in p["measurements"]) or "no measurement"
+    return (
+        "; ".join(
+            f"lead {m['lead']} {m['contact_a']}-{m['contact_b'] or 'case'}: {m['ohms']} \u03a9 "
+            f"{m['impedance_class'].lower()}"
+            for m in p["measurements"]
+        )
+        or "no measurement"
+    )
 
 
 def _response(p: dict[str, Any]) -> str:
-    found = [f"{label} {p[key]} \u00b5A" for key, label in (
-        ("perception_threshold_ua", "perception"), ("comfortable_ua", "comfortable"),
-        ("max_tolerable_ua", "max tolerable")) if p.get(key) is not None]
+    found = [
+        f"{label} {p[key]} \u00b5A"
+        for key, label in (
+            ("perception_threshold_ua", "perception"),
+            ("comfortable_ua", "comfortable"),
+            ("max_tolerable_ua", "max tolerable"),
+        )
+        if p.get(key) is not None
+    ]
     regions = ", ".join(p.get("body_regions") or ()) or "no region"
     free = " (paresthesia-free)" if p.get("paresthesia_free") else ""
     return f"lead {p['lead']}: {p['sensation'].lower()}{free} in {regions}" + "".join(f"; {f}" for f in found)
@@ -343,8 +402,10 @@ def _program_saved(p: dict[str, Any]) -> str:
 
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "session_opened": lambda p: (f"clinician {p['clinician']}; device {p['device']['model']} "
-                                 f"serial {p['device']['serial']}, firmware {p['device']['firmware']}"),
+    "session_opened": lambda p: (
+        f"clinician {p['clinician']}; device {p['device']['model']} "
+        f"serial {p['device']['serial']}, firmware {p['device']['firmware']}"
+    ),
     "session_resumed": lambda p: "session taken up again",
     "session_closed": lambda p: "closed: later changes only as corrections",
     "session_ended": lambda p: "ended by the clinician",
@@ -352,17 +413,22 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "link_state": lambda p: f"{p['state']}" + (f": {p['detail']}" if p.get("detail") else ""),
     "link_lost": lambda p: p["reason"],
     "write_lead": _lead_result,
-    "set_amplitude": lambda p: (f"lead {p['lead']}: {p['result']['amplitude_ua']} \u00b5A on the device"
-                                if p.get("result") else
-                                f"lead {p['lead']}: {(p.get('config') or p)['amplitude_ua']} \u00b5A requested"),
+    "set_amplitude": lambda p: (
+        f"lead {p['lead']}: {p['result']['amplitude_ua']} \u00b5A on the device"
+        if p.get("result")
+        else f"lead {p['lead']}: {(p.get('config') or p)['amplitude_ua']} \u00b5A requested"
+    ),
     "set_enabled": lambda p: f"lead {p['lead']} output {'on' if p['on'] else 'off'}",
     "stop_all": lambda p: "every output off",
-    "density_confirmed": lambda p: (f"lead {p['lead']}: {p['density']:.1f} \u00b5C/cm\u00b2 accepted "
-                                    f"above the {p['limit']:.0f} \u00b5C/cm\u00b2 warning"),
+    "density_confirmed": lambda p: (
+        f"lead {p['lead']}: {p['density']:.1f} \u00b5C/cm\u00b2 accepted "
+        f"above the {p['limit']:.0f} \u00b5C/cm\u00b2 warning"
+    ),
     "impedance_recorded": _impedance,
     "impedance_cancelled": lambda p: f"cancelled after {p['done']} of {p['of']} leads",
-    "placement_recorded": lambda p: (f"lead {p['channel']} at {p['level']} {p['side'].lower()}, "
-                                     f"implanted {p['implant_date']}"),
+    "placement_recorded": lambda p: (
+        f"lead {p['channel']} at {p['level']} {p['side'].lower()}, implanted {p['implant_date']}"
+    ),
     "response_recorded": _response,
     "pain_score_recorded": lambda p: f"NRS {p['nrs']}/10 ({p['when'].lower()} programming)",
     "note_added": lambda p: p["text"],
@@ -393,9 +459,13 @@ class SessionLog(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, len(self.COLUMNS))
-        named(self, "sessionLog", "Session log",
-              "Every action of this session as recorded, newest at the bottom. Refused and failed actions "
-              "are highlighted.")
+        named(
+            self,
+            "sessionLog",
+            "Session log",
+            "Every action of this session as recorded, newest at the bottom. Refused and failed actions "
+            "are highlighted.",
+        )
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -435,8 +505,12 @@ class SessionLog(QTableWidget):
         self.insertRow(row)
         summary = summarize(event)
         colours = {"refused": AMBER, "error": RED}.get(event.outcome)
-        cells = (local_time(event.time), EVENT_NAMES.get(event.kind, event.kind.replace("_", " ")),
-                 event.outcome, summary)
+        cells = (
+            local_time(event.time),
+            EVENT_NAMES.get(event.kind, event.kind.replace("_", " ")),
+            event.outcome,
+            summary,
+        )
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(f"{local_time(event.time)} \u00b7 {event.kind} \u00b7 {event.outcome}\n{summary}")
@@ -460,13 +534,15 @@ class SessionLog(QTableWidget):
         self._ramp = (lead, first, started, steps, reached)
         row = self.rowCount() - 1
         seconds = (event.time - started).total_seconds()
-        self.item(row, 3).setText(f"lead {lead}: {first} \u2192 {reached} \u00b5A on the device, "
-                                  f"{steps} steps in {seconds:.1f} s")
+        self.item(row, 3).setText(
+            f"lead {lead}: {first} \u2192 {reached} \u00b5A on the device, {steps} steps in {seconds:.1f} s"
+        )
         self.item(row, 3).setToolTip(self.item(row, 3).text())
         return True
 
 
 # -- the panel -----------------------------------------------------------------------------
+
 
 class ProgramsPanel(QWidget):
     """Save, compare, apply and write programs; see unwritten changes; log, notes and pain scores."""
@@ -497,27 +573,48 @@ class ProgramsPanel(QWidget):
         self.badge.setWordWrap(True)
         show_message(self.badge, "")
 
-        self.program_list = named(QListWidget(), "programList", "Programs",
-                                  "Programs of this session and the patient's earlier sessions, newest first, "
-                                  "with whether each was written to the device and verified.")
+        self.program_list = named(
+            QListWidget(),
+            "programList",
+            "Programs",
+            "Programs of this session and the patient's earlier sessions, newest first, "
+            "with whether each was written to the device and verified.",
+        )
         self.program_list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.program_list.itemDoubleClicked.connect(lambda _item: self._load())
-        self.program_name = named(QLineEdit(), "programName", "Program name",
-                                  "Name for the device's current settings, e.g. 'Daytime'.")
+        self.program_name = named(
+            QLineEdit(), "programName", "Program name", "Name for the device's current settings, e.g. 'Daytime'."
+        )
         self.program_name.setPlaceholderText("Program name")
         self.program_name.returnPressed.connect(self._save)
-        self.save_button = named(QPushButton("Save current as\u2026"), "programSave", "Save current settings as",
-                                 "Save the device's live lead settings under this name (not yet written).")
+        self.save_button = named(
+            QPushButton("Save current as\u2026"),
+            "programSave",
+            "Save current settings as",
+            "Save the device's live lead settings under this name (not yet written).",
+        )
         self.save_button.clicked.connect(self._save)
-        self.load_button = named(QPushButton("&Load"), "programLoad", "Load program",
-                                 "Show the selected program beside the device's current settings.")
+        self.load_button = named(
+            QPushButton("&Load"),
+            "programLoad",
+            "Load program",
+            "Show the selected program beside the device's current settings.",
+        )
         self.load_button.clicked.connect(self._load)
-        self.apply_button = named(QPushButton("&Apply to leads"), "programApply", "Apply program to leads",
-                                  "Make the selected program live lead by lead; amplitudes ramp up under the "
-                                  "safety rules. Not stored until written.")
+        self.apply_button = named(
+            QPushButton("&Apply to leads"),
+            "programApply",
+            "Apply program to leads",
+            "Make the selected program live lead by lead; amplitudes ramp up under the "
+            "safety rules. Not stored until written.",
+        )
         self.apply_button.clicked.connect(self._apply)
-        self.write_button = named(QPushButton("&Write to device\u2026"), "programWrite", "Write program to device",
-                                  "Store the selected program in the device, then read it back and verify.")
+        self.write_button = named(
+            QPushButton("&Write to device\u2026"),
+            "programWrite",
+            "Write program to device",
+            "Store the selected program in the device, then read it back and verify.",
+        )
         self.write_button.clicked.connect(self._confirm_write)
         self.program_message = message_label("programMessage", "Program message")
         self.verify_result = message_label("programVerifyResult", "Verification result")
@@ -574,24 +671,31 @@ class ProgramsPanel(QWidget):
         self._update_buttons()
 
     def _build_notes(self) -> QWidget:
-        self.note_text = named(QPlainTextEdit(), "noteText", "Note",
-                               "A note for the session record. Ctrl+Enter adds it.")
+        self.note_text = named(
+            QPlainTextEdit(), "noteText", "Note", "A note for the session record. Ctrl+Enter adds it."
+        )
         self.note_text.setTabChangesFocus(True)
         self.note_text.setPlaceholderText("Note for the record")
         self.note_text.setMaximumHeight(90)
-        self.note_add = named(QPushButton("Add &note"), "noteAdd", "Add note",
-                              "Add the note to the session record (Ctrl+Enter).")
+        self.note_add = named(
+            QPushButton("Add &note"), "noteAdd", "Add note", "Add the note to the session record (Ctrl+Enter)."
+        )
         self.note_add.clicked.connect(self._add_note)
-        QShortcut(QKeySequence("Ctrl+Return"), self.note_text, self._add_note,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence("Ctrl+Return"), self.note_text, self._add_note, context=Qt.ShortcutContext.WidgetShortcut
+        )
         self.note_message = message_label("noteMessage", "Note message")
 
         self.nrs = {}
         nrs_row = QHBoxLayout()
         for when, name in ((PainTiming.BEFORE, "nrsBefore"), (PainTiming.AFTER, "nrsAfter")):
-            box = named(QSpinBox(), name, f"Pain score {when.value.lower()} programming",
-                        f"NRS {when.value.lower()} programming: 0 no pain to 10 worst pain imaginable. "
-                        "Leave at 'not rated' to record nothing for it.")
+            box = named(
+                QSpinBox(),
+                name,
+                f"Pain score {when.value.lower()} programming",
+                f"NRS {when.value.lower()} programming: 0 no pain to 10 worst pain imaginable. "
+                "Leave at 'not rated' to record nothing for it.",
+            )
             box.setRange(-1, 10)
             box.setSpecialValueText("not rated")
             box.setValue(-1)
@@ -600,8 +704,12 @@ class ProgramsPanel(QWidget):
             label.setBuddy(box)
             nrs_row.addWidget(label)
             nrs_row.addWidget(box)
-        self.nrs_record = named(QPushButton("&Record NRS"), "nrsRecord", "Record pain scores",
-                                "Record the rated pain scores (0-10) in the session.")
+        self.nrs_record = named(
+            QPushButton("&Record NRS"),
+            "nrsRecord",
+            "Record pain scores",
+            "Record the rated pain scores (0-10) in the session.",
+        )
         self.nrs_record.clicked.connect(self._record_nrs)
         self.nrs_message = message_label("nrsMessage", "Pain score message")
 
@@ -647,8 +755,14 @@ class ProgramsPanel(QWidget):
     def _device_changed(self, *_args: object) -> None:
         changes = unwritten_changes(self.service.state)
         stored = self.service.state.stored_program
-        show_message(self.badge, f"\u26a0 Unwritten changes: {len(changes)} live setting(s) differ from the "
-                                 f"stored program '{stored.name}'. Write to keep them." if changes else "", AMBER)
+        show_message(
+            self.badge,
+            f"\u26a0 Unwritten changes: {len(changes)} live setting(s) differ from the "
+            f"stored program '{stored.name}'. Write to keep them."
+            if changes
+            else "",
+            AMBER,
+        )
         self.badge.setToolTip("\n".join(changes))
         if self._loaded is not None:
             self._show_loaded()
@@ -656,8 +770,11 @@ class ProgramsPanel(QWidget):
 
     def _program_written(self, result: WriteResult) -> None:
         if result.verified:
-            show_message(self.verify_result, f"\u2714 {VERIFIED_TEXT} ('{result.program.name}', "
-                                             f"{local_time(datetime.now(timezone.utc))})", GREEN)
+            show_message(
+                self.verify_result,
+                f"\u2714 {VERIFIED_TEXT} ('{result.program.name}', {local_time(datetime.now(timezone.utc))})",
+                GREEN,
+            )
         else:
             show_message(self.verify_result, f"\u2716 Not verified: {result.mismatch}", RED)
         self._refresh_programs(select=result.program)
@@ -791,8 +908,9 @@ class ProgramsPanel(QWidget):
             answered.set_result(None)
 
         box = ask_confirmation(self, exc, yes)
-        box.finished.connect(lambda _result: answered.done()
-                             or answered.set_exception(ServiceError("the rise was not confirmed")))
+        box.finished.connect(
+            lambda _result: answered.done() or answered.set_exception(ServiceError("the rise was not confirmed"))
+        )
         return answered
 
     def _next_step(self, done: Future | None = None) -> None:
@@ -828,18 +946,25 @@ class ProgramsPanel(QWidget):
         dialog = dialogs.Dialog("programWriteConfirm", self)
         dialog.setWindowTitle("Write program to device")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        text = QLabel(f"Store '{program.name}' in the device? It replaces the stored program and is live at "
-                      "once; it is also what the device runs after the programmer disconnects. It is read back "
-                      "and compared. (A program that would raise any output must be applied to the leads "
-                      "first, so its amplitudes ramp.)")
+        text = QLabel(
+            f"Store '{program.name}' in the device? It replaces the stored program and is live at "
+            "once; it is also what the device runs after the programmer disconnects. It is read back "
+            "and compared. (A program that would raise any output must be applied to the leads "
+            "first, so its amplitudes ramp.)"
+        )
         text.setWordWrap(True)
         table = lead_table("programWriteTable", "Program to be stored")
         fill_lead_table(table, [("", by_lead(program.leads))])
         buttons = QDialogButtonBox()
-        named(buttons.addButton("Write to device", QDialogButtonBox.ButtonRole.AcceptRole),
-              "programWriteOk", "Write to device", "Store this program in the device and verify it.")
-        cancel = named(buttons.addButton(QDialogButtonBox.StandardButton.Cancel), "programWriteCancel",
-                       "Cancel", "Do not write.")
+        named(
+            buttons.addButton("Write to device", QDialogButtonBox.ButtonRole.AcceptRole),
+            "programWriteOk",
+            "Write to device",
+            "Store this program in the device and verify it.",
+        )
+        cancel = named(
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel), "programWriteCancel", "Cancel", "Do not write."
+        )
         cancel.setDefault(True)
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)

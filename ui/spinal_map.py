@@ -9,6 +9,7 @@ Every lead state has a colour, a text tag and a shape cue (solid, hollow,
 crossed, hatched), so colour is never the only cue. The widget is painted
 from its size alone, so it scales with the side panel it sits in.
 """
+
 from __future__ import annotations
 
 import math
@@ -74,9 +75,7 @@ _STYLES = {
     LeadState.FAULT: _StateStyle(
         QColor("#C5221F"), QColor("white"), "!", "fault: open or short impedance", crossed=True
     ),
-    LeadState.UNKNOWN: _StateStyle(
-        QColor("#F29900"), QColor("#202124"), "?", "state unknown: link lost", hatched=True
-    ),
+    LeadState.UNKNOWN: _StateStyle(QColor("#F29900"), QColor("#202124"), "?", "state unknown: link lost", hatched=True),
 }
 _LEGEND: tuple[tuple[LeadState | None, str], ...] = (  # None: the suggested-level star
     (LeadState.ENABLED, "stimulating"),
@@ -466,7 +465,8 @@ class SpinalMap(QWidget):
             return self._step(shapes, True)
         here = shapes[self._selected].rect.center()
         candidates = [
-            ch for ch, shape in shapes.items()
+            ch
+            for ch, shape in shapes.items()
             if (shape.rect.center().x() > here.x()) == rightwards and shape.rect.center().x() != here.x()
         ]
         if not candidates:

@@ -26,6 +26,7 @@ is in docs/stop-all-reachability.md; in short:
   dialog that did not come from there, which the test fixtures turn into a
   failure.
 """
+
 from __future__ import annotations
 
 import logging
@@ -90,13 +91,16 @@ class StopAllGuard(QObject):
         self.button = StopButton("STOP ALL  (Esc)", self.strip)
         self.button.setObjectName("stopAll")
         self.button.setAccessibleName("Stop all stimulation")
-        self.button.setToolTip("Turn every output off at once. Shortcut: Esc, from anywhere in the app, "
-                               "also while a dialog or menu is open.")
+        self.button.setToolTip(
+            "Turn every output off at once. Shortcut: Esc, from anywhere in the app, "
+            "also while a dialog or menu is open."
+        )
         self.button.setMinimumHeight(44)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the strip is never active; Esc is the key
         self.button.setStyleSheet(
             "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
-            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}")
+            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}"
+        )
         self.button.stopRequested.connect(self._button_pressed)
         self._popup_pressed_at = -2
         row = QHBoxLayout(self.strip)
@@ -162,8 +166,12 @@ class StopAllGuard(QObject):
         """A menu or popup grabs the pointer: a press on the red button goes to the popup."""
         popup = QApplication.activePopupWidget()
         where = event.globalPosition().toPoint()
-        if (event.button() == Qt.MouseButton.LeftButton and self.strip.isVisible()
-                and self.strip.geometry().contains(where) and not popup.geometry().contains(where)):
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.strip.isVisible()
+            and self.strip.geometry().contains(where)
+            and not popup.geometry().contains(where)
+        ):
             self._popup_pressed_at = event.timestamp()
             self.stop()
 

@@ -1,4 +1,5 @@
 """The service's errors: a request turned down before (or instead of) reaching the device."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ drg-programming-facts.md): amplitude 1/2/8 steps gives 25/50/200 µA below
 2 mA and 50/100/400 µA above; pulse width 1/4/10 steps gives 10/40/100 µs;
 frequency 1/2/5 steps gives 2/4/10 Hz. No µA, µs or Hz figure lives here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,11 +17,13 @@ from workstation.safety import Parameter, round_to_device
 
 Move = Literal["up", "down"]
 
-STEP_MULTIPLES: Mapping[str, tuple[int, int, int]] = MappingProxyType({
-    "amplitude": (1, 2, 8),
-    "pulse_width": (1, 4, 10),
-    "frequency": (1, 2, 5),
-})
+STEP_MULTIPLES: Mapping[str, tuple[int, int, int]] = MappingProxyType(
+    {
+        "amplitude": (1, 2, 8),
+        "pulse_width": (1, 4, 10),
+        "frequency": (1, 2, 5),
+    }
+)
 
 
 def _device_step(caps: Capabilities, parameter: Parameter, value: int, move: Move) -> int:
@@ -70,11 +73,15 @@ def step_too_large(caps: Capabilities, live: LeadConfig, new: LeadConfig) -> str
     """
     if not live.delivering or not new.delivering:
         return None
-    for parameter, field, label, unit in (("pulse_width", "pulse_width_us", "pulse width", "µs"),
-                                          ("frequency", "frequency_hz", "frequency", "Hz")):
+    for parameter, field, label, unit in (
+        ("pulse_width", "pulse_width_us", "pulse width", "µs"),
+        ("frequency", "frequency_hz", "frequency", "Hz"),
+    ):
         before, after = getattr(live, field), getattr(new, field)
         largest = largest_step(caps, parameter, before)
         if after - before > largest:
-            return (f"Lead {new.lead} is on: raising its {label} from {before} to {after} {unit} at once would "
-                    f"go live in one jump. Apply it step by step, at most {largest} {unit} at a time.")
+            return (
+                f"Lead {new.lead} is on: raising its {label} from {before} to {after} {unit} at once would "
+                f"go live in one jump. Apply it step by step, at most {largest} {unit} at a time."
+            )
     return None

@@ -4,6 +4,7 @@ The region -> level table is data (data/dermatomes.json) with the source of
 every row, so a clinician can see why a level was proposed and the table can
 be reviewed without reading code.
 """
+
 from __future__ import annotations
 
 import json

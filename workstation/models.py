@@ -5,6 +5,7 @@ and Program): what is recorded is exactly what was written to the device.
 Every constructor checks its values and raises ValueError with a sentence the
 clinician can act on, so nothing inconsistent reaches the records store.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

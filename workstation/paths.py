@@ -1,4 +1,5 @@
 """Where the workstation keeps its files on this computer (per user, per OS convention)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ event as it happens. Results come back as concurrent.futures.Future;
 state changes are announced to listeners, which the UI bridges into Qt
 signals. STOP ALL has its own thread so nothing queued can delay it.
 """
+
 from __future__ import annotations
 
 import threading
@@ -81,8 +82,14 @@ class ConfirmationRequired(ServiceError):
     UI can ask and hand it back with `ProgrammingService.confirm(exc)`.
     """
 
-    def __init__(self, kind: Confirm, config: LeadConfig, message: str,
-                 assessment: safety.Assessment | None = None, ramp_s: float | None = None) -> None:
+    def __init__(
+        self,
+        kind: Confirm,
+        config: LeadConfig,
+        message: str,
+        assessment: safety.Assessment | None = None,
+        ramp_s: float | None = None,
+    ) -> None:
         self.kind, self.config, self.assessment, self.ramp_s = kind, config, assessment, ramp_s
         super().__init__(message)
 
@@ -164,8 +171,10 @@ class ProgrammingService:
         self._stop_epoch = 0  # bumped by STOP ALL: output changes queued before it are dropped
         self._reconnecting = False
         self._keepalive: Future | None = None
-        self._threads = [threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True),
-                         threading.Thread(target=self._run_ramps, name="amplitude-ramp", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True),
+            threading.Thread(target=self._run_ramps, name="amplitude-ramp", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -197,8 +206,9 @@ class ProgrammingService:
         return self.session_id
 
     # -- running device I/O off the caller's thread -------------------------------------
-    def _submit(self, action: str, fn: Callable, *args, executor: ThreadPoolExecutor | None = None,
-                raises_output: bool = False) -> Future:
+    def _submit(
+        self, action: str, fn: Callable, *args, executor: ThreadPoolExecutor | None = None, raises_output: bool = False
+    ) -> Future:
         """Queue fn on the device I/O thread. An action that can raise output is
         dropped (and recorded) if STOP ALL was pressed after it was queued."""
         epoch = self._stop_epoch
@@ -207,8 +217,7 @@ class ProgrammingService:
             if self.link is None or self.link_state not in (LinkState.CONNECTED, LinkState.CONNECTING):
                 raise NotConnected(f"{action}: the pulse generator is {self.link_state.value}.")
             if raises_output and epoch != self._stop_epoch:
-                self._record(action, {"args": list(args[:2]) if args and not callable(args[0]) else []},
-                             "cancelled")
+                self._record(action, {"args": list(args[:2]) if args and not callable(args[0]) else []}, "cancelled")
                 raise CancelledByStopAll(action)
             self._last_io = time.monotonic()
             try:
@@ -219,6 +228,7 @@ class ProgrammingService:
             finally:
                 if raises_output and epoch != self._stop_epoch:
                     self._stop_again(action)
+
         return (executor or self._io).submit(run)
 
     def _stop_again(self, action: str) -> None:
@@ -246,6 +256,7 @@ class ProgrammingService:
     # -- connection ----------------------------------------------------------------------
     def connect(self, uri: str = "sim://0") -> Future:
         """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
+
         def run():
             self._set_link_state(LinkState.CONNECTING, uri)
             try:
@@ -263,6 +274,7 @@ class ProgrammingService:
                 raise
             self._set_link_state(LinkState.CONNECTED, uri)
             return self.state
+
         return self._io.submit(run)
 
     def _interrogate(self, link: Link | None = None) -> None:
@@ -279,14 +291,22 @@ class ProgrammingService:
 
     def _record_device_state(self) -> None:
         state = self.state
-        self._record("device_state", {"battery": state.battery, "leads": list(state.leads.values()),
-                                      "program": state.stored_program, "uri": self.uri})
+        self._record(
+            "device_state",
+            {
+                "battery": state.battery,
+                "leads": list(state.leads.values()),
+                "program": state.stored_program,
+                "uri": self.uri,
+            },
+        )
 
     def disconnect(self) -> Future:
         def run():
             self.stop_telemetry_now()
             self._close_link()
             self._set_link_state(LinkState.DISCONNECTED, "closed by the user")
+
         return self._io.submit(run)
 
     def _close_link(self) -> None:
@@ -408,13 +428,20 @@ class ProgrammingService:
             assessment = safety.evaluate(self._caps(), config, self.state.lead_impedance(config), True)
             check = assessment.check(safety.Rule.CHARGE_DENSITY)
             self._confirmed_density.add(self._density_key(config))
-            self._record("density_confirmed", {"lead": config.lead, "config": config,
-                                               "density": check.figure if check else None,
-                                               "limit": check.limit if check else None})
+            self._record(
+                "density_confirmed",
+                {
+                    "lead": config.lead,
+                    "config": config,
+                    "density": check.figure if check else None,
+                    "limit": check.limit if check else None,
+                },
+            )
         else:
             self._confirmed_rises.add((config.lead, config.amplitude_ua))
-            self._record("rise_confirmed", {"lead": config.lead, "amplitude_ua": config.amplitude_ua,
-                                            "ramp_s": request.ramp_s})
+            self._record(
+                "rise_confirmed", {"lead": config.lead, "amplitude_ua": config.amplitude_ua, "ramp_s": request.ramp_s}
+            )
 
     def _gate(self, action: str, config: LeadConfig) -> None:
         """Refuse (and record) a setting the rules do not allow."""
@@ -423,17 +450,18 @@ class ProgrammingService:
             error: ServiceError = SafetyRefused(assessment)
         elif not assessment.allowed(self._density_key(config) in self._confirmed_density):
             error = ConfirmationRequired(
-                Confirm.CHARGE_DENSITY, config,
+                Confirm.CHARGE_DENSITY,
+                config,
                 " ".join(c.message for c in assessment.warnings if c.rule == safety.Rule.CHARGE_DENSITY),
-                assessment)
+                assessment,
+            )
         else:
             return
         self._refused(action, {"lead": config.lead, "config": config}, error)
         raise error
 
     def _refuse(self, action: str, config: LeadConfig, rule: str, sentence: str) -> None:
-        error = SafetyRefused(safety.Assessment((safety.Check(
-            rule, safety.Level.REFUSE, 0.0, 0.0, "", sentence),)))
+        error = SafetyRefused(safety.Assessment((safety.Check(rule, safety.Level.REFUSE, 0.0, 0.0, "", sentence),)))
         self._refused(action, {"lead": config.lead, "config": config}, error)
         raise error
 
@@ -498,6 +526,7 @@ class ProgrammingService:
             if config.amplitude_ua < self.state.leads[config.lead].amplitude_ua:
                 self._write_amplitude(config.lead, config.amplitude_ua)  # below the new patient maximum first
             return self._lead_call("write_lead", payload, lambda: self.link.client.write_lead(config))
+
         return self._submit("write_lead", run, raises_output=config.delivers_more_than(current))
 
     def set_enabled(self, lead: int, on: bool) -> Future:
@@ -510,8 +539,13 @@ class ProgrammingService:
         current = self.state.leads[lead]
         if not on:
             self._end_ramp(lead)
-            return self._submit("set_enabled", self._lead_call, "set_enabled", {"lead": lead, "on": False},
-                                lambda: self.link.client.set_stimulation(lead, False))
+            return self._submit(
+                "set_enabled",
+                self._lead_call,
+                "set_enabled",
+                {"lead": lead, "on": False},
+                lambda: self.link.client.set_stimulation(lead, False),
+            )
         self._gate("set_enabled", current.with_(amplitude_ua=0, enabled=True))
 
         def run() -> LeadConfig:
@@ -519,8 +553,10 @@ class ProgrammingService:
             if earlier and not self.state.leads[lead].enabled:
                 self._write_amplitude(lead, 0)
                 self.resume_amplitudes[lead] = earlier
-            return self._lead_call("set_enabled", {"lead": lead, "on": True},
-                                   lambda: self.link.client.set_stimulation(lead, True))
+            return self._lead_call(
+                "set_enabled", {"lead": lead, "on": True}, lambda: self.link.client.set_stimulation(lead, True)
+            )
+
         return self._submit("set_enabled", run, raises_output=True)
 
     def set_amplitude(self, lead: int, target_ua: int) -> Future:
@@ -536,8 +572,9 @@ class ProgrammingService:
         self._require_session()
         caps = self._caps()
         lead = self._valid("set_amplitude", lambda: validation.lead_number(caps, lead))
-        target = self._valid("set_amplitude", lambda: validation.on_grid(caps, "amplitude", target_ua,
-                                                                         "amplitude_ua", "Amplitude"))
+        target = self._valid(
+            "set_amplitude", lambda: validation.on_grid(caps, "amplitude", target_ua, "amplitude_ua", "Amplitude")
+        )
         with self._lock:
             current = self.state.leads[lead]
             if target <= current.amplitude_ua:
@@ -549,9 +586,12 @@ class ProgrammingService:
         if rise > largest_step(caps, "amplitude", current.amplitude_ua) and (lead, target) not in self._confirmed_rises:
             ramp_s = rise / safety.RAMP_RATE_UA_PER_S
             error = ConfirmationRequired(
-                Confirm.LARGE_RISE, proposed,
+                Confirm.LARGE_RISE,
+                proposed,
                 f"Raise lead {lead} from {current.amplitude_ua} to {target} µA ({target / 1000:.3f} mA)? "
-                f"It ramps up over about {ramp_s:.0f} s.", ramp_s=ramp_s)
+                f"It ramps up over about {ramp_s:.0f} s.",
+                ramp_s=ramp_s,
+            )
             self._refused("set_amplitude", {"lead": lead, "config": proposed}, error)
             raise error
         self._confirmed_rises.discard((lead, target))
@@ -568,8 +608,9 @@ class ProgrammingService:
         self._end_ramp(lead)
 
     def _write_amplitude(self, lead: int, ua: int) -> LeadConfig:
-        config = self._lead_call("set_amplitude", {"lead": lead, "amplitude_ua": ua},
-                                 lambda: self.link.client.set_amplitude(lead, ua))
+        config = self._lead_call(
+            "set_amplitude", {"lead": lead, "amplitude_ua": ua}, lambda: self.link.client.set_amplitude(lead, ua)
+        )
         self._ramp_changed[lead] = time.monotonic()
         if config.enabled and config.amplitude_ua >= self.resume_amplitudes.get(lead, 0):
             self.resume_amplitudes.pop(lead, None)  # back where it was: nothing left to offer
@@ -592,8 +633,11 @@ class ProgrammingService:
                     current = self.state.leads[lead].amplitude_ua
                     elapsed = time.monotonic() - self._ramp_changed.get(lead, 0.0)
                     step = safety.next_ramp_step(self._caps(), current, target, elapsed)
-                    pending = (self._submit("set_amplitude", self._write_amplitude, lead, step, raises_output=True)
-                               if step != current else None)
+                    pending = (
+                        self._submit("set_amplitude", self._write_amplitude, lead, step, raises_output=True)
+                        if step != current
+                        else None
+                    )
                 try:
                     if pending is not None:
                         pending.result()
@@ -622,6 +666,7 @@ class ProgrammingService:
                 raise
             self._outputs_stopped({})
             self._io.submit(self._refresh_leads)
+
         return self._submit("stop_all", run, executor=self._urgent)
 
     def _outputs_stopped(self, payload: dict) -> None:
@@ -650,9 +695,13 @@ class ProgrammingService:
     def thresholds(self, caps: Capabilities | None = None) -> ImpedanceThresholds:
         return self.impedance_thresholds or ImpedanceThresholds.of_device(caps or self._caps())
 
-    def measure_impedance(self, mode: ImpedanceMode = ImpedanceMode.LEAD_PAIR, leads: tuple[int, ...] | None = None,
-                          progress: Callable[[int, int], None] | None = None,
-                          cancel: threading.Event | None = None) -> Future:
+    def measure_impedance(
+        self,
+        mode: ImpedanceMode = ImpedanceMode.LEAD_PAIR,
+        leads: tuple[int, ...] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Future:
         """Measure lead by lead (so progress shows and cancel acts between leads); record every value."""
         caps = self._caps()
         leads = self._valid("measure_impedance", lambda: validation.leads(caps, leads or None))
@@ -674,8 +723,9 @@ class ProgrammingService:
                         self.state.impedance[pair] = m.ohms
             except DriverError as exc:
                 self._record_impedance(mode, measurements, caps)  # what was measured is kept
-                self._record("impedance_failed", {"mode": mode.name, "measured": len(measurements),
-                                                  "reason": str(exc)}, "error")
+                self._record(
+                    "impedance_failed", {"mode": mode.name, "measured": len(measurements), "reason": str(exc)}, "error"
+                )
                 raise
             if progress:
                 progress(len(leads), len(leads))
@@ -683,10 +733,12 @@ class ProgrammingService:
             self._emit("impedance", result)
             self._io.submit(self._refresh_leads)  # a short switches the lead off on the device
             return result
+
         return self._submit("measure_impedance", run)
 
-    def _record_impedance(self, mode: ImpedanceMode, measurements: list[ImpedanceMeasurement],
-                          caps: Capabilities) -> ImpedanceResult:
+    def _record_impedance(
+        self, mode: ImpedanceMode, measurements: list[ImpedanceMeasurement], caps: Capabilities
+    ) -> ImpedanceResult:
         result = ImpedanceResult(mode, tuple(measurements))
         if self.session_id is not None and measurements:
             self._recorded(self.store.record_impedance(self.session_id, result, self.thresholds(caps)))
@@ -715,32 +767,44 @@ class ProgrammingService:
                 committed = self.link.client.write_program(program)
                 read_back = self.link.client.read_program()
             except DeviceRefused as exc:
-                self._recorded(self.store.save_program(session_id, program, written=False, verified=False,
-                                                       mismatch=f"not written: {exc}"))
+                self._recorded(
+                    self.store.save_program(
+                        session_id, program, written=False, verified=False, mismatch=f"not written: {exc}"
+                    )
+                )
                 raise
             except DriverError as exc:
                 self._record_unknown_write(session_id, program, exc)
                 raise
             mismatch = describe_mismatch(program, read_back) or describe_mismatch(program, committed)
             self.state.stored_program = read_back
-            self._recorded(self.store.save_program(session_id, program, written=True, verified=mismatch is None,
-                                                   mismatch=mismatch))
+            self._recorded(
+                self.store.save_program(session_id, program, written=True, verified=mismatch is None, mismatch=mismatch)
+            )
             self._refresh_leads()
             result = WriteResult(program, read_back, mismatch is None, mismatch)
             self._emit("program", result)
             return result
+
         return self._submit("write_program", run, raises_output=True)
 
     def _refuse_jump(self, config: LeadConfig) -> None:
         """The device makes a committed program live at once: it may deliver no more than now."""
         live = self.state.leads[config.lead]
         if config.delivers_more_than(live):
-            now = f"{live.amplitude_ua} µA, {live.pulse_width_us} µs, {live.frequency_hz} Hz" if live.delivering \
+            now = (
+                f"{live.amplitude_ua} µA, {live.pulse_width_us} µs, {live.frequency_hz} Hz"
+                if live.delivering
                 else "off"
-            self._refuse("write_program", config, "program_jump",
-                         f"Writing this program would raise lead {config.lead} at once (now {now}; the program has "
-                         f"{config.amplitude_ua} µA, {config.pulse_width_us} µs, {config.frequency_hz} Hz). "
-                         "Apply it to the leads first (rises ramp), then write it.")
+            )
+            self._refuse(
+                "write_program",
+                config,
+                "program_jump",
+                f"Writing this program would raise lead {config.lead} at once (now {now}; the program has "
+                f"{config.amplitude_ua} µA, {config.pulse_width_us} µs, {config.frequency_hz} Hz). "
+                "Apply it to the leads first (rises ramp), then write it.",
+            )
 
     def _record_unknown_write(self, session_id: int, program: Program, exc: DriverError) -> None:
         """The link failed mid-write: the device holds the old or the new program; find out which."""
@@ -754,8 +818,11 @@ class ProgrammingService:
             self._recorded(self.store.save_program(session_id, program, written=True, verified=True))
         else:
             reason = "device unreachable" if held is None else "the device kept its previous program"
-            self._recorded(self.store.save_program(session_id, program, written=False, verified=False,
-                                                   mismatch=f"not written ({reason}): {exc}"))
+            self._recorded(
+                self.store.save_program(
+                    session_id, program, written=False, verified=False, mismatch=f"not written ({reason}): {exc}"
+                )
+            )
 
     # -- telemetry ----------------------------------------------------------------------------------
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future:

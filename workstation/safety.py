@@ -7,6 +7,7 @@ compliance and the Shannon k limit come from the device's Capabilities;
 only clinical policy (the 30 µC/cm² warning cap, amber thresholds, ramp
 rate) is set on the workstation, each with its source.
 """
+
 from __future__ import annotations
 
 import math
@@ -51,12 +52,14 @@ class Rule:
 
 # Fraction of a limit (Check.fraction) from which the UI shows amber while the
 # rule still passes, so the clinician sees a limit coming before it binds.
-APPROACH_FRACTION: Mapping[str, float] = MappingProxyType({
-    Rule.SHANNON: 0.8,
-    Rule.CHARGE_DENSITY: 0.8,
-    Rule.COMPLIANCE: 0.8,
-    Rule.PATIENT_MAX: 0.8,
-})
+APPROACH_FRACTION: Mapping[str, float] = MappingProxyType(
+    {
+        Rule.SHANNON: 0.8,
+        Rule.CHARGE_DENSITY: 0.8,
+        Rule.COMPLIANCE: 0.8,
+        Rule.PATIENT_MAX: 0.8,
+    }
+)
 
 
 class Level(IntEnum):
@@ -135,6 +138,7 @@ class Assessment:
 
 # --- steps and rounding -------------------------------------------------------
 
+
 @cache
 def grid(caps: Capabilities, parameter: Parameter) -> tuple[int, ...]:
     """Every value the device accepts for `parameter`, ascending."""
@@ -151,9 +155,7 @@ def grid(caps: Capabilities, parameter: Parameter) -> tuple[int, ...]:
     raise ValueError(f"unknown parameter {parameter!r}")
 
 
-def round_to_device(
-    caps: Capabilities, parameter: Parameter, value: float, direction: Direction = "nearest"
-) -> int:
+def round_to_device(caps: Capabilities, parameter: Parameter, value: float, direction: Direction = "nearest") -> int:
     """The accepted value next to `value`, clamped to the range; ties go to the lower value."""
     values = grid(caps, parameter)
     above = values[min(bisect_left(values, value), len(values) - 1)]
@@ -181,6 +183,7 @@ def round_frequency(caps: Capabilities, hz: float, direction: Direction = "neare
 
 # --- figures ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ChargeFigures:
     """Charge figures of one lead setting, judged on the most loaded contact.
@@ -206,7 +209,7 @@ def charge_figures(caps: Capabilities, config: LeadConfig) -> ChargeFigures:
     worst_contacts = min(sides, key=len) if sides else ()
     density = charge / caps.contact_area_cm2
     k = math.log10(density) + math.log10(charge) if charge > 0 else -math.inf
-    q_max = math.sqrt(caps.contact_area_cm2 * 10 ** caps.shannon_k_limit)
+    q_max = math.sqrt(caps.contact_area_cm2 * 10**caps.shannon_k_limit)
     return ChargeFigures(charge, charge, worst_contacts, density, k, q_max)
 
 
@@ -232,9 +235,9 @@ def _on_grid_check(caps: Capabilities, rule: str, parameter: Parameter, value: i
         level, text = Level.REFUSE, f"{label} {value} {unit} is outside the device range {lo}-{hi} {unit}."
     elif value not in values:
         below, above = (round_to_device(caps, parameter, value, d) for d in ("down", "up"))
-        level, text = Level.REFUSE, (
-            f"{label} {value} {unit} is not a value the device accepts; "
-            f"the nearest are {below} and {above} {unit}."
+        level, text = (
+            Level.REFUSE,
+            (f"{label} {value} {unit} is not a value the device accepts; the nearest are {below} and {above} {unit}."),
         )
     else:
         level, text = Level.OK, f"{label} {value} {unit} is within the device range {lo}-{hi} {unit}."
@@ -245,23 +248,41 @@ def _contacts_check(caps: Capabilities, config: LeadConfig) -> Check:
     n_an, n_ca = len(config.anodes), len(config.cathodes)
     pairs = float(min(n_an, n_ca))
     if len(config.contacts) != caps.contacts_per_lead:
-        return Check(Rule.CONTACTS, Level.REFUSE, float(len(config.contacts)), float(caps.contacts_per_lead),
-                     "contacts", f"Lead {config.lead} lists {len(config.contacts)} contacts but the device "
-                     f"has {caps.contacts_per_lead} per lead.")
+        return Check(
+            Rule.CONTACTS,
+            Level.REFUSE,
+            float(len(config.contacts)),
+            float(caps.contacts_per_lead),
+            "contacts",
+            f"Lead {config.lead} lists {len(config.contacts)} contacts but the device "
+            f"has {caps.contacts_per_lead} per lead.",
+        )
     if (config.amplitude_ua > 0 or config.enabled) and pairs < 1:
-        return Check(Rule.CONTACTS, Level.REFUSE, pairs, 1.0, "anode/cathode pairs",
-                     f"Lead {config.lead} needs at least one anode (+) and one cathode (-) "
-                     "before its amplitude is raised or it is enabled.")
-    return Check(Rule.CONTACTS, Level.OK, pairs, 1.0, "anode/cathode pairs",
-                 f"Lead {config.lead} has {n_an} anode(s) and {n_ca} cathode(s).")
+        return Check(
+            Rule.CONTACTS,
+            Level.REFUSE,
+            pairs,
+            1.0,
+            "anode/cathode pairs",
+            f"Lead {config.lead} needs at least one anode (+) and one cathode (-) "
+            "before its amplitude is raised or it is enabled.",
+        )
+    return Check(
+        Rule.CONTACTS,
+        Level.OK,
+        pairs,
+        1.0,
+        "anode/cathode pairs",
+        f"Lead {config.lead} has {n_an} anode(s) and {n_ca} cathode(s).",
+    )
 
 
 def _patient_max_check(config: LeadConfig) -> Check:
     amp, cap = config.amplitude_ua, config.patient_max_ua
     if amp > cap:
-        level, text = Level.REFUSE, (
-            f"Amplitude {amp} µA is above this lead's patient maximum of {cap} µA; "
-            "raise the patient maximum first."
+        level, text = (
+            Level.REFUSE,
+            (f"Amplitude {amp} µA is above this lead's patient maximum of {cap} µA; raise the patient maximum first."),
         )
     else:
         level, text = Level.OK, f"Amplitude {amp} µA is within this lead's patient maximum of {cap} µA."
@@ -271,15 +292,21 @@ def _patient_max_check(config: LeadConfig) -> Check:
 def _shannon_check(caps: Capabilities, figures: ChargeFigures) -> Check:
     k_limit, q, q_max = caps.shannon_k_limit, figures.worst_contact_uc, figures.shannon_max_uc
     if figures.shannon_k >= k_limit:
-        level, text = Level.REFUSE, (
-            f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} gives Shannon k {figures.shannon_k:.2f}, "
-            f"at or above the tissue-damage limit k {k_limit:.2f} ({q_max:.2f} µC/phase); "
-            "lower the amplitude or pulse width."
+        level, text = (
+            Level.REFUSE,
+            (
+                f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} gives Shannon k {figures.shannon_k:.2f}, "
+                f"at or above the tissue-damage limit k {k_limit:.2f} ({q_max:.2f} µC/phase); "
+                "lower the amplitude or pulse width."
+            ),
         )
     else:
-        level, text = Level.OK, (
-            f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} is below the Shannon limit "
-            f"of {q_max:.2f} µC/phase (k {k_limit:.2f})."
+        level, text = (
+            Level.OK,
+            (
+                f"Charge {q:.2f} µC/phase on {_contacts_phrase(figures)} is below the Shannon limit "
+                f"of {q_max:.2f} µC/phase (k {k_limit:.2f})."
+            ),
         )
     return Check(Rule.SHANNON, level, q, q_max, "µC/phase", text)
 
@@ -290,30 +317,41 @@ def _density_check(figures: ChargeFigures, density_confirmed: bool) -> Check:
     if not over:
         level, text = Level.OK, f"Charge density {d:.1f} µC/cm²/phase is within the {cap:g} µC/cm² warning cap."
     elif density_confirmed:
-        level, text = Level.WARN, (
-            f"Charge density {d:.1f} µC/cm²/phase is above the {cap:g} µC/cm² warning cap; "
-            "the clinician confirmed it."
+        level, text = (
+            Level.WARN,
+            (
+                f"Charge density {d:.1f} µC/cm²/phase is above the {cap:g} µC/cm² warning cap; "
+                "the clinician confirmed it."
+            ),
         )
     else:
-        level, text = Level.WARN, (
-            f"Charge density {d:.1f} µC/cm²/phase is above the {cap:g} µC/cm² warning cap; confirm to continue."
+        level, text = (
+            Level.WARN,
+            (f"Charge density {d:.1f} µC/cm²/phase is above the {cap:g} µC/cm² warning cap; confirm to continue."),
         )
-    return Check(Rule.CHARGE_DENSITY, level, d, cap, "µC/cm²/phase", text,
-                 needs_confirmation=over and not density_confirmed)
+    return Check(
+        Rule.CHARGE_DENSITY, level, d, cap, "µC/cm²/phase", text, needs_confirmation=over and not density_confirmed
+    )
 
 
 def _compliance_check(caps: Capabilities, config: LeadConfig, impedance_ohm: int) -> Check:
     volts, limit = config.amplitude_ua * impedance_ohm / 1e6, caps.compliance_v
     headroom = limit - volts
     if volts > limit:
-        level, text = Level.WARN, (
-            f"Output needs {volts:.1f} V at {impedance_ohm} Ω, {-headroom:.1f} V above the "
-            f"{limit:.1f} V compliance; the lead cannot deliver the full current."
+        level, text = (
+            Level.WARN,
+            (
+                f"Output needs {volts:.1f} V at {impedance_ohm} Ω, {-headroom:.1f} V above the "
+                f"{limit:.1f} V compliance; the lead cannot deliver the full current."
+            ),
         )
     else:
-        level, text = Level.OK, (
-            f"Output needs {volts:.1f} V at {impedance_ohm} Ω, within the {limit:.1f} V compliance "
-            f"({headroom:.1f} V headroom)."
+        level, text = (
+            Level.OK,
+            (
+                f"Output needs {volts:.1f} V at {impedance_ohm} Ω, within the {limit:.1f} V compliance "
+                f"({headroom:.1f} V headroom)."
+            ),
         )
     return Check(Rule.COMPLIANCE, level, volts, limit, "V", text)
 
@@ -364,6 +402,7 @@ def max_safe_amplitude(caps: Capabilities, config: LeadConfig, impedance_ohm: in
 
 
 # --- live ramp ----------------------------------------------------------------------
+
 
 def next_ramp_step(caps: Capabilities, current_ua: int, target_ua: int, elapsed_s: float) -> int:
     """Next amplitude to send while ramping from `current_ua` towards `target_ua`.

@@ -7,6 +7,7 @@ missing lead) raises InvalidValue, one error class that names the field, the
 value and a sentence for the clinician. Nothing is coerced or rounded here:
 rounding a typed value is the UI's job, announced before it sends.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,20 +66,25 @@ def on_grid(caps: Capabilities, parameter: Parameter, value: object, field: str,
     number = _integer(field, value, label)
     values, unit = grid(caps, parameter), _UNITS[parameter]
     if not values[0] <= number <= values[-1]:
-        raise InvalidValue(field, value, f"{label} {number} {unit} is outside the device range "
-                                         f"{values[0]}-{values[-1]} {unit}.")
+        raise InvalidValue(
+            field, value, f"{label} {number} {unit} is outside the device range {values[0]}-{values[-1]} {unit}."
+        )
     below = round_to_device(caps, parameter, number, "down")
     if below != number:
         above = round_to_device(caps, parameter, number, "up")
-        raise InvalidValue(field, value, f"{label} {number} {unit} is between the device's steps; "
-                                         f"the nearest are {below} and {above} {unit}.")
+        raise InvalidValue(
+            field,
+            value,
+            f"{label} {number} {unit} is between the device's steps; the nearest are {below} and {above} {unit}.",
+        )
     return number
 
 
 def switch(value: object, field: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidValue(field, value, f"The {field} switch must be on (True) or off (False), "
-                                         f"not {_describe(value)}.")
+        raise InvalidValue(
+            field, value, f"The {field} switch must be on (True) or off (False), not {_describe(value)}."
+        )
     return value
 
 
@@ -89,8 +95,11 @@ def lead_config(caps: Capabilities, config: object) -> LeadConfig:
     lead_number(caps, config.lead)
     contacts = config.contacts
     if len(contacts) != caps.contacts_per_lead or not all(isinstance(c, Polarity) for c in contacts):
-        raise InvalidValue("contacts", contacts, f"Lead {config.lead} needs {caps.contacts_per_lead} contacts, "
-                                                 "each off, anode (+) or cathode (-).")
+        raise InvalidValue(
+            "contacts",
+            contacts,
+            f"Lead {config.lead} needs {caps.contacts_per_lead} contacts, each off, anode (+) or cathode (-).",
+        )
     on_grid(caps, "amplitude", config.amplitude_ua, "amplitude_ua", "Amplitude")
     on_grid(caps, "pulse_width", config.pulse_width_us, "pulse_width_us", "Pulse width")
     on_grid(caps, "frequency", config.frequency_hz, "frequency_hz", "Frequency")
@@ -108,24 +117,29 @@ def program(caps: Capabilities, value: object) -> Program:
     configs = [lead_config(caps, config) for config in value.leads]
     numbers = sorted(config.lead for config in configs)
     if numbers != list(range(1, caps.lead_count + 1)):
-        raise InvalidValue("leads", numbers, f"A program holds each of leads 1 to {caps.lead_count} once, "
-                                             f"not {numbers}.")
+        raise InvalidValue(
+            "leads", numbers, f"A program holds each of leads 1 to {caps.lead_count} once, not {numbers}."
+        )
     return value
 
 
 def member(kind: type[Enum], value: object, field: str) -> Enum:
     """One of an enumeration's members (an ImpedanceMode, say), not a bare number or text."""
     if not isinstance(value, kind):
-        raise InvalidValue(field, value, f"The {field} must be one of {', '.join(m.name for m in kind)}, "
-                                         f"not {_describe(value)}.")
+        raise InvalidValue(
+            field, value, f"The {field} must be one of {', '.join(m.name for m in kind)}, not {_describe(value)}."
+        )
     return value
 
 
 def telemetry_rate(caps: Capabilities, value: object) -> int:
     rate = _integer("rate_hz", value, "A telemetry rate")
     if not 1 <= rate <= caps.telemetry_max_rate_hz:
-        raise InvalidValue("rate_hz", value, f"A telemetry rate of {rate} Hz is outside the device's "
-                                             f"1-{caps.telemetry_max_rate_hz} Hz.")
+        raise InvalidValue(
+            "rate_hz",
+            value,
+            f"A telemetry rate of {rate} Hz is outside the device's 1-{caps.telemetry_max_rate_hz} Hz.",
+        )
     return rate
 
 

@@ -1,4 +1,5 @@
 """The wire protocol (docs/protocol.md): pure codecs, no I/O."""
+
 from drivers.protocol.frame import Frame, decode_frame, encode_frame
 from drivers.protocol.messages import MESSAGES, MessageSpec, MsgType
 from drivers.protocol.status import Status

@@ -14,6 +14,7 @@
 
 All integers are little-endian.
 """
+
 from __future__ import annotations
 
 import struct
@@ -73,10 +74,10 @@ def decode_frame(data: bytes) -> Frame:
     expected = HEADER.size + length + mac_len + CRC.size
     if len(data) != expected:
         raise ProtocolError(f"frame is {len(data)} bytes, header says {expected}")
-    body = data[:-CRC.size]
+    body = data[: -CRC.size]
     (crc,) = CRC.unpack_from(data, len(body))
     if zlib.crc32(body) != crc:
         raise ProtocolError("CRC mismatch")
-    payload = body[HEADER.size:HEADER.size + length]
-    mac = body[HEADER.size + length:] if mac_len else None
+    payload = body[HEADER.size : HEADER.size + length]
+    mac = body[HEADER.size + length :] if mac_len else None
     return Frame(type=mtype, seq=seq, payload=payload, mac=mac, version=version)

@@ -5,6 +5,7 @@ telemetry blocks on the separate telemetry bulk IN endpoint. A reply
 payload is a status byte, then the reply body when the status is OK or a
 UTF-8 sentence saying why when it is not.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -135,22 +136,40 @@ class ErrorReply:
 IDENTITY = Record(Identity, model=Str(32), serial=Str(32), firmware=Str(32), hardware_rev=Str(32))
 CAPABILITIES = Record(
     Capabilities,
-    lead_count=U8, contacts_per_lead=U8,
+    lead_count=U8,
+    contacts_per_lead=U8,
     amplitude_bands=Seq(Record(AmplitudeBand, upper_ua=U16, step_ua=U16), max_items=8),
-    pulse_width_min_us=U16, pulse_width_max_us=U16, pulse_width_step_us=U16, pulse_width_default_us=U16,
-    frequency_min_hz=U16, frequency_max_hz=U16, frequency_step_hz=U16, frequency_default_hz=U16,
-    contact_area_um2=U32, compliance_mv=U16, shannon_k_limit_x100=U16,
-    telemetry_max_rate_hz=U32, watchdog_ms=U16,
-    impedance_short_ohm=U32, impedance_open_ohm=U32,
+    pulse_width_min_us=U16,
+    pulse_width_max_us=U16,
+    pulse_width_step_us=U16,
+    pulse_width_default_us=U16,
+    frequency_min_hz=U16,
+    frequency_max_hz=U16,
+    frequency_step_hz=U16,
+    frequency_default_hz=U16,
+    contact_area_um2=U32,
+    compliance_mv=U16,
+    shannon_k_limit_x100=U16,
+    telemetry_max_rate_hz=U32,
+    watchdog_ms=U16,
+    impedance_short_ohm=U32,
+    impedance_open_ohm=U32,
 )
 BATTERY = Record(BatteryStatus, voltage_mv=U16, percent=U8, state=Enum(BatteryState))
 LEAD_CONFIG = Record(
-    LeadConfig, lead=U8, contacts=Fixed(Enum(Polarity), CONTACTS_PER_LEAD), amplitude_ua=U16,
-    pulse_width_us=U16, frequency_hz=U16, enabled=Bool(), patient_max_ua=U16,
+    LeadConfig,
+    lead=U8,
+    contacts=Fixed(Enum(Polarity), CONTACTS_PER_LEAD),
+    amplitude_ua=U16,
+    pulse_width_us=U16,
+    frequency_hz=U16,
+    enabled=Bool(),
+    patient_max_ua=U16,
 )
 PROGRAM = Record(Program, name=Str(32), leads=Seq(LEAD_CONFIG, max_items=MAX_LEADS))
 IMPEDANCE_RESULT = Record(
-    ImpedanceResult, mode=Enum(ImpedanceMode),
+    ImpedanceResult,
+    mode=Enum(ImpedanceMode),
     measurements=Seq(
         Record(ImpedanceMeasurement, lead=U8, contact_a=U8, contact_b=U8, ohms=U32),
         max_items=MAX_LEADS * 16,

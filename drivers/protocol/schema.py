@@ -4,6 +4,7 @@ A codec packs a Python value into bytes and unpacks it back; every defect
 in the bytes raises ProtocolError, never another exception. The codecs are
 introspectable so tests can derive a generator for every message.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -101,7 +102,7 @@ class Str(Codec):
         if n > self.max_bytes or pos + n > len(buf):
             raise ProtocolError("text length runs past the payload")
         try:
-            return buf[pos:pos + n].decode("utf-8"), pos + n
+            return buf[pos : pos + n].decode("utf-8"), pos + n
         except UnicodeDecodeError as exc:
             raise ProtocolError(f"text is not UTF-8: {exc}") from None
 

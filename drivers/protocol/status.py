@@ -1,4 +1,5 @@
 """Status codes: the first byte of every reply payload."""
+
 from enum import IntEnum
 
 

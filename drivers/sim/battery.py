@@ -3,6 +3,7 @@
 The scenario picks the state; voltage and percent are what a lithium
 primary cell shows in that state, so the workstation can display all three.
 """
+
 from __future__ import annotations
 
 from drivers.types import BatteryState, BatteryStatus

@@ -21,6 +21,7 @@ Rules kept here (see drivers/sim/limits.py for the per-setting limits):
 Refused commands change nothing and are logged (COMMAND_REFUSED, or
 PROGRAM_REJECTED for a commit) with the refusing Status as value.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -73,13 +74,24 @@ from drivers.types import (
 )
 
 CAPABILITIES = Capabilities(
-    lead_count=4, contacts_per_lead=4,
+    lead_count=4,
+    contacts_per_lead=4,
     amplitude_bands=(AmplitudeBand(2000, 25), AmplitudeBand(6000, 50)),
-    pulse_width_min_us=40, pulse_width_max_us=720, pulse_width_step_us=10, pulse_width_default_us=40,
-    frequency_min_hz=4, frequency_max_hz=100, frequency_step_hz=2, frequency_default_hz=60,
-    contact_area_um2=3_930_000, compliance_mv=12_000, shannon_k_limit_x100=185,
-    telemetry_max_rate_hz=100_000, watchdog_ms=3000,
-    impedance_short_ohm=200, impedance_open_ohm=4000,
+    pulse_width_min_us=40,
+    pulse_width_max_us=720,
+    pulse_width_step_us=10,
+    pulse_width_default_us=40,
+    frequency_min_hz=4,
+    frequency_max_hz=100,
+    frequency_step_hz=2,
+    frequency_default_hz=60,
+    contact_area_um2=3_930_000,
+    compliance_mv=12_000,
+    shannon_k_limit_x100=185,
+    telemetry_max_rate_hz=100_000,
+    watchdog_ms=3000,
+    impedance_short_ohm=200,
+    impedance_open_ohm=4000,
 )
 MODEL, FIRMWARE, HARDWARE_REV = "DRG-SIM-4", "1.0.0", "A"
 EVENTS_PER_READ = 64
@@ -87,11 +99,21 @@ EVENTS_PER_READ = 64
 
 def default_program(caps: Capabilities) -> Program:
     """What a new generator stores: every lead off, at 0 µA and default timing."""
-    return Program("Default", tuple(
-        LeadConfig(lead, (Polarity.OFF,) * caps.contacts_per_lead, 0, caps.pulse_width_default_us,
-                   caps.frequency_default_hz, False, caps.amplitude_max_ua)
-        for lead in range(1, caps.lead_count + 1)
-    ))
+    return Program(
+        "Default",
+        tuple(
+            LeadConfig(
+                lead,
+                (Polarity.OFF,) * caps.contacts_per_lead,
+                0,
+                caps.pulse_width_default_us,
+                caps.frequency_default_hz,
+                False,
+                caps.amplitude_max_ua,
+            )
+            for lead in range(1, caps.lead_count + 1)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +131,12 @@ class _Staging:
 
 
 class DeviceModel:
-    def __init__(self, scenario: Scenario | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.scenario = scenario or Scenario()
         self.capabilities = CAPABILITIES
         self.identity = Identity(MODEL, self.scenario.serial, FIRMWARE, HARDWARE_REV)
@@ -175,8 +201,13 @@ class DeviceModel:
             self._last_life, self._watchdog_armed = now, True
         spec = MESSAGES.get(frame.type)
         if spec is None or spec.reply is None:
-            return _reply(frame.type, seq, None, Status.UNKNOWN_MESSAGE,
-                          detail=f"Message type 0x{frame.type:02x} is not a command this device accepts.")
+            return _reply(
+                frame.type,
+                seq,
+                None,
+                Status.UNKNOWN_MESSAGE,
+                detail=f"Message type 0x{frame.type:02x} is not a command this device accepts.",
+            )
         try:
             request = spec.request.decode(frame.payload)
         except ProtocolError as exc:
@@ -292,8 +323,13 @@ class DeviceModel:
         patient_max = min(live.patient_max_ua, stored.patient_max_ua)
         amplitude = min(stored.amplitude_ua, patient_max, live.amplitude_ua if live.enabled else stored.amplitude_ua)
         config = stored.with_(patient_max_ua=patient_max, amplitude_ua=amplitude)
-        keep_on = (live.enabled and config.enabled and not config.delivers_more_than(live)
-                   and self._enable_refusal(config) is None and _rules_refusal(self.capabilities, config) is None)
+        keep_on = (
+            live.enabled
+            and config.enabled
+            and not config.delivers_more_than(live)
+            and self._enable_refusal(config) is None
+            and _rules_refusal(self.capabilities, config) is None
+        )
         return config.with_(enabled=keep_on)
 
     # ---- live lead settings ------------------------------------------------------
@@ -340,23 +376,31 @@ class DeviceModel:
     def _enable_refusal(self, config: LeadConfig) -> Refusal | None:
         """Why output may not go on with these settings, or None: the enable conditions."""
         if self.battery.state == BatteryState.EOS:
-            return Refusal(Status.BATTERY_EOS,
-                           "The battery has reached end of service: output cannot be turned on. Replace the generator.")
+            return Refusal(
+                Status.BATTERY_EOS,
+                "The battery has reached end of service: output cannot be turned on. Replace the generator.",
+            )
         readings = self._pairs.get(config.lead)
         measured = readings.ohms if readings is not None and readings.contacts == config.contacts else {}
         missing = [pair for pair in active_pairs(config) if pair not in measured]
         if missing:
             names = ", ".join(f"{a}+/{c}-" for a, c in missing)
-            return Refusal(Status.IMPEDANCE_REQUIRED,
-                           f"Lead {config.lead}: measure impedance on its current contacts ({names}) before "
-                           "enabling it.")
-        shorts = {pair: ohms for pair, ohms in measured.items()
-                  if pair in active_pairs(config) and ohms < self.capabilities.impedance_short_ohm}
+            return Refusal(
+                Status.IMPEDANCE_REQUIRED,
+                f"Lead {config.lead}: measure impedance on its current contacts ({names}) before enabling it.",
+            )
+        shorts = {
+            pair: ohms
+            for pair, ohms in measured.items()
+            if pair in active_pairs(config) and ohms < self.capabilities.impedance_short_ohm
+        }
         if shorts:
             (a, c), ohms = min(shorts.items(), key=lambda item: item[1])
-            return Refusal(Status.IMPEDANCE_REQUIRED,
-                           f"Lead {config.lead} reads a short between contacts {a} and {c} ({ohms} Ω): "
-                           "re-measure impedance and check the lead before enabling it.")
+            return Refusal(
+                Status.IMPEDANCE_REQUIRED,
+                f"Lead {config.lead} reads a short between contacts {a} and {c} ({ohms} Ω): "
+                "re-measure impedance and check the lead before enabling it.",
+            )
         return None
 
     def _stop_all(self) -> None:
@@ -384,14 +428,17 @@ class DeviceModel:
         program = Program(staged.name, tuple(staged.leads[lead] for lead in sorted(staged.leads)))
         crc = program_crc(program)
         if crc != request.crc32:
-            raise Refusal(Status.PROGRAM_CRC, f"The staged program has CRC 0x{crc:08x}, not "
-                                              f"0x{request.crc32:08x}: stage it again.")
+            raise Refusal(
+                Status.PROGRAM_CRC,
+                f"The staged program has CRC 0x{crc:08x}, not 0x{request.crc32:08x}: stage it again.",
+            )
         for config in program.leads:
             check_lead(self.capabilities, config)
         missing = sorted(set(range(1, self.capabilities.lead_count + 1)) - set(staged.leads))
         if missing:
-            raise Refusal(Status.NOTHING_STAGED, f"Lead(s) {', '.join(map(str, missing))} not staged: "
-                                                 "a program holds every lead.")
+            raise Refusal(
+                Status.NOTHING_STAGED, f"Lead(s) {', '.join(map(str, missing))} not staged: a program holds every lead."
+            )
         for config in program.leads:
             refusal = self._enable_refusal(config) if config.enabled else None
             if refusal is not None:
@@ -437,8 +484,13 @@ class DeviceModel:
     def _note_pair_reading(self, config: LeadConfig, readings: list[ImpedanceMeasurement]) -> None:
         """Record the lead's anode-cathode impedances; a short on any active pair switches the lead off."""
         pairs = set(active_pairs(config))
-        measured = {pair: m.ohms for m in readings if m.lead == config.lead
-                    for pair in ((m.contact_a, m.contact_b), (m.contact_b, m.contact_a)) if pair in pairs}
+        measured = {
+            pair: m.ohms
+            for m in readings
+            if m.lead == config.lead
+            for pair in ((m.contact_a, m.contact_b), (m.contact_b, m.contact_a))
+            if pair in pairs
+        }
         if not measured:
             return
         known = self._pairs.get(config.lead)
@@ -478,13 +530,14 @@ class DeviceModel:
         if not config.enabled or config.amplitude_ua == 0:
             return LeadDrive.idle()
         path = self.tissue.drive_path(config)
-        amplitude = delivered_ua(config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path,
-                                 self.capabilities.compliance_v)
+        amplitude = delivered_ua(
+            config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path, self.capabilities.compliance_v
+        )
         return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path)
 
     def _read_events(self, request: EventLogRequest) -> EventLog:
         count = min(request.max_count, EVENTS_PER_READ)
-        return EventLog(len(self._events), tuple(self._events[request.start:request.start + count]))
+        return EventLog(len(self._events), tuple(self._events[request.start : request.start + count]))
 
 
 def active_pairs(config: LeadConfig) -> tuple[tuple[int, int], ...]:

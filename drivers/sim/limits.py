@@ -3,6 +3,7 @@
 Each check raises Refusal with the status and an English sentence for the
 clinician; the device replies with both and changes nothing.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,12 +27,15 @@ def check_lead_number(caps: Capabilities, lead: int) -> None:
 
 def check_amplitude(caps: Capabilities, lead: int, amplitude_ua: int, what: str = "amplitude") -> None:
     if not 0 <= amplitude_ua <= caps.amplitude_max_ua:
-        raise Refusal(Status.OUT_OF_RANGE,
-                      f"Lead {lead}: {what} {amplitude_ua} µA is outside 0-{caps.amplitude_max_ua} µA.")
+        raise Refusal(
+            Status.OUT_OF_RANGE, f"Lead {lead}: {what} {amplitude_ua} µA is outside 0-{caps.amplitude_max_ua} µA."
+        )
     if not caps.amplitude_on_step(amplitude_ua):
-        raise Refusal(Status.OFF_STEP,
-                      f"Lead {lead}: {what} {amplitude_ua} µA is not on the "
-                      f"{caps.amplitude_step_at(amplitude_ua)} µA step of its range.")
+        raise Refusal(
+            Status.OFF_STEP,
+            f"Lead {lead}: {what} {amplitude_ua} µA is not on the "
+            f"{caps.amplitude_step_at(amplitude_ua)} µA step of its range.",
+        )
 
 
 def check_values(caps: Capabilities, config: LeadConfig) -> None:
@@ -39,30 +43,50 @@ def check_values(caps: Capabilities, config: LeadConfig) -> None:
     check_lead_number(caps, config.lead)
     check_amplitude(caps, config.lead, config.amplitude_ua)
     check_amplitude(caps, config.lead, config.patient_max_ua, "patient maximum")
-    _check_stepped(config.lead, "pulse width", config.pulse_width_us, "µs", caps.pulse_width_min_us,
-                   caps.pulse_width_max_us, caps.pulse_width_step_us)
-    _check_stepped(config.lead, "frequency", config.frequency_hz, "Hz", caps.frequency_min_hz,
-                   caps.frequency_max_hz, caps.frequency_step_hz)
+    _check_stepped(
+        config.lead,
+        "pulse width",
+        config.pulse_width_us,
+        "µs",
+        caps.pulse_width_min_us,
+        caps.pulse_width_max_us,
+        caps.pulse_width_step_us,
+    )
+    _check_stepped(
+        config.lead,
+        "frequency",
+        config.frequency_hz,
+        "Hz",
+        caps.frequency_min_hz,
+        caps.frequency_max_hz,
+        caps.frequency_step_hz,
+    )
 
 
 def check_rules(caps: Capabilities, config: LeadConfig) -> None:
     """Contacts, patient maximum and charge density of a lead that may deliver current."""
     if (config.amplitude_ua > 0 or config.enabled) and not (config.anodes and config.cathodes):
-        raise Refusal(Status.BAD_CONTACTS,
-                      f"Lead {config.lead} needs at least one anode (+) and one cathode (-) "
-                      "before its amplitude is raised or it is enabled.")
+        raise Refusal(
+            Status.BAD_CONTACTS,
+            f"Lead {config.lead} needs at least one anode (+) and one cathode (-) "
+            "before its amplitude is raised or it is enabled.",
+        )
     if config.amplitude_ua > config.patient_max_ua:
-        raise Refusal(Status.ABOVE_PATIENT_MAX,
-                      f"Lead {config.lead}: amplitude {config.amplitude_ua} µA is above the patient "
-                      f"maximum of {config.patient_max_ua} µA.")
+        raise Refusal(
+            Status.ABOVE_PATIENT_MAX,
+            f"Lead {config.lead}: amplitude {config.amplitude_ua} µA is above the patient "
+            f"maximum of {config.patient_max_ua} µA.",
+        )
     k = shannon_k(caps, config)
     if k >= caps.shannon_k_limit:
         q = worst_contact_charge_uc(config)
-        raise Refusal(Status.CHARGE_DENSITY,
-                      f"Lead {config.lead}: {config.amplitude_ua} µA for {config.pulse_width_us} µs puts "
-                      f"{q:.2f} µC/phase ({q / caps.contact_area_cm2:.1f} µC/cm²), which can all flow through one "
-                      "contact; "
-                      f"Shannon k = {k:.2f} reaches the limit {caps.shannon_k_limit:.2f}.")
+        raise Refusal(
+            Status.CHARGE_DENSITY,
+            f"Lead {config.lead}: {config.amplitude_ua} µA for {config.pulse_width_us} µs puts "
+            f"{q:.2f} µC/phase ({q / caps.contact_area_cm2:.1f} µC/cm²), which can all flow through one "
+            "contact; "
+            f"Shannon k = {k:.2f} reaches the limit {caps.shannon_k_limit:.2f}.",
+        )
 
 
 def check_lead(caps: Capabilities, config: LeadConfig) -> None:
@@ -93,5 +117,6 @@ def _check_stepped(lead: int, name: str, value: int, unit: str, low: int, high: 
     if not low <= value <= high:
         raise Refusal(Status.OUT_OF_RANGE, f"Lead {lead}: {name} {value} {unit} is outside {low}-{high} {unit}.")
     if (value - low) % step:
-        raise Refusal(Status.OFF_STEP,
-                      f"Lead {lead}: {name} {value} {unit} is not on the {step} {unit} step from {low} {unit}.")
+        raise Refusal(
+            Status.OFF_STEP, f"Lead {lead}: {name} {value} {unit} is not on the {step} {unit} step from {low} {unit}."
+        )

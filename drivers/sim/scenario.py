@@ -13,6 +13,7 @@ without code:
     impedance_ms=30        time one impedance measurement takes
     seed=1                 seed of the tissue values and the random faults
 """
+
 from __future__ import annotations
 
 import json
@@ -77,10 +78,9 @@ class Scenario:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError(f"{path}: a scenario file holds one JSON object")
-        return cls.from_query({
-            key: ",".join(map(str, value)) if isinstance(value, list) else str(value)
-            for key, value in data.items()
-        })
+        return cls.from_query(
+            {key: ",".join(map(str, value)) if isinstance(value, list) else str(value) for key, value in data.items()}
+        )
 
 
 def _items(value: str) -> list[str]:

@@ -6,6 +6,7 @@ blocks a second), several in a row when the reader is behind. A reader more
 than a second behind loses the backlog: the stream skips ahead and the next
 block's first_sample jumps, so the gap shows on the host.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,5 +59,6 @@ class TelemetryStream:
 
     @property
     def stats(self) -> TelemetryStats:
-        return TelemetryStats(self.rate_hz, self.leads, self.block_samples, self._blocks,
-                              self._blocks * self.block_samples, self._skipped)
+        return TelemetryStats(
+            self.rate_hz, self.leads, self.block_samples, self._blocks, self._blocks * self.block_samples, self._skipped
+        )

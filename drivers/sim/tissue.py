@@ -7,6 +7,7 @@ test pulse reads: an open contact reads megaohms (stray capacitance, never
 infinity), a shorted pair reads 50-150 Ω, an intermittent contact reads
 normal or open at random on each measurement.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,14 +47,19 @@ class DrivePath:
 class Tissue:
     def __init__(self, scenario: Scenario, lead_count: int, contacts_per_lead: int) -> None:
         self._rng = np.random.default_rng(scenario.seed)
-        self._contacts = [ContactRef(lead, c) for lead in range(1, lead_count + 1)
-                          for c in range(1, contacts_per_lead + 1)]
-        named = [*scenario.open, *scenario.intermittent,
-                 *(ContactRef(s.lead, c) for s in scenario.short for c in (s.contact_a, s.contact_b))]
+        self._contacts = [
+            ContactRef(lead, c) for lead in range(1, lead_count + 1) for c in range(1, contacts_per_lead + 1)
+        ]
+        named = [
+            *scenario.open,
+            *scenario.intermittent,
+            *(ContactRef(s.lead, c) for s in scenario.short for c in (s.contact_a, s.contact_b)),
+        ]
         for ref in named:
             if ref not in self._contacts:
-                raise ValueError(f"no contact {ref.lead}.{ref.contact} on a "
-                                 f"{lead_count} x {contacts_per_lead} pulse generator")
+                raise ValueError(
+                    f"no contact {ref.lead}.{ref.contact} on a {lead_count} x {contacts_per_lead} pulse generator"
+                )
         self.electrodes = {
             ref: Electrode(float(self._rng.uniform(*RS_OHM)), float(self._rng.uniform(*CDL_F)))
             for ref in self._contacts
@@ -87,8 +93,11 @@ class Tissue:
         r = _parallel([self._contact_ohm(ref) for ref in cathodes]) + _parallel(
             [self._contact_ohm(ref) for ref in anodes]
         )
-        shorts = [ohm for (lead, pair), ohm in self._shorts.items()
-                  if lead == config.lead and pair & set(config.cathodes) and pair & set(config.anodes)]
+        shorts = [
+            ohm
+            for (lead, pair), ohm in self._shorts.items()
+            if lead == config.lead and pair & set(config.cathodes) and pair & set(config.anodes)
+        ]
         c_cathodes = sum(self.electrodes[ref].cdl_f for ref in cathodes)
         c_anodes = sum(self.electrodes[ref].cdl_f for ref in anodes)
         return DrivePath(r_ohm=_parallel([r, *shorts]), c_f=1 / (1 / c_cathodes + 1 / c_anodes))

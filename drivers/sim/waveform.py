@@ -12,6 +12,7 @@ would pass it, the delivered current is clipped to what the compliance
 allows (an open contact shows as almost no current at full compliance).
 All leads of a block are computed at once with numpy: no per-sample Python.
 """
+
 from __future__ import annotations
 
 import math
@@ -37,8 +38,9 @@ class LeadDrive:
         return cls(0.0, 40, 60, DrivePath(r_ohm=1.0, c_f=1.0))
 
 
-def delivered_ua(requested_ua: int, pulse_width_us: int, frequency_hz: int, path: DrivePath,
-                 compliance_v: float) -> float:
+def delivered_ua(
+    requested_ua: int, pulse_width_us: int, frequency_hz: int, path: DrivePath, compliance_v: float
+) -> float:
     """The current the source can hold through the whole cathodic phase."""
     if requested_ua <= 0 or not math.isfinite(path.r_ohm) or path.c_f <= 0:
         return 0.0
@@ -50,6 +52,7 @@ def delivered_ua(requested_ua: int, pulse_width_us: int, frequency_hz: int, path
 
 def render(drives: Sequence[LeadDrive], first_sample: int, n: int, rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
     """Samples first_sample .. first_sample+n-1 of every drive: (current µA, voltage mV), int16 (leads, n)."""
+
     def column(values) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)[:, None]
 

@@ -1,5 +1,6 @@
 """Entry point of the bundled build (PyInstaller): the same `main` as the
 `drg-workstation` command."""
+
 import sys
 
 from ui.app import main

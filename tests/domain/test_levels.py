@@ -1,4 +1,5 @@
 """Spinal level suggestion from pain regions (table from drg-programming-facts.md)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,15 +12,18 @@ def levels_for(*regions: str) -> list[L]:
     return [level for level, _ in suggest_levels(regions)]
 
 
-@pytest.mark.parametrize("region, expected", [
-    ("foot", {L.L4, L.L5, L.S1}),
-    ("ankle", {L.L4, L.L5, L.S1}),
-    ("knee", {L.L3, L.L4}),
-    ("pelvis", {L.S1, L.S2}),
-    ("perineum", {L.S1, L.S2}),
-    ("hip", {L.L1, L.L2, L.L3}),
-    ("heel", {L.S1}),
-])
+@pytest.mark.parametrize(
+    "region, expected",
+    [
+        ("foot", {L.L4, L.L5, L.S1}),
+        ("ankle", {L.L4, L.L5, L.S1}),
+        ("knee", {L.L3, L.L4}),
+        ("pelvis", {L.S1, L.S2}),
+        ("perineum", {L.S1, L.S2}),
+        ("hip", {L.L1, L.L2, L.L3}),
+        ("heel", {L.S1}),
+    ],
+)
 def test_region_maps_to_facts_levels(region, expected):
     assert set(levels_for(region)) == expected
 
@@ -59,7 +63,8 @@ def test_no_regions_suggests_nothing():
 
 def test_every_row_has_a_source_and_spinal_levels_are_ordered():
     assert {"groin", "knee", "foot", "ankle", "pelvis", "perineum", "hip", "thigh", "lower leg", "heel"} <= set(
-        known_regions())
+        known_regions()
+    )
     for region in known_regions():
         row = region_levels(region)
         assert row.source and row.levels and set(row.primary) <= set(row.levels)

@@ -1,4 +1,5 @@
 """Each safety rule against the figures of drg-programming-facts.md."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -36,8 +37,14 @@ CAPS = device_caps()
 
 def lead(amplitude_ua: int = 0, pulse_width_us: int = 300, contacts=(AN, CA, OFF, OFF), **kw) -> LeadConfig:
     kw.setdefault("patient_max_ua", 6000)
-    return LeadConfig(lead=1, contacts=contacts, amplitude_ua=amplitude_ua, pulse_width_us=pulse_width_us,
-                      frequency_hz=kw.pop("frequency_hz", 20), **kw)
+    return LeadConfig(
+        lead=1,
+        contacts=contacts,
+        amplitude_ua=amplitude_ua,
+        pulse_width_us=pulse_width_us,
+        frequency_hz=kw.pop("frequency_hz", 20),
+        **kw,
+    )
 
 
 def rule(assessment, name):
@@ -48,11 +55,23 @@ def rule(assessment, name):
 
 # --- rounding ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("ua, direction, expected", [
-    (1010, "nearest", 1000), (1013, "nearest", 1025), (1012.5, "nearest", 1000),
-    (1010, "down", 1000), (1010, "up", 1025), (2010, "nearest", 2000), (2030, "nearest", 2050),
-    (2000, "up", 2000), (-5, "nearest", 0), (7000, "up", 6000), (5990, "up", 6000),
-])
+
+@pytest.mark.parametrize(
+    "ua, direction, expected",
+    [
+        (1010, "nearest", 1000),
+        (1013, "nearest", 1025),
+        (1012.5, "nearest", 1000),
+        (1010, "down", 1000),
+        (1010, "up", 1025),
+        (2010, "nearest", 2000),
+        (2030, "nearest", 2050),
+        (2000, "up", 2000),
+        (-5, "nearest", 0),
+        (7000, "up", 6000),
+        (5990, "up", 6000),
+    ],
+)
 def test_round_amplitude_follows_the_device_bands(ua, direction, expected):
     assert round_amplitude(CAPS, ua, direction) == expected
 
@@ -79,6 +98,7 @@ def test_unknown_rounding_direction_is_rejected():
 
 
 # --- charge figures, density cap and Shannon -------------------------------------
+
 
 def test_30_cap_allows_1_18_uc_per_phase_3_9_ma_at_300_us():
     ok = evaluate(CAPS, lead(3900, 300))
@@ -152,6 +172,7 @@ def test_zero_amplitude_has_no_charge():
 
 # --- compliance ---------------------------------------------------------------------
 
+
 def test_12_v_over_4000_ohm_allows_3_ma():
     at_limit = rule(evaluate(CAPS, lead(3000, 100), impedance_ohm=4000), Rule.COMPLIANCE)
     assert at_limit.level == Level.OK and at_limit.figure == pytest.approx(12.0)
@@ -170,6 +191,7 @@ def test_compliance_shows_headroom_and_is_skipped_without_impedance():
 
 # --- patient maximum, ranges, contacts ------------------------------------------
 
+
 def test_amplitude_above_patient_max_refuses():
     assert rule(evaluate(CAPS, lead(1500, patient_max_ua=1500)), Rule.PATIENT_MAX).level == Level.OK
     refused = evaluate(CAPS, lead(1525, patient_max_ua=1500))
@@ -183,17 +205,20 @@ def test_patient_max_above_device_range_refuses():
     assert "outside the device range 0-6000 µA" in check.message
 
 
-@pytest.mark.parametrize("changes, rules", [
-    ({"amplitude_ua": 1010}, [Rule.AMPLITUDE_RANGE]),
-    ({"amplitude_ua": 2025}, [Rule.AMPLITUDE_RANGE]),
-    ({"amplitude_ua": 6050, "pulse_width_us": 40}, [Rule.AMPLITUDE_RANGE, Rule.PATIENT_MAX]),
-    ({"pulse_width_us": 30}, [Rule.PULSE_WIDTH_RANGE]),
-    ({"pulse_width_us": 305}, [Rule.PULSE_WIDTH_RANGE]),
-    ({"pulse_width_us": 730}, [Rule.PULSE_WIDTH_RANGE]),
-    ({"frequency_hz": 3}, [Rule.FREQUENCY_RANGE]),
-    ({"frequency_hz": 21}, [Rule.FREQUENCY_RANGE]),
-    ({"frequency_hz": 102}, [Rule.FREQUENCY_RANGE]),
-])
+@pytest.mark.parametrize(
+    "changes, rules",
+    [
+        ({"amplitude_ua": 1010}, [Rule.AMPLITUDE_RANGE]),
+        ({"amplitude_ua": 2025}, [Rule.AMPLITUDE_RANGE]),
+        ({"amplitude_ua": 6050, "pulse_width_us": 40}, [Rule.AMPLITUDE_RANGE, Rule.PATIENT_MAX]),
+        ({"pulse_width_us": 30}, [Rule.PULSE_WIDTH_RANGE]),
+        ({"pulse_width_us": 305}, [Rule.PULSE_WIDTH_RANGE]),
+        ({"pulse_width_us": 730}, [Rule.PULSE_WIDTH_RANGE]),
+        ({"frequency_hz": 3}, [Rule.FREQUENCY_RANGE]),
+        ({"frequency_hz": 21}, [Rule.FREQUENCY_RANGE]),
+        ({"frequency_hz": 102}, [Rule.FREQUENCY_RANGE]),
+    ],
+)
 def test_off_range_or_off_step_values_refuse(changes, rules):
     assessment = evaluate(CAPS, lead(1000).with_(**changes))
     assert [c.rule for c in assessment.refusals] == rules
@@ -218,6 +243,7 @@ def test_contact_count_must_match_the_device():
 
 # --- structured result ------------------------------------------------------------
 
+
 def test_assessment_reports_worst_level_and_approaching_limits():
     calm = evaluate(CAPS, lead(500, 200), impedance_ohm=1000)
     assert calm.level == Level.OK and not calm.warnings and not calm.approaching
@@ -237,6 +263,7 @@ def test_messages_are_single_sentences():
 
 # --- max safe amplitude -----------------------------------------------------------
 
+
 def test_max_safe_amplitude_stops_below_density_cap_and_compliance():
     assert max_safe_amplitude(CAPS, lead(0, 300)) == 3900
     assert max_safe_amplitude(CAPS, lead(0, 720)) == 1625
@@ -250,6 +277,7 @@ def test_max_safe_amplitude_is_zero_without_a_valid_pair():
 
 
 # --- ramp and increments ----------------------------------------------------------
+
 
 def test_ramp_rises_by_rate_and_per_step_cap_and_falls_at_once():
     assert next_ramp_step(CAPS, 1000, 3000, 0.1) == 1050
@@ -267,14 +295,17 @@ def test_ramp_rejects_negative_elapsed_time():
         next_ramp_step(CAPS, 0, 100, -1)
 
 
-@pytest.mark.parametrize("parameter, value, move, expected", [
-    ("amplitude", 1000, "up", (25, 50, 200)),
-    ("amplitude", 2000, "down", (25, 50, 200)),
-    ("amplitude", 2000, "up", (50, 100, 400)),
-    ("amplitude", 4000, "up", (50, 100, 400)),
-    ("pulse_width", 300, "up", (10, 40, 100)),
-    ("frequency", 20, "down", (2, 4, 10)),
-])
+@pytest.mark.parametrize(
+    "parameter, value, move, expected",
+    [
+        ("amplitude", 1000, "up", (25, 50, 200)),
+        ("amplitude", 2000, "down", (25, 50, 200)),
+        ("amplitude", 2000, "up", (50, 100, 400)),
+        ("amplitude", 4000, "up", (50, 100, 400)),
+        ("pulse_width", 300, "up", (10, 40, 100)),
+        ("frequency", 20, "down", (2, 4, 10)),
+    ],
+)
 def test_increments_are_multiples_of_the_device_step(parameter, value, move, expected):
     assert increments(CAPS, parameter, value, move) == expected
 

@@ -1,4 +1,5 @@
 """Properties of the safety rules over arbitrary settings, checked against independent arithmetic."""
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,8 @@ def lead_configs(device_values_only: bool) -> st.SearchStrategy[LeadConfig]:
         return on_step if device_values_only else on_step | st.integers(low, high)
 
     simple_bipole = st.permutations(
-        [Polarity.ANODE, Polarity.CATHODE] + [Polarity.OFF] * (CAPS.contacts_per_lead - 2)).map(tuple)
+        [Polarity.ANODE, Polarity.CATHODE] + [Polarity.OFF] * (CAPS.contacts_per_lead - 2)
+    ).map(tuple)
     any_four = st.tuples(*[st.sampled_from(Polarity)] * CAPS.contacts_per_lead)
     any_count = st.lists(st.sampled_from(Polarity), max_size=CAPS.contacts_per_lead + 2).map(tuple)
     return st.builds(
@@ -69,10 +71,10 @@ def test_accepted_settings_respect_every_hard_limit(config, impedance, confirmed
         return
     amp = config.amplitude_ua
     assert 0 <= amp <= CAPS.amplitude_max_ua and CAPS.amplitude_on_step(amp)
-    assert accepted_by_device(config.pulse_width_us, CAPS.pulse_width_min_us, CAPS.pulse_width_max_us,
-                              CAPS.pulse_width_step_us)
-    assert accepted_by_device(config.frequency_hz, CAPS.frequency_min_hz, CAPS.frequency_max_hz,
-                              CAPS.frequency_step_hz)
+    assert accepted_by_device(
+        config.pulse_width_us, CAPS.pulse_width_min_us, CAPS.pulse_width_max_us, CAPS.pulse_width_step_us
+    )
+    assert accepted_by_device(config.frequency_hz, CAPS.frequency_min_hz, CAPS.frequency_max_hz, CAPS.frequency_step_hz)
     assert amp <= config.patient_max_ua <= CAPS.amplitude_max_ua
     assert CAPS.amplitude_on_step(config.patient_max_ua)
     if amp > 0 or config.enabled:

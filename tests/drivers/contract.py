@@ -5,6 +5,7 @@ client API only, so the same tests run through pyusb against the simulator
 (test_contract_sim.py) and against a real device (test_contract_usb.py,
 enabled by DRG_TEST_LINK=usb://SERIAL). Each test leaves every output off.
 """
+
 from __future__ import annotations
 
 import time
@@ -84,14 +85,17 @@ class PulseGeneratorContract:
         pg.measure_impedance(ImpedanceMode.LEAD_PAIR, 3)
         assert pg.set_stimulation(3, True).enabled
 
-    @pytest.mark.parametrize("field, value, status", [
-        ("amplitude_ua", 7000, Status.OUT_OF_RANGE),
-        ("amplitude_ua", 1010, Status.OFF_STEP),
-        ("pulse_width_us", 30, Status.OUT_OF_RANGE),
-        ("pulse_width_us", 205, Status.OFF_STEP),
-        ("frequency_hz", 101, Status.OUT_OF_RANGE),
-        ("frequency_hz", 21, Status.OFF_STEP),
-    ])
+    @pytest.mark.parametrize(
+        "field, value, status",
+        [
+            ("amplitude_ua", 7000, Status.OUT_OF_RANGE),
+            ("amplitude_ua", 1010, Status.OFF_STEP),
+            ("pulse_width_us", 30, Status.OUT_OF_RANGE),
+            ("pulse_width_us", 205, Status.OFF_STEP),
+            ("frequency_hz", 101, Status.OUT_OF_RANGE),
+            ("frequency_hz", 21, Status.OFF_STEP),
+        ],
+    )
     def test_out_of_range_and_off_step_values_are_refused(self, pg, field, value, status):
         before = pg.read_lead(1)
         with pytest.raises(DeviceRefused) as refused:
@@ -119,8 +123,10 @@ class PulseGeneratorContract:
         assert not any(pg.read_lead(n).enabled for n in range(1, caps.lead_count + 1))
 
     def test_program_commits_and_reads_back(self, pg, caps):
-        leads = tuple(bipole(n, amplitude_ua=100 * n, pulse_width_us=200, frequency_hz=20, patient_max_ua=2000)
-                      for n in range(1, caps.lead_count + 1))
+        leads = tuple(
+            bipole(n, amplitude_ua=100 * n, pulse_width_us=200, frequency_hz=20, patient_max_ua=2000)
+            for n in range(1, caps.lead_count + 1)
+        )
         committed = pg.write_program(Program("Contract", leads))
         assert committed == Program("Contract", leads) == pg.read_program()
 
@@ -131,8 +137,7 @@ class PulseGeneratorContract:
             pg.write_program(Program("Too strong", bad))
         assert pg.read_program() == before
 
-    @pytest.mark.parametrize("mode, per_lead", [
-        (ImpedanceMode.CONTACT_TO_CASE, 4), (ImpedanceMode.CONTACT_PAIRS, 6)])
+    @pytest.mark.parametrize("mode, per_lead", [(ImpedanceMode.CONTACT_TO_CASE, 4), (ImpedanceMode.CONTACT_PAIRS, 6)])
     def test_impedance_covers_every_contact(self, pg, mode, per_lead):
         result = pg.measure_impedance(mode, 1)
         assert result.mode == mode and len(result.measurements) == per_lead

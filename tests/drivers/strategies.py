@@ -1,5 +1,6 @@
 """Hypothesis strategies derived from the protocol's codecs, so every
 message the catalogue declares is generated without a hand-written twin."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,13 @@ def telemetry_blocks(draw):
     ints = st.integers(-32768, 32767)
     cur = np.array(draw(st.lists(ints, min_size=len(leads) * n, max_size=len(leads) * n)), dtype=np.int16)
     volt = np.array(draw(st.lists(ints, min_size=len(leads) * n, max_size=len(leads) * n)), dtype=np.int16)
-    return TelemetryBlock(draw(st.integers(0, 2**64 - 1)), draw(st.integers(1, 2**32 - 1)), leads,
-                          cur.reshape(len(leads), n), volt.reshape(len(leads), n))
+    return TelemetryBlock(
+        draw(st.integers(0, 2**64 - 1)),
+        draw(st.integers(1, 2**32 - 1)),
+        leads,
+        cur.reshape(len(leads), n),
+        volt.reshape(len(leads), n),
+    )
 
 
 def values_for(codec: schema.Codec):

@@ -1,5 +1,6 @@
 """Property tests of the pure codec: every message round-trips, and any
 bytes at all give a frame, a value or a ProtocolError, never another exception."""
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,8 +44,11 @@ def test_refusals_round_trip_with_their_sentence(spec, status, detail):
     assert detail.startswith(reply.detail) and len(reply.detail.encode()) <= 255
 
 
-@given(payload=st.binary(max_size=200), mac=st.none() | st.binary(min_size=MAC_SIZE, max_size=MAC_SIZE),
-       mtype=st.integers(0, 255))
+@given(
+    payload=st.binary(max_size=200),
+    mac=st.none() | st.binary(min_size=MAC_SIZE, max_size=MAC_SIZE),
+    mtype=st.integers(0, 255),
+)
 def test_frames_with_a_mac_round_trip(payload, mac, mtype):
     frame = Frame(mtype, 7, payload, mac)
     assert decode_frame(encode_frame(frame)) == frame

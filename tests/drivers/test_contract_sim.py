@@ -1,4 +1,5 @@
 """The contract suite through pyusb against the simulated pulse generator."""
+
 import pytest
 from contract import PulseGeneratorContract
 

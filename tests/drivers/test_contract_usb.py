@@ -1,4 +1,5 @@
 """The contract suite against real hardware: DRG_TEST_LINK=usb://SERIAL pytest tests/drivers."""
+
 import os
 
 import pytest

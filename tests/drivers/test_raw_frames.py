@@ -1,5 +1,6 @@
 """The device's own limits hold when the client is bypassed and raw frames
 are written straight to the bulk endpoint through pyusb."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,14 +51,17 @@ def refused(reply) -> Status:
     return reply.status
 
 
-@pytest.mark.parametrize("config, status", [
-    (LeadConfig(1, (P, M, O, O), amplitude_ua=6050, patient_max_ua=6000), Status.OUT_OF_RANGE),
-    (LeadConfig(1, (P, M, O, O), amplitude_ua=1010, patient_max_ua=6000), Status.OFF_STEP),
-    (LeadConfig(1, (P, M, O, O), pulse_width_us=730), Status.OUT_OF_RANGE),
-    (LeadConfig(1, (P, M, O, O), amplitude_ua=3000, patient_max_ua=2000), Status.ABOVE_PATIENT_MAX),
-    (LeadConfig(1, (P, M, O, O), 6000, 720, 20, False, 6000), Status.CHARGE_DENSITY),
-    (LeadConfig(9, (P, M, O, O)), Status.OUT_OF_RANGE),
-])
+@pytest.mark.parametrize(
+    "config, status",
+    [
+        (LeadConfig(1, (P, M, O, O), amplitude_ua=6050, patient_max_ua=6000), Status.OUT_OF_RANGE),
+        (LeadConfig(1, (P, M, O, O), amplitude_ua=1010, patient_max_ua=6000), Status.OFF_STEP),
+        (LeadConfig(1, (P, M, O, O), pulse_width_us=730), Status.OUT_OF_RANGE),
+        (LeadConfig(1, (P, M, O, O), amplitude_ua=3000, patient_max_ua=2000), Status.ABOVE_PATIENT_MAX),
+        (LeadConfig(1, (P, M, O, O), 6000, 720, 20, False, 6000), Status.CHARGE_DENSITY),
+        (LeadConfig(9, (P, M, O, O)), Status.OUT_OF_RANGE),
+    ],
+)
 def test_raw_lead_writes_outside_the_limits_are_refused_and_change_nothing(link, config, status):
     link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=6000))  # same contacts: values are live
     before = link.simulator.model.live_leads

@@ -1,5 +1,6 @@
 """USB faults against the simulator: typed errors, and a stored program that is
 always exactly the old or exactly the new one, wherever the link breaks."""
+
 from __future__ import annotations
 
 import errno

@@ -1,5 +1,6 @@
 """The telemetry stream delivers the requested rate, through pyusb, paced by
 the device's clock: checked over 10 s of simulated time."""
+
 from __future__ import annotations
 
 import numpy as np

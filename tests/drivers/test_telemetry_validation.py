@@ -1,5 +1,6 @@
 """Telemetry blocks that protocol §3.5 or the device's capabilities forbid are
 refused before anything is allocated or drawn, and counted by the receiver."""
+
 from __future__ import annotations
 
 import time
@@ -23,16 +24,19 @@ def raw_block(leads: tuple[int, ...], rate_hz: int, n: int = 4) -> bytes:
     return encode_frame(Frame(MsgType.TELEMETRY_BLOCK, 0, bytes(payload)))
 
 
-@pytest.mark.parametrize("leads, rate_hz, why", [
-    ((0, 1), 1000, "lead 0 (would be drawn as the last lead)"),
-    ((9,), 1000, "lead 9 of a 4-lead device (IndexError)"),
-    ((2, 1), 1000, "leads not ascending"),
-    ((1, 1), 1000, "a lead twice"),
-    ((1,), 0, "rate 0 (division by zero)"),
-    ((1,), 2**32 - 1, "rate 2^32-1 (a display would size hundreds of GB)"),
-    ((5,), 1000, "lead 5 of a 4-lead device"),
-    ((1,), 100_001, "above the device's maximum rate"),
-])
+@pytest.mark.parametrize(
+    "leads, rate_hz, why",
+    [
+        ((0, 1), 1000, "lead 0 (would be drawn as the last lead)"),
+        ((9,), 1000, "lead 9 of a 4-lead device (IndexError)"),
+        ((2, 1), 1000, "leads not ascending"),
+        ((1, 1), 1000, "a lead twice"),
+        ((1,), 0, "rate 0 (division by zero)"),
+        ((1,), 2**32 - 1, "rate 2^32-1 (a display would size hundreds of GB)"),
+        ((5,), 1000, "lead 5 of a 4-lead device"),
+        ((1,), 100_001, "above the device's maximum rate"),
+    ],
+)
 def test_a_block_the_protocol_or_the_device_forbids_is_refused(leads, rate_hz, why):
     with pytest.raises(ProtocolError):
         decode_telemetry(raw_block(leads, rate_hz), CAPABILITIES)

@@ -1,4 +1,5 @@
 """drivers/ and workstation/ must run without Qt: the import contract (as napari's)."""
+
 import ast
 import pathlib
 import subprocess

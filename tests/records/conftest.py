@@ -3,6 +3,7 @@
 Set DRG_TEST_POSTGRES_URL (postgresql+psycopg://user:pass@host/db) to run
 every store test against PostgreSQL too; each test gets its own schema.
 """
+
 from __future__ import annotations
 
 import os
@@ -98,7 +99,5 @@ def patient(store: RecordsStore) -> Patient:
 
 
 @pytest.fixture
-def session(
-    store: RecordsStore, patient: Patient, identity: Identity, capabilities: Capabilities
-) -> Session:
+def session(store: RecordsStore, patient: Patient, identity: Identity, capabilities: Capabilities) -> Session:
     return store.open_session(patient.id, identity, capabilities, "Dr Deer")

@@ -5,6 +5,7 @@ log_event returned; the parent kills it (SIGKILL, no clean-up of any kind)
 and checks that a reopened store has every printed event and offers the
 session for resumption.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,9 +51,7 @@ def run_and_kill(args: list[str], rng: random.Random) -> list[str]:
     """Start the child, SIGKILL it at a random moment, return the complete lines it printed."""
     path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, *args], stdout=subprocess.PIPE, env=env, cwd=REPO
-    )
+    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], stdout=subprocess.PIPE, env=env, cwd=REPO)
     assert child.stdout is not None
     printed = b""
     if rng.random() < 0.2:  # sometimes during start-up: migration, patient, session

@@ -1,4 +1,5 @@
 """The schema comes only from the Alembic migrations, and they match the table definitions."""
+
 from __future__ import annotations
 
 from datetime import date

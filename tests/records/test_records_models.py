@@ -1,4 +1,5 @@
 """Validation of the clinical models: wrong values are refused with a sentence a clinician understands."""
+
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
@@ -47,7 +48,16 @@ def response(**changes) -> StimulusResponse:
 
 def test_spinal_levels_run_from_t10_to_s2_in_order():
     assert [level.name for level in sorted(SpinalLevel)] == [
-        "T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5", "S1", "S2",
+        "T10",
+        "T11",
+        "T12",
+        "L1",
+        "L2",
+        "L3",
+        "L4",
+        "L5",
+        "S1",
+        "S2",
     ]
     assert SpinalLevel.T12 < SpinalLevel.L1 < SpinalLevel.S1
     assert SpinalLevel.of("L4") is SpinalLevel.of(7) is SpinalLevel.L4

@@ -5,6 +5,7 @@ index lookup; a per-patient query may SCAN only the small patients table.
 Also checks the durability settings every SQLite connection gets, and where
 the default database lives.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,9 +53,7 @@ def test_history_queries_never_scan_a_table(sqlite_engine, query):
 
 
 def test_the_plan_check_sees_a_full_scan(sqlite_engine):
-    unindexed = sa.select(sa.table("session_events", sa.column("kind"))).where(
-        sa.column("kind") == "x"
-    )
+    unindexed = sa.select(sa.table("session_events", sa.column("kind"))).where(sa.column("kind") == "x")
     assert any(s.startswith("SCAN session_events") for s in plan(sqlite_engine, unindexed))
 
 
@@ -65,9 +64,7 @@ def test_sqlite_connections_are_durable_and_enforce_foreign_keys(sqlite_engine):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_the_url_comes_from_the_argument_then_the_environment_then_the_data_folder(
-    monkeypatch, tmp_path
-):
+def test_the_url_comes_from_the_argument_then_the_environment_then_the_data_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv(URL_VARIABLE, raising=False)
     default = records_url()

@@ -1,4 +1,5 @@
 """Behaviour of the records store on every configured database (see conftest.py)."""
+
 from __future__ import annotations
 
 import threading
@@ -57,9 +58,7 @@ def bipole_response(lead: int = 1, perception: int = 400) -> StimulusResponse:
 
 
 def impedance(lead: int, ohms: int, pair: tuple[int, int] = (1, 2)) -> ImpedanceResult:
-    return ImpedanceResult(
-        ImpedanceMode.CONTACT_PAIRS, (ImpedanceMeasurement(lead, pair[0], pair[1], ohms),)
-    )
+    return ImpedanceResult(ImpedanceMode.CONTACT_PAIRS, (ImpedanceMeasurement(lead, pair[0], pair[1], ohms),))
 
 
 def program(name: str, amplitude_ua: int) -> Program:
@@ -128,14 +127,10 @@ def test_open_session_records_the_device_as_reported(store, session, identity, c
     assert (opened.kind, opened.seq) == (EventKind.SESSION_OPENED.value, 1)
 
 
-def test_the_same_device_is_stored_once_and_a_new_firmware_again(
-    store, patient, identity, capabilities
-):
+def test_the_same_device_is_stored_once_and_a_new_firmware_again(store, patient, identity, capabilities):
     first = store.open_session(patient.id, identity, capabilities, "Dr A")
     second = store.open_session(patient.id, identity, capabilities, "Dr B")
-    updated = store.open_session(
-        patient.id, replace(identity, firmware="1.1.0"), capabilities, "Dr C"
-    )
+    updated = store.open_session(patient.id, replace(identity, firmware="1.1.0"), capabilities, "Dr C")
     with store._engine.connect() as conn:  # checking the table itself
         assert conn.scalar(sa.text("SELECT count(*) FROM devices")) == 2
     assert store.session_device(updated.id).identity.firmware == "1.1.0"
@@ -143,10 +138,7 @@ def test_the_same_device_is_stored_once_and_a_new_firmware_again(
 
 
 def test_logged_events_are_kept_in_order_after_reopen(store, session, reopen):
-    ids = [
-        store.log_event(session.id, "amplitude_set", {"lead": 1, "ua": ua}, "ok")
-        for ua in (25, 50, 75)
-    ]
+    ids = [store.log_event(session.id, "amplitude_set", {"lead": 1, "ua": ua}, "ok") for ua in (25, 50, 75)]
     refused = store.log_event(session.id, "amplitude_set", {"lead": 1, "ua": 9000}, "refused")
 
     again = reopen()
@@ -224,9 +216,7 @@ def test_closing_sets_the_end_and_logs_it(store, session):
 WRITES = {
     "log_event": lambda s, sid: s.log_event(sid, "x", {}, "ok"),
     "record_impedance": lambda s, sid: s.record_impedance(sid, impedance(1, 900), THRESHOLDS),
-    "record_placement": lambda s, sid: s.record_placement(
-        sid, LeadPlacement(1, SpinalLevel.L4, Side.LEFT, IMPLANTED)
-    ),
+    "record_placement": lambda s, sid: s.record_placement(sid, LeadPlacement(1, SpinalLevel.L4, Side.LEFT, IMPLANTED)),
     "record_response": lambda s, sid: s.record_response(sid, bipole_response()),
     "record_pain_score": lambda s, sid: s.record_pain_score(sid, PainScore(3, PainTiming.AFTER)),
     "add_note": lambda s, sid: s.add_note(sid, Note("late entry")),
@@ -320,9 +310,7 @@ def test_an_impedance_sweep_is_one_event_with_every_measurement(store, session):
 def test_programs_over_time_keep_their_write_and_verify_flags(store, patient, new_session, reopen):
     first, second = new_session(), new_session()
     store.save_program(first.id, program("Knee", 400), written=True, verified=True)
-    store.save_program(
-        second.id, program("Knee", 600), written=True, verified=False, mismatch="lead 1 amplitude"
-    )
+    store.save_program(second.id, program("Knee", 600), written=True, verified=False, mismatch="lead 1 amplitude")
     store.save_program(second.id, program("Draft", 800), written=False, verified=False)
 
     history = reopen().program_history(patient.id)

@@ -1,5 +1,6 @@
 """The programming service against the simulator (through pyusb) and a real
 records store: what the device holds and what the records hold."""
+
 from __future__ import annotations
 
 import time
@@ -63,8 +64,9 @@ def test_a_whole_session_leaves_device_and_records_as_expected(service, store, s
         service.set_enabled(lead, True).result(WAIT)
         raise_amplitude(service, lead, target)
     assert [c.amplitude_ua for c in device.live_leads[:2]] == [400, 250]
-    service.record_response(StimulusResponse(1, (P, M, O, O), 300, 20, Sensation.TINGLING, False,
-                                             ("foot",), 150, 400, 900))
+    service.record_response(
+        StimulusResponse(1, (P, M, O, O), 300, 20, Sensation.TINGLING, False, ("foot",), 150, 400, 900)
+    )
     program = service.current_program("Daytime")
     result = service.write_program(program).result(WAIT)
     assert result.verified and result.mismatch is None
@@ -73,8 +75,16 @@ def test_a_whole_session_leaves_device_and_records_as_expected(service, store, s
     service.end_session()
 
     events = kinds(store, session)
-    assert {"device_state", "write_lead", "impedance_recorded", "set_enabled", "set_amplitude",
-            "response_recorded", "program_saved", "pain_score_recorded"} <= set(events)
+    assert {
+        "device_state",
+        "write_lead",
+        "impedance_recorded",
+        "set_enabled",
+        "set_amplitude",
+        "response_recorded",
+        "program_saved",
+        "pain_score_recorded",
+    } <= set(events)
     assert "density_confirmed" not in events  # nothing here came near the cap
     saved = store.program_history(store.get_session(session).patient_id)
     assert saved[-1].program == program and saved[-1].verified
@@ -178,8 +188,9 @@ def test_a_density_confirmation_holds_for_one_session_only(service, store, sessi
 def test_a_program_that_would_jump_output_is_refused(service, session):
     device = service.link.simulator.model
     before = device.stored_program
-    jump = Program("Jump", tuple(LeadConfig(n, (P, M, O, O), 1500 if n == 1 else 0, 300, 20, n == 1, 3000)
-                                 for n in range(1, 5)))
+    jump = Program(
+        "Jump", tuple(LeadConfig(n, (P, M, O, O), 1500 if n == 1 else 0, 300, 20, n == 1, 3000) for n in range(1, 5))
+    )
     with pytest.raises(SafetyRefused, match="Apply it to the leads first"):
         service.write_program(jump)
     assert device.stored_program == before

@@ -1,5 +1,6 @@
 """Every service entry point refuses a bad value with InvalidValue (field, value,
 sentence): nothing reaches the device, and the refusal is in the session log."""
+
 from __future__ import annotations
 
 import math
@@ -14,8 +15,15 @@ BAD_NUMBERS = [math.nan, math.inf, -math.inf, 1e30, 2.0, True, "1", None, -25]
 
 
 def lead(**changes) -> LeadConfig:
-    values = dict(lead=1, contacts=(P, M, O, O), amplitude_ua=0, pulse_width_us=300, frequency_hz=20,
-                  enabled=False, patient_max_ua=3000)
+    values = dict(
+        lead=1,
+        contacts=(P, M, O, O),
+        amplitude_ua=0,
+        pulse_width_us=300,
+        frequency_hz=20,
+        enabled=False,
+        patient_max_ua=3000,
+    )
     config = object.__new__(LeadConfig)  # bypass __post_init__: a caller can build anything
     for name, value in {**values, **changes}.items():
         object.__setattr__(config, name, value)
@@ -31,8 +39,7 @@ def calls(service):
         yield "write_lead", lambda v=value: service.write_lead(lead(pulse_width_us=v))
         yield "write_lead", lambda v=value: service.write_lead(lead(patient_max_ua=v))
         yield "write_lead", lambda v=value: service.write_lead(lead(lead=v))
-        yield "write_program", lambda v=value: service.write_program(
-            Program("P", (lead(frequency_hz=v), *live[1:])))
+        yield "write_program", lambda v=value: service.write_program(Program("P", (lead(frequency_hz=v), *live[1:])))
         yield "start_telemetry", lambda v=value: service.start_telemetry(v)
         yield "measure_impedance", lambda v=value: service.measure_impedance(ImpedanceMode.LEAD_PAIR, (v,))
     yield "set_enabled", lambda: service.set_enabled(1, 1)

@@ -1,5 +1,6 @@
 """The simulated firmware driven with raw frames, no USB: limits, Axium rules,
 programs, watchdog, impedance, telemetry and frame robustness."""
+
 from __future__ import annotations
 
 import threading
@@ -45,7 +46,6 @@ from drivers.types import (
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 TELEMETRY = MESSAGES[MsgType.TELEMETRY_BLOCK].request
-
 
 
 class Host:
@@ -120,6 +120,7 @@ def host() -> Host:
 
 # ---- what the device reports -------------------------------------------------------
 
+
 def test_reports_the_facts_file_capabilities_and_identity():
     host = Host(serial="SIM-0042")
     caps = host.ok(MsgType.CAPABILITIES)
@@ -136,8 +137,13 @@ def test_reports_the_facts_file_capabilities_and_identity():
 def test_initial_program_is_every_lead_off_at_defaults(host):
     stored = host.ok(MsgType.READ_PROGRAM)
     assert stored.name == "Default" and [c.lead for c in stored.leads] == [1, 2, 3, 4]
-    assert all(c.contacts == (O, O, O, O) and c.amplitude_ua == 0 and not c.enabled
-               and (c.pulse_width_us, c.frequency_hz, c.patient_max_ua) == (40, 60, 6000) for c in stored.leads)
+    assert all(
+        c.contacts == (O, O, O, O)
+        and c.amplitude_ua == 0
+        and not c.enabled
+        and (c.pulse_width_us, c.frequency_hz, c.patient_max_ua) == (40, 60, 6000)
+        for c in stored.leads
+    )
     assert host.model.live_leads == stored.leads
 
 
@@ -152,27 +158,30 @@ def test_battery_state_comes_from_the_scenario(state, voltage_below):
 
 # ---- hard limits: every refusal changes nothing and is logged ------------------------
 
-@pytest.mark.parametrize("request_", [
-    LeadRef(5), LeadRef(0)], ids=["lead-5", "lead-0"])
+
+@pytest.mark.parametrize("request_", [LeadRef(5), LeadRef(0)], ids=["lead-5", "lead-0"])
 def test_a_lead_that_does_not_exist_is_refused(host, request_):
     host.refused(MsgType.READ_LEAD, request_, Status.OUT_OF_RANGE)
     host.refused(MsgType.WRITE_LEAD, bipole(request_.lead), Status.OUT_OF_RANGE)
     host.refused(MsgType.SET_STIMULATION, StimulationRequest(request_.lead, True), Status.OUT_OF_RANGE)
 
 
-@pytest.mark.parametrize("field, value, status", [
-    ("amplitude_ua", 6050, Status.OUT_OF_RANGE),
-    ("amplitude_ua", 1010, Status.OFF_STEP),  # 25 µA steps up to 2 mA
-    ("amplitude_ua", 2025, Status.OFF_STEP),  # 50 µA steps above
-    ("pulse_width_us", 30, Status.OUT_OF_RANGE),
-    ("pulse_width_us", 730, Status.OUT_OF_RANGE),
-    ("pulse_width_us", 305, Status.OFF_STEP),
-    ("frequency_hz", 2, Status.OUT_OF_RANGE),
-    ("frequency_hz", 102, Status.OUT_OF_RANGE),
-    ("frequency_hz", 21, Status.OFF_STEP),
-    ("patient_max_ua", 6100, Status.OUT_OF_RANGE),
-    ("patient_max_ua", 1990, Status.OFF_STEP),
-])
+@pytest.mark.parametrize(
+    "field, value, status",
+    [
+        ("amplitude_ua", 6050, Status.OUT_OF_RANGE),
+        ("amplitude_ua", 1010, Status.OFF_STEP),  # 25 µA steps up to 2 mA
+        ("amplitude_ua", 2025, Status.OFF_STEP),  # 50 µA steps above
+        ("pulse_width_us", 30, Status.OUT_OF_RANGE),
+        ("pulse_width_us", 730, Status.OUT_OF_RANGE),
+        ("pulse_width_us", 305, Status.OFF_STEP),
+        ("frequency_hz", 2, Status.OUT_OF_RANGE),
+        ("frequency_hz", 102, Status.OUT_OF_RANGE),
+        ("frequency_hz", 21, Status.OFF_STEP),
+        ("patient_max_ua", 6100, Status.OUT_OF_RANGE),
+        ("patient_max_ua", 1990, Status.OFF_STEP),
+    ],
+)
 def test_values_out_of_range_or_off_step_are_refused(host, field, value, status):
     host.ok(MsgType.WRITE_LEAD, bipole(1))
     host.refused(MsgType.WRITE_LEAD, bipole(1, **{field: value}), status)
@@ -229,10 +238,20 @@ def test_telemetry_requests_outside_the_device_limits_are_refused(host, rate, le
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(
-    st.integers(1, 4), st.tuples(*[st.sampled_from(list(Polarity))] * 4),
-    st.integers(0, 6000), st.integers(40, 720), st.integers(4, 100), st.integers(0, 6000), st.booleans(),
-), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.tuples(*[st.sampled_from(list(Polarity))] * 4),
+            st.integers(0, 6000),
+            st.integers(40, 720),
+            st.integers(4, 100),
+            st.integers(0, 6000),
+            st.booleans(),
+        ),
+        max_size=8,
+    )
+)
 def test_live_settings_never_break_a_limit_whatever_the_host_writes(writes):
     host = Host()
     for lead, contacts, amplitude, pw, hz, patient_max, on in writes:
@@ -244,6 +263,7 @@ def test_live_settings_never_break_a_limit_whatever_the_host_writes(writes):
 
 
 # ---- Axium rules ---------------------------------------------------------------------
+
 
 def test_changing_contacts_disables_the_lead_and_zeroes_its_amplitude(host):
     host.ready(bipole(1, amplitude_ua=800))
@@ -353,6 +373,7 @@ def test_stop_all_now_bypasses_a_running_measurement_that_makes_other_commands_w
 
 # ---- programs: stored is always exactly the old or the new ---------------------------
 
+
 def test_commit_replaces_the_stored_program_and_the_live_settings(host):
     new = program()
     assert host.commit(new) == new == host.ok(MsgType.READ_PROGRAM)
@@ -379,13 +400,16 @@ def test_commit_with_a_wrong_crc_leaves_the_old_program(host):
     assert (host.model.events[-1].code, host.model.events[-1].value) == (EventCode.PROGRAM_REJECTED, Status.PROGRAM_CRC)
 
 
-@pytest.mark.parametrize("bad, status", [
-    (bipole(3, amplitude_ua=2400, pulse_width_us=720), Status.CHARGE_DENSITY),
-    (bipole(3, amplitude_ua=1000, patient_max_ua=500), Status.ABOVE_PATIENT_MAX),
-    (bipole(3, amplitude_ua=1010), Status.OFF_STEP),
-    (bipole(3, (O, O, O, O), amplitude_ua=100), Status.BAD_CONTACTS),
-    (bipole(3, enabled=True), Status.IMPEDANCE_REQUIRED),
-])
+@pytest.mark.parametrize(
+    "bad, status",
+    [
+        (bipole(3, amplitude_ua=2400, pulse_width_us=720), Status.CHARGE_DENSITY),
+        (bipole(3, amplitude_ua=1000, patient_max_ua=500), Status.ABOVE_PATIENT_MAX),
+        (bipole(3, amplitude_ua=1010), Status.OFF_STEP),
+        (bipole(3, (O, O, O, O), amplitude_ua=100), Status.BAD_CONTACTS),
+        (bipole(3, enabled=True), Status.IMPEDANCE_REQUIRED),
+    ],
+)
 def test_commit_with_one_lead_breaking_a_limit_leaves_the_old_program(host, bad, status):
     old = host.commit(program("First"))
     live = host.model.live_leads
@@ -420,6 +444,7 @@ def test_a_program_may_enable_measured_leads(host):
 
 # ---- keep-alive watchdog -------------------------------------------------------------
 
+
 def test_silence_restores_the_stored_program_once(host):
     stored = host.commit(program())
     host.ready(bipole(1, (O, O, M, P), amplitude_ua=900))
@@ -450,8 +475,11 @@ def test_silence_changes_nothing_when_live_matches_stored(host):
 
 # ---- impedance ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mode, count", [
-    (ImpedanceMode.LEAD_PAIR, 2), (ImpedanceMode.CONTACT_TO_CASE, 16), (ImpedanceMode.CONTACT_PAIRS, 24)])
+
+@pytest.mark.parametrize(
+    "mode, count",
+    [(ImpedanceMode.LEAD_PAIR, 2), (ImpedanceMode.CONTACT_TO_CASE, 16), (ImpedanceMode.CONTACT_PAIRS, 24)],
+)
 def test_each_impedance_measurement_takes_impedance_ms(host, mode, count):
     host.ok(MsgType.WRITE_LEAD, bipole(1))
     host.ok(MsgType.WRITE_LEAD, bipole(4, (O, P, O, M)))
@@ -468,6 +496,7 @@ def test_contact_to_case_names_the_case_as_contact_zero(host):
 
 
 # ---- telemetry ------------------------------------------------------------------------
+
 
 def blocks_until(host: Host, seconds: float, step_s: float = 0.005) -> list[TelemetryBlock]:
     """Advance the fake clock, draining every due frame as a reader would,
@@ -487,8 +516,9 @@ def blocks_until(host: Host, seconds: float, step_s: float = 0.005) -> list[Tele
 
 def test_telemetry_keeps_100_kS_per_s_on_four_leads_for_10_s_at_low_cost(host):
     host.ready(bipole(1, amplitude_ua=1000))
-    assert host.ok(MsgType.START_TELEMETRY, TelemetryRequest(100_000, (4, 1, 2, 3))) == \
-        TelemetryRequest(100_000, (1, 2, 3, 4))
+    assert host.ok(MsgType.START_TELEMETRY, TelemetryRequest(100_000, (4, 1, 2, 3))) == TelemetryRequest(
+        100_000, (1, 2, 3, 4)
+    )
     cpu = time.process_time()
     blocks = blocks_until(host, 10.0)
     cpu = time.process_time() - cpu
@@ -537,6 +567,7 @@ def test_an_open_contact_shows_current_clipped_at_the_compliance_voltage():
 
 # ---- event log ------------------------------------------------------------------------
 
+
 def test_event_log_pages_with_indices_and_times(host):
     host.ok(MsgType.WRITE_LEAD, bipole(1))
     host.clock.now += 1.5
@@ -547,11 +578,13 @@ def test_event_log_pages_with_indices_and_times(host):
     rest = host.ok(MsgType.READ_EVENTS, EventLogRequest(64, 64))
     events = first.events + rest.events
     assert [e.index for e in events] == list(range(82))
-    assert events[0].code == EventCode.POWER_ON and events[-1] == \
-        type(events[-1])(81, 1500, EventCode.AMPLITUDE_SET, 1, 2000)
+    assert events[0].code == EventCode.POWER_ON and events[-1] == type(events[-1])(
+        81, 1500, EventCode.AMPLITUDE_SET, 1, 2000
+    )
 
 
 # ---- frames: the firmware never raises --------------------------------------------------
+
 
 def test_a_corrupted_frame_gets_bad_frame_with_its_seq(host):
     raw = bytearray(encode_frame(Frame(MsgType.IDENTIFY, 0x1234)))
@@ -577,8 +610,10 @@ def test_unknown_types_and_bad_payloads_are_answered(host):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=200) | st.builds(lambda head, tail: b"DG\x01" + head + tail,
-                                           st.binary(min_size=7, max_size=7), st.binary(max_size=40)))
+@given(
+    st.binary(max_size=200)
+    | st.builds(lambda head, tail: b"DG\x01" + head + tail, st.binary(min_size=7, max_size=7), st.binary(max_size=40))
+)
 def test_arbitrary_bytes_never_raise(data):
     reply = DeviceModel(Scenario(), clock=FakeClock(), sleep=lambda s: None).handle_command(data)
     assert reply is None or decode_frame(reply).payload[0] in (Status.BAD_FRAME, Status.UNSUPPORTED)

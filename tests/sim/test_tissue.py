@@ -1,4 +1,5 @@
 """Electrode-tissue model, delivered waveform and scenario options of the simulator."""
+
 from __future__ import annotations
 
 import itertools
@@ -25,6 +26,7 @@ def pairs(lead: int) -> list[tuple[int, int, int]]:
 
 
 # ---- impedance classes -------------------------------------------------------------------
+
 
 def test_healthy_contacts_read_normal_on_every_pair_and_to_the_case():
     model = tissue(seed="7")
@@ -75,6 +77,7 @@ def test_a_fault_on_a_contact_that_does_not_exist_is_refused():
 
 # ---- the load a lead drives ------------------------------------------------------------
 
+
 def test_drive_path_puts_same_side_contacts_in_parallel():
     model = tissue()
     single = model.drive_path(LeadConfig(1, (M, P, O, O)))
@@ -91,6 +94,7 @@ def test_faults_change_the_drive_path():
 
 
 # ---- the delivered waveform -------------------------------------------------------------
+
 
 def test_compliance_clips_the_current_so_the_peak_voltage_is_12_v():
     path = tissue(open="1.1").drive_path(LeadConfig(1, (M, P, O, O)))
@@ -116,19 +120,43 @@ def test_idle_leads_render_zero():
 
 # ---- scenario options ------------------------------------------------------------------
 
+
 def test_query_options_parse_into_a_scenario():
-    scenario = Scenario.from_query({"serial": "SIM-0007", "open": "1.1, 2.3", "short": "1.2,4.1-3",
-                                    "intermittent": "3.4", "battery": "ERI", "impedance_ms": "2.5", "seed": "42"})
-    assert scenario == Scenario("SIM-0007", (ContactRef(1, 1), ContactRef(2, 3)),
-                                (ShortedPair(1, 1, 2), ShortedPair(4, 1, 3)), (ContactRef(3, 4),),
-                                BatteryState.ERI, 2.5, 42)
+    scenario = Scenario.from_query(
+        {
+            "serial": "SIM-0007",
+            "open": "1.1, 2.3",
+            "short": "1.2,4.1-3",
+            "intermittent": "3.4",
+            "battery": "ERI",
+            "impedance_ms": "2.5",
+            "seed": "42",
+        }
+    )
+    assert scenario == Scenario(
+        "SIM-0007",
+        (ContactRef(1, 1), ContactRef(2, 3)),
+        (ShortedPair(1, 1, 2), ShortedPair(4, 1, 3)),
+        (ContactRef(3, 4),),
+        BatteryState.ERI,
+        2.5,
+        42,
+    )
     assert Scenario.from_query({}) == Scenario()
 
 
-@pytest.mark.parametrize("params, names", [
-    ({"opne": "1.1"}, "opne"), ({"open": "1"}, "open"), ({"short": "1.1"}, "1.1"), ({"short": "1.2-2"}, "1.2-2"),
-    ({"battery": "low"}, "battery"), ({"impedance_ms": "-1"}, "impedance_ms"), ({"seed": "x"}, "seed"),
-])
+@pytest.mark.parametrize(
+    "params, names",
+    [
+        ({"opne": "1.1"}, "opne"),
+        ({"open": "1"}, "open"),
+        ({"short": "1.1"}, "1.1"),
+        ({"short": "1.2-2"}, "1.2-2"),
+        ({"battery": "low"}, "battery"),
+        ({"impedance_ms": "-1"}, "impedance_ms"),
+        ({"seed": "x"}, "seed"),
+    ],
+)
 def test_bad_options_raise_value_error_naming_them(params, names):
     with pytest.raises(ValueError, match=names):
         Scenario.from_query(params)

@@ -1,4 +1,5 @@
 """Min/max decimation keeps every peak, also across the wrap of the ring."""
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,9 +40,12 @@ def test_each_column_holds_the_min_and_max_of_its_raw_samples(data, columns):
 
 
 @settings(max_examples=300)
-@given(ring=arrays(np.int16, st.tuples(st.integers(1, 3), st.integers(1, 2000))),
-       start_frac=st.floats(0, 1, exclude_max=True), n_frac=st.floats(0, 1),
-       columns=st.integers(1, 700))
+@given(
+    ring=arrays(np.int16, st.tuples(st.integers(1, 3), st.integers(1, 2000))),
+    start_frac=st.floats(0, 1, exclude_max=True),
+    n_frac=st.floats(0, 1),
+    columns=st.integers(1, 700),
+)
 def test_window_across_the_wrap_equals_the_unwrapped_window(ring, start_frac, n_frac, columns):
     capacity = ring.shape[-1]
     start = int(start_frac * capacity)

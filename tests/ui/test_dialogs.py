@@ -2,6 +2,7 @@
 dialog open). A dialog built, subclassed or opened through a static helper
 anywhere else fails here; tests/ui/realinput/ then proves each registered one
 with real X input."""
+
 from __future__ import annotations
 
 import ast
@@ -12,11 +13,38 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from ui import dialogs
 
 UI = Path(__file__).resolve().parents[2] / "ui"
-DIALOG_CLASSES = {"QDialog", "QMessageBox", "QFileDialog", "QInputDialog", "QColorDialog", "QFontDialog",
-                  "QProgressDialog", "QErrorMessage", "QWizard"}
-STATIC_HELPERS = {"critical", "warning", "information", "question", "about", "aboutQt", "getSaveFileName",
-                  "getOpenFileName", "getOpenFileNames", "getExistingDirectory", "getItem", "getText", "getInt",
-                  "getDouble", "getMultiLineText", "getColor", "getFont", "getOpenFileUrl", "getSaveFileUrl"}
+DIALOG_CLASSES = {
+    "QDialog",
+    "QMessageBox",
+    "QFileDialog",
+    "QInputDialog",
+    "QColorDialog",
+    "QFontDialog",
+    "QProgressDialog",
+    "QErrorMessage",
+    "QWizard",
+}
+STATIC_HELPERS = {
+    "critical",
+    "warning",
+    "information",
+    "question",
+    "about",
+    "aboutQt",
+    "getSaveFileName",
+    "getOpenFileName",
+    "getOpenFileNames",
+    "getExistingDirectory",
+    "getItem",
+    "getText",
+    "getInt",
+    "getDouble",
+    "getMultiLineText",
+    "getColor",
+    "getFont",
+    "getOpenFileUrl",
+    "getSaveFileUrl",
+}
 ALLOWED = {UI / "dialogs.py"}
 
 
@@ -34,8 +62,9 @@ def bypasses(path: Path) -> list[str]:
             func = node.func
             if _name(func) in DIALOG_CLASSES:
                 found.append(f"{where} builds {_name(func)} directly")
-            elif isinstance(func, ast.Attribute) and _name(func.value) in DIALOG_CLASSES \
-                    and func.attr in STATIC_HELPERS:
+            elif (
+                isinstance(func, ast.Attribute) and _name(func.value) in DIALOG_CLASSES and func.attr in STATIC_HELPERS
+            ):
                 found.append(f"{where} {_name(func.value)}.{func.attr}() opens an unregistered dialog")
     return found
 
@@ -47,8 +76,10 @@ def test_no_dialog_bypasses_ui_dialogs():
 
 def test_the_scan_catches_a_bypass(tmp_path):
     source = tmp_path / "rogue.py"
-    source.write_text("from PySide6.QtWidgets import QMessageBox, QDialog\n"
-                      "class D(QDialog): pass\nQMessageBox.critical(None, 'a', 'b')\nbox = QMessageBox()\n")
+    source.write_text(
+        "from PySide6.QtWidgets import QMessageBox, QDialog\n"
+        "class D(QDialog): pass\nQMessageBox.critical(None, 'a', 'b')\nbox = QMessageBox()\n"
+    )
     global UI
     saved, UI = UI, tmp_path
     try:

@@ -1,4 +1,5 @@
 """The complete GUI test shown in docs/testing.md, kept here so it cannot go stale."""
+
 from PySide6.QtCore import Qt
 
 from ui.testing.plugin import find, lead_panel

@@ -1,6 +1,7 @@
 """The impedance view on a simulated pulse generator with an open contact (2.3)
 and a shorted pair (1.1-2), driven with real clicks and keys: what the
 clinician sees, what the device measured and what the records hold."""
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,11 @@ def _expected(mode: ImpedanceMode) -> list[tuple[str, str, str]]:
         return [row[:2] + (row[2],) for row in LEAD_PAIR_ROWS]
     if mode is ImpedanceMode.CONTACT_TO_CASE:
         return [(str(lead), f"{c}–case", X if (lead, c) == (2, 3) else N) for lead in range(1, 5) for c in range(1, 5)]
-    return [(str(lead), pair, S if (lead, pair) == (1, "1–2") else X if lead == 2 and "3" in pair else N)
-            for lead in range(1, 5) for pair in PAIRS]
+    return [
+        (str(lead), pair, S if (lead, pair) == (1, "1–2") else X if lead == 2 and "3" in pair else N)
+        for lead in range(1, 5)
+        for pair in PAIRS
+    ]
 
 
 def _connected(store, patient, uri: str, leads: dict) -> ProgrammingService:
@@ -170,7 +174,8 @@ def test_cancel_stops_between_leads_and_the_ui_stays_responsive(qtbot, slow_serv
 
 
 def test_records_hold_the_measurements_and_the_trend_follows_the_selection(
-        qtbot, view, faulty_service, drg_store, drg_patient):
+    qtbot, view, faulty_service, drg_store, drg_patient
+):
     for session in range(2):
         if session:
             faulty_service.end_session()
@@ -185,12 +190,13 @@ def test_records_hold_the_measurements_and_the_trend_follows_the_selection(
     table.setFocus()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 0)).center())
     qtbot.waitUntil(lambda: len(view.trend.plotted()) == 2, timeout=WAIT_MS)
-    assert [round(10 ** y) for _x, y in view.trend.plotted()] == [p.ohms for p in history]
+    assert [round(10**y) for _x, y in view.trend.plotted()] == [p.ohms for p in history]
     assert "Lead 2, contacts 3–4: 2 readings in 2 sessions" in view.trend.caption.text()
 
     qtbot.keyClick(table, Qt.Key.Key_Down)  # the keyboard moves the selection too
-    qtbot.waitUntil(lambda: "Lead 3, contacts 1–2" in view.trend.caption.text() and
-                    len(view.trend.plotted()) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: "Lead 3, contacts 1–2" in view.trend.caption.text() and len(view.trend.plotted()) == 2, timeout=WAIT_MS
+    )
 
     rect = view.bars.bar_rect(0)  # and so does a click on a bar
     qtbot.mouseClick(view.bars.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -211,9 +217,12 @@ def test_csv_export_has_a_header_and_a_row_per_measurement(qtbot, view, faulty_s
         assert tuple(next(csv.reader(handle))) == CSV_COLUMNS
     assert len(rows) == 20
     assert [(r["lead"], r["contact_a"], r["contact_b"], r["class"], r["result"]) for r in rows[:2]] == [
-        ("1", "1", "2", S, "FAIL"), ("2", "3", "4", X, "FAIL")]
+        ("1", "1", "2", S, "FAIL"),
+        ("2", "3", "4", X, "FAIL"),
+    ]
     assert [r for r in rows if r["contact_b"] == "case" and r["class"] != N] == [
-        next(r for r in rows if (r["lead"], r["contact_a"], r["contact_b"]) == ("2", "3", "case"))]
+        next(r for r in rows if (r["lead"], r["contact_a"], r["contact_b"]) == ("2", "3", "case"))
+    ]
     assert {r["session"] for r in rows} == {str(faulty_service.session_id)}
     assert datetime.fromisoformat(rows[0]["measured_at"]) == pairs.measured_at.replace(microsecond=0)
     assert rows[0]["ohms"] == str(pairs.readings[0].ohms)
@@ -273,8 +282,9 @@ def test_measuring_and_choosing_a_row_work_from_the_keyboard(qtbot, view):
     qtbot.waitUntil(lambda: "Lead 2, contacts 3–case: 1 reading" in view.trend.caption.text(), timeout=WAIT_MS)
 
 
-def test_lead_pair_mode_without_a_configured_pair_says_so_and_measures_nothing(qtbot, drg_service, drg_session,
-                                                                                drg_device, drg_patient):
+def test_lead_pair_mode_without_a_configured_pair_says_so_and_measures_nothing(
+    qtbot, drg_service, drg_session, drg_device, drg_patient
+):
     view = _view(qtbot, drg_service, drg_patient.id)
     qtbot.mouseClick(_child(view, QPushButton, "impedanceMeasure"), Qt.MouseButton.LeftButton)
     assert "No lead has a + and a − contact configured" in _child(view, QLabel, "impedanceStatus").text()
@@ -287,8 +297,17 @@ def test_measuring_without_a_session_warns_that_nothing_is_recorded(qtbot, drg_s
     assert "Not recorded: no session is active." in _child(view, QLabel, "impedanceStatus").text()
 
 
-@pytest.mark.parametrize(("ohms", "text"), [
-    (87, "87 Ω"), (812, "812 Ω"), (4120, "4120 Ω"), (12_340, "12.3 kΩ"), (250_000, "250 kΩ"),
-    (7_400_000, "7.4 MΩ"), (14_300_000, "14.3 MΩ")])
+@pytest.mark.parametrize(
+    ("ohms", "text"),
+    [
+        (87, "87 Ω"),
+        (812, "812 Ω"),
+        (4120, "4120 Ω"),
+        (12_340, "12.3 kΩ"),
+        (250_000, "250 kΩ"),
+        (7_400_000, "7.4 MΩ"),
+        (14_300_000, "14.3 MΩ"),
+    ],
+)
 def test_ohms_read_as_a_clinician_writes_them(ohms, text):
     assert format_ohms(ohms) == text

@@ -1,5 +1,6 @@
 """The lead panel driven as a clinician would (clicks, keys, holds) against the simulated
 pulse generator: what the panel shows and what the device received."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -56,8 +57,9 @@ def child(panel: QWidget, cls, name: str):
     return widget
 
 
-def ready_lead(qtbot, panel, service, contacts=(P, M, O, O), pw=300, patient_max=6000, enable=True,
-               amplitude=0) -> None:
+def ready_lead(
+    qtbot, panel, service, contacts=(P, M, O, O), pw=300, patient_max=6000, enable=True, amplitude=0
+) -> None:
     """Set-up through the service: lead 1 configured, impedance measured, optionally enabled and
     at `amplitude`; returns once the panel shows that setting."""
     service.write_lead(LeadConfig(1, contacts, 0, pw, 20, False, patient_max)).result(WAIT_S)
@@ -72,8 +74,9 @@ def ready_lead(qtbot, panel, service, contacts=(P, M, O, O), pw=300, patient_max
 def seen(qtbot, panel, amplitude_ua: int, state: str = "LIVE") -> None:
     """Wait until the panel shows the device's amplitude and state (device notifications are queued)."""
     readout, stim = child(panel, QLabel, "ampReadout"), child(panel, QLabel, "stimState")
-    qtbot.waitUntil(lambda: readout.text() == f"{amplitude_ua / 1000:.3f} mA" and stim.text().startswith(state),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: readout.text() == f"{amplitude_ua / 1000:.3f} mA" and stim.text().startswith(state), timeout=WAIT_MS
+    )
 
 
 def live(device) -> LeadConfig:
@@ -110,6 +113,7 @@ def answer(qtbot, box: QMessageBox, text: str) -> None:
 
 # -- contacts ------------------------------------------------------------------------------
 
+
 def test_contacts_set_by_click_and_keys_are_pending_until_applied(qtbot, panel, drg_device, undo_stack):
     c1, c2, c3 = (child(panel, QPushButton, f"contact{n}") for n in (1, 2, 3))
     qtbot.mouseClick(c1, Qt.MouseButton.LeftButton)  # off -> +
@@ -136,7 +140,8 @@ def test_contacts_set_by_click_and_keys_are_pending_until_applied(qtbot, panel, 
 
 
 def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at_zero(
-        qtbot, panel, drg_service, drg_device):
+    qtbot, panel, drg_service, drg_device
+):
     ready_lead(qtbot, panel, drg_service, amplitude=200)
     qtbot.mouseClick(child(panel, QPushButton, "contact3"), Qt.MouseButton.LeftButton)
     click(qtbot, panel, "applyContacts")
@@ -154,6 +159,7 @@ def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at
 
 
 # -- enable and amplitude ------------------------------------------------------------------------
+
 
 def test_enable_without_impedance_shows_the_devices_refusal(qtbot, panel, drg_service, drg_device):
     drg_service.write_lead(LeadConfig(1, (P, M, O, O), 0, 300, 20, False, 6000)).result(WAIT_S)
@@ -225,8 +231,9 @@ def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg
     assert len(ramp) > 1 and ramp == sorted(ramp)  # reached by a rising ramp
 
 
-def test_a_bare_typed_number_is_in_ma_and_a_large_typed_rise_asks_first(qtbot, panel, drg_service, drg_device,
-                                                                         drg_store, drg_session):
+def test_a_bare_typed_number_is_in_ma_and_a_large_typed_rise_asks_first(
+    qtbot, panel, drg_service, drg_device, drg_store, drg_session
+):
     ready_lead(qtbot, panel, drg_service)
     entry = child(panel, QLineEdit, "ampEntry")
     events = len(drg_device.events)
@@ -241,7 +248,8 @@ def test_a_bare_typed_number_is_in_ma_and_a_large_typed_rise_asks_first(qtbot, p
 
 
 def test_after_stop_all_the_lead_comes_back_at_zero_and_ramps_back_only_on_request(
-        qtbot, panel, drg_service, drg_device, fast_ramp):
+    qtbot, panel, drg_service, drg_device, fast_ramp
+):
     ready_lead(qtbot, panel, drg_service, amplitude=1100)
     resume = child(panel, QPushButton, "ampResume")
     assert not resume.isVisible()
@@ -302,8 +310,10 @@ def test_plus_is_disabled_with_the_reason_when_the_next_step_is_refused(qtbot, p
 
 # -- pending timing edits -----------------------------------------------------------------------
 
+
 def test_timing_edits_are_pending_undoable_and_applied_with_the_lead_left_on(
-        qtbot, panel, drg_service, drg_device, undo_stack):
+    qtbot, panel, drg_service, drg_device, undo_stack
+):
     ready_lead(qtbot, panel, drg_service, amplitude=100)
     pw = child(panel, QLineEdit, "pwEntry")
     qtbot.waitUntil(lambda: pw.text() == "300", timeout=WAIT_MS)
@@ -326,8 +336,8 @@ def test_timing_edits_are_pending_undoable_and_applied_with_the_lead_left_on(
 
 # -- limits and the density confirmation -----------------------------------------------------------------
 
-def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel, drg_service, drg_device,
-                                                                   fast_ramp):
+
+def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel, drg_service, drg_device, fast_ramp):
     ready_lead(qtbot, panel, drg_service)
     type_into(qtbot, child(panel, QLineEdit, "pwEntry"), "720")
     assert "720 µs pending" in child(panel, QLabel, "limitsCaption").text()  # judged before it is applied
@@ -349,7 +359,8 @@ def test_density_readout_turns_amber_then_red_before_the_cap_binds(qtbot, panel,
 
 
 def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
-        qtbot, panel, drg_service, drg_device, drg_store, drg_session, fast_ramp):
+    qtbot, panel, drg_service, drg_device, drg_store, drg_session, fast_ramp
+):
     ready_lead(qtbot, panel, drg_service, pw=720, amplitude=1625)
     entry = child(panel, QLineEdit, "ampEntry")
     type_into(qtbot, entry, "1650 µA")
@@ -370,6 +381,7 @@ def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
 
 # -- stimulus response ------------------------------------------------------------------------------------
 
+
 def _check_regions(qtbot, regions: QListWidget, names: tuple[str, ...]) -> None:
     regions.setFocus()
     for name in names:
@@ -378,7 +390,8 @@ def _check_regions(qtbot, regions: QListWidget, names: tuple[str, ...]) -> None:
 
 
 def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
-        qtbot, panel, drg_service, drg_store, drg_patient):
+    qtbot, panel, drg_service, drg_store, drg_patient
+):
     drg_service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
     ready_lead(qtbot, panel, drg_service)
     for ua, button in ((300, "recordPerception"), (500, "recordComfortable"), (700, "recordMaxTolerable")):
@@ -400,7 +413,8 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
 
 
 def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(
-        qtbot, panel, drg_service, drg_store, drg_session):
+    qtbot, panel, drg_service, drg_store, drg_session
+):
     ready_lead(qtbot, panel, drg_service)
     sensation = child(panel, QWidget, "sensation")
     sensation.setCurrentIndex(sensation.findData(Sensation.NONE))
@@ -411,6 +425,7 @@ def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(
 
 
 # -- link ------------------------------------------------------------------------------------------------------
+
 
 def test_without_a_link_controls_are_disabled_and_amplitude_is_unknown(qtbot, panel, drg_service):
     ready_lead(qtbot, panel, drg_service, amplitude=100)

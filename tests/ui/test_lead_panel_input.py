@@ -1,5 +1,6 @@
 """Bad input in every numeric field of the lead panel: a visible sentence next to the field,
 and nothing sent to the device or recorded. Also the parsing rules on their own."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,25 +21,46 @@ FIELDS = {  # entry, message label, button that would send it after Enter (Enter
     "patient maximum": ("patientMaxEntry", "patientMaxError", "applyParams"),
 }
 BAD = {  # field -> case -> (typed, words the message must contain)
-    "amplitude": {"out of range": ("6.5", "6500 µA is outside 0-6000 µA"),
-                  "off step": ("1.01", "nearest 1000 or 1025 µA"),
-                  "text": ("lots", "not a number"), "empty": ("", "Type the amplitude")},
-    "pulse width": {"out of range": ("800", "outside 40-720 µs"), "off step": ("305", "nearest 300 or 310 µs"),
-                    "text": ("3OO", "not a pulse width in µs"), "empty": ("", "Type the pulse width")},
-    "frequency": {"out of range": ("120", "outside 4-100 Hz"), "off step": ("21", "nearest 20 or 22 Hz"),
-                  "text": ("fast", "not a number"), "empty": ("", "Type the frequency")},
-    "patient maximum": {"out of range": ("7000", "outside 0-6000 µA"), "off step": ("1010", "nearest 1000 or 1025 µA"),
-                        "text": ("1,5 mA", "not a number"), "empty": ("", "Type the patient maximum")},
+    "amplitude": {
+        "out of range": ("6.5", "6500 µA is outside 0-6000 µA"),
+        "off step": ("1.01", "nearest 1000 or 1025 µA"),
+        "text": ("lots", "not a number"),
+        "empty": ("", "Type the amplitude"),
+    },
+    "pulse width": {
+        "out of range": ("800", "outside 40-720 µs"),
+        "off step": ("305", "nearest 300 or 310 µs"),
+        "text": ("3OO", "not a pulse width in µs"),
+        "empty": ("", "Type the pulse width"),
+    },
+    "frequency": {
+        "out of range": ("120", "outside 4-100 Hz"),
+        "off step": ("21", "nearest 20 or 22 Hz"),
+        "text": ("fast", "not a number"),
+        "empty": ("", "Type the frequency"),
+    },
+    "patient maximum": {
+        "out of range": ("7000", "outside 0-6000 µA"),
+        "off step": ("1010", "nearest 1000 or 1025 µA"),
+        "text": ("1,5 mA", "not a number"),
+        "empty": ("", "Type the patient maximum"),
+    },
 }
 panel, undo_stack = lead.panel, lead.undo_stack  # the panel tests' fixtures
 child, live, ready_lead, session_kinds, type_into = (
-    lead.child, lead.live, lead.ready_lead, lead.session_kinds, lead.type_into)
+    lead.child,
+    lead.live,
+    lead.ready_lead,
+    lead.session_kinds,
+    lead.type_into,
+)
 CASES = [(field, case) for field in FIELDS for case in BAD[field]]
 
 
 @pytest.mark.parametrize(("field", "case"), CASES, ids=[f"{f}-{c}" for f, c in CASES])
-def test_bad_input_shows_a_message_and_changes_nothing(qtbot, panel, drg_service, drg_device, drg_store,
-                                                       drg_session, field, case):
+def test_bad_input_shows_a_message_and_changes_nothing(
+    qtbot, panel, drg_service, drg_device, drg_store, drg_session, field, case
+):
     ready_lead(qtbot, panel, drg_service, amplitude=100)
     entry_name, error_name, send_name = FIELDS[field]
     typed, words = BAD[field][case]
@@ -69,6 +91,7 @@ def test_a_corrected_value_clears_the_message_and_becomes_pending(qtbot, panel, 
 
 # -- the parsing rules on their own -----------------------------------------------------------
 
+
 @given(st.integers(min_value=0, max_value=CAPABILITIES.amplitude_max_ua * 1000))
 def test_a_typed_amplitude_is_never_rounded_up_and_lands_on_a_device_step(nano):
     typed = nano / 1000  # µA with three decimals
@@ -77,9 +100,21 @@ def test_a_typed_amplitude_is_never_rounded_up_and_lands_on_a_device_step(nano):
     assert entry.rounded == (entry.value_ua != typed)
 
 
-@pytest.mark.parametrize(("text", "ua"), [("1.25", 1250), ("1.5", 1500), ("3", 3000), ("1.25 mA", 1250),
-                                          ("1.025mA", 1025), ("300 µA", 300), ("1500 uA", 1500), (" 0.075 ", 75),
-                                          ("0.31 mA", 300), ("1250 μA", 1250)])
+@pytest.mark.parametrize(
+    ("text", "ua"),
+    [
+        ("1.25", 1250),
+        ("1.5", 1500),
+        ("3", 3000),
+        ("1.25 mA", 1250),
+        ("1.025mA", 1025),
+        ("300 µA", 300),
+        ("1500 uA", 1500),
+        (" 0.075 ", 75),
+        ("0.31 mA", 300),
+        ("1250 μA", 1250),
+    ],
+)
 def test_amplitude_units_are_read_exactly(text, ua):
     """A number without a unit is in mA, the unit the amplitude field displays."""
     assert parse_amplitude(CAPABILITIES, text).value_ua == ua
@@ -104,8 +139,9 @@ def test_every_accepted_timing_value_parses_to_itself(parameter):
         assert parse_setting(CAPABILITIES, parameter, str(value), "Setting") == value
 
 
-@pytest.mark.parametrize(("text", "words"), [("5 kV", "not a pulse width in µs"), ("300 ms", "not a pulse width"),
-                                             ("-40", "outside")])
+@pytest.mark.parametrize(
+    ("text", "words"), [("5 kV", "not a pulse width in µs"), ("300 ms", "not a pulse width"), ("-40", "outside")]
+)
 def test_wrong_units_and_signs_are_named(text, words):
     with pytest.raises(InputError, match=words):
         parse_setting(CAPABILITIES, "pulse_width", text, "Pulse width")

@@ -1,6 +1,7 @@
 """End-to-end tests of the main window with real widgets and real input:
 what the clinician sees, what the simulated device received, what the
 records hold."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -130,8 +131,15 @@ def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg
     assert (point.response.perception_threshold_ua, point.response.comfortable_ua) == (perception, comfortable)
     assert point.response.body_regions == ("foot",)
     kinds = {event.kind for event in drg_store.session_events(window.service.session_id)}
-    assert {"placement_recorded", "write_lead", "impedance_recorded", "set_enabled", "set_amplitude",
-            "response_recorded", "program_saved"} <= kinds
+    assert {
+        "placement_recorded",
+        "write_lead",
+        "impedance_recorded",
+        "set_enabled",
+        "set_amplitude",
+        "response_recorded",
+        "program_saved",
+    } <= kinds
 
 
 def stimulate(service, lead: int, amplitude_ua: int) -> None:

@@ -1,4 +1,5 @@
 """The patient and session panel, driven with real keys and clicks against a simulated device."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -70,18 +71,25 @@ def test_new_patient_typed_in_the_dialog_is_saved_and_selected(qtbot, panel, drg
     assert not dialog.isVisible()
     [patient] = drg_store.find_patients("Gonzalez")
     assert (patient.name, patient.date_of_birth, patient.record_number) == (
-        "Maria Gonzalez", date(1968, 4, 12), "RN-204518")
+        "Maria Gonzalez",
+        date(1968, 4, 12),
+        "RN-204518",
+    )
     assert panel.selected_patient() == patient
     assert "Maria Gonzalez (record RN-204518)" in panel.patients.currentItem().text()
 
 
-@pytest.mark.parametrize(("name", "born", "record", "sentence"), [
-    ("", "19680412", "RN-1", "The patient's name is missing."),
-    ("Maria Gonzalez", "", "RN-1", "Enter the date of birth."),
-    ("Maria Gonzalez", "19680412", "QA-0001", "Another patient already has record number QA-0001."),
-])
+@pytest.mark.parametrize(
+    ("name", "born", "record", "sentence"),
+    [
+        ("", "19680412", "RN-1", "The patient's name is missing."),
+        ("Maria Gonzalez", "", "RN-1", "Enter the date of birth."),
+        ("Maria Gonzalez", "19680412", "QA-0001", "Another patient already has record number QA-0001."),
+    ],
+)
 def test_invalid_patient_shows_why_next_to_the_fields_and_saves_nothing(
-        qtbot, panel, drg_store, drg_patient, name, born, record, sentence):
+    qtbot, panel, drg_store, drg_patient, name, born, record, sentence
+):
     dialog = fill_patient_dialog(qtbot, panel, name, born, record)
 
     assert dialog.isVisible()
@@ -92,13 +100,15 @@ def test_invalid_patient_shows_why_next_to_the_fields_and_saves_nothing(
 def select_patient(qtbot, panel, patient) -> None:
     qtbot.keyClicks(panel.search, patient.record_number)
     item = panel.patients.item(0)
-    qtbot.mouseClick(panel.patients.viewport(), Qt.MouseButton.LeftButton,
-                     pos=panel.patients.visualItemRect(item).center())
+    qtbot.mouseClick(
+        panel.patients.viewport(), Qt.MouseButton.LeftButton, pos=panel.patients.visualItemRect(item).center()
+    )
     assert panel.selected_patient() == patient
 
 
 def test_start_then_end_session_records_both_and_remembers_the_clinician(
-        qtbot, panel, drg_service, drg_store, drg_patient, settings):
+    qtbot, panel, drg_service, drg_store, drg_patient, settings
+):
     select_patient(qtbot, panel, drg_patient)
     qtbot.keyClicks(panel.clinician, "Dr A. Lindqvist")
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
@@ -186,8 +196,9 @@ def test_clicking_a_ganglion_asks_for_the_channel_and_records_it(qtbot, panel, d
     qtbot.keyClick(dialog.channel, Qt.Key.Key_Down)
     click(qtbot, dialog, "placeLeadDialogOk")
 
-    assert drg_store.current_placements(drg_patient.id) == {2: LeadPlacement(2, SpinalLevel.L4, Side.LEFT,
-                                                                               date.today())}
+    assert drg_store.current_placements(drg_patient.id) == {
+        2: LeadPlacement(2, SpinalLevel.L4, Side.LEFT, date.today())
+    }
     assert panel.message.text() == "Lead 2 placed at L4 left."
 
 

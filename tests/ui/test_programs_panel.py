@@ -1,4 +1,5 @@
 """The programs and session-log panel against a simulated device: what the user sees and what the device holds."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,17 +61,20 @@ def answer_modal(qtbot, object_name: str, button_name: str) -> None:
 
     Gives up after about two seconds so a dialog that never came cannot be answered by a later test.
     """
+
     def attempt(tries_left: int) -> None:
         dialog = QApplication.activeModalWidget()
         if dialog is not None and dialog.objectName() == object_name:
             qtbot.mouseClick(dialog.findChild(QPushButton, button_name), Qt.MouseButton.LeftButton)
         elif tries_left:
             QTimer.singleShot(20, lambda: attempt(tries_left - 1))
+
     QTimer.singleShot(0, lambda: attempt(100))
 
 
 def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
-        qtbot, panel, drg_service, drg_device, drg_store, drg_patient):
+    qtbot, panel, drg_service, drg_device, drg_store, drg_patient
+):
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
     program = save_current(qtbot, panel, "Daytime")
 
@@ -83,11 +87,18 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     assert confirm.isVisible()
     shown = confirm.findChild(object, "programWriteTable")
     assert [shown.item(row, 0).text() for row in range(shown.rowCount())] == [
-        "+ \u2212 \u00b7 \u00b7", "0", "300", "20", "off", "2000"]
+        "+ \u2212 \u00b7 \u00b7",
+        "0",
+        "300",
+        "20",
+        "off",
+        "2000",
+    ]
     qtbot.mouseClick(button(confirm, "programWriteOk"), Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: "Verified: device holds exactly this program" in panel.verify_result.text(),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: "Verified: device holds exactly this program" in panel.verify_result.text(), timeout=WAIT_MS
+    )
     assert drg_device.stored_program == program
     assert "written and verified" in panel.program_list.currentItem().text()
     assert "on device" in panel.program_list.currentItem().text()
@@ -108,7 +119,8 @@ def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_serv
 
 
 def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
-        qtbot, panel, drg_service, drg_store, drg_device, drg_session):
+    qtbot, panel, drg_service, drg_store, drg_device, drg_session
+):
     live = drg_service.current_program("Unsafe")
     unsafe = Program("Unsafe", (live.leads[0].with_(amplitude_ua=500),) + live.leads[1:])  # no anode/cathode
     drg_store.save_program(drg_session, unsafe, written=False, verified=False)
@@ -120,8 +132,9 @@ def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
     stored = drg_device.stored_program
 
     qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"), Qt.MouseButton.LeftButton
+    )
 
     assert panel.verify_result.text().startswith("\u2716 Not written: Lead 1 needs at least one anode (+)")
     assert RED[1] in panel.verify_result.styleSheet()
@@ -139,8 +152,9 @@ def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
 
     save_current(qtbot, panel, "Wider")
     qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(
+        button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"), Qt.MouseButton.LeftButton
+    )
     qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and panel.badge.isHidden(), timeout=WAIT_MS)
 
 
@@ -163,7 +177,8 @@ def test_guard_write_now_stores_the_live_settings(qtbot, panel, drg_service, drg
 
 
 def test_end_session_with_unwritten_changes_asks_and_discard_ends_it(
-        qtbot, panel, bridge, drg_service, drg_store, drg_device, tmp_path):
+    qtbot, panel, bridge, drg_service, drg_store, drg_device, tmp_path
+):
     from PySide6.QtCore import QSettings
 
     patient_panel = PatientPanel(bridge, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
@@ -209,6 +224,7 @@ def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_se
         nonlocal box
         box = panel.findChild(QMessageBox, "riseConfirm")
         return box is not None and box.isVisible()
+
     qtbot.waitUntil(asked, timeout=WAIT_MS)  # 100 to 500 µA: more than one large increment
     assert "500 µA" in box.text()
     qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Ramp up"), Qt.MouseButton.LeftButton)
@@ -270,8 +286,11 @@ def test_stop_all_during_apply_ends_it_even_before_the_stopped_signal(qtbot, pan
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
     program = save_current(qtbot, panel, "Later")
     drg_service.stop_all().result(5)  # pressed while the first step is in flight: the epoch moved on
-    panel._applying = panel._apply_steps(program.__class__(program.name, tuple(
-        c.with_(enabled=True, amplitude_ua=500) if c.lead == 1 else c for c in program.leads)))
+    panel._applying = panel._apply_steps(
+        program.__class__(
+            program.name, tuple(c.with_(enabled=True, amplitude_ua=500) if c.lead == 1 else c for c in program.leads)
+        )
+    )
     panel._apply_epoch = drg_service.stop_epoch - 1
     panel._next_step()
     assert panel._applying is None

@@ -1,4 +1,5 @@
 """The spinal map widget, driven as a clinician would: real clicks, keys and pixels."""
+
 from __future__ import annotations
 
 import pytest
@@ -185,10 +186,10 @@ def test_everything_fits_and_nothing_overlaps_at_any_size(spinal_map, size):
     area = QRectF(spinal_map.rect())
     rects = [spinal_map.lead_rect(ch) for ch in range(1, 5)]
     assert all(area.contains(rect) for rect in rects)
-    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
     ganglia = [spinal_map.ganglion_rect(level, side) for level in SpinalLevel for side in Side]
     assert all(area.contains(rect) for rect in ganglia)
-    assert not any(a.intersects(b) for i, a in enumerate(ganglia) for b in ganglia[i + 1:])
+    assert not any(a.intersects(b) for i, a in enumerate(ganglia) for b in ganglia[i + 1 :])
 
 
 def test_two_leads_on_one_ganglion_are_both_clickable(qtbot, spinal_map):

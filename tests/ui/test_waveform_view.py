@@ -3,6 +3,7 @@
 The paint test guards the PySide6/pyqtgraph pin: PySide6 6.12 with
 pyqtgraph 0.14 aborts the interpreter while painting an axis.
 """
+
 import re
 
 import numpy as np
@@ -67,8 +68,8 @@ def plot_rect(view: WaveformView, item) -> QRect:
 def count_colour(image: QImage, rect: QRect, rgb: tuple[int, int, int]) -> int:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
-    pixels = pixels[:, :image.width() * 3].reshape(image.height(), image.width(), 3)
-    area = pixels[rect.top():rect.bottom(), rect.left():rect.right()]
+    pixels = pixels[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
+    area = pixels[rect.top() : rect.bottom(), rect.left() : rect.right()]
     return int(np.all(area == rgb, axis=-1).sum())
 
 
@@ -154,8 +155,10 @@ def test_csv_export_holds_every_visible_sample(view, source, tmp_path):
     path = tmp_path / "waves.csv"
     assert view.export_csv(path) == current.shape[1] == 0.2 * RATE_HZ
     lines = path.read_text().splitlines()
-    assert lines[0] == ("time_s,lead1_current_ua,lead1_voltage_mv,lead2_current_ua,lead2_voltage_mv,"
-                        "lead3_current_ua,lead3_voltage_mv,lead4_current_ua,lead4_voltage_mv")
+    assert lines[0] == (
+        "time_s,lead1_current_ua,lead1_voltage_mv,lead2_current_ua,lead2_voltage_mv,"
+        "lead3_current_ua,lead3_voltage_mv,lead4_current_ua,lead4_voltage_mv"
+    )
     table = np.loadtxt(path, delimiter=",", skiprows=1)
     assert table.shape == (current.shape[1], 9)
     np.testing.assert_allclose(table[:, 0], (first + np.arange(current.shape[1])) / rate, atol=1e-6)
@@ -203,10 +206,13 @@ def test_cursor_readout_shows_time_current_and_voltage_under_the_mouse(view, sou
     assert -200 < t_ms < 0
     _, rate, current, _ = view.visible_samples()
     back = round(-t_ms / 1000 * rate)
-    nearby = current[1, -1 - back - 2:-back + 2 if back > 1 else None]
+    nearby = current[1, -1 - back - 2 : -back + 2 if back > 1 else None]
     assert nearby.min() <= current_ua <= nearby.max()
-    assert all(line.isVisible() and line.value() == pytest.approx(t_ms / 1000, abs=1e-5)
-               for row in view._rows for line in row.cursors)
+    assert all(
+        line.isVisible() and line.value() == pytest.approx(t_ms / 1000, abs=1e-5)
+        for row in view._rows
+        for line in row.cursors
+    )
 
     qtbot.mouseMove(view.plots.viewport(), QPoint(2, 2))  # outside every plot
     assert "µA" not in view.cursor_label.text()
@@ -289,12 +295,24 @@ def test_clear_forgets_the_samples_but_keeps_labels(view, source):
 
 
 def test_every_control_has_a_stable_name_an_accessible_name_and_a_tooltip(view):
-    for name in ("waveformWindow", "waveformPause", "waveformCursor", "waveformExportPng",
-                 "waveformExportCsv", "waveformStatus"):
+    for name in (
+        "waveformWindow",
+        "waveformPause",
+        "waveformCursor",
+        "waveformExportPng",
+        "waveformExportCsv",
+        "waveformStatus",
+    ):
         widget = view.findChild(object, name)
         assert widget is not None, name
         assert widget.accessibleName() and widget.toolTip(), name
     assert [view.window_combo.itemText(i) for i in range(view.window_combo.count())] == [
-        "50 ms", "200 ms", "1 s", "2 s", "5 s", "10 s"]
+        "50 ms",
+        "200 ms",
+        "1 s",
+        "2 s",
+        "5 s",
+        "10 s",
+    ]
     with pytest.raises(ValueError):
         view.set_lead_label(5, "no such lead")

@@ -5,6 +5,7 @@ in words ("OPEN", "SHORT"), so colour is never the only cue.
 Clicking a bar, or Left/Right while the plot has focus, selects it
 (readingSelected) so the view can show its trend.
 """
+
 from __future__ import annotations
 
 from itertools import groupby
@@ -37,8 +38,10 @@ class ImpedanceBars(OhmPlot):
         super().__init__(parent)
         self.setObjectName("impedanceBars")
         self.setAccessibleName("Impedance bars")
-        self.setToolTip("Impedance of each measurement on a log scale, coloured by class. "
-                        "Click a bar (or use Left/Right) to see its trend across sessions.")
+        self.setToolTip(
+            "Impedance of each measurement on a log scale, coloured by class. "
+            "Click a bar (or use Left/Right) to see its trend across sessions."
+        )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(200)
         item = self.getPlotItem()
@@ -50,8 +53,9 @@ class ImpedanceBars(OhmPlot):
         self._run: MeasuredSet | None = None
         self._stale = False
         self._selected: tuple[int, int, int] | None = None
-        self._empty = pg.TextItem("Not measured yet: choose a mode and press Measure.",
-                                  color=LABEL_COLOUR, anchor=(0.5, 0.5))
+        self._empty = pg.TextItem(
+            "Not measured yet: choose a mode and press Measure.", color=LABEL_COLOUR, anchor=(0.5, 0.5)
+        )
         item.addItem(self._empty, ignoreBounds=True)
         self._font = QFont()
         self._font.setPointSizeF(8.5)
@@ -117,10 +121,11 @@ class ImpedanceBars(OhmPlot):
         item.getAxis("bottom").setTicks([[(x, "" if named else r.short_contacts) for x, r in self._slots]])
         for x, reading in self._slots:
             html = _label(reading, named, "<b>{}</b>", " " if upright else "<br>")
-            text = (pg.TextItem(html=f'<span style="color:#1e1e1e">{html}</span>', anchor=(0, 0.5), angle=90)
-                    if upright else
-                    pg.TextItem(html=f'<div style="color:#1e1e1e;text-align:center">{html}</div>',
-                                anchor=(0.5, 1)))
+            text = (
+                pg.TextItem(html=f'<span style="color:#1e1e1e">{html}</span>', anchor=(0, 0.5), angle=90)
+                if upright
+                else pg.TextItem(html=f'<div style="color:#1e1e1e;text-align:center">{html}</div>', anchor=(0.5, 1))
+            )
             text.setFont(self._font)
             text.setPos(x, log_ohms(reading.ohms))
             self._add_text(text)
@@ -142,8 +147,10 @@ class ImpedanceBars(OhmPlot):
         floor = log_ohms(FLOOR_OHM)
         if not self._slots or view.height() < 50:
             return False, CEILING
-        flat_px = max(max(metrics.horizontalAdvance(r.value_text), bold.horizontalAdvance(r.impedance_class.value))
-                      for r in self.readings)
+        flat_px = max(
+            max(metrics.horizontalAdvance(r.value_text), bold.horizontalAdvance(r.impedance_class.value))
+            for r in self.readings
+        )
         upright = named or slot_px < flat_px + LABEL_GAP_PX
         if upright:
             label_px = max(metrics.horizontalAdvance(_label(r, named, "{}", " ")) for r in self.readings)
@@ -164,8 +171,8 @@ class ImpedanceBars(OhmPlot):
             x=[x for x, _r in self._slots],
             height=[log_ohms(r.ohms) - log_ohms(FLOOR_OHM) for r in readings],
             brushes=[class_brush(r.impedance_class, self._stale) for r in readings] or None,
-            pens=[pg.mkPen(SELECTED_EDGE, width=3) if r.pair == self._selected else pg.mkPen(EDGE)
-                  for r in readings] or None,
+            pens=[pg.mkPen(SELECTED_EDGE, width=3) if r.pair == self._selected else pg.mkPen(EDGE) for r in readings]
+            or None,
         )
 
     # -- selection ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ class and naming a fault in words. Filled from "Every contact pair" runs.
 
 objectNames: impedanceMatrixLead (lead chooser), impedanceMatrix (the grid).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -43,8 +44,10 @@ class ContactMatrix(QWidget):
         self.grid = QTableWidget(contacts, contacts)
         self.grid.setObjectName("impedanceMatrix")
         self.grid.setAccessibleName("Contact-pair impedance matrix")
-        self.grid.setToolTip("Impedance between every two contacts of the lead (from Every contact pair). "
-                             "Select a cell to see that pair's trend.")
+        self.grid.setToolTip(
+            "Impedance between every two contacts of the lead (from Every contact pair). "
+            "Select a cell to see that pair's trend."
+        )
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.grid.setTabKeyNavigation(False)
@@ -135,8 +138,9 @@ class ContactMatrix(QWidget):
             item.setToolTip(f"Contacts {a}–{b}: not measured")
         else:
             item = reading_item(reading.label, reading, self._stale, tinted=True)
-            item.setToolTip(f"Lead {reading.lead}, contacts {a}–{b}: {reading.value_text}, "
-                            f"{reading.impedance_class.value}")
+            item.setToolTip(
+                f"Lead {reading.lead}, contacts {a}–{b}: {reading.value_text}, {reading.impedance_class.value}"
+            )
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         return item
 

@@ -4,6 +4,7 @@ text ("812 Ω", "7.4 MΩ", "3–case") and colours, and the CSV that QA files.
 Qt-free on purpose: the formatting and the CSV are the record a field
 engineer sends on, so they are tested without widgets.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,19 @@ CLASS_TINTS: dict[ImpedanceClass, tuple[int, int, int]] = {
 STALE_COLOUR = (160, 160, 160)  # results kept after the link was lost
 STALE_TINT = (228, 228, 228)
 
-CSV_COLUMNS = ("measured_at", "session", "mode", "lead", "contact_a", "contact_b", "ohms", "class", "result",
-               "short_below_ohm", "open_above_ohm")
+CSV_COLUMNS = (
+    "measured_at",
+    "session",
+    "mode",
+    "lead",
+    "contact_a",
+    "contact_b",
+    "ohms",
+    "class",
+    "result",
+    "short_below_ohm",
+    "open_above_ohm",
+)
 
 
 def format_ohms(ohms: float) -> str:
@@ -106,10 +118,16 @@ class MeasuredSet:
     session_id: int | None = None
 
     @classmethod
-    def of(cls, result: ImpedanceResult, thresholds: ImpedanceThresholds, measured_at: datetime,
-           session_id: int | None = None) -> MeasuredSet:
-        readings = tuple(Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms))
-                         for m in result.measurements)  # in the device's order: by lead, then contact
+    def of(
+        cls,
+        result: ImpedanceResult,
+        thresholds: ImpedanceThresholds,
+        measured_at: datetime,
+        session_id: int | None = None,
+    ) -> MeasuredSet:
+        readings = tuple(
+            Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms)) for m in result.measurements
+        )  # in the device's order: by lead, then contact
         return cls(result.mode, readings, thresholds, measured_at, session_id)
 
     @property
@@ -129,9 +147,20 @@ def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
         writer.writerow(CSV_COLUMNS)
         for run in runs:
             for r in run.readings:
-                writer.writerow((run.measured_at.isoformat(timespec="seconds"),
-                                 "" if run.session_id is None else run.session_id, run.mode.name, r.lead,
-                                 r.contact_a, contact_name(r.contact_b), r.ohms, r.impedance_class.value,
-                                 r.verdict, run.thresholds.short_below_ohm, run.thresholds.open_above_ohm))
+                writer.writerow(
+                    (
+                        run.measured_at.isoformat(timespec="seconds"),
+                        "" if run.session_id is None else run.session_id,
+                        run.mode.name,
+                        r.lead,
+                        r.contact_a,
+                        contact_name(r.contact_b),
+                        r.ohms,
+                        r.impedance_class.value,
+                        r.verdict,
+                        run.thresholds.short_below_ohm,
+                        run.thresholds.open_above_ohm,
+                    )
+                )
                 rows += 1
     return rows

@@ -1,6 +1,7 @@
 """The log-ohm scale shared by the bars and the trend: y is log10(ohms), so a
 short (~100 Ω), normal tissue (~1 kΩ) and an open (megaohms) all fit, with
 ticks written in ohms and the two classification limits drawn and labelled."""
+
 from __future__ import annotations
 
 import math
@@ -64,16 +65,27 @@ class ThresholdMarks:
 
     def __init__(self, plot: pg.PlotItem, band_ceiling: float | None = None) -> None:
         self._lines = {
-            name: pg.InfiniteLine(angle=0, pen=pg.mkPen(LIMIT_PEN, width=1, style=Qt.PenStyle.DashLine),
-                                  label="", labelOpts={"position": 1.0, "color": LIMIT_PEN,
-                                                       "anchors": [(1, 1), (1, 1)]})
+            name: pg.InfiniteLine(
+                angle=0,
+                pen=pg.mkPen(LIMIT_PEN, width=1, style=Qt.PenStyle.DashLine),
+                label="",
+                labelOpts={"position": 1.0, "color": LIMIT_PEN, "anchors": [(1, 1), (1, 1)]},
+            )
             for name in ("short", "open")
         }
-        self._bands = {
-            cls: pg.LinearRegionItem(orientation="horizontal", movable=False, pen=pg.mkPen(None),
-                                     brush=pg.mkBrush(*CLASS_TINTS[cls], 110))
-            for cls in ImpedanceClass
-        } if band_ceiling is not None else {}
+        self._bands = (
+            {
+                cls: pg.LinearRegionItem(
+                    orientation="horizontal",
+                    movable=False,
+                    pen=pg.mkPen(None),
+                    brush=pg.mkBrush(*CLASS_TINTS[cls], 110),
+                )
+                for cls in ImpedanceClass
+            }
+            if band_ceiling is not None
+            else {}
+        )
         self._ceiling = band_ceiling
         for band in self._bands.values():
             band.setZValue(-20)
@@ -88,8 +100,11 @@ class ThresholdMarks:
         self._lines["short"].label.setFormat(f"SHORT < {format_ohms(thresholds.short_below_ohm)}")
         self._lines["open"].setPos(open_)
         self._lines["open"].label.setFormat(f"OPEN > {format_ohms(thresholds.open_above_ohm)}")
-        spans = {ImpedanceClass.SHORT: (0.0, short), ImpedanceClass.NORMAL: (short, open_),
-                 ImpedanceClass.OPEN: (open_, self._ceiling)}
+        spans = {
+            ImpedanceClass.SHORT: (0.0, short),
+            ImpedanceClass.NORMAL: (short, open_),
+            ImpedanceClass.OPEN: (open_, self._ceiling),
+        }
         for cls, band in self._bands.items():
             band.setRegion(spans[cls])
 

@@ -1,6 +1,7 @@
 """The pass/fail table: one row per measurement of the run on display
 (lead, contacts, ohms, class, PASS/FAIL), the list QA reads. Selecting a row,
 by mouse or arrow keys, asks for that pair's trend (readingSelected)."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -22,8 +23,10 @@ class MeasurementTable(QTableWidget):
         super().__init__(0, len(COLUMNS), parent)
         self.setObjectName("impedanceTable")
         self.setAccessibleName("Impedance measurements")
-        self.setToolTip("Every measurement with its class and PASS/FAIL. "
-                        "Select a row (arrow keys or click) to see that pair's trend.")
+        self.setToolTip(
+            "Every measurement with its class and PASS/FAIL. "
+            "Select a row (arrow keys or click) to see that pair's trend."
+        )
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -48,8 +51,13 @@ class MeasurementTable(QTableWidget):
         self.blockSignals(True)
         self.setRowCount(len(self._readings))
         for row, reading in enumerate(self._readings):
-            cells = (str(reading.lead), reading.contacts, reading.value_text,
-                     reading.impedance_class.value, reading.verdict)
+            cells = (
+                str(reading.lead),
+                reading.contacts,
+                reading.value_text,
+                reading.impedance_class.value,
+                reading.verdict,
+            )
             for column, text in enumerate(cells):
                 self.setItem(row, column, _cell(text, reading, column, stale))
         self.blockSignals(False)

@@ -5,6 +5,7 @@ The records query runs on a QThreadPool worker, not the GUI thread: it is a
 quick local read, but a PostgreSQL store may sit across a network. A newer
 request supersedes an older one still running (its answer is dropped).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -70,8 +71,7 @@ class ImpedanceTrend(QWidget):
         item = self.plot.getPlotItem()
         self._marks = ThresholdMarks(item, band_ceiling=TOP)
         self._line = pg.PlotCurveItem(pen=pg.mkPen(LINE, width=1.5))
-        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(30, 30, 30), hoverable=True,
-                                        tip=lambda x, y, data: data)
+        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(30, 30, 30), hoverable=True, tip=lambda x, y, data: data)
         item.addItem(self._line)
         item.addItem(self._dots)
         item.setYRange(log_ohms(FLOOR_OHM), TOP, padding=0)
@@ -127,9 +127,14 @@ class ImpedanceTrend(QWidget):
         ys = [log_ohms(p.ohms) for p in points]
         self._line.setData(xs, ys)
         self._dots.setData(
-            x=xs, y=ys, brush=[pg.mkBrush(CLASS_COLOURS[p.impedance_class]) for p in points],
-            data=[f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{format_ohms(p.ohms)} {p.impedance_class.value}"
-                  for p in points])
+            x=xs,
+            y=ys,
+            brush=[pg.mkBrush(CLASS_COLOURS[p.impedance_class]) for p in points],
+            data=[
+                f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{format_ohms(p.ohms)} {p.impedance_class.value}"
+                for p in points
+            ],
+        )
         axis = self.plot.getPlotItem().getAxis("bottom")
         axis.setTicks([list(zip(xs, _time_labels(points)))] if len(points) <= LABELLED_POINTS else None)
         if xs:
@@ -150,9 +155,11 @@ class ImpedanceTrend(QWidget):
         else:
             last = self._points[-1]
             sessions = len({p.session_id for p in self._points})
-            text = (f"{self._title()}: {len(self._points)} readings in {sessions} session"
-                    f"{'s' if sessions != 1 else ''}; latest {format_ohms(last.ohms)} "
-                    f"{last.impedance_class.value}.")
+            text = (
+                f"{self._title()}: {len(self._points)} readings in {sessions} session"
+                f"{'s' if sessions != 1 else ''}; latest {format_ohms(last.ohms)} "
+                f"{last.impedance_class.value}."
+            )
         self.caption.setText(text)
 
 

@@ -11,6 +11,7 @@ objectNames: ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
 ampEntry, ampSet, ampError, ampUpBlocked (why "+" is disabled), maxSafeLabel,
 ampResume ("Ramp back to … mA" after a lead was switched on again at 0 µA).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,8 +34,12 @@ from ui.lead_panel_parts.widgets import message_label, named, show_message
 HOLD_DELAY_MS = 400  # held longer than this, "+" ramps instead of stepping once
 RAMP_TICK_MS = 150  # while held, the target moves one increment ahead this often
 SIZE_NAMES = ("Small", "Medium", "Large")
-KEY_MOVES = {Qt.Key.Key_Up: ("up", 0), Qt.Key.Key_Down: ("down", 0),
-             Qt.Key.Key_PageUp: ("up", 2), Qt.Key.Key_PageDown: ("down", 2)}
+KEY_MOVES = {
+    Qt.Key.Key_Up: ("up", 0),
+    Qt.Key.Key_Down: ("down", 0),
+    Qt.Key.Key_PageUp: ("up", 2),
+    Qt.Key.Key_PageDown: ("down", 2),
+}
 
 
 class AmplitudeArea(QFrame):
@@ -46,37 +51,65 @@ class AmplitudeArea(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        named(self, "ampArea", "Amplitude",
-              "Amplitude. Up/Down: one small increment; PageUp/PageDown: one large increment.")
+        named(
+            self,
+            "ampArea",
+            "Amplitude",
+            "Amplitude. Up/Down: one small increment; PageUp/PageDown: one large increment.",
+        )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.readout = named(QLabel("unknown", self), "ampReadout", "Amplitude on the device",
-                             "Amplitude the device holds now, after rounding to its step.")
+        self.readout = named(
+            QLabel("unknown", self),
+            "ampReadout",
+            "Amplitude on the device",
+            "Amplitude the device holds now, after rounding to its step.",
+        )
         self.micro = named(QLabel("", self), "ampMicro", "Amplitude in microamps", "The same value in µA.")
-        self.down = named(QPushButton("−", self), "ampDown", "Decrease amplitude",
-                          "Lower the amplitude by the chosen increment, at once.")
-        self.up = named(QPushButton("+", self), "ampUp", "Increase amplitude",
-                        "Click: raise by the chosen increment. Hold: ramp up while held; release stops.")
-        self.increment = named(QComboBox(self), "ampIncrement", "Amplitude increment",
-                               "Size of one − / + step.")
-        self.entry = named(QLineEdit(self), "ampEntry", "Amplitude to set",
-                           "Type an amplitude in mA, as the readout shows it (or in µA with the unit, e.g. "
-                           "1250 µA); it is rounded down to the device step and a rise is ramped.")
+        self.down = named(
+            QPushButton("−", self),
+            "ampDown",
+            "Decrease amplitude",
+            "Lower the amplitude by the chosen increment, at once.",
+        )
+        self.up = named(
+            QPushButton("+", self),
+            "ampUp",
+            "Increase amplitude",
+            "Click: raise by the chosen increment. Hold: ramp up while held; release stops.",
+        )
+        self.increment = named(QComboBox(self), "ampIncrement", "Amplitude increment", "Size of one − / + step.")
+        self.entry = named(
+            QLineEdit(self),
+            "ampEntry",
+            "Amplitude to set",
+            "Type an amplitude in mA, as the readout shows it (or in µA with the unit, e.g. "
+            "1250 µA); it is rounded down to the device step and a rise is ramped.",
+        )
         self.entry.setPlaceholderText("mA, e.g. 1.25 (or 1250 µA)")
-        self.set_button = named(QPushButton("Set", self), "ampSet", "Set amplitude",
-                                "Send the typed amplitude (rises are ramped).")
+        self.set_button = named(
+            QPushButton("Set", self), "ampSet", "Set amplitude", "Send the typed amplitude (rises are ramped)."
+        )
         self.error = message_label("ampError", self)
-        self.resume = named(QPushButton("Ramp back", self), "ampResume", "Ramp back to the earlier amplitude",
-                            "The lead was switched on again at 0 mA. Click to ramp back up to the amplitude "
-                            "it had before it was switched off (a large rise asks first).")
+        self.resume = named(
+            QPushButton("Ramp back", self),
+            "ampResume",
+            "Ramp back to the earlier amplitude",
+            "The lead was switched on again at 0 mA. Click to ramp back up to the amplitude "
+            "it had before it was switched off (a large rise asks first).",
+        )
         self.resume.setAutoDefault(False)
         policy = self.resume.sizePolicy()
         policy.setRetainSizeWhenHidden(True)  # showing or hiding it does not move the controls below
         self.resume.setSizePolicy(policy)
         self.resume.hide()
         self.blocked = message_label("ampUpBlocked", self)  # why "+" is off, in words, not only in a tooltip
-        self.max_safe = named(QLabel("Limit: –", self), "maxSafeLabel", "Highest amplitude without a warning",
-                              "Highest amplitude with no warning or refusal for these settings: below the "
-                              "charge density cap and the Shannon limit, within compliance and the patient maximum.")
+        self.max_safe = named(
+            QLabel("Limit: –", self),
+            "maxSafeLabel",
+            "Highest amplitude without a warning",
+            "Highest amplitude with no warning or refusal for these settings: below the "
+            "charge density cap and the Shannon limit, within compliance and the patient maximum.",
+        )
         for button in (self.up, self.down):
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             button.setAutoDefault(False)

@@ -4,6 +4,7 @@ Cancel is the default and the Escape answer: an unanswered or dismissed
 dialog changes nothing. Tests find a dialog by objectName (densityConfirm,
 contactsConfirm) and click its button.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,8 +17,9 @@ from workstation.programming import Confirm, ConfirmationRequired
 from workstation.safety import Rule
 
 
-def ask(parent: QWidget, name: str, title: str, text: str, detail: str, yes: str,
-        on_yes: Callable[[], None]) -> QMessageBox:
+def ask(
+    parent: QWidget, name: str, title: str, text: str, detail: str, yes: str, on_yes: Callable[[], None]
+) -> QMessageBox:
     box = dialogs.message_box(parent, name, QMessageBox.Icon.Warning, title, text)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a later findChild sees only the open one
     box.setInformativeText(detail)
@@ -32,24 +34,41 @@ def ask(parent: QWidget, name: str, title: str, text: str, detail: str, yes: str
 
 def ask_density(parent: QWidget, lead: int, exc: ConfirmationRequired, on_continue: Callable[[], None]) -> QMessageBox:
     check = exc.assessment.check(Rule.CHARGE_DENSITY)
-    return ask(parent, "densityConfirm", "Charge density above the warning cap",
-               f"Lead {lead}: charge density {check.figure:.1f} µC/cm²/phase; the warning cap is "
-               f"{check.limit:g} µC/cm²/phase.",
-               f"{exc} Continue only if you mean this setting; the confirmation is recorded in the session.",
-               "Continue", on_continue)
+    return ask(
+        parent,
+        "densityConfirm",
+        "Charge density above the warning cap",
+        f"Lead {lead}: charge density {check.figure:.1f} µC/cm²/phase; the warning cap is "
+        f"{check.limit:g} µC/cm²/phase.",
+        f"{exc} Continue only if you mean this setting; the confirmation is recorded in the session.",
+        "Continue",
+        on_continue,
+    )
 
 
 def ask_confirmation(parent: QWidget, exc: ConfirmationRequired, on_continue: Callable[[], None]) -> QMessageBox:
     """The question for whatever the service asked to confirm (exc.kind)."""
     if exc.kind == Confirm.CHARGE_DENSITY:
         return ask_density(parent, exc.config.lead, exc, on_continue)
-    return ask(parent, "riseConfirm", "Raise the amplitude", str(exc),
-               "The amplitude rises at the ramp rate; STOP ALL stops it. The confirmation is recorded in "
-               "the session.", "Ramp up", on_continue)
+    return ask(
+        parent,
+        "riseConfirm",
+        "Raise the amplitude",
+        str(exc),
+        "The amplitude rises at the ramp rate; STOP ALL stops it. The confirmation is recorded in the session.",
+        "Ramp up",
+        on_continue,
+    )
 
 
 def ask_contacts(parent: QWidget, lead: int, on_apply: Callable[[], None]) -> QMessageBox:
-    return ask(parent, "contactsConfirm", "Apply contacts",
-               f"Applying new contacts switches lead {lead} OFF and sets its amplitude to 0 mA.",
-               "The device does this on any contact change. Re-measure impedance, enable the lead and raise "
-               "the amplitude again from 0.", "Apply contacts", on_apply)
+    return ask(
+        parent,
+        "contactsConfirm",
+        "Apply contacts",
+        f"Applying new contacts switches lead {lead} OFF and sets its amplitude to 0 mA.",
+        "The device does this on any contact change. Re-measure impedance, enable the lead and raise "
+        "the amplitude again from 0.",
+        "Apply contacts",
+        on_apply,
+    )

@@ -5,6 +5,7 @@ A toggle cycles off -> + -> - -> off on click, Space or Enter; the keys +,
 `polarityChosen` and shows what the panel tells it (pending values marked
 with a dashed amber border and the device's value in the tooltip).
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -42,8 +43,10 @@ class ContactButton(QPushButton):
         where = "tip" if self.contact == 1 else f"{self.contact - 1} from the tip"
         state = f"{SPOKEN[polarity]} (pending; the device has {SPOKEN[device]})" if pending else SPOKEN[polarity]
         self.setAccessibleName(f"Contact {self.contact} ({where}): {state}")
-        self.setToolTip(f"Contact {self.contact}: {state}.\nClick, Space or Enter: off → + → − → off; "
-                        "keys +, − and 0 set it directly. Sent only by Apply contacts.")
+        self.setToolTip(
+            f"Contact {self.contact}: {state}.\nClick, Space or Enter: off → + → − → off; "
+            "keys +, − and 0 set it directly. Sent only by Apply contacts."
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -97,5 +100,6 @@ class ContactsView(QWidget):
         painter.setBrush(QColor(PALE))
         painter.drawRoundedRect(body.adjusted(0, 0, 0, width), width / 2, width / 2)  # rounded tip on top
         painter.setPen(QColor(GREY))
-        painter.drawText(QRectF(0, self.height() - 20, self.width(), 20), Qt.AlignmentFlag.AlignHCenter,
-                         "↓ to generator")
+        painter.drawText(
+            QRectF(0, self.height() - 20, self.width(), 20), Qt.AlignmentFlag.AlignHCenter, "↓ to generator"
+        )

@@ -9,6 +9,7 @@ displays mA, so a bare "1.5" is 1.5 mA (1500 µA); the patient maximum,
 pulse width and frequency fields display µA, µs and Hz. Qt-free, so the
 rules are tested on their own.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,8 +71,9 @@ def parse_quantity(text: str, parameter: Parameter, label: str, field: str | Non
     word = match[2].lower() or units.shown
     factor = units.factors.get(word)
     if factor is None:
-        raise InputError(f"“{text.strip()}” is not a {label.lower()} in {units.accepted}: "
-                         f"type a number, e.g. {example}.")
+        raise InputError(
+            f"“{text.strip()}” is not a {label.lower()} in {units.accepted}: type a number, e.g. {example}."
+        )
     return float(Decimal(match[1]) * factor)  # decimal: 1.025 mA is exactly 1025 µA
 
 
@@ -105,8 +107,10 @@ class AmplitudeEntry:
         return self.value_ua != self.typed_ua
 
     def announcement(self) -> str:
-        return (f"{fmt(self.typed_ua)} µA is between steps; nearest {self.value_ua} or {self.above_ua} µA. "
-                f"Press Set again to send {self.value_ua} µA ({self.value_ua / 1000:.3f} mA), rounded down.")
+        return (
+            f"{fmt(self.typed_ua)} µA is between steps; nearest {self.value_ua} or {self.above_ua} µA. "
+            f"Press Set again to send {self.value_ua} µA ({self.value_ua / 1000:.3f} mA), rounded down."
+        )
 
 
 def parse_amplitude(caps: Capabilities, text: str) -> AmplitudeEntry:

@@ -9,6 +9,7 @@ says its state in words, and its tooltip is the rule's own sentence.
 objectNames: chargeReadout, densityReadout, complianceReadout, shannonReadout
 (each with a dynamic property "state": ok, amber, red or none), limitsCaption.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,36 +57,49 @@ def state_of(*checks: Check) -> str:
     return "amber" if any(c.approaching for c in checks) else "ok"
 
 
-def limit_readings(caps: Capabilities, config: LeadConfig, impedance_ohm: int | None,
-                   density_confirmed: bool = False) -> dict[str, Reading]:
+def limit_readings(
+    caps: Capabilities, config: LeadConfig, impedance_ohm: int | None, density_confirmed: bool = False
+) -> dict[str, Reading]:
     """The four readouts for one proposed lead setting, keyed by objectName."""
     assessment = evaluate(caps, config, impedance_ohm, density_confirmed)
     figures = charge_figures(caps, config)
     shannon, density = assessment.check(Rule.SHANNON), assessment.check(Rule.CHARGE_DENSITY)
     cap_uc = CHARGE_DENSITY_WARN_UC_PER_CM2 * caps.contact_area_cm2
-    limit_uc, limit_name = min((cap_uc, f"{CHARGE_DENSITY_WARN_UC_PER_CM2:g} µC/cm² cap"),
-                               (figures.shannon_max_uc, "Shannon"))
+    limit_uc, limit_name = min(
+        (cap_uc, f"{CHARGE_DENSITY_WARN_UC_PER_CM2:g} µC/cm² cap"), (figures.shannon_max_uc, "Shannon")
+    )
     q = figures.worst_contact_uc
     readings = {
-        "chargeReadout": Reading(q / limit_uc, state_of(shannon, density),
-                                 f"{q:.3f} of {limit_uc:.2f} µC",
-                                 f"Charge per phase on the worst contact; the binding limit is the {limit_name}. "
-                                 f"{density.message} {shannon.message}"),
-        "densityReadout": Reading(density.fraction, state_of(density),
-                                  f"{density.figure:.1f} of {density.limit:g} µC/cm²", density.message),
-        "shannonReadout": Reading(shannon.fraction, state_of(shannon),
-                                  f"{q:.3f} of {shannon.limit:.2f} µC (k < {caps.shannon_k_limit:.2f})",
-                                  shannon.message),
+        "chargeReadout": Reading(
+            q / limit_uc,
+            state_of(shannon, density),
+            f"{q:.3f} of {limit_uc:.2f} µC",
+            f"Charge per phase on the worst contact; the binding limit is the {limit_name}. "
+            f"{density.message} {shannon.message}",
+        ),
+        "densityReadout": Reading(
+            density.fraction, state_of(density), f"{density.figure:.1f} of {density.limit:g} µC/cm²", density.message
+        ),
+        "shannonReadout": Reading(
+            shannon.fraction,
+            state_of(shannon),
+            f"{q:.3f} of {shannon.limit:.2f} µC (k < {caps.shannon_k_limit:.2f})",
+            shannon.message,
+        ),
     }
     compliance = assessment.check(Rule.COMPLIANCE)
     if compliance is None:
-        readings["complianceReadout"] = Reading(0.0, "none", "no impedance measured",
-                                                "Measure the lead's impedance to see the compliance headroom.")
+        readings["complianceReadout"] = Reading(
+            0.0, "none", "no impedance measured", "Measure the lead's impedance to see the compliance headroom."
+        )
     else:
         headroom = compliance.limit - compliance.figure
         readings["complianceReadout"] = Reading(
-            compliance.fraction, state_of(compliance),
-            f"{headroom:.1f} V spare of {compliance.limit:g} V · {impedance_ohm} Ω", compliance.message)
+            compliance.fraction,
+            state_of(compliance),
+            f"{headroom:.1f} V spare of {compliance.limit:g} V · {impedance_ohm} Ω",
+            compliance.message,
+        )
     return readings
 
 
@@ -118,8 +132,9 @@ class LimitBar(QWidget):
 class LimitReadout(QWidget):
     """One named limit: its bar and its figure, with the state as a property and in words."""
 
-    def __init__(self, name: str, title: str, rules: tuple[str, ...], grid: QGridLayout, row: int,
-                 parent: QWidget) -> None:
+    def __init__(
+        self, name: str, title: str, rules: tuple[str, ...], grid: QGridLayout, row: int, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.setAccessibleName(title)
@@ -148,10 +163,12 @@ class LimitReadout(QWidget):
 class LimitReadouts(QGroupBox):
     """The four readouts and a caption naming the setting they judge."""
 
-    TITLES = (("chargeReadout", "Charge", (Rule.CHARGE_DENSITY, Rule.SHANNON)),
-              ("densityReadout", "Density", (Rule.CHARGE_DENSITY,)),
-              ("complianceReadout", "Compliance", (Rule.COMPLIANCE,)),
-              ("shannonReadout", "Shannon", (Rule.SHANNON,)))
+    TITLES = (
+        ("chargeReadout", "Charge", (Rule.CHARGE_DENSITY, Rule.SHANNON)),
+        ("densityReadout", "Density", (Rule.CHARGE_DENSITY,)),
+        ("complianceReadout", "Compliance", (Rule.COMPLIANCE,)),
+        ("shannonReadout", "Shannon", (Rule.SHANNON,)),
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Limits at the next step", parent)
@@ -161,8 +178,10 @@ class LimitReadouts(QGroupBox):
         self.caption.setObjectName("limitsCaption")
         self.caption.setWordWrap(True)
         grid.addWidget(self.caption, 0, 0, 1, 3)
-        self.readouts = {name: LimitReadout(name, title, rules, grid, row, self)
-                         for row, (name, title, rules) in enumerate(self.TITLES, start=1)}
+        self.readouts = {
+            name: LimitReadout(name, title, rules, grid, row, self)
+            for row, (name, title, rules) in enumerate(self.TITLES, start=1)
+        }
         grid.setColumnStretch(1, 1)
         grid.setColumnMinimumWidth(1, 70)
 

@@ -5,6 +5,7 @@ amber background and the device's value in its tooltip. Typed text is
 handed to the panel on Enter or when focus leaves (only if it was edited);
 Escape puts back the shown value. The row never sends anything itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,9 +51,12 @@ class ParamRow(QObject):
         super().__init__(parent)
         self.spec = spec
         self._shown = ""
-        self.entry = named(_Entry(parent), spec.entry, spec.label,
-                           f"{spec.label} in {spec.unit}; Enter proposes it, Escape puts back the shown value. "
-                           "Sent by Apply.")
+        self.entry = named(
+            _Entry(parent),
+            spec.entry,
+            spec.label,
+            f"{spec.label} in {spec.unit}; Enter proposes it, Escape puts back the shown value. Sent by Apply.",
+        )
         self.error = message_label(spec.error, parent)
         label = QLabel(f"{spec.label}", parent)
         label.setBuddy(self.entry)
@@ -64,9 +68,13 @@ class ParamRow(QObject):
         for move, name, text, column in (("down", spec.down, "−", 1), ("up", spec.up, "+", 3)):
             if name is None:
                 continue
-            button = named(QPushButton(text, parent), name, f"{spec.label} {move}",
-                           f"{'Lower' if move == 'down' else 'Raise'} the {spec.label.lower()} by the chosen "
-                           "step (pending until Apply).")
+            button = named(
+                QPushButton(text, parent),
+                name,
+                f"{spec.label} {move}",
+                f"{'Lower' if move == 'down' else 'Raise'} the {spec.label.lower()} by the chosen "
+                "step (pending until Apply).",
+            )
             button.setAutoDefault(False)
             button.setFixedWidth(34)
             button.clicked.connect(lambda _=False, m=move: self.stepped.emit(spec.field, m))

@@ -6,6 +6,7 @@ and zeroes its amplitude on the device, so it must be a deliberate step.
 Each edit is a QUndoCommand on the workstation's undo stack, so a slip is
 undone before anything is applied.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,8 +48,16 @@ class PendingEdits:
 class PendingEditCommand(QUndoCommand):
     """One pending edit of one field; undo puts back the value proposed before it."""
 
-    def __init__(self, edits: PendingEdits, lead: int, field: str, old: object, new: object, text: str,
-                 on_change: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        edits: PendingEdits,
+        lead: int,
+        field: str,
+        old: object,
+        new: object,
+        text: str,
+        on_change: Callable[[int], None],
+    ) -> None:
         super().__init__(text)
         self._edits, self._lead, self._field = edits, lead, field
         self._old, self._new = old, new

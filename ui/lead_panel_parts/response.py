@@ -10,6 +10,7 @@ objectNames: recordPerception, recordComfortable, recordMaxTolerable (with
 perceptionValue, comfortableValue, maxTolerableValue), bodyRegions,
 sensation, paresthesiaFree, saveResponse, responseMessage.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -53,9 +54,12 @@ class ResponseForm(QGroupBox):
         self._buttons: list[QPushButton] = []
         self._values: dict[str, QLabel] = {}
         for row, (field, text, name, value_name) in enumerate(CAPTURES):
-            button = named(QPushButton(text, self), name, f"Record {text.lower()}",
-                           f"Record the amplitude the device holds now as the {text.lower()} "
-                           "for this lead and configuration.")
+            button = named(
+                QPushButton(text, self),
+                name,
+                f"Record {text.lower()}",
+                f"Record the amplitude the device holds now as the {text.lower()} for this lead and configuration.",
+            )
             button.setAutoDefault(False)
             button.clicked.connect(lambda _=False, f=field: self._capture(f))
             value = named(QLabel("–", self), value_name, f"{text} recorded", f"{text} captured for this response.")
@@ -63,8 +67,12 @@ class ResponseForm(QGroupBox):
             grid.addWidget(value, row, 1)
             self._buttons.append(button)
             self._values[field] = value
-        self.regions = named(QListWidget(self), "bodyRegions", "Body regions",
-                             "Where the patient feels it: check every region (Space toggles).")
+        self.regions = named(
+            QListWidget(self),
+            "bodyRegions",
+            "Body regions",
+            "Where the patient feels it: check every region (Space toggles).",
+        )
         for region in regions:
             item = QListWidgetItem(region, self.regions)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -73,10 +81,18 @@ class ResponseForm(QGroupBox):
         self.sensation = named(QComboBox(self), "sensation", "Sensation", "What the patient feels.")
         for sensation in Sensation:
             self.sensation.addItem(SENSATION_TEXT.get(sensation, sensation.value.capitalize()), sensation)
-        self.paresthesia_free = named(QCheckBox("Paresthesia-free", self), "paresthesiaFree", "Paresthesia-free",
-                                      "Check when the therapy works without the patient feeling paresthesia.")
-        self.save = named(QPushButton("Save response", self), "saveResponse", "Save response",
-                          "Record this stimulus response in the session.")
+        self.paresthesia_free = named(
+            QCheckBox("Paresthesia-free", self),
+            "paresthesiaFree",
+            "Paresthesia-free",
+            "Check when the therapy works without the patient feeling paresthesia.",
+        )
+        self.save = named(
+            QPushButton("Save response", self),
+            "saveResponse",
+            "Save response",
+            "Record this stimulus response in the session.",
+        )
         self.save.setAutoDefault(False)
         self.message = message_label("responseMessage", self)
         grid.addWidget(self.sensation, 3, 0, 1, 2)
@@ -121,9 +137,16 @@ class ResponseForm(QGroupBox):
             show_message(self.message, "The lead's setting is unknown: reconnect before recording.")
             return
         try:
-            response = StimulusResponse(config.lead, config.contacts, config.pulse_width_us, config.frequency_hz,
-                                        self.sensation.currentData(), self.paresthesia_free.isChecked(),
-                                        self.checked_regions(), **self._captured)
+            response = StimulusResponse(
+                config.lead,
+                config.contacts,
+                config.pulse_width_us,
+                config.frequency_hz,
+                self.sensation.currentData(),
+                self.paresthesia_free.isChecked(),
+                self.checked_regions(),
+                **self._captured,
+            )
         except ValueError as exc:
             show_message(self.message, str(exc))
             return

@@ -3,6 +3,7 @@
 State is never shown by colour alone: every coloured element also carries
 a word or a symbol (OFF, LIVE, APPROACHING, +, −).
 """
+
 from __future__ import annotations
 
 GREEN = "#137333"

@@ -1,4 +1,5 @@
 """Small helpers every area of the lead panel uses: naming a control, and the message next to a field."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

@@ -6,6 +6,7 @@ points per pixel, and every peak (a 300 µs pulse is 30 samples among
 thousands per column) still reaches the screen. The window is read straight
 out of a circular buffer, in at most two contiguous slices, without copying.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,14 +33,14 @@ def minmax_window(ring: np.ndarray, start: int, n: int, edges: np.ndarray) -> tu
     capacity = ring.shape[-1]
     before_wrap = capacity - start
     if n <= before_wrap:
-        return minmax(ring[..., start:start + n], edges)
+        return minmax(ring[..., start : start + n], edges)
     head_edges = edges[edges < before_wrap]
     tail_edges = edges[edges >= before_wrap] - before_wrap
     split_bin = tail_edges.size == 0 or tail_edges[0] != 0
     if split_bin:  # one bin straddles the wrap: reduce both parts, then merge them
         tail_edges = np.concatenate(([0], tail_edges))
     lo_a, hi_a = minmax(ring[..., start:], head_edges)
-    lo_b, hi_b = minmax(ring[..., :n - before_wrap], tail_edges)
+    lo_b, hi_b = minmax(ring[..., : n - before_wrap], tail_edges)
     if split_bin:
         lo_a[..., -1] = np.minimum(lo_a[..., -1], lo_b[..., 0])
         hi_a[..., -1] = np.maximum(hi_a[..., -1], hi_b[..., 0])

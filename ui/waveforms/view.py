@@ -11,6 +11,7 @@ Every line pen is opaque: with pyqtgraph's default translucent grid the
 frame of bench/plot_frame.py took about 25 ms instead of 3.5 ms (raster
 paint engine, offscreen), the blending of the long grid lines dominating.
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,7 +41,13 @@ from ui.waveforms.decimate import column_edges, column_times, interleave, minmax
 from ui.waveforms.export import write_csv, write_png
 
 WINDOWS_S: tuple[tuple[str, float], ...] = (
-    ("50 ms", 0.05), ("200 ms", 0.2), ("1 s", 1.0), ("2 s", 2.0), ("5 s", 5.0), ("10 s", 10.0))
+    ("50 ms", 0.05),
+    ("200 ms", 0.2),
+    ("1 s", 1.0),
+    ("2 s", 2.0),
+    ("5 s", 5.0),
+    ("10 s", 10.0),
+)
 DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
 FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
@@ -59,8 +66,7 @@ class TelemetrySource(Protocol):
     def drain(self) -> list[TelemetryBlock]: ...
 
 
-def programmed_trace(config: LeadConfig, start_s: float, end_s: float,
-                     onset_s: float) -> tuple[np.ndarray, np.ndarray]:
+def programmed_trace(config: LeadConfig, start_s: float, end_s: float, onset_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Vertices (time s, current µA) of the ideal programmed pulse train over [start_s, end_s].
 
     Charge-balanced biphasic, cathodic first: -I for the pulse width, then a
@@ -173,29 +179,44 @@ class WaveformView(QWidget):
             widget.setToolTip(tip)
             return widget
 
-        self.window_combo = control(QComboBox(), "waveformWindow", "Time window",
-                                    "Length of time shown, most recent sample at the right")
+        self.window_combo = control(
+            QComboBox(), "waveformWindow", "Time window", "Length of time shown, most recent sample at the right"
+        )
         for text, seconds in WINDOWS_S:
             self.window_combo.addItem(text, seconds)
         self.window_combo.setCurrentIndex([s for _, s in WINDOWS_S].index(DEFAULT_WINDOW_S))
-        self.window_combo.currentIndexChanged.connect(
-            lambda _: self.set_window(self.window_combo.currentData()))
-        self.pause_button = control(QPushButton("Pause"), "waveformPause", "Pause waveforms",
-                                    "Freeze the display (Space); data keeps arriving")
+        self.window_combo.currentIndexChanged.connect(lambda _: self.set_window(self.window_combo.currentData()))
+        self.pause_button = control(
+            QPushButton("Pause"), "waveformPause", "Pause waveforms", "Freeze the display (Space); data keeps arriving"
+        )
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self._on_pause)
-        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.pause_button.toggle,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.png_button = control(QPushButton("Export PNG…"), "waveformExportPng",
-                                  "Export waveforms as image", "Save the plots as a PNG image")
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Space),
+            self,
+            self.pause_button.toggle,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        self.png_button = control(
+            QPushButton("Export PNG…"),
+            "waveformExportPng",
+            "Export waveforms as image",
+            "Save the plots as a PNG image",
+        )
         self.png_button.clicked.connect(lambda: self._export_via_dialog("PNG image (*.png)", self.export_png))
-        self.csv_button = control(QPushButton("Export CSV…"), "waveformExportCsv",
-                                  "Export waveform samples", "Save every sample of the visible window as CSV")
+        self.csv_button = control(
+            QPushButton("Export CSV…"),
+            "waveformExportCsv",
+            "Export waveform samples",
+            "Save every sample of the visible window as CSV",
+        )
         self.csv_button.clicked.connect(lambda: self._export_via_dialog("CSV table (*.csv)", self.export_csv))
-        self.cursor_label = control(QLabel(), "waveformCursor", "Cursor readout",
-                                    "Time, current and voltage under the mouse")
-        self.status_label = control(QLabel(), "waveformStatus", "Telemetry status",
-                                    "Stream rate, samples received, dropped and lost data")
+        self.cursor_label = control(
+            QLabel(), "waveformCursor", "Cursor readout", "Time, current and voltage under the mouse"
+        )
+        self.status_label = control(
+            QLabel(), "waveformStatus", "Telemetry status", "Stream rate, samples received, dropped and lost data"
+        )
         window_label = QLabel("Window")
         window_label.setBuddy(self.window_combo)
         self._toolbar = QHBoxLayout()
@@ -213,17 +234,24 @@ class WaveformView(QWidget):
         self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=VOLTAGE_COLOUR)
         self._rows: list[_LeadRow] = []
         for lead in range(1, self.lead_count + 1):
-            title = self.plots.addLabel(f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2,
-                                        color=AXIS_TEXT, bold=True)
+            title = self.plots.addLabel(f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=AXIS_TEXT, bold=True)
             current, voltage = (self._add_plot(2 * lead, col, lead == self.lead_count) for col in (0, 1))
             cursors = (self._cursor(current), self._cursor(voltage))
-            self._rows.append(_LeadRow(
-                lead, title, current, voltage,
-                current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
-                voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
-                current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
-                cursors, _StickyRange(current, floor=10.0), _StickyRange(voltage, floor=0.01),
-                label=f"Lead {lead}"))
+            self._rows.append(
+                _LeadRow(
+                    lead,
+                    title,
+                    current,
+                    voltage,
+                    current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
+                    voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
+                    current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
+                    cursors,
+                    _StickyRange(current, floor=10.0),
+                    _StickyRange(voltage, floor=0.01),
+                    label=f"Lead {lead}",
+                )
+            )
         first = self._rows[0].current
         for row in self._rows:
             for plot in row.plots():
@@ -429,10 +457,15 @@ class WaveformView(QWidget):
 
     def _update_status(self) -> None:
         ring = self._ring
-        parts = [f"{ring.rate_hz / 1000:g} kS/s" if ring is not None and ring.rate_hz else "no stream",
-                 f"{self._received:,} samples"]
-        for attribute, text in (("dropped_blocks", "dropped blocks"), ("lost_samples", "lost samples"),
-                                ("bad_frames", "bad frames")):
+        parts = [
+            f"{ring.rate_hz / 1000:g} kS/s" if ring is not None and ring.rate_hz else "no stream",
+            f"{self._received:,} samples",
+        ]
+        for attribute, text in (
+            ("dropped_blocks", "dropped blocks"),
+            ("lost_samples", "lost samples"),
+            ("bad_frames", "bad frames"),
+        ):
             value = getattr(self._source, attribute, None)
             if value is not None:
                 parts.append(f"{value:,} {text}")

@@ -1,4 +1,5 @@
 """Durable records of programming sessions: patients, devices, event log, measurements, programs."""
+
 from workstation.records.errors import (
     ClosedSessionError,
     DuplicateRecordNumber,

@@ -3,6 +3,7 @@
 Enums are written by name (readable in a raw database dump) and dates in ISO
 8601; `decode_*` are the exact inverses of `encode_*`.
 """
+
 from __future__ import annotations
 
 import dataclasses

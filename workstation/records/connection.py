@@ -5,6 +5,7 @@ is on disk when it returns), foreign keys, and BEGIN IMMEDIATE so a
 transaction that reads then writes never fails half-way on a lock upgrade:
 it waits (busy timeout) for the writer ahead of it instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,7 @@ def records_url(url: str | None = None) -> str:
 def create_records_engine(url: str) -> Engine:
     if sa.make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
-    engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
-    )
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
     sa.event.listen(engine, "connect", _configure_sqlite)
     sa.event.listen(engine, "begin", _begin_immediate)
     return engine

@@ -1,4 +1,5 @@
 """Typed errors of the records store, so callers can tell a refusal from a fault."""
+
 from __future__ import annotations
 
 
@@ -19,6 +20,4 @@ class ClosedSessionError(RecordsError):
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
-        super().__init__(
-            f"Session {session_id} is closed and cannot be changed; add a correction instead."
-        )
+        super().__init__(f"Session {session_id} is closed and cannot be changed; add a correction instead.")

@@ -10,6 +10,7 @@ needed for this):
 
 then edit the generated file in migrations/versions/ by hand.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

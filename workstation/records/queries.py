@@ -6,6 +6,7 @@ session_id indexes and the events through their primary key, so its cost
 grows with one patient's history, not with the whole clinic's database.
 tests/records/test_records_query_plans.py checks that SQLite plans them that way.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -60,9 +61,7 @@ def to_patient(row: Row) -> Patient:
 
 
 def sessions_query() -> sa.Select[Any]:
-    return sa.select(sessions, devices.c.serial).join(devices).order_by(
-        sessions.c.started.desc(), sessions.c.id.desc()
-    )
+    return sa.select(sessions, devices.c.serial).join(devices).order_by(sessions.c.started.desc(), sessions.c.id.desc())
 
 
 def patient_sessions_query(patient_id: int) -> sa.Select[Any]:
@@ -76,9 +75,7 @@ def unclosed_sessions_query() -> sa.Select[Any]:
 
 
 def to_session(row: Row) -> Session:
-    return Session(
-        row.id, row.patient_id, row.serial, row.clinician, row.started, row.ended, row.state
-    )
+    return Session(row.id, row.patient_id, row.serial, row.clinician, row.started, row.ended, row.state)
 
 
 def events_query() -> sa.Select[Any]:
@@ -109,9 +106,7 @@ def _patient_rows(table: sa.Table, patient_id: int) -> sa.Select[Any]:
     )
 
 
-def impedance_history_query(
-    patient_id: int, lead: int, contact_a: int, contact_b: int
-) -> sa.Select[Any]:
+def impedance_history_query(patient_id: int, lead: int, contact_a: int, contact_b: int) -> sa.Select[Any]:
     t = impedance_measurements.c
     return _patient_rows(impedance_measurements, patient_id).where(
         t.lead == lead, t.contact_a == contact_a, t.contact_b == contact_b

@@ -1,4 +1,5 @@
 """What the records store hands back: events and the history points of its queries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

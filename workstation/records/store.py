@@ -17,6 +17,7 @@ write locks its session row first (SQLite: BEGIN IMMEDIATE; PostgreSQL:
 SELECT ... FOR UPDATE), so calls from the GUI and worker threads, or from
 two workstations, serialise per session.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -119,9 +120,7 @@ class RecordsStore:
         with self._engine.begin() as conn:
             taken = patients.c.record_number == values["record_number"]
             if conn.scalar(sa.select(patients.c.id).where(taken)) is not None:
-                raise DuplicateRecordNumber(
-                    f"Another patient already has record number {values['record_number']}."
-                )
+                raise DuplicateRecordNumber(f"Another patient already has record number {values['record_number']}.")
             new_id = conn.execute(sa.insert(patients).values(values)).inserted_primary_key[0]
             return Patient(new_id, **values)  # validates; a ValueError rolls the insert back
 
@@ -135,9 +134,7 @@ class RecordsStore:
 
     # -- sessions ---------------------------------------------------------
 
-    def open_session(
-        self, patient_id: int, identity: Identity, capabilities: Capabilities, clinician: str
-    ) -> Session:
+    def open_session(self, patient_id: int, identity: Identity, capabilities: Capabilities, clinician: str) -> Session:
         """A new OPEN session of the patient with the device as it described itself."""
         device = DeviceRecord(identity, capabilities)
         started = _now()
@@ -195,15 +192,11 @@ class RecordsStore:
 
     # -- events -----------------------------------------------------------
 
-    def log_event(
-        self, session_id: int, kind: str, payload: dict[str, Any], outcome: str
-    ) -> int:
+    def log_event(self, session_id: int, kind: str, payload: dict[str, Any], outcome: str) -> int:
         """Append an action and its outcome to the session's log; returns the event id."""
         return self._record(session_id, kind, payload, outcome)
 
-    def add_correction(
-        self, event_id: int, reason: str, corrected: dict[str, Any] | None = None
-    ) -> int:
+    def add_correction(self, event_id: int, reason: str, corrected: dict[str, Any] | None = None) -> int:
         """Append to the session of `event_id` a correction that references it; returns its id.
 
         Allowed on closed sessions too: it is the only way to amend one. The
@@ -213,15 +206,11 @@ class RecordsStore:
             raise ValueError("A correction needs a reason.")
         payload = checked_payload({"reason": reason.strip(), "corrected": corrected or {}})
         with self._engine.begin() as conn:
-            session_id = conn.scalar(
-                sa.select(session_events.c.session_id).where(session_events.c.id == event_id)
-            )
+            session_id = conn.scalar(sa.select(session_events.c.session_id).where(session_events.c.id == event_id))
             if session_id is None:
                 raise RecordNotFound(f"There is no event {event_id} to correct.")
             self._lock_session(conn, session_id)
-            return self._append_event(
-                conn, session_id, EventKind.CORRECTION, payload, RECORDED, references=event_id
-            )
+            return self._append_event(conn, session_id, EventKind.CORRECTION, payload, RECORDED, references=event_id)
 
     def session_events(self, session_id: int) -> list[SessionEvent]:
         """The session's log in order (seq)."""
@@ -235,9 +224,7 @@ class RecordsStore:
 
     # -- clinical records (each returns the id of the event that recorded it) --
 
-    def record_impedance(
-        self, session_id: int, result: ImpedanceResult, thresholds: ImpedanceThresholds
-    ) -> int:
+    def record_impedance(self, session_id: int, result: ImpedanceResult, thresholds: ImpedanceThresholds) -> int:
         """Store every measurement with its class under `thresholds` (kept in the event)."""
         measured = [
             {
@@ -251,9 +238,7 @@ class RecordsStore:
         ]
         rows = [{**m, "mode": result.mode.name} for m in measured]
         payload = {"mode": result.mode, "thresholds": thresholds, "measurements": measured}
-        return self._record_rows(
-            session_id, EventKind.IMPEDANCE_RECORDED, payload, impedance_measurements, rows
-        )
+        return self._record_rows(session_id, EventKind.IMPEDANCE_RECORDED, payload, impedance_measurements, rows)
 
     def record_placement(self, session_id: int, placement: LeadPlacement) -> int:
         """Where a lead sits; responses recorded afterwards are filed under this level."""
@@ -263,17 +248,13 @@ class RecordsStore:
             "side": placement.side.value,
             "implant_date": placement.implant_date,
         }
-        return self._record_rows(
-            session_id, EventKind.PLACEMENT_RECORDED, placement, lead_placements, [row]
-        )
+        return self._record_rows(session_id, EventKind.PLACEMENT_RECORDED, placement, lead_placements, [row])
 
     def record_response(self, session_id: int, response: StimulusResponse) -> int:
         """Filed under the placement in force for its lead (none if the lead is not placed yet)."""
 
         def write(conn: sa.Connection, event_id: int) -> None:
-            patient_id = conn.scalar(
-                sa.select(sessions.c.patient_id).where(sessions.c.id == session_id)
-            )
+            patient_id = conn.scalar(sa.select(sessions.c.patient_id).where(sessions.c.id == session_id))
             placement_id = conn.scalar(queries.latest_placement_id_query(patient_id, response.lead))
             row = {**to_json(response), "placement_id": placement_id}
             _insert_rows(conn, stimulus_responses, session_id, event_id, [row])
@@ -310,9 +291,7 @@ class RecordsStore:
 
     # -- history ----------------------------------------------------------
 
-    def impedance_history(
-        self, patient_id: int, lead: int, contact_a: int, contact_b: int
-    ) -> list[ImpedancePoint]:
+    def impedance_history(self, patient_id: int, lead: int, contact_a: int, contact_b: int) -> list[ImpedancePoint]:
         """One contact pair's impedance across the patient's sessions, oldest first."""
         query = queries.impedance_history_query(patient_id, lead, contact_a, contact_b)
         return self._all(query, queries.to_impedance_point)
@@ -321,13 +300,9 @@ class RecordsStore:
         """Every program saved for the patient, oldest first."""
         return self._all(queries.program_history_query(patient_id), queries.to_saved_program)
 
-    def threshold_history(
-        self, patient_id: int, level: SpinalLevel | None = None
-    ) -> list[ThresholdPoint]:
+    def threshold_history(self, patient_id: int, level: SpinalLevel | None = None) -> list[ThresholdPoint]:
         """Stimulus responses of placed leads, by spinal level (cranial first), then oldest first."""
-        points = self._all(
-            queries.threshold_history_query(patient_id, level), queries.to_threshold_point
-        )
+        points = self._all(queries.threshold_history_query(patient_id, level), queries.to_threshold_point)
         return sorted(points, key=lambda p: p.level)  # stable: time order kept within a level
 
     def current_placements(self, patient_id: int) -> dict[int, LeadPlacement]:
@@ -381,9 +356,7 @@ class RecordsStore:
 
         return self._record(session_id, kind, payload, RECORDED, write)
 
-    def _write_returning_session(
-        self, session_id: int, kind: EventKind, update: dict[str, Any]
-    ) -> Session:
+    def _write_returning_session(self, session_id: int, kind: EventKind, update: dict[str, Any]) -> Session:
         with self._engine.begin() as conn:
             self._claim_writable(conn, session_id)
             self._append_event(conn, session_id, kind, {}, RECORDED)
@@ -393,9 +366,7 @@ class RecordsStore:
 
     def _lock_session(self, conn: sa.Connection, session_id: int) -> SessionState:
         """Lock the session row for this transaction (serialises writers) and return its state."""
-        state = conn.scalar(
-            sa.select(sessions.c.state).where(sessions.c.id == session_id).with_for_update()
-        )
+        state = conn.scalar(sa.select(sessions.c.state).where(sessions.c.id == session_id).with_for_update())
         if state is None:
             raise RecordNotFound(f"There is no session {session_id}.")
         return SessionState(state)
@@ -405,11 +376,7 @@ class RecordsStore:
         if state is SessionState.CLOSED:
             raise ClosedSessionError(session_id)
         if state is SessionState.OPEN:
-            conn.execute(
-                sa.update(sessions)
-                .where(sessions.c.id == session_id)
-                .values(state=SessionState.ACTIVE.value)
-            )
+            conn.execute(sa.update(sessions).where(sessions.c.id == session_id).values(state=SessionState.ACTIVE.value))
 
     def _append_event(
         self,
@@ -456,6 +423,4 @@ def _insert_rows(
     conn: sa.Connection, table: sa.Table, session_id: int, event_id: int, rows: list[dict[str, Any]]
 ) -> None:
     if rows:
-        conn.execute(
-            sa.insert(table), [{**row, "session_id": session_id, "event_id": event_id} for row in rows]
-        )
+        conn.execute(sa.insert(table), [{**row, "session_id": session_id, "event_id": event_id} for row in rows])

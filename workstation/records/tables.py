@@ -8,6 +8,7 @@ Every clinical row (placement, impedance, response, pain score, note,
 program) points at the session event that recorded it: the event gives its
 time and order, and corrections point at that event.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -14,6 +14,7 @@ has one platform, and the rest of the suite runs offscreen).
 The script is a generator ticked by a timer, so it keeps going while the
 app sits in a dialog's own exec() loop.
 """
+
 from __future__ import annotations
 
 import os
@@ -86,10 +87,12 @@ class App:
         popup = QApplication.activePopupWidget()
         modal = QApplication.activeModalWidget()
         strip = self.window.stop_guard.strip
-        return (f"outputs_on={self.device.outputs_on} stop_all_events={self.stop_all_events()} "
-                f"focus_window={focus.objectName() if focus else None} popup={popup} "
-                f"modal={modal.objectName() if modal else None} strip_visible={strip.isVisible()} "
-                f"strip_geometry={strip.geometry().getRect()} status={self.window.statusBar().currentMessage()!r}")
+        return (
+            f"outputs_on={self.device.outputs_on} stop_all_events={self.stop_all_events()} "
+            f"focus_window={focus.objectName() if focus else None} popup={popup} "
+            f"modal={modal.objectName() if modal else None} strip_visible={strip.isVisible()} "
+            f"strip_geometry={strip.geometry().getRect()} status={self.window.statusBar().currentMessage()!r}"
+        )
 
 
 def script(app: App, scenario, action: str):
@@ -119,8 +122,10 @@ def script(app: App, scenario, action: str):
     else:
         proc = realinput.click(app.window.stop_guard.button)
     yield (lambda: proc.poll() is not None, f"xdotool ({action})")
-    yield (lambda: app.device.outputs_on == () and app.stop_all_events() > before,
-           f"STOP ALL on the device after a real {action} with {scenario.name} open")
+    yield (
+        lambda: app.device.outputs_on == () and app.stop_all_events() > before,
+        f"STOP ALL on the device after a real {action} with {scenario.name} open",
+    )
     if scenario.name == "splitterDrag":
         up = realinput.mouse_up()
         yield (lambda: up.poll() is not None, "xdotool (drop)")

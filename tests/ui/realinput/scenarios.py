@@ -7,6 +7,7 @@ the way the app does (its own method or a real click); `is_open` tells when
 it is on screen. Openers run from a timer, so an opener may block in a
 dialog's exec() while the script goes on.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,10 @@ P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
 def dialog_open(name: str) -> Callable[[object], bool]:
     def check(_app) -> bool:
-        return any(isinstance(w, QDialog) and w.objectName() == name and w.isVisible()
-                   for w in QApplication.topLevelWidgets())
+        return any(
+            isinstance(w, QDialog) and w.objectName() == name and w.isVisible() for w in QApplication.topLevelWidgets()
+        )
+
     return check
 
 
@@ -130,27 +133,49 @@ def _splitter_drag(app):
     return [realinput.mouse_down(x, y), realinput.mouse_move(x + 40, y + 5), realinput.mouse_move(x + 80, y + 10)]
 
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
-    Scenario("leadPositionDialog", lambda app: app.window.ask_lead_position(), dialog_open("leadPositionDialog")),
-    Scenario("stopAllFailed", _stop_all_failed, dialog_open("stopAllFailed")),
-    Scenario("patientDialog", lambda app: app.window.patient_panel._add_patient(), dialog_open("patientDialog"),
-             session=False),
-    Scenario("resumeDialog", lambda app: app.window.patient_panel.offer_resumption(), dialog_open("resumeDialog"),
-             session=False),
-    Scenario("placeLeadDialog", lambda app: app.window.patient_panel.place_lead_at(SpinalLevel.L4, Side.LEFT),
-             dialog_open("placeLeadDialog")),
-    Scenario("sessionEndConfirm", lambda app: app.window.patient_panel._end_session(),
-             dialog_open("sessionEndConfirm"), stored=True),
-    Scenario("unwrittenDialog", lambda app: app.window.patient_panel._end_session(), dialog_open("unwrittenDialog"),
-             unwritten=True),
-    Scenario("programWriteConfirm", _program_write, dialog_open("programWriteConfirm")),
-    Scenario("densityConfirm", _density, dialog_open("densityConfirm"), pulse_width_us=720),
-    Scenario("riseConfirm", _rise, dialog_open("riseConfirm")),
-    Scenario("contactsConfirm", _contacts, dialog_open("contactsConfirm")),
-    Scenario("impedanceExportFile", _impedance_export, dialog_open("impedanceExportFile")),
-    Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),
-    Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
-    Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
-    Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
-    Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),
-)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("leadPositionDialog", lambda app: app.window.ask_lead_position(), dialog_open("leadPositionDialog")),
+        Scenario("stopAllFailed", _stop_all_failed, dialog_open("stopAllFailed")),
+        Scenario(
+            "patientDialog",
+            lambda app: app.window.patient_panel._add_patient(),
+            dialog_open("patientDialog"),
+            session=False,
+        ),
+        Scenario(
+            "resumeDialog",
+            lambda app: app.window.patient_panel.offer_resumption(),
+            dialog_open("resumeDialog"),
+            session=False,
+        ),
+        Scenario(
+            "placeLeadDialog",
+            lambda app: app.window.patient_panel.place_lead_at(SpinalLevel.L4, Side.LEFT),
+            dialog_open("placeLeadDialog"),
+        ),
+        Scenario(
+            "sessionEndConfirm",
+            lambda app: app.window.patient_panel._end_session(),
+            dialog_open("sessionEndConfirm"),
+            stored=True,
+        ),
+        Scenario(
+            "unwrittenDialog",
+            lambda app: app.window.patient_panel._end_session(),
+            dialog_open("unwrittenDialog"),
+            unwritten=True,
+        ),
+        Scenario("programWriteConfirm", _program_write, dialog_open("programWriteConfirm")),
+        Scenario("densityConfirm", _density, dialog_open("densityConfirm"), pulse_width_us=720),
+        Scenario("riseConfirm", _rise, dialog_open("riseConfirm")),
+        Scenario("contactsConfirm", _contacts, dialog_open("contactsConfirm")),
+        Scenario("impedanceExportFile", _impedance_export, dialog_open("impedanceExportFile")),
+        Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),
+        Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
+        Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
+        Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
+        Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),
+    )
+}

@@ -10,6 +10,7 @@ Each case runs the app in its own process (driver.py) on QT_QPA_PLATFORM=xcb:
 a QApplication has one platform and the rest of the suite runs offscreen.
 Skipped when Xvfb/xdotool/xdpyinfo are missing, unless CI=true (then failed).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -47,6 +48,13 @@ def test_every_dialog_has_a_real_input_scenario():
 @pytest.mark.parametrize("action", ["key", "click"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_stop_all_with_real_input(xserver, scenario, action):
-    run = subprocess.run([sys.executable, str(DRIVER), scenario, action], cwd=ROOT, env=xserver.env(),
-                         capture_output=True, text=True, timeout=CASE_TIMEOUT_S, check=False)
+    run = subprocess.run(
+        [sys.executable, str(DRIVER), scenario, action],
+        cwd=ROOT,
+        env=xserver.env(),
+        capture_output=True,
+        text=True,
+        timeout=CASE_TIMEOUT_S,
+        check=False,
+    )
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr[-3000:]}"

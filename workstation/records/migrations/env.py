@@ -4,6 +4,7 @@ There is no alembic.ini: workstation.records.migrate builds the configuration
 in code and puts the open connection in `config.attributes["connection"]`,
 so migrations run with the store's own engine settings (SQLite pragmas).
 """
+
 from __future__ import annotations
 
 from alembic import context

@@ -8,6 +8,7 @@ A frozen snapshot: later schema changes go in new revisions, never here.
 The database itself refuses UPDATE and DELETE on session_events (triggers on
 SQLite and PostgreSQL, the two supported back ends).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -112,9 +113,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_session_events"),
         sa.UniqueConstraint("session_id", "seq", name="uq_session_events_session_id_seq"),
     )
-    op.create_index(
-        "ix_session_events_references_event_id", "session_events", ["references_event_id"]
-    )
+    op.create_index("ix_session_events_references_event_id", "session_events", ["references_event_id"])
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(dialect, []):
         op.execute(statement)
@@ -126,9 +125,7 @@ def upgrade() -> None:
         sa.Column("side", sa.String(8), nullable=False),
         sa.Column("implant_date", sa.Date(), nullable=False),
     )
-    op.create_index(
-        "ix_lead_placements_session_id_channel", "lead_placements", ["session_id", "channel"]
-    )
+    op.create_index("ix_lead_placements_session_id_channel", "lead_placements", ["session_id", "channel"])
 
     _clinical_table(
         "programs",
