@@ -1,4 +1,5 @@
 """Shared test set-up: headless Qt; make tests/drivers/ helper modules importable by name."""
+
 import os
 import pathlib
 import sys
@@ -9,8 +10,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent / "drivers"))
 
 from hypothesis import settings
 
-# Property tests run a bounded number of examples in CI; a long campaign:
-# DRG_HYPOTHESIS_PROFILE=campaign .venv/bin/python -m pytest tests/sim/test_device_invariants.py tests/service
+# Property tests run a bounded number of examples in CI; a long campaign (docs/safety.md):
+#   DRG_HYPOTHESIS_PROFILE=campaign .venv/bin/python -m pytest \
+#       tests/sim/test_device_invariants.py tests/service/test_service_invariants.py
 settings.register_profile("ci", deadline=None)
 settings.register_profile("campaign", deadline=None, max_examples=5000, stateful_step_count=100)
 settings.load_profile(os.environ.get("DRG_HYPOTHESIS_PROFILE", "ci"))

@@ -11,9 +11,11 @@ not, STOP ALL, impedance, program writes, unplug and replug. After every step:
 - no step makes a lead deliver more except a confirmed or ramped rise;
 - the service's mirror of the device equals the device.
 """
+
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import Counter
 from concurrent.futures import Future
@@ -134,11 +136,14 @@ class ServiceInvariants(RuleBasedStateMachine):
     @rule(lead=leads, amplitude=amplitudes, confirm=st.booleans())
     def set_amplitude(self, lead, amplitude, confirm: bool) -> None:
         current = self.service.state.leads.get(lead) if isinstance(lead, int) and not isinstance(lead, bool) else None
-        decrease = (current is not None and isinstance(amplitude, int) and not isinstance(amplitude, bool)
-                    and amplitude in safety.grid(self.service.state.capabilities, "amplitude")
-                    and amplitude <= current.amplitude_ua)
-        outcome = self.call("set_amplitude", lambda: self.service.set_amplitude(lead, amplitude), confirm,
-                            rise_ok=True)
+        decrease = (
+            current is not None
+            and isinstance(amplitude, int)
+            and not isinstance(amplitude, bool)
+            and amplitude in safety.grid(self.service.state.capabilities, "amplitude")
+            and amplitude <= current.amplitude_ua
+        )
+        outcome = self.call("set_amplitude", lambda: self.service.set_amplitude(lead, amplitude), confirm, rise_ok=True)
         if decrease and self.connected:
             assert not isinstance(outcome, (ServiceError,)), f"a decrease was refused: {outcome}"
             assert self.device.model.live_leads[lead - 1].amplitude_ua == amplitude
@@ -159,8 +164,14 @@ class ServiceInvariants(RuleBasedStateMachine):
         if not isinstance(lead, int) or isinstance(lead, bool):
             config = LeadConfig.__new__(LeadConfig)
             object.__setattr__(config, "lead", lead)
-            for name, value in (("contacts", contacts), ("amplitude_ua", 0), ("pulse_width_us", pw),
-                                ("frequency_hz", hz), ("enabled", False), ("patient_max_ua", pmax)):
+            for name, value in (
+                ("contacts", contacts),
+                ("amplitude_ua", 0),
+                ("pulse_width_us", pw),
+                ("frequency_hz", hz),
+                ("enabled", False),
+                ("patient_max_ua", pmax),
+            ):
                 object.__setattr__(config, name, value)
         self.call("write_lead", lambda: self.service.write_lead(config), rise_ok=True)
 
@@ -182,8 +193,9 @@ class ServiceInvariants(RuleBasedStateMachine):
         if change == "lower":
             leads_ = [c.with_(amplitude_ua=0) for c in leads_]
         elif change == "higher":
-            leads_ = [c.with_(amplitude_ua=min(c.amplitude_ua + 25, c.patient_max_ua)) if c.delivering else c
-                      for c in leads_]
+            leads_ = [
+                c.with_(amplitude_ua=min(c.amplitude_ua + 25, c.patient_max_ua)) if c.delivering else c for c in leads_
+            ]
         elif change == "bad":
             leads_[0] = leads_[0].with_(amplitude_ua=math.nan)
         outcome = self.call("write_program", lambda: self.service.write_program(Program("Prop", tuple(leads_))))
@@ -254,16 +266,28 @@ class ServiceInvariants(RuleBasedStateMachine):
         assert tuple(self.service.state.leads[n] for n in sorted(self.service.state.leads)) == self.live
 
 
+CAMPAIGN = os.environ.get("DRG_HYPOTHESIS_PROFILE") == "campaign"  # each example costs a service and a device
 ServiceInvariants.TestCase.settings = settings(
-    max_examples=12, stateful_step_count=15, deadline=None, suppress_health_check=list(HealthCheck))
+    max_examples=300 if CAMPAIGN else 12,
+    stateful_step_count=40 if CAMPAIGN else 15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 TestServiceInvariants = ServiceInvariants.TestCase
 
 
 def test_every_outcome_is_reached():
     """The machine must really reach the outcomes its invariants are about, or it proves nothing."""
     needed = [
-        "bad value refused", "decrease", "enabled at 0 µA", "stop with output on", "reconnected",
-        "asked large_rise", "write_program ok", "program raising output refused", "refused SafetyRefused",
+        "bad value refused",
+        "decrease",
+        "enabled at 0 µA",
+        "stop with output on",
+        "reconnected",
+        "asked large_rise",
+        "write_program ok",
+        "program raising output refused",
+        "refused SafetyRefused",
         "ramped or confirmed rise",
     ]
     assert_reached(ServiceInvariants, COVERAGE, needed, max_examples=25, steps=20)

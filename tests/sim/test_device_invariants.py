@@ -15,6 +15,7 @@ Invariants (docs/safety.md):
 
 `DRG_HYPOTHESIS_PROFILE=campaign` runs a long campaign (tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -64,14 +65,22 @@ COVERAGE: Counter[str] = Counter()  # outcomes each run must reach; see test_eve
 leads = st.sampled_from([*LEADS, *LEADS, 0, 5, 255])
 amplitudes = st.one_of(st.sampled_from(GOOD_AMPLITUDES), st.sampled_from(BAD_AMPLITUDES))
 configs = st.builds(
-    LeadConfig, leads, st.sampled_from(CONTACT_SETS), amplitudes,
+    LeadConfig,
+    leads,
+    st.sampled_from(CONTACT_SETS),
+    amplitudes,
     st.one_of(st.sampled_from(PULSE_WIDTHS), st.sampled_from([30, 45, 730])),
     st.one_of(st.sampled_from(FREQUENCIES), st.sampled_from([2, 5, 102])),
-    st.booleans(), st.one_of(st.sampled_from(GOOD_AMPLITUDES), st.just(1100)),
+    st.booleans(),
+    st.one_of(st.sampled_from(GOOD_AMPLITUDES), st.just(1100)),
 )
 contact_refs = st.builds(ContactRef, st.sampled_from(LEADS), st.integers(1, 4))
-shorts = st.builds(lambda lead, a, b: ShortedPair(lead, min(a, b), max(a, b)),
-                   st.sampled_from(LEADS), st.integers(1, 2), st.integers(3, 4))
+shorts = st.builds(
+    lambda lead, a, b: ShortedPair(lead, min(a, b), max(a, b)),
+    st.sampled_from(LEADS),
+    st.integers(1, 2),
+    st.integers(3, 4),
+)
 scenarios = st.builds(
     Scenario,
     open=st.lists(contact_refs, max_size=2).map(tuple),
@@ -132,8 +141,12 @@ class DeviceInvariants(RuleBasedStateMachine):
             event(f"enable refused: {reply.status.name}")
             COVERAGE[f"enable refused {reply.status.name}"] += 1
 
-    @rule(lead=st.sampled_from(LEADS), contacts=st.sampled_from(CONTACT_SETS[:-1]),
-          amplitude=st.sampled_from([100, 500, 1000, 2000]), pulse_width=st.sampled_from(PULSE_WIDTHS))
+    @rule(
+        lead=st.sampled_from(LEADS),
+        contacts=st.sampled_from(CONTACT_SETS[:-1]),
+        amplitude=st.sampled_from([100, 500, 1000, 2000]),
+        pulse_width=st.sampled_from(PULSE_WIDTHS),
+    )
     def ready_lead(self, lead: int, contacts, amplitude: int, pulse_width: int) -> None:
         """The valid sequence a clinician follows: contacts, measure, enable, raise."""
         self.write_lead(LeadConfig(lead, contacts, 0, pulse_width, 20, False, 6000))
@@ -141,8 +154,12 @@ class DeviceInvariants(RuleBasedStateMachine):
         self.set_stimulation(lead, True)
         self.set_amplitude(lead, amplitude)
 
-    @rule(lead=st.sampled_from(LEADS), amplitude=st.sampled_from([0, 100, 500, 1000, 2000]),
-          pulse_width=st.sampled_from(PULSE_WIDTHS), seconds=st.sampled_from([1.0, 3.1]))
+    @rule(
+        lead=st.sampled_from(LEADS),
+        amplitude=st.sampled_from([0, 100, 500, 1000, 2000]),
+        pulse_width=st.sampled_from(PULSE_WIDTHS),
+        seconds=st.sampled_from([1.0, 3.1]),
+    )
     def therapy_then_silence(self, lead: int, amplitude: int, pulse_width: int, seconds: float) -> None:
         """A stored therapy, a live change (up or down), then the host falls silent."""
         self.ready_lead(lead, (M, P, O, O), 1000, 300)
@@ -240,8 +257,9 @@ class DeviceInvariants(RuleBasedStateMachine):
             if not config.enabled or config.amplitude_ua == 0:
                 continue
             path = self.model.tissue.drive_path(config)
-            delivered = delivered_ua(config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path,
-                                     self.caps.compliance_v)
+            delivered = delivered_ua(
+                config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path, self.caps.compliance_v
+            )
             currents = self.model.tissue.contact_currents_ua(config, delivered)
             worst_uc = max(currents.values(), default=0.0) * config.pulse_width_us * 1e-6
             if worst_uc > 0:
@@ -258,18 +276,28 @@ class DeviceInvariants(RuleBasedStateMachine):
             check_lead(self.caps, config)
 
 
-DeviceInvariants.TestCase.settings = settings(
-    stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+DeviceInvariants.TestCase.settings = settings(  # examples and steps from the profile (tests/conftest.py)
+    deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 TestDeviceInvariants = DeviceInvariants.TestCase
 
 
 def test_every_outcome_is_reached():
     """The machine must really reach the outcomes its invariants are about, or it proves nothing."""
     needed = [
-        "lead on", "multi-contact lead on", "stop bulk with output on", "stop control with output on",
-        "watchdog restore kept output on", "watchdog restore, all off", "short read",
-        "enable refused IMPEDANCE_REQUIRED", "enable refused BATTERY_EOS", "COMMIT_PROGRAM ok",
-        "COMMIT_PROGRAM refused", "SET_AMPLITUDE refused", "WRITE_LEAD refused",
+        "lead on",
+        "multi-contact lead on",
+        "stop bulk with output on",
+        "stop control with output on",
+        "watchdog restore kept output on",
+        "watchdog restore, all off",
+        "short read",
+        "enable refused IMPEDANCE_REQUIRED",
+        "enable refused BATTERY_EOS",
+        "COMMIT_PROGRAM ok",
+        "COMMIT_PROGRAM refused",
+        "SET_AMPLITUDE refused",
+        "WRITE_LEAD refused",
         "contact near the Shannon limit",
     ]
     assert_reached(DeviceInvariants, COVERAGE, needed, max_examples=150, steps=40)
