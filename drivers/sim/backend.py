@@ -15,6 +15,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from types import SimpleNamespace
@@ -75,6 +76,11 @@ class SimDevice:
     product_id: int = usb_ids.PRODUCT_ID
 
     def __post_init__(self) -> None:
+        # Watchers of the command stream, for faults at a protocol moment (ui/testing/faults.py): each is
+        # called as watcher(device, frame) with every command frame written, with the device lock held and
+        # before the write is counted, so `device.transfers` is this write's number and `transfers + 1` its
+        # reply's. A watcher may plan faults in `device.faults.planned`; it must not block.
+        self.command_watchers: list[Callable[[SimDevice, bytes], None]] = []
         self._lock = threading.Condition()
         self._commands: deque[bytes] = deque()
         self._replies: deque[tuple[float, bytes]] = deque()
@@ -138,6 +144,8 @@ class SimDevice:
     def write_command(self, data: bytes) -> int:
         with self._lock:
             self.check(usb_ids.EP_COMMAND_OUT)
+            for watcher in list(self.command_watchers):
+                watcher(self, data)
             fault = self._next_transfer(usb_ids.EP_COMMAND_OUT)
             if fault is Fault.TIMEOUT:
                 self._swallow_reply = True

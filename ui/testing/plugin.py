@@ -2,15 +2,47 @@
 the `pytest11` entry point `drg_workstation`, as napari ships
 make_napari_viewer). They give a workstation on a fresh simulated pulse
 generator with a temporary records store, and the simulated device's state
-so a test can check what the device received."""
+so a test can check what the device received.
+
+Without a display (no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM) the
+plugin makes Qt headless (QT_QPA_PLATFORM=offscreen) before any test runs.
+
+Simulator scenarios (drivers/sim/scenario.py): mark a test
+``@pytest.mark.drg_sim("open=2.3&battery=eri")`` (or with keywords,
+``drg_sim(open="2.3", battery="eri")``) and drg_service connects to that
+simulator; or call ``drg_service_factory("short=1.2")`` for more services.
+Helpers for dialogs, waits, records and faults: ui/testing/qa.py.
+"""
 from __future__ import annotations
 
+import os
 from datetime import date
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0"}  # quick measurements, no bus latency
+SIM_URI = "sim://0?" + urlencode(SIM_OPTIONS)
 WAIT_S = 10
+MARKER = "drg_sim"
+
+
+def pytest_configure(config) -> None:
+    if not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display: headless, instead of aborting the interpreter
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(options='', **options): simulator scenario of drg_service, as sim:// URI query options "
+        "(open=2.3&battery=eri; see drivers/sim/scenario.py)",
+    )
+
+
+def sim_uri(options: str | dict[str, str] = "", **more: str) -> str:
+    """The sim:// URI of the fixtures with scenario `options` ("open=2.3&battery=eri", or keywords) added."""
+    merged = dict(SIM_OPTIONS)
+    merged.update(parse_qsl(options) if isinstance(options, str) else options)
+    merged.update({key: str(value) for key, value in more.items()})
+    return "sim://0?" + urlencode(merged, safe=",.-")
 
 
 @pytest.fixture
@@ -24,14 +56,49 @@ def drg_store(tmp_path):
 
 
 @pytest.fixture
-def drg_service(drg_store):
-    """A programming service connected to a fresh simulated pulse generator."""
+def drg_service_factory(drg_store):
+    """make(options="", **options) -> a ProgrammingService on drg_store, connected to a fresh simulator
+    with that scenario (connect=False: not connected yet). Every one is shut down after the test."""
+    from ui.testing.qa import events_of
     from workstation.programming import ProgrammingService
 
-    service = ProgrammingService(drg_store)
-    service.connect(SIM_URI).result(WAIT_S)
-    yield service
-    service.shutdown()
+    made: list = []
+
+    def make(options: str | dict[str, str] = "", *, connect: bool = True, **more: str):
+        service = ProgrammingService(drg_store)
+        made.append(service)
+        events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
+        if connect:
+            service.connect(sim_uri(options, **more)).result(WAIT_S)
+        return service
+
+    yield make
+    for service in reversed(made):
+        service.shutdown()
+
+
+@pytest.fixture
+def drg_service(request, drg_service_factory):
+    """A programming service connected to a fresh simulated pulse generator (scenario: the drg_sim marker)."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return drg_service_factory()
+    return drg_service_factory(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def drg_events(drg_service):
+    """What drg_service emitted (link, impedance, program, ...), with waits: ui.testing.qa.ServiceEvents."""
+    from ui.testing.qa import events_of
+
+    return events_of(drg_service)
+
+
+@pytest.fixture
+def drg_usb(drg_service):
+    """The simulated USB device behind drg_service (drivers.sim.backend.SimDevice): unplug(), replug(),
+    inject(), and the target of ui.testing.qa.inject_at."""
+    return drg_service.link.simulator
 
 
 @pytest.fixture
