@@ -242,6 +242,11 @@ class ProgrammingService:
         self._outputs_stopped({"repeat_after": action})
 
     def _refused(self, action: str, payload: dict, exc: Exception) -> None:
+        """Record a request turned down; a confirmation request is recorded as "asked" and not
+        announced as a refusal: the question itself is shown to the clinician."""
+        if isinstance(exc, ConfirmationRequired):
+            self._record(action, {**payload, "reason": str(exc)}, "asked")
+            return
         self._record(action, {**payload, "reason": str(exc)}, "refused")
         self._emit("refused", (action, str(exc)))
 
