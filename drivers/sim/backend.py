@@ -6,6 +6,7 @@ driver code (usb.core.find, set_configuration, read/write, ctrl_transfer)
 runs unchanged against it. Faults are injected on demand (see UsbFaults).
 Modelled on pyftdi's usbvirt backend.
 """
+
 from __future__ import annotations
 
 import array
@@ -88,8 +89,7 @@ class SimDevice:
         self._closed = False
         self._swallow_reply = False
         self.transfers = 0
-        self._firmware = threading.Thread(target=self._run_firmware, daemon=True,
-                                          name=f"sim-firmware-{self.address}")
+        self._firmware = threading.Thread(target=self._run_firmware, daemon=True, name=f"sim-firmware-{self.address}")
         self._firmware.start()
 
     # -- the firmware's command loop: replies come after the command is handled,
@@ -218,34 +218,63 @@ class SimDevice:
     # -- descriptors
     def strings(self) -> dict[int, str]:
         ident = self.model.identity
-        return {MANUFACTURER: "Open DRG Project", PRODUCT: f"{ident.model} pulse generator (simulated)",
-                SERIAL: ident.serial}
+        return {
+            MANUFACTURER: "Open DRG Project",
+            PRODUCT: f"{ident.model} pulse generator (simulated)",
+            SERIAL: ident.serial,
+        }
 
 
 def _device_descriptor(dev: SimDevice) -> SimpleNamespace:
     return SimpleNamespace(
-        bLength=18, bDescriptorType=usb.util.DESC_TYPE_DEVICE, bcdUSB=0x0200,
-        bDeviceClass=0, bDeviceSubClass=0, bDeviceProtocol=0, bMaxPacketSize0=64,
-        idVendor=dev.vendor_id, idProduct=dev.product_id, bcdDevice=0x0100,
-        iManufacturer=MANUFACTURER, iProduct=PRODUCT, iSerialNumber=SERIAL,
-        bNumConfigurations=1, address=dev.address, bus=1, port_number=dev.address,
-        port_numbers=(dev.address,), speed=usb.util.SPEED_HIGH,
+        bLength=18,
+        bDescriptorType=usb.util.DESC_TYPE_DEVICE,
+        bcdUSB=0x0200,
+        bDeviceClass=0,
+        bDeviceSubClass=0,
+        bDeviceProtocol=0,
+        bMaxPacketSize0=64,
+        idVendor=dev.vendor_id,
+        idProduct=dev.product_id,
+        bcdDevice=0x0100,
+        iManufacturer=MANUFACTURER,
+        iProduct=PRODUCT,
+        iSerialNumber=SERIAL,
+        bNumConfigurations=1,
+        address=dev.address,
+        bus=1,
+        port_number=dev.address,
+        port_numbers=(dev.address,),
+        speed=usb.util.SPEED_HIGH,
     )
 
 
 def _config_descriptor() -> SimpleNamespace:
     return SimpleNamespace(
-        bLength=9, bDescriptorType=usb.util.DESC_TYPE_CONFIG, wTotalLength=9 + 9 + 3 * 7,
-        bNumInterfaces=1, bConfigurationValue=1, iConfiguration=0, bmAttributes=0x80,
-        bMaxPower=50, extra_descriptors=[],
+        bLength=9,
+        bDescriptorType=usb.util.DESC_TYPE_CONFIG,
+        wTotalLength=9 + 9 + 3 * 7,
+        bNumInterfaces=1,
+        bConfigurationValue=1,
+        iConfiguration=0,
+        bmAttributes=0x80,
+        bMaxPower=50,
+        extra_descriptors=[],
     )
 
 
 def _interface_descriptor() -> SimpleNamespace:
     return SimpleNamespace(
-        bLength=9, bDescriptorType=usb.util.DESC_TYPE_INTERFACE, bInterfaceNumber=usb_ids.INTERFACE,
-        bAlternateSetting=0, bNumEndpoints=3, bInterfaceClass=0xFF, bInterfaceSubClass=0,
-        bInterfaceProtocol=0, iInterface=0, extra_descriptors=[],
+        bLength=9,
+        bDescriptorType=usb.util.DESC_TYPE_INTERFACE,
+        bInterfaceNumber=usb_ids.INTERFACE,
+        bAlternateSetting=0,
+        bNumEndpoints=3,
+        bInterfaceClass=0xFF,
+        bInterfaceSubClass=0,
+        bInterfaceProtocol=0,
+        iInterface=0,
+        extra_descriptors=[],
     )
 
 
@@ -254,9 +283,15 @@ _ENDPOINTS = (usb_ids.EP_COMMAND_OUT, usb_ids.EP_REPLY_IN, usb_ids.EP_TELEMETRY_
 
 def _endpoint_descriptor(index: int) -> SimpleNamespace:
     return SimpleNamespace(
-        bLength=7, bDescriptorType=usb.util.DESC_TYPE_ENDPOINT, bEndpointAddress=_ENDPOINTS[index],
-        bmAttributes=usb.util.ENDPOINT_TYPE_BULK, wMaxPacketSize=usb_ids.BULK_PACKET, bInterval=0,
-        bRefresh=0, bSynchAddress=0, extra_descriptors=[],
+        bLength=7,
+        bDescriptorType=usb.util.DESC_TYPE_ENDPOINT,
+        bEndpointAddress=_ENDPOINTS[index],
+        bmAttributes=usb.util.ENDPOINT_TYPE_BULK,
+        wMaxPacketSize=usb_ids.BULK_PACKET,
+        bInterval=0,
+        bRefresh=0,
+        bSynchAddress=0,
+        extra_descriptors=[],
     )
 
 
@@ -357,7 +392,7 @@ class SimBackend(usb.backend.IBackend):
             raise _error(errno.EINVAL, f"endpoint 0x{ep:02x} is not IN")
         if len(data) > len(buff) * buff.itemsize:
             raise _error(errno.EOVERFLOW, "Overflow")
-        buff[:len(data)] = array.array("B", data)
+        buff[: len(data)] = array.array("B", data)
         return len(data)
 
     def ctrl_transfer(self, dev_handle, bmRequestType, bRequest, wValue, wIndex, data, timeout):
@@ -385,6 +420,21 @@ class SimBackend(usb.backend.IBackend):
             return bytes([2 + len(raw), usb.util.DESC_TYPE_STRING]) + raw
         if kind == usb.util.DESC_TYPE_DEVICE:
             d = _device_descriptor(dev)
-            return struct.pack("<BBHBBBBHHHBBBB", 18, 1, d.bcdUSB, 0, 0, 0, 64, d.idVendor, d.idProduct,
-                               d.bcdDevice, MANUFACTURER, PRODUCT, SERIAL, 1)
+            return struct.pack(
+                "<BBHBBBBHHHBBBB",
+                18,
+                1,
+                d.bcdUSB,
+                0,
+                0,
+                0,
+                64,
+                d.idVendor,
+                d.idProduct,
+                d.bcdDevice,
+                MANUFACTURER,
+                PRODUCT,
+                SERIAL,
+                1,
+            )
         raise _error(errno.EPIPE, "Pipe error (descriptor not supported)")
