@@ -34,8 +34,12 @@ def commits(link) -> int:
 
 # fault -> (what the host sees, commits executed at that moment) for each moment
 BEFORE = {Fault.UNPLUG: DeviceGone, Fault.DROP: DeviceTimeout, Fault.TIMEOUT: DeviceTimeout}
-AFTER = {Fault.UNPLUG: DeviceGone, Fault.DROP: DeviceTimeout, Fault.TIMEOUT: DeviceTimeout,
-         Fault.STALL: EndpointStalled}
+AFTER = {
+    Fault.UNPLUG: DeviceGone,
+    Fault.DROP: DeviceTimeout,
+    Fault.TIMEOUT: DeviceTimeout,
+    Fault.STALL: EndpointStalled,
+}
 
 
 @pytest.mark.parametrize("fault", list(BEFORE))

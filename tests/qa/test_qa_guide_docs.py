@@ -10,7 +10,10 @@ BLOCK = re.compile(r"```python\n# (tests/qa/\S+\.py)\n(.*?)```", re.S)
 def test_guide_blocks_are_the_tests():
     blocks = BLOCK.findall((ROOT / "docs" / "testing.md").read_text(encoding="utf-8"))
     assert {path for path, _ in blocks} == {
-        "tests/qa/test_qa_guide_visit.py", "tests/qa/test_qa_guide_fault.py", "tests/qa/test_qa_guide_stop_all.py"}
+        "tests/qa/test_qa_guide_visit.py",
+        "tests/qa/test_qa_guide_fault.py",
+        "tests/qa/test_qa_guide_stop_all.py",
+    }
     for path, code in blocks:
         source = (ROOT / path).read_text(encoding="utf-8")
         for function in code.strip().split("\n\n\n"):

@@ -8,8 +8,9 @@ from ui.testing.qa import Fault, LinkState, MsgType, answer_dialog, find, inject
 LEFT = Qt.MouseButton.LeftButton
 
 
-def test_unplugged_after_commit_then_found_again(qtbot, drg_window_session, drg_service, drg_usb, drg_device,
-                                                 drg_events):
+def test_unplugged_after_commit_then_found_again(
+    qtbot, drg_window_session, drg_service, drg_usb, drg_device, drg_events
+):
     window = drg_window_session
     programs = find(window, "programsPanel")
     find(window, "mainTabs").setCurrentWidget(programs)

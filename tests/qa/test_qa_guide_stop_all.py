@@ -41,7 +41,19 @@ def test_stop_all_on_x():
         pytest.skip(f"needs {missing_tools()} (apt-get install xvfb xdotool x11-utils)")
     with Xvfb() as display:
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             f"{__file__}::test_stop_all_by_a_real_click_over_an_open_dialog"],
-            env=display.env(), capture_output=True, text=True, timeout=300, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"{__file__}::test_stop_all_by_a_real_click_over_an_open_dialog",
+            ],
+            env=display.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr

@@ -5,6 +5,7 @@ warning cap, raises ConfirmationRequired until the clinician confirms it.
 A test that only sets the scene confirms as the clinician would (the
 confirmation is recorded like theirs): `confirmed(lambda: service.set_amplitude(1, 1500))`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -57,19 +57,32 @@ def tabs_of(window) -> list[tuple[str, int, str, str]]:
     """(tab widget, index, tab label, page objectName) of every named tab widget under `window`."""
     from PySide6.QtWidgets import QTabWidget
 
-    return sorted((tabs.objectName(), i, tabs.tabText(i).replace("&", ""), tabs.widget(i).objectName())
-                  for tabs in window.findChildren(QTabWidget) if tabs.objectName() for i in range(tabs.count()))
+    return sorted(
+        (tabs.objectName(), i, tabs.tabText(i).replace("&", ""), tabs.widget(i).objectName())
+        for tabs in window.findChildren(QTabWidget)
+        if tabs.objectName()
+        for i in range(tabs.count())
+    )
 
 
 def render(rows: list[tuple[str, str, str]], tabs: list[tuple[str, int, str, str]] = ()) -> str:
     from ui.dialogs import DIALOGS
 
-    lines = [HEADER, "## Tabs", "", "Select one with `window.<tabs>.setCurrentWidget(find(window, PAGE))`.", "",
-             "| tab widget | index | label | page objectName |", "|---|---|---|---|"]
+    lines = [
+        HEADER,
+        "## Tabs",
+        "",
+        "Select one with `window.<tabs>.setCurrentWidget(find(window, PAGE))`.",
+        "",
+        "| tab widget | index | label | page objectName |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| `{name}` | {i} | {label} | `{page}` |" for name, i, label, page in tabs]
     lines += ["", "## Main window", "", "| objectName | class | under |", "|---|---|---|"]
-    lines += [f"| `{name}` | {cls} | `{section}` |" if section != "(main window)" else f"| `{name}` | {cls} | |"
-              for name, cls, section in rows]
+    lines += [
+        f"| `{name}` | {cls} | `{section}` |" if section != "(main window)" else f"| `{name}` | {cls} | |"
+        for name, cls, section in rows
+    ]
     lines += ["", "## Dialogs (`ui.dialogs.DIALOGS`)", "", "| objectName | opened by |", "|---|---|"]
     lines += [f"| `{name}` | {what} |" for name, what in sorted(DIALOGS.items())]
     return "\n".join(lines) + "\n"

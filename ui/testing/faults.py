@@ -105,8 +105,13 @@ class Injection:
             self.device.command_watchers.remove(self)
 
 
-def inject_at(device, msg_type: MsgType, moment: Moment | str = Moment.AFTER_EXECUTE,
-              fault: Fault = Fault.UNPLUG, occurrence: int = 1) -> Injection:
+def inject_at(
+    device,
+    msg_type: MsgType,
+    moment: Moment | str = Moment.AFTER_EXECUTE,
+    fault: Fault = Fault.UNPLUG,
+    occurrence: int = 1,
+) -> Injection:
     """Fail the `occurrence`-th next `msg_type` command at `moment` with `fault` (see the module doc)."""
     moment = Moment(moment)
     if occurrence < 1:

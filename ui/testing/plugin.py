@@ -13,6 +13,7 @@ Simulator scenarios (drivers/sim/scenario.py): mark a test
 simulator; or call ``drg_service_factory("short=1.2")`` for more services.
 Helpers for dialogs, waits, records and faults: ui/testing/qa.py.
 """
+
 from __future__ import annotations
 
 import os

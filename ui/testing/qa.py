@@ -32,9 +32,25 @@ from ui.testing.plugin import find, lead_panel, sim_uri
 from workstation.programming import LinkState
 
 __all__ = [
-    "Fault", "Injection", "LinkState", "Moment", "MsgType", "PendingAnswer", "ServiceEvents", "answer_dialog",
-    "answer_when_shown", "confirmed", "dialog_button", "events_of", "find", "inject_at", "lead_panel",
-    "open_dialog", "raise_amplitude", "session_records", "sim_uri",
+    "Fault",
+    "Injection",
+    "LinkState",
+    "Moment",
+    "MsgType",
+    "PendingAnswer",
+    "ServiceEvents",
+    "answer_dialog",
+    "answer_when_shown",
+    "confirmed",
+    "dialog_button",
+    "events_of",
+    "find",
+    "inject_at",
+    "lead_panel",
+    "open_dialog",
+    "raise_amplitude",
+    "session_records",
+    "sim_uri",
 ]
 
 WAIT_MS = 10_000
@@ -43,6 +59,7 @@ REJECT = {"cancel", "reject", "no", "close"}
 
 
 # -- dialogs ------------------------------------------------------------------------------------------
+
 
 def shown_dialog(name: str):
     """The visible dialog with this objectName, or None."""
@@ -74,8 +91,11 @@ def dialog_button(dialog, button: str):
             return found
     if wanted in ACCEPT | REJECT:
         accepting = wanted in ACCEPT
-        roles = (QDialogButtonBox.ButtonRole.AcceptRole, QDialogButtonBox.ButtonRole.YesRole) if accepting \
+        roles = (
+            (QDialogButtonBox.ButtonRole.AcceptRole, QDialogButtonBox.ButtonRole.YesRole)
+            if accepting
             else (QDialogButtonBox.ButtonRole.RejectRole, QDialogButtonBox.ButtonRole.NoRole)
+        )
         boxes = dialog.findChildren(QDialogButtonBox)
         if isinstance(dialog, QMessageBox):
             matches = [b for b in dialog.buttons() if dialog.buttonRole(b).value in {r.value for r in roles}]
@@ -107,8 +127,7 @@ def _answer(dialog, button: str, text: str | None) -> None:
     QTest.mouseClick(dialog_button(dialog, button), Qt.MouseButton.LeftButton)
 
 
-def answer_dialog(qtbot, name: str, button: str = "OK", *, text: str | None = None,
-                  timeout_ms: int = WAIT_MS) -> None:
+def answer_dialog(qtbot, name: str, button: str = "OK", *, text: str | None = None, timeout_ms: int = WAIT_MS) -> None:
     """Wait until dialog `name` is shown and click `button`; `text` first fills its text field (a file
     dialog's file name, an input dialog's value). For a dialog opened with open() (all but those run
     with exec(): unwrittenDialog, impedanceExportFile, waveformExportFile; use answer_when_shown)."""
@@ -149,6 +168,7 @@ def answer_when_shown(name: str, button: str = "OK", *, text: str | None = None)
 
 
 # -- service events -----------------------------------------------------------------------------------
+
 
 class ServiceEvents:
     """Every (kind, payload) the service emits, kept in order; waits consume them kind by kind.
@@ -194,7 +214,7 @@ class ServiceEvents:
         """Until the link reached `state` (an event since the last wait_link, or the current state); its detail."""
         state = LinkState(state)
         with self._lock:
-            pending = any(kind == "link" for kind, _ in self.events[self._cursor.get("link", 0):])
+            pending = any(kind == "link" for kind, _ in self.events[self._cursor.get("link", 0) :])
         if self.service.link_state == state and not pending:
             return ""
         return self.wait(qtbot, "link", lambda p: p[0] == state, timeout_ms)[1]
@@ -214,6 +234,7 @@ class ServiceEvents:
     def wait_record(self, qtbot, kind: str, timeout_ms: int = WAIT_MS):
         """The next record of `kind` (program_saved, impedance_recorded, link_lost, ...) committed to the
         active session: its SessionEvent."""
+
         def record(event_id: int):
             if self.service.session_id is None:
                 return None
@@ -234,6 +255,7 @@ def events_of(service) -> ServiceEvents:
 
 
 # -- records ------------------------------------------------------------------------------------------
+
 
 def session_records(service_or_store, session_id: int | None = None, kind: str | None = None) -> list:
     """The session's records in order (workstation.records.rows.SessionEvent: kind, payload, outcome, time),

@@ -23,6 +23,7 @@ poll, they do not block.
 
 Needs the Debian packages ``xvfb``, ``xdotool`` and ``x11-utils`` (xdpyinfo).
 """
+
 from __future__ import annotations
 
 import os
@@ -75,11 +76,17 @@ class Xvfb:
             if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
                 continue
             display = f":{number}"
-            process = subprocess.Popen(["Xvfb", display, "-screen", "0", self.screen, "-nolisten", "tcp"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = subprocess.Popen(
+                ["Xvfb", display, "-screen", "0", self.screen, "-nolisten", "tcp"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             try:
-                poll(lambda p=process, d=display: p.poll() is not None or self._answers(d), self.timeout_s,
-                     f"Xvfb {display}")
+                poll(
+                    lambda p=process, d=display: p.poll() is not None or self._answers(d),
+                    self.timeout_s,
+                    f"Xvfb {display}",
+                )
             except TimeoutError:
                 process.kill()
                 raise
@@ -91,8 +98,12 @@ class Xvfb:
 
     @staticmethod
     def _answers(display: str) -> bool:
-        return subprocess.run(["xdpyinfo", "-display", display], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, check=False).returncode == 0
+        return (
+            subprocess.run(
+                ["xdpyinfo", "-display", display], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            ).returncode
+            == 0
+        )
 
     def stop(self) -> None:
         if self.process is not None:
@@ -112,6 +123,7 @@ class Xvfb:
 
 
 # -- inside the Qt process ----------------------------------------------------------------------
+
 
 def xdotool(*args: str | int) -> subprocess.Popen:
     """Run xdotool on $DISPLAY without waiting for it."""
