@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drivers.protocol.status import Status
+
 
 class DriverError(Exception):
     """Base of every error the driver layer raises."""
@@ -51,7 +56,7 @@ class PermissionDenied(DriverError):
 class DeviceRefused(DriverError):
     """The device answered with a non-OK status; `status` says why."""
 
-    def __init__(self, status, detail: str = "") -> None:
+    def __init__(self, status: Status, detail: str = "") -> None:
         self.status = status
         self.detail = detail
         super().__init__(f"{status.name}: {detail}" if detail else status.name)

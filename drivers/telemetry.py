@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from drivers.errors import DeviceTimeout, DriverError, EndpointStalled, Protocol
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
 from drivers.types import Capabilities, TelemetryBlock
+
+if TYPE_CHECKING:
+    from drivers.transport import UsbTransport
 
 _TELEMETRY = spec_for(MsgType.TELEMETRY_BLOCK).request
 READ_TIMEOUT_MS = 100
@@ -25,7 +29,7 @@ def decode_telemetry(raw: bytes, caps: Capabilities | None = None) -> TelemetryB
     frame = decode_frame(raw)
     if frame.type != MsgType.TELEMETRY_BLOCK:
         raise ProtocolError(f"message 0x{frame.type:02x} on the telemetry endpoint")
-    block = _TELEMETRY.decode(frame.payload)
+    block: TelemetryBlock = _TELEMETRY.decode(frame.payload)
     if caps is not None:
         if block.leads[-1] > caps.lead_count:
             raise ProtocolError(f"telemetry for lead {block.leads[-1]} of a {caps.lead_count}-lead device")
@@ -45,7 +49,7 @@ class TelemetryReceiver:
 
     def __init__(
         self,
-        transport,
+        transport: UsbTransport,
         caps: Capabilities | None = None,
         max_blocks: int = 1024,
         on_error: Callable[[DriverError], None] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,7 @@ class LeadConfig:
     def cathodes(self) -> tuple[int, ...]:
         return tuple(i + 1 for i, c in enumerate(self.contacts) if c == Polarity.CATHODE)
 
-    def with_(self, **changes) -> LeadConfig:
+    def with_(self, **changes: Any) -> LeadConfig:
         return replace(self, **changes)
 
     @property

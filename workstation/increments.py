@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, cast
 
 from drivers.types import Capabilities, LeadConfig
 from workstation.safety import Parameter, round_to_device
@@ -78,7 +78,7 @@ def step_too_large(caps: Capabilities, live: LeadConfig, new: LeadConfig) -> str
         ("frequency", "frequency_hz", "frequency", "Hz"),
     ):
         before, after = getattr(live, field), getattr(new, field)
-        largest = largest_step(caps, parameter, before)
+        largest = largest_step(caps, cast(Parameter, parameter), before)
         if after - before > largest:
             return (
                 f"Lead {new.lead} is on: raising its {label} from {before} to {after} {unit} at once would "

@@ -53,7 +53,7 @@ def delivered_ua(
 def render(drives: Sequence[LeadDrive], first_sample: int, n: int, rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
     """Samples first_sample .. first_sample+n-1 of every drive: (current µA, voltage mV), int16 (leads, n)."""
 
-    def column(values) -> np.ndarray:
+    def column(values: Sequence[float]) -> np.ndarray:
         return np.asarray(values, dtype=np.float64)[:, None]
 
     amp = column([d.amplitude_ua * 1e-6 for d in drives])
@@ -75,4 +75,5 @@ def render(drives: Sequence[LeadDrive], first_sample: int, n: int, rate_hz: int)
 
 
 def _int16(values: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(values), -32768, 32767).astype(np.int16)
+    result: np.ndarray = np.clip(np.rint(values), -32768, 32767).astype(np.int16)
+    return result

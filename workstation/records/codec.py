@@ -32,7 +32,7 @@ def to_json(value: Any) -> Any:
 
 def checked_payload(payload: Any) -> dict[str, Any]:
     """`payload` (a mapping or a record) as a JSON object; ValueError if it cannot be stored."""
-    data = to_json(payload)
+    data: dict[str, Any] = to_json(payload)
     try:
         json.dumps(data, allow_nan=False)
     except (TypeError, ValueError) as exc:
