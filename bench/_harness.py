@@ -115,7 +115,7 @@ def result(name: str, **figures: float | str) -> None:
 @contextmanager
 def bench_service(folder: Path) -> Iterator:
     """A ProgrammingService with its records store in a SQLite file in `folder`, as in the clinic."""
-    from workstation.programming import ProgrammingService
+    from workstation.service import ProgrammingService
     from workstation.records.store import RecordsStore
 
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
@@ -138,9 +138,9 @@ def start_stimulating(
     from drivers.types import LeadConfig, Polarity
     from ui.testing.actions import confirmed
 
-    wait(service.connect(uri))
-    patient = service.store.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
-    service.start_session(patient.id, "Bench Clinician")
+    wait(service.connection.connect(uri))
+    patient = service.records.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
+    service.recording.start_session(patient.id, "Bench Clinician").result().id
     lead = LeadConfig(
         1,
         (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF),
@@ -150,11 +150,11 @@ def start_stimulating(
         False,
         service.state.capabilities.amplitude_max_ua,
     )
-    wait(service.write_lead(lead))
-    wait(service.measure_impedance(leads=(1,)))
-    wait(service.set_enabled(1, True))
+    wait(service.outputs.write_lead(lead))
+    wait(service.impedance.measure(leads=(1,)))
+    wait(service.outputs.set_enabled(1, True))
     if amplitude_ua:
-        wait(confirmed(service, lambda: service.set_amplitude(1, amplitude_ua)))
+        wait(confirmed(service, lambda: service.outputs.set_amplitude(1, amplitude_ua)))
 
 
 def stamp_calls(owner: object, name: str) -> list[float]:

@@ -56,7 +56,7 @@ try:
 except ImportError as exc:
     print(f"NO-UI {exc}", flush=True)
     sys.exit(NO_UI)
-from workstation.programming import LinkState
+from workstation.service import LinkState
 stamp("imported")
 original_init = ui.main_window.MainWindow.__init__
 
@@ -80,12 +80,12 @@ sys.exit(code)
 CHILD_SERVICE = (
     STAMP
     + """
-from workstation.programming import ProgrammingService
+from workstation.service import ProgrammingService
 from workstation.records.store import RecordsStore
 stamp("imported")
 store = RecordsStore.open(sys.argv[1])
 service = ProgrammingService(store)
-service.connect("sim://0").result(30)
+service.connection.connect("sim://0").result(30)
 stamp("connected")
 service.shutdown()
 store.close()

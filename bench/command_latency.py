@@ -99,16 +99,16 @@ def service_latencies(service, tries: int, rise_tries: int) -> dict[str, dict[st
     high, low = one_step(service)
     figures: dict[str, list[float]] = {}
     figures["step_resolved"], figures["step_ack"] = timed_futures(
-        tries, lambda: set_directly(service, high), lambda: service.set_amplitude(LEAD, low), acks
+        tries, lambda: set_directly(service, high), lambda: service.outputs.set_amplitude(LEAD, low), acks
     )
     figures["rise_resolved"], figures["rise_ack"] = timed_futures(
         rise_tries,
         lambda: set_directly(service, low),
-        lambda: confirmed(service, lambda: service.set_amplitude(LEAD, high)),
+        lambda: confirmed(service, lambda: service.outputs.set_amplitude(LEAD, high)),
         acks,
     )
     figures["stop_resolved"], figures["stop_off"] = timed_futures(
-        tries, lambda: service.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off
+        tries, lambda: service.outputs.set_enabled(LEAD, True).result(WAIT_S), service.stop_all, outputs_off
     )
     if model.outputs_on or len(outputs_off) != tries:
         raise AssertionError(f"STOP ALL left outputs {model.outputs_on} on")
@@ -182,10 +182,10 @@ def ui_latencies(folder: Path, tries: int) -> dict[str, dict[str, float]] | None
         for whole in (False, True):
             for _ in range(tries):
                 # back up, through the ramp (untimed)
-                wait(confirmed(service, lambda: service.set_amplitude(LEAD, high)))
+                wait(confirmed(service, lambda: service.outputs.set_amplitude(LEAD, high)))
                 figures.setdefault(("step", whole), []).append(click(down, acks, whole))
             for _ in range(tries):
-                wait(service.set_enabled(LEAD, True))
+                wait(service.outputs.set_enabled(LEAD, True))
                 figures.setdefault(("stop", whole), []).append(click(stop, outputs_off, whole, on_press=True))
         window.hide()  # not close(): it would ask about the program left unwritten on the device
     print("UI, main window live (telemetry streaming to the waveform view):")

@@ -40,7 +40,7 @@ def stream(service, seconds: float, ring: SampleRing, on_second=None) -> int:
     samples, start, next_second = 0, time.perf_counter(), 1.0
     period = 1 / DRAIN_HZ
     while (elapsed := time.perf_counter() - start) < seconds:
-        for block in service.telemetry.drain():
+        for block in service.connection.telemetry.drain():
             ring.write(block)
             samples += 2 * len(block.leads) * block.n_samples
         ring.latest(int(SHOWN_S * RATE_HZ))
@@ -61,10 +61,10 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp, bench_service(Path(tmp)) as service:
         start_stimulating(service, uri="sim://0")
-        service.start_telemetry(RATE_HZ, LEADS).result(WAIT_S)
+        service.connection.start_telemetry(RATE_HZ, LEADS).result(WAIT_S)
         ring = SampleRing(len(LEADS), RING_SECONDS * RATE_HZ)
         stream(service, args.warmup_s, ring)
-        receiver, model = service.telemetry, service.link.simulator.model
+        receiver, model = service.connection.telemetry, service.link.simulator.model
         before = (
             receiver.dropped_blocks,
             receiver.lost_samples,

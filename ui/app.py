@@ -40,11 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("DRG Workstation")
 
     from ui.main_window import MainWindow
-    from workstation.programming import ProgrammingService
-    from workstation.records.store import RecordsStore
+    from workstation.service import ProgrammingService
 
-    store = RecordsStore.open(args.records)
-    service = ProgrammingService(store)
+    service = ProgrammingService.open(args.records)
     window = MainWindow(service)
     window.connection.uri.setCurrentText(args.link)
     window.show()
@@ -57,12 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         service.shutdown()
-        store.close()
 
 
 def _quit_once_shown(app, window, service, need_link: bool) -> None:
     """For the bundle's smoke test (scripts/smoke-test-bundle)."""
-    from workstation.programming import LinkState
+    from workstation.service import LinkState
 
     def check() -> None:
         handle = window.windowHandle()

@@ -1,19 +1,37 @@
-"""The UI edge of the programming service: its callbacks, which arrive on
-worker threads, become Qt signals delivered on the GUI thread (cflib's
-pattern), and futures report back through `run`."""
+"""The UI edge of the programming service: its notices, which arrive on the
+service's threads, become Qt signals delivered on the GUI thread (cflib's
+pattern), and futures report back through `run`. This is the one way back to
+the GUI thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workstation.programming import ProgrammingService
+from workstation.service import (
+    BatteryRead,
+    DeviceRead,
+    EventRecorded,
+    ImpedanceMeasured,
+    LeadChanged,
+    LinkChanged,
+    Notice,
+    OutputsStopped,
+    PlacementChanged,
+    ProgramSaved,
+    ProgrammingService,
+    ProgramWritten,
+    Refused,
+    ServiceFault,
+    SessionChanged,
+)
 
 
 class ServiceBridge(QObject):
-    """Re-emits every service notification as a typed Qt signal."""
+    """Re-emits every service notice as a typed Qt signal."""
 
     linkChanged = Signal(object, str)  # LinkState, detail
     deviceChanged = Signal(object)  # DeviceState after interrogation or resync
@@ -21,39 +39,38 @@ class ServiceBridge(QObject):
     eventRecorded = Signal(int)  # id of a session event just committed
     impedanceMeasured = Signal(object)  # ImpedanceResult
     programWritten = Signal(object)  # WriteResult
+    programSaved = Signal(object)  # Program saved in the records
     stopped = Signal()  # STOP ALL done
     refused = Signal(str, str)  # action, sentence
     sessionChanged = Signal(object)  # Session or None
     batteryChanged = Signal(object)
     placementChanged = Signal(object)  # LeadPlacement
+    fault = Signal(str)  # a background task failed
     _done = Signal(object, object)  # callback, future
-
-    _KINDS = {
-        "device": "deviceChanged",
-        "lead": "leadChanged",
-        "event": "eventRecorded",
-        "impedance": "impedanceMeasured",
-        "program": "programWritten",
-        "session": "sessionChanged",
-        "battery": "batteryChanged",
-        "placement": "placementChanged",
-    }
 
     def __init__(self, service: ProgrammingService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self._done.connect(lambda callback, future: callback(future))
+        self._relays: dict[type, Callable[[Any], None]] = {
+            LinkChanged: lambda n: self.linkChanged.emit(n.state, n.detail),
+            DeviceRead: lambda n: self.deviceChanged.emit(n.state),
+            LeadChanged: lambda n: self.leadChanged.emit(n.config),
+            EventRecorded: lambda n: self.eventRecorded.emit(n.event_id),
+            ImpedanceMeasured: lambda n: self.impedanceMeasured.emit(n.result),
+            ProgramWritten: lambda n: self.programWritten.emit(n.result),
+            ProgramSaved: lambda n: self.programSaved.emit(n.program),
+            OutputsStopped: lambda n: self.stopped.emit(),
+            Refused: lambda n: self.refused.emit(n.action.value, n.sentence),
+            SessionChanged: lambda n: self.sessionChanged.emit(n.session),
+            BatteryRead: lambda n: self.batteryChanged.emit(n.battery),
+            PlacementChanged: lambda n: self.placementChanged.emit(n.placement),
+            ServiceFault: lambda n: self.fault.emit(n.sentence),
+        }
         service.subscribe(self._relay)
 
-    def _relay(self, kind: str, payload: object) -> None:
-        if kind == "link":
-            self.linkChanged.emit(*payload)
-        elif kind == "stopped":
-            self.stopped.emit()
-        elif kind == "refused":
-            self.refused.emit(*payload)
-        elif kind in self._KINDS:
-            getattr(self, self._KINDS[kind]).emit(payload)
+    def _relay(self, notice: Notice) -> None:
+        self._relays[type(notice)](notice)
 
     def run(self, future: Future, on_done: Callable[[Future], None]) -> Future:
         """Call on_done(future) on the GUI thread when the future completes."""

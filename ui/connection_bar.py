@@ -7,15 +7,13 @@ deviceIdentity, deviceBattery, simulatorBadge.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from drivers.links import available_links
 from drivers.types import BatteryState
 from ui.bridge import ServiceBridge
-from workstation.programming import LinkState
+from workstation.service import LinkState
 
 STATE_STYLE = {
     LinkState.CONNECTED: ("Connected", "#1b7f3b"),
@@ -71,8 +69,6 @@ class ConnectionBar(QWidget):
         )
         self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
         self.sim_badge.hide()
-        self._scanner = ThreadPoolExecutor(1, thread_name_prefix="usb-scan")
-        self.destroyed.connect(lambda: self._scanner.shutdown(wait=False))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         for widget in (
@@ -89,7 +85,7 @@ class ConnectionBar(QWidget):
         layout.addWidget(self.battery)
         self.scan.clicked.connect(self.rescan)
         self.connect_button.clicked.connect(self.connect_link)
-        self.disconnect_button.clicked.connect(lambda: bridge.service.disconnect())
+        self.disconnect_button.clicked.connect(lambda: bridge.service.connection.disconnect())
         bridge.linkChanged.connect(self._on_link)
         bridge.deviceChanged.connect(self._on_device)
         bridge.batteryChanged.connect(self._on_battery)
@@ -99,7 +95,7 @@ class ConnectionBar(QWidget):
     def rescan(self) -> None:
         """List devices on a worker thread: USB enumeration must never hold up the GUI (or STOP ALL)."""
         self.scan.setEnabled(False)
-        self.bridge.run(self._scanner.submit(available_links), self._scanned)
+        self.bridge.run(self.bridge.service.connection.discover(), self._scanned)
 
     def _scanned(self, future) -> None:
         self.scan.setEnabled(True)
@@ -114,7 +110,7 @@ class ConnectionBar(QWidget):
 
     def connect_link(self) -> None:
         uri = self.uri.currentText().strip() or "sim://0"
-        self.bridge.run(self.bridge.service.connect(uri), self._connected)
+        self.bridge.run(self.bridge.service.connection.connect(uri), self._connected)
 
     def _connected(self, future) -> None:
         if future.exception() is not None:
@@ -129,8 +125,7 @@ class ConnectionBar(QWidget):
         self.connect_button.setEnabled(state == LinkState.DISCONNECTED)
         self.disconnect_button.setEnabled(state != LinkState.DISCONNECTED)
         self.uri.setEnabled(state == LinkState.DISCONNECTED)
-        link = self.bridge.service.link
-        self.sim_badge.setVisible(bool(link and link.is_simulated))
+        self.sim_badge.setVisible(self.bridge.service.connection.simulated)
         if state == LinkState.DISCONNECTED:
             self.identity.setText("No device")
             self.battery.setText("")

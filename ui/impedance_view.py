@@ -21,7 +21,7 @@ progress callback is called there and only emits a signal, which Qt queues
 to the GUI thread; the result arrives through bridge.impedanceMeasured
 (also when another panel measured) and errors through bridge.run. Cancel
 sets a threading.Event the service checks between leads. The trend's
-records query runs on a QThreadPool worker (ui.impedance.trend).
+records query runs on the service's records thread (ui.impedance.trend).
 
 The view keeps the last run of each mode. When the link is lost it keeps
 them, greyed, and says when they were measured, until a new run replaces them.
@@ -54,7 +54,7 @@ from ui.impedance.matrix import ContactMatrix
 from ui.impedance.readings import MODE_LABELS, MeasuredSet, Reading, write_csv
 from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
-from workstation.programming import LinkState, ServiceError
+from workstation.service import LinkState, ServiceError
 
 ERROR_STYLE = "color: #b00020;"
 WARNING_STYLE = "color: #8a4b00; font-weight: bold;"
@@ -139,7 +139,7 @@ class ImpedanceView(QWidget):
         self.bars = ImpedanceBars()
         self.table = MeasurementTable()
         self.matrix = ContactMatrix()
-        self.trend = ImpedanceTrend(self._service.store.impedance_history)
+        self.trend = ImpedanceTrend(self._service.impedance.history, bridge.run)
 
         controls = QHBoxLayout()
         for widget in (mode_label, self.mode, self.measure_button, self.cancel_button):
@@ -188,7 +188,7 @@ class ImpedanceView(QWidget):
             return
         cancel = threading.Event()
         try:
-            future = self._service.measure_impedance(mode, None, self._progress_from_io, cancel)
+            future = self._service.impedance.measure(mode, None, self._progress_from_io, cancel)
         except ServiceError as exc:
             self._say(str(exc), ERROR_STYLE)
             return
@@ -223,7 +223,7 @@ class ImpedanceView(QWidget):
         self.progress.setValue(done)
 
     def _on_measured(self, result: ImpedanceResult) -> None:
-        run = MeasuredSet.of(result, self._service.thresholds(), datetime.now().astimezone(), self._service.session_id)
+        run = MeasuredSet.of(result, self._service.impedance.thresholds(), datetime.now().astimezone(), self._service.session_id)
         self._runs[result.mode] = run
         self._set_stale(False)
         self.trend.set_thresholds(run.thresholds)
@@ -328,7 +328,7 @@ class ImpedanceView(QWidget):
         caps = self._service.state.capabilities
         if caps is not None:
             self.matrix.set_shape(caps.lead_count, caps.contacts_per_lead)
-            thresholds = self._service.thresholds(caps)
+            thresholds = self._service.impedance.thresholds(caps)
             self.bars.set_thresholds(thresholds)
             self.trend.set_thresholds(thresholds)
 

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from drivers.errors import DeviceRefused
 from drivers.types import Capabilities, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
 from ui.lead_panel_parts.amplitude import AmplitudeArea
@@ -58,7 +57,7 @@ from ui.lead_panel_parts.widgets import message_label, named, show_message
 from workstation import levels, safety
 from workstation.increments import apply_increment, increments
 from workstation.models import MAX_LEADS
-from workstation.programming import ConfirmationRequired, LinkState, ServiceError
+from workstation.service import ConfirmationRequired, DeviceDeclined, LinkState, ServiceError
 
 ROWS = (
     RowSpec("pulse_width_us", "pulse_width", "Pulse width", "µs", "pwEntry", "pwError", "pwUp", "pwDown"),
@@ -70,7 +69,7 @@ SPECS = {spec.field: spec for spec in ROWS}
 
 def sentence(exc: BaseException) -> str:
     """What to tell the clinician about a failed action: the device's own sentence when it refused."""
-    return exc.detail if isinstance(exc, DeviceRefused) and exc.detail else str(exc)
+    return exc.detail if isinstance(exc, DeviceDeclined) and exc.detail else str(exc)
 
 
 class LeadPanel(QWidget):
@@ -304,7 +303,7 @@ class LeadPanel(QWidget):
         nxt = apply_increment(caps, "amplitude", proposed.amplitude_ua, amplitude.size(), "up")
         judged = proposed.with_(amplitude_ua=nxt)
         impedance = self._service.state.lead_impedance(judged)
-        confirmed = not self._service.assess(judged).needs_confirmation
+        confirmed = not self._service.outputs.assess(judged).needs_confirmation
         changed = self._pending.changed(device, PARAM_FIELDS + CONTACT_FIELDS)
         parts = [f"{nxt / 1000:.3f} mA", f"{proposed.pulse_width_us} µs" + (" pending" * ("pulse_width_us" in changed))]
         if "patient_max_ua" in changed:
@@ -336,7 +335,7 @@ class LeadPanel(QWidget):
         if up <= base:  # already rising to the limit: "+" stays on, the ramp goes on while held
             amplitude.allow_up(True, f"Rising to {base / 1000:.3f} mA, the limit of this lead's settings.")
             return
-        assessment = self._service.assess(device.with_(amplitude_ua=up))
+        assessment = self._service.outputs.assess(device.with_(amplitude_ua=up))
         if assessment.refusals:
             at = (
                 f"Lead {lead} is at the highest amplitude these settings allow ({present} µA). "
@@ -365,7 +364,7 @@ class LeadPanel(QWidget):
 
     def _resume_amplitude(self, device: LeadConfig) -> int | None:
         """The earlier amplitude to offer "Ramp back to" for, while the lead is on below it."""
-        earlier = self._service.resume_amplitudes.get(device.lead)
+        earlier = self._service.outputs.resume_amplitudes.get(device.lead)
         if not device.enabled:
             self._resumed.discard(device.lead)  # a later re-enable offers it again
             return None
@@ -428,7 +427,7 @@ class LeadPanel(QWidget):
 
     def _confirmed(self, call: Callable[[], Future], exc: ConfirmationRequired, on_done) -> None:
         try:
-            self._service.confirm(exc)
+            self._service.outputs.confirm(exc)
         except ServiceError as error:
             self._show_refusal(str(error))
             return
@@ -476,7 +475,7 @@ class LeadPanel(QWidget):
             return
         config = self._pending.proposed(device, fields)
         self._attempt(
-            lambda: self._service.write_lead(config),
+            lambda: self._service.outputs.write_lead(config),
             config,
             lambda f: f.exception() is None and self._pending.discard(config.lead, fields),
         )
@@ -527,7 +526,7 @@ class LeadPanel(QWidget):
         device = self._device()
         self._refresh_header(device)  # the switch shows the device's state until the device answers
         if device is not None:
-            self._attempt(lambda: self._service.set_enabled(device.lead, on), device.with_(enabled=True))
+            self._attempt(lambda: self._service.outputs.set_enabled(device.lead, on), device.with_(enabled=True))
 
     # -- amplitude ----------------------------------------------------------------------------------
     def _on_step(self, move: str, size: int) -> None:
@@ -554,7 +553,7 @@ class LeadPanel(QWidget):
             self._request_amplitude(target)
 
     def _on_ramp_ended(self) -> None:
-        self._service.hold_amplitude(self._lead)
+        self._service.outputs.hold_amplitude(self._lead)
         self._amp_target = None
         self._refresh()
 
@@ -568,7 +567,7 @@ class LeadPanel(QWidget):
             if self._amp_target == target:
                 self._amp_target = None
 
-        accepted = self._attempt(lambda: self._service.set_amplitude(lead, target), confirm, done)
+        accepted = self._attempt(lambda: self._service.outputs.set_amplitude(lead, target), confirm, done)
         if accepted and target > device.amplitude_ua:
             self._amp_target = target
         self._refresh()
@@ -603,8 +602,12 @@ class LeadPanel(QWidget):
     # -- stimulus response ----------------------------------------------------------------------------
     def _on_response(self, response) -> None:
         try:
-            self._service.record_response(response)
+            future = self._service.recording.record_response(response)
         except (ServiceError, ValueError) as exc:
             self._response.show_outcome(str(exc))
             return
-        self._response.show_outcome(None)
+        self._bridge.run(future, self._response_recorded)
+
+    def _response_recorded(self, future: Future) -> None:
+        if isValid(self):
+            self._response.show_outcome(None if future.exception() is None else str(future.exception()))

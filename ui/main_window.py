@@ -37,7 +37,7 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from workstation.models import ImpedanceClass, Side, SpinalLevel
-from workstation.programming import LinkState, ProgrammingService
+from workstation.service import LinkState, ProgrammingService
 
 TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two samples
 SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
@@ -178,13 +178,13 @@ class MainWindow(QMainWindow):
         service = self.service
         if service.state.capabilities is not None:
             self._on_device(service.state)
-        if service.session_id is not None:
-            self._on_session(service.store.get_session(service.session_id))
+        if service.session is not None:
+            self._on_session(service.session)
         self._on_link(service.link_state, "")
 
     # -- actions ------------------------------------------------------------------------------------
     def stop_all(self) -> None:
-        if self.service.link is None:
+        if self.service.link_state is LinkState.DISCONNECTED:
             self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
             return
         self.bridge.run(self.service.stop_all(), self._stopped)  # first: the status text can wait
@@ -250,15 +250,15 @@ class MainWindow(QMainWindow):
             self.banner.show()
         elif state == LinkState.CONNECTED:
             self.banner.hide()
-            if self.service.telemetry is None or not self.service.telemetry.running:
-                self.bridge.run(self.service.start_telemetry(TELEMETRY_RATE_HZ), self._telemetry_started)
+            if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
+                self.bridge.run(self.service.connection.start_telemetry(TELEMETRY_RATE_HZ), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
             self.banner.hide()
         self._refresh_map()
 
     def _telemetry_started(self, future) -> None:
         if future.exception() is None:
-            self.waveforms.attach(self.service.telemetry)
+            self.waveforms.attach(self.service.connection.telemetry)
 
     def _on_device(self, state) -> None:
         count = state.capabilities.lead_count
@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         self._refresh_map()
 
     def _on_impedance(self, result) -> None:
-        thresholds = self.service.thresholds()
+        thresholds = self.service.impedance.thresholds()
         measured = {m.lead for m in result.measurements}
         self.faulty_leads -= measured
         self.faulty_leads |= {
@@ -292,8 +292,18 @@ class MainWindow(QMainWindow):
         return self.lead_chooser.currentIndex() + 1
 
     def _on_session(self, session) -> None:
-        self.placements = dict(self.service.store.current_placements(session.patient_id)) if session else {}
+        self.placements = {}
+        if session is not None:
+            self.bridge.run(self.service.recording.placements(session.patient_id), self._placements_read)
         self.impedance.set_patient(session.patient_id if session else None)
+        self._show_placements()
+
+    def _placements_read(self, future) -> None:
+        if future.exception() is None and self.service.session is not None:
+            self.placements = dict(future.result())
+            self._show_placements()
+
+    def _show_placements(self) -> None:
         for channel in range(1, self.lead_chooser.count() + 1):
             self.waveforms.set_lead_label(channel, self._location(channel))
         self.lead_panel.set_location(self._location(self.lead_panel_lead()))

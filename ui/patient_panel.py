@@ -60,7 +60,7 @@ from ui.programs_panel import (
 )
 from workstation import levels
 from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel
-from workstation.programming import LinkState, ServiceError
+from workstation.service import LinkState, ServiceError
 from workstation.records.errors import RecordsError
 
 CLINICIAN_KEY = "session/clinician"
@@ -210,7 +210,7 @@ class ResumeDialog(dialogs.Dialog):
         for session in sessions:
             other = identity is not None and identity.serial != session.device_serial
             item = QListWidgetItem(
-                session_label(bridge.service.store, session) + (" \u00b7 not the connected device" if other else "")
+                session_label(bridge.service.records, session) + (" \u00b7 not the connected device" if other else "")
             )
             item.setData(Qt.ItemDataRole.UserRole, session.id)
             self.sessions.addItem(item)
@@ -245,7 +245,7 @@ class ResumeDialog(dialogs.Dialog):
         if item is None:
             return
         try:
-            self.bridge.service.resume_session(item.data(Qt.ItemDataRole.UserRole))
+            self.bridge.service.recording.resume_session(item.data(Qt.ItemDataRole.UserRole))
         except (ServiceError, RecordsError) as exc:
             show_message(self.message, str(exc), RED)
             return
@@ -308,7 +308,7 @@ class PlaceLeadDialog(dialogs.Dialog):
             placement = LeadPlacement(
                 self.channel.currentData(), self.level, self.side, self.implant_date.date().toPython()
             )
-            self.bridge.service.place_lead(placement)
+            self.bridge.service.recording.place_lead(placement)
         except (ValueError, ServiceError, RecordsError) as exc:
             show_message(self.message, str(exc), RED)
             return
@@ -327,7 +327,7 @@ class PatientPanel(QWidget):
         self.setObjectName("patientPanel")
         self.bridge = bridge
         self.service = bridge.service
-        self.store = bridge.service.store
+        self.store = bridge.service.records
         self.settings = settings or QSettings()
         self._build()
         bridge.sessionChanged.connect(lambda _session: self._show_session())
@@ -495,7 +495,7 @@ class PatientPanel(QWidget):
             return
         self._remember_clinician()
         try:
-            self.service.start_session(patient.id, clinician)
+            self.service.recording.start_session(patient.id, clinician)
         except (ServiceError, RecordsError, ValueError) as exc:
             show_message(self.message, str(exc), RED)
             return
@@ -524,7 +524,7 @@ class PatientPanel(QWidget):
 
     def _end_now(self) -> None:
         try:
-            self.service.end_session()
+            self.service.recording.end_session()
         except (ServiceError, RecordsError) as exc:
             show_message(self.message, str(exc), RED)
             return

@@ -60,7 +60,7 @@ from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.lead_panel_parts.confirm import ask_confirmation
 from workstation.models import Note, PainScore, PainTiming, Session
-from workstation.programming import ConfirmationRequired, DeviceState, ServiceError, WriteResult
+from workstation.service import ConfirmationRequired, DeviceState, ServiceError, WriteResult
 from workstation.records.codec import decode_lead_config
 from workstation.records.rows import SavedProgram, SessionEvent
 
@@ -305,7 +305,7 @@ class UnwrittenDialog(dialogs.Dialog):
             return
         service = self.bridge.service
         try:
-            future = service.write_program(service.current_program(name))
+            future = service.programs.write(service.programs.current(name))
         except ServiceError as exc:
             show_message(self.message, str(exc), RED)
             return
@@ -552,7 +552,7 @@ class ProgramsPanel(QWidget):
         self.setObjectName("programsPanel")
         self.bridge = bridge
         self.service = bridge.service
-        self.store = bridge.service.store
+        self.store = bridge.service.records
         self._session: Session | None = None  # the active session
         self._shown_session: Session | None = None  # the one whose log and history are shown
         self._loaded: Program | None = None
@@ -836,7 +836,7 @@ class ProgramsPanel(QWidget):
         if self._session is None or not self.service.state.leads:
             show_message(self.program_message, "Start a session with a connected device to save its settings.", RED)
             return
-        program = self.service.current_program(name)
+        program = self.service.programs.current(name)
         self.store.save_program(self._session.id, program, written=False, verified=False)
         show_message(self.program_message, f"Saved '{name}' (not written to the device yet).")
         self.program_name.clear()
@@ -871,14 +871,14 @@ class ProgramsPanel(QWidget):
         service = self.service
         for config in program.leads:
             show_message(self.program_message, f"Applying '{program.name}': lead {config.lead}\u2026")
-            yield service.write_lead(config)
+            yield service.outputs.write_lead(config)
             if service.state.leads[config.lead].amplitude_ua > config.amplitude_ua:
-                yield service.set_amplitude(config.lead, config.amplitude_ua)
+                yield service.outputs.set_amplitude(config.lead, config.amplitude_ua)
             if service.state.leads[config.lead].enabled != config.enabled:
-                yield service.set_enabled(config.lead, config.enabled)
+                yield service.outputs.set_enabled(config.lead, config.enabled)
             if service.state.leads[config.lead].amplitude_ua < config.amplitude_ua:
                 yield from self._asked_first(
-                    lambda lead=config.lead, ua=config.amplitude_ua: service.set_amplitude(lead, ua)
+                    lambda lead=config.lead, ua=config.amplitude_ua: service.outputs.set_amplitude(lead, ua)
                 )
                 reached = service.state.leads[config.lead].amplitude_ua
                 if reached < config.amplitude_ua:
@@ -904,7 +904,7 @@ class ProgramsPanel(QWidget):
         answered: Future = Future()
 
         def yes() -> None:
-            self.service.confirm(exc)
+            self.service.outputs.confirm(exc)
             answered.set_result(None)
 
         box = ask_confirmation(self, exc, yes)
@@ -979,7 +979,7 @@ class ProgramsPanel(QWidget):
 
     def _write(self, program: Program) -> None:
         try:
-            future = self.service.write_program(program)
+            future = self.service.programs.write(program)
         except ServiceError as exc:
             show_message(self.verify_result, f"\u2716 Not written: {exc}", RED)
             return
@@ -997,7 +997,7 @@ class ProgramsPanel(QWidget):
     # -- notes and pain scores ------------------------------------------------------------------------
     def _add_note(self) -> None:
         try:
-            self.service.add_note(Note(self.note_text.toPlainText()))
+            self.service.recording.add_note(Note(self.note_text.toPlainText()))
         except (ValueError, ServiceError) as exc:
             show_message(self.note_message, str(exc), RED)
             return
@@ -1011,7 +1011,7 @@ class ProgramsPanel(QWidget):
             return
         try:
             for when, nrs in rated:
-                self.service.record_pain_score(PainScore(nrs, when))
+                self.service.recording.record_pain_score(PainScore(nrs, when))
                 self.nrs[when].setValue(-1)
         except (ValueError, ServiceError) as exc:
             show_message(self.nrs_message, str(exc), RED)

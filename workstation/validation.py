@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from enum import Enum
+from typing import TypeVar
 
 from drivers.types import Capabilities, LeadConfig, Polarity, Program
 from workstation.errors import ServiceError
@@ -21,6 +22,9 @@ from workstation.safety import Parameter, grid, round_to_device
 PROGRAM_NAME_BYTES = 32  # the protocol's str(32)
 
 _UNITS = {"amplitude": "µA", "pulse_width": "µs", "frequency": "Hz"}
+
+
+E = TypeVar("E", bound=Enum)
 
 
 class InvalidValue(ServiceError, ValueError):
@@ -123,7 +127,7 @@ def program(caps: Capabilities, value: object) -> Program:
     return value
 
 
-def member(kind: type[Enum], value: object, field: str) -> Enum:
+def member(kind: type[E], value: object, field: str) -> E:
     """One of an enumeration's members (an ImpedanceMode, say), not a bare number or text."""
     if not isinstance(value, kind):
         raise InvalidValue(

@@ -22,7 +22,7 @@ from ui.lead_panel_parts.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.testing.actions import confirmed
 from workstation.models import LeadPlacement, Side, SpinalLevel
-from workstation.programming import ConfirmationRequired, ProgrammingService
+from workstation.service import ConfirmationRequired, ProgrammingService
 from workstation.records.store import RecordsStore
 
 OUT = Path(__file__).parent
@@ -47,28 +47,28 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
     service = ProgrammingService(store)
-    service.connect("sim://0?open=3.3&impedance_ms=5").result(10)
+    service.connection.connect("sim://0?open=3.3&impedance_ms=5").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
     window.show()
     settle(app, 0.5)
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
-    service.start_session(patient.id, "Dr A. Clinician")
+    service.recording.start_session(patient.id, "Dr A. Clinician")
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
         (2, SpinalLevel.L5, Side.LEFT),
         (3, SpinalLevel.S1, Side.RIGHT),
     ):
-        service.place_lead(LeadPlacement(channel, level, side, date(2026, 9, 2)))
+        service.recording.place_lead(LeadPlacement(channel, level, side, date(2026, 9, 2)))
     for lead in (1, 2, 3):
-        service.write_lead(
+        service.outputs.write_lead(
             LeadConfig(lead, (P, M, O, O) if lead != 3 else (O, P, M, O), 0, 300, 20, False, 2000)
         ).result(10)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(10)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR).result(10)
     for lead, amplitude in ((1, 800), (2, 600)):
-        service.set_enabled(lead, True).result(10)
-        confirmed(service, lambda lead=lead, amplitude=amplitude: service.set_amplitude(lead, amplitude)).result(20)
+        service.outputs.set_enabled(lead, True).result(10)
+        confirmed(service, lambda lead=lead, amplitude=amplitude: service.outputs.set_amplitude(lead, amplitude)).result(20)
     regions = window.patient_panel.findChild(object, "painRegions")
     for row in range(regions.count()):
         if regions.item(row).text() in ("foot", "knee"):
@@ -85,10 +85,10 @@ def main() -> int:
     shot(app, window, "programs_tab")
     window.tabs.setCurrentIndex(0)
     service.stop_all().result(10)
-    service.set_enabled(1, True).result(10)  # back on at 0 µA: "Ramp back to 0.800 mA" is offered
+    service.outputs.set_enabled(1, True).result(10)  # back on at 0 µA: "Ramp back to 0.800 mA" is offered
     shot(app, window, "resume_after_stop")
     try:
-        service.set_amplitude(1, 1500)
+        service.outputs.set_amplitude(1, 1500)
     except ConfirmationRequired as exc:
         box = ask_confirmation(window.lead_panel, exc, lambda: None)
         shot(app, window, "rise_confirm")

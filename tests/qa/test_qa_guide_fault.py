@@ -32,10 +32,10 @@ def test_unplugged_after_commit_then_found_again(
 
 @pytest.mark.drg_sim("open=1.2")
 def test_an_open_contact_reads_open_after_measuring(qtbot, drg_window_session, drg_service, drg_events):
-    drg_service.write_lead(drg_service.state.leads[1].with_(contacts=(1, 2, 0, 0))).result(5)  # 1 = +, 2 = -
+    drg_service.outputs.write_lead(drg_service.state.leads[1].with_(contacts=(1, 2, 0, 0))).result(5)  # 1 = +, 2 = -
     view = find(drg_window_session, "impedanceView")
     find(drg_window_session, "mainTabs").setCurrentWidget(view)
     qtbot.mouseClick(find(view, "impedanceMeasure"), LEFT)
     (pair,) = drg_events.wait_measurement(qtbot).measurements
     assert (pair.lead, pair.contact_a, pair.contact_b) == (1, 1, 2)
-    assert pair.ohms > drg_service.thresholds().open_above_ohm
+    assert pair.ohms > drg_service.impedance.thresholds().open_above_ohm

@@ -20,9 +20,9 @@ on_x = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="ru
 @on_x
 def test_stop_all_by_a_real_click_over_an_open_dialog(qtbot, drg_window_session, drg_service, drg_device):
     window = drg_window_session
-    drg_service.write_lead(drg_service.state.leads[1].with_(contacts=(1, 2, 0, 0))).result(5)
-    drg_service.measure_impedance().result(5)
-    drg_service.set_enabled(1, True).result(5)
+    drg_service.outputs.write_lead(drg_service.state.leads[1].with_(contacts=(1, 2, 0, 0))).result(5)
+    drg_service.impedance.measure().result(5)
+    drg_service.outputs.set_enabled(1, True).result(5)
     raise_amplitude(drg_service, 1, 400)
     programs = find(window, "programsPanel")
     find(window, "mainTabs").setCurrentWidget(programs)

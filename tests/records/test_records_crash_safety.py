@@ -41,7 +41,7 @@ session = store.open_session(
 print("session", session.id, flush=True)
 step = 0
 while True:
-    event_id = store.log_event(session.id, "amplitude_set", {"lead": 1, "step": step}, "ok")
+    event_id = store.log_event(session.id, "set_amplitude", {"lead": 1, "step": step}, "ok")
     print(event_id, flush=True)
     step += 1
 """

@@ -71,7 +71,7 @@ def test_upgrading_a_populated_database_keeps_its_records(records_url, engine, i
     store = RecordsStore(engine)
     patient = store.add_patient("Ada Lovelace", date(1962, 12, 10), "MRN-1")
     session = store.open_session(patient.id, identity, capabilities, "Dr Deer")
-    event = store.log_event(session.id, "amplitude_set", {"ua": 400}, "ok")
+    event = store.log_event(session.id, "set_amplitude", {"ua": 400}, "ok")
     store.close_session(session.id)
 
     with RecordsStore.open(records_url) as reopened:  # upgrades to head again

@@ -33,9 +33,9 @@ from workstation.models import (
 from workstation.records import (
     ClosedSessionError,
     DuplicateRecordNumber,
-    EventKind,
     RecordNotFound,
 )
+from workstation.events import EventKind
 
 P, N, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 THRESHOLDS = ImpedanceThresholds(short_below_ohm=200, open_above_ohm=4000)
@@ -108,7 +108,7 @@ def test_unknown_ids_raise_record_not_found(store):
     with pytest.raises(RecordNotFound):
         store.get_session(999)
     with pytest.raises(RecordNotFound):
-        store.log_event(999, "x", {}, "ok")
+        store.log_event(999, "note_added", {}, "ok")
 
 
 # -- sessions and events ----------------------------------------------------
@@ -138,8 +138,8 @@ def test_the_same_device_is_stored_once_and_a_new_firmware_again(store, patient,
 
 
 def test_logged_events_are_kept_in_order_after_reopen(store, session, reopen):
-    ids = [store.log_event(session.id, "amplitude_set", {"lead": 1, "ua": ua}, "ok") for ua in (25, 50, 75)]
-    refused = store.log_event(session.id, "amplitude_set", {"lead": 1, "ua": 9000}, "refused")
+    ids = [store.log_event(session.id, "set_amplitude", {"lead": 1, "ua": ua}, "ok") for ua in (25, 50, 75)]
+    refused = store.log_event(session.id, "set_amplitude", {"lead": 1, "ua": 9000}, "refused")
 
     again = reopen()
 
@@ -155,7 +155,7 @@ def test_logged_events_are_kept_in_order_after_reopen(store, session, reopen):
 
 def test_a_payload_that_is_not_json_is_refused_before_writing(store, session):
     with pytest.raises(ValueError, match="JSON"):
-        store.log_event(session.id, "x", {"value": object()}, "ok")
+        store.log_event(session.id, "note_added", {"value": object()}, "ok")
     assert len(store.session_events(session.id)) == 1
     assert store.get_session(session.id).state is SessionState.OPEN
 
@@ -163,7 +163,7 @@ def test_a_payload_that_is_not_json_is_refused_before_writing(store, session):
 def test_events_from_two_threads_get_distinct_consecutive_seqs(store, session):
     def log_many(thread: int) -> None:
         for i in range(40):
-            store.log_event(session.id, "tick", {"thread": thread, "i": i}, "ok")
+            store.log_event(session.id, "note_added", {"thread": thread, "i": i}, "ok")
 
     threads = [threading.Thread(target=log_many, args=(t,)) for t in range(2)]
     for t in threads:
@@ -192,7 +192,7 @@ def test_session_events_are_append_only_in_the_database(store, session):
 
 def test_unclosed_sessions_are_offered_newest_first_and_resumed(store, new_session, reopen):
     closed, active, untouched = new_session(), new_session(), new_session()
-    store.log_event(active.id, "impedance_started", {}, "ok")
+    store.log_event(active.id, "measure_impedance", {}, "ok")
     store.close_session(closed.id)
 
     again = reopen()
@@ -214,7 +214,7 @@ def test_closing_sets_the_end_and_logs_it(store, session):
 
 
 WRITES = {
-    "log_event": lambda s, sid: s.log_event(sid, "x", {}, "ok"),
+    "log_event": lambda s, sid: s.log_event(sid, "note_added", {}, "ok"),
     "record_impedance": lambda s, sid: s.record_impedance(sid, impedance(1, 900), THRESHOLDS),
     "record_placement": lambda s, sid: s.record_placement(sid, LeadPlacement(1, SpinalLevel.L4, Side.LEFT, IMPLANTED)),
     "record_response": lambda s, sid: s.record_response(sid, bipole_response()),
@@ -258,7 +258,7 @@ def test_a_correction_references_the_event_and_leaves_it_unchanged(store, sessio
 
 def test_a_correction_needs_a_reason_and_an_existing_event(store, session):
     with pytest.raises(ValueError, match="reason"):
-        store.add_correction(store.log_event(session.id, "x", {}, "ok"), " ")
+        store.add_correction(store.log_event(session.id, "note_added", {}, "ok"), " ")
     with pytest.raises(RecordNotFound):
         store.add_correction(12345, "typo")
 

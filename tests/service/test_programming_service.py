@@ -19,10 +19,12 @@ from workstation.models import (
     SpinalLevel,
     StimulusResponse,
 )
-from workstation.programming import (
+from workstation.service import (
     CancelledByStopAll,
     Confirm,
     ConfirmationRequired,
+    LeadChanged,
+    LinkChanged,
     LinkState,
     NoActiveSession,
     SafetyRefused,
@@ -53,26 +55,26 @@ def kinds(store, session_id):
 
 def test_a_whole_session_leaves_device_and_records_as_expected(service, store, session):
     device = service.link.simulator.model
-    service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
-    service.place_lead(LeadPlacement(2, SpinalLevel.L5, Side.LEFT, date(2026, 1, 5)))
-    service.record_pain_score(PainScore(7, PainTiming.BEFORE))
+    service.recording.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5))).result()
+    service.recording.place_lead(LeadPlacement(2, SpinalLevel.L5, Side.LEFT, date(2026, 1, 5))).result()
+    service.recording.record_pain_score(PainScore(7, PainTiming.BEFORE)).result()
     for lead in (1, 2):
-        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 300, 20, False, 2000)).result(WAIT)
-    impedance = service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(WAIT)
+        service.outputs.write_lead(LeadConfig(lead, (P, M, O, O), 0, 300, 20, False, 2000)).result(WAIT)
+    impedance = service.impedance.measure(ImpedanceMode.LEAD_PAIR).result(WAIT)
     assert {m.lead for m in impedance.measurements} == {1, 2}
     for lead, target in ((1, 400), (2, 250)):
-        service.set_enabled(lead, True).result(WAIT)
+        service.outputs.set_enabled(lead, True).result(WAIT)
         raise_amplitude(service, lead, target)
     assert [c.amplitude_ua for c in device.live_leads[:2]] == [400, 250]
-    service.record_response(
+    service.recording.record_response(
         StimulusResponse(1, (P, M, O, O), 300, 20, Sensation.TINGLING, False, ("foot",), 150, 400, 900)
-    )
-    program = service.current_program("Daytime")
-    result = service.write_program(program).result(WAIT)
+    ).result()
+    program = service.programs.current("Daytime")
+    result = service.programs.write(program).result(WAIT)
     assert result.verified and result.mismatch is None
     assert device.stored_program == program
-    service.record_pain_score(PainScore(3, PainTiming.AFTER))
-    service.end_session()
+    service.recording.record_pain_score(PainScore(3, PainTiming.AFTER)).result()
+    service.recording.end_session().result()
 
     events = kinds(store, session)
     assert {
@@ -93,65 +95,66 @@ def test_a_whole_session_leaves_device_and_records_as_expected(service, store, s
 
 
 def test_amplitude_rises_by_ramp_steps_and_falls_at_once(service, session):
-    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
-    service.set_enabled(1, True).result(WAIT)
+    service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    service.outputs.set_enabled(1, True).result(WAIT)
     written = []
-    service.subscribe(lambda kind, payload: kind == "lead" and written.append(payload.amplitude_ua))
+    service.subscribe(lambda n: isinstance(n, LeadChanged) and written.append(n.config.amplitude_ua))
     started = time.monotonic()
-    confirmed(service, lambda: service.set_amplitude(1, 300)).result(WAIT)
+    confirmed(service, lambda: service.outputs.set_amplitude(1, 300)).result(WAIT)
     elapsed = time.monotonic() - started
     rises = [b - a for a, b in zip([0] + written, written) if b > a]
     assert written[-1] == 300 and len(rises) >= 3  # never one jump
     assert elapsed >= 0.3 * 300 / 500  # the ramp rate bounds how fast it gets there
-    service.set_amplitude(1, 0).result(WAIT)
+    service.outputs.set_amplitude(1, 0).result(WAIT)
     assert service.link.simulator.model.live_leads[0].amplitude_ua == 0
 
 
 def test_refused_setting_is_recorded_and_never_sent(service, store, session):
-    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)).result(WAIT)
+    service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)).result(WAIT)
     before = service.link.simulator.model.events
     with pytest.raises(SafetyRefused, match="Shannon|charge"):
-        service.set_amplitude(1, 6000)
+        service.outputs.set_amplitude(1, 6000)
     assert service.link.simulator.model.events == before
+    service.wait_idle(WAIT)
     assert store.session_events(session)[-1].outcome == "refused"
 
 
 def test_density_above_the_cap_needs_a_recorded_confirmation(service, store, session):
     config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
-    service.write_lead(config).result(WAIT)
+    service.outputs.write_lead(config).result(WAIT)
     with pytest.raises(ConfirmationRequired) as asked:  # 1.22 µC over 0.0393 cm²: above 30 µC/cm²
-        service.set_amplitude(1, 1700)
+        service.outputs.set_amplitude(1, 1700)
     assert asked.value.kind == Confirm.CHARGE_DENSITY and asked.value.config.amplitude_ua == 1700
-    service.confirm(asked.value)
+    service.outputs.confirm(asked.value)
     assert "density_confirmed" in kinds(store, session)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
-    service.set_enabled(1, True).result(WAIT)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    service.outputs.set_enabled(1, True).result(WAIT)
     with pytest.raises(ConfirmationRequired) as asked:  # 0 to 1700 µA: more than one large increment
-        service.set_amplitude(1, 1700)
+        service.outputs.set_amplitude(1, 1700)
     assert asked.value.kind == Confirm.LARGE_RISE and "1700" in str(asked.value) and asked.value.ramp_s > 3
-    service.confirm(asked.value)
-    service.set_amplitude(1, 1700).result(WAIT)
+    service.outputs.confirm(asked.value)
+    service.outputs.set_amplitude(1, 1700).result(WAIT)
     assert service.link.simulator.model.live_leads[0].amplitude_ua == 1700
 
 
 def test_output_changes_need_a_session(service):
     with pytest.raises(NoActiveSession):
-        service.set_amplitude(1, 100)
+        service.outputs.set_amplitude(1, 100)
 
 
 def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
     for lead in (1, 2):
-        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR).result(WAIT)
+        service.outputs.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR).result(WAIT)
     for lead in (1, 2):
-        service.set_enabled(lead, True).result(WAIT)
-    ramp = confirmed(service, lambda: service.set_amplitude(1, 2000))
+        service.outputs.set_enabled(lead, True).result(WAIT)
+    ramp = confirmed(service, lambda: service.outputs.set_amplitude(1, 2000))
     time.sleep(0.2)
     service.stop_all().result(WAIT)
     with pytest.raises(CancelledByStopAll):
         ramp.result(WAIT)
-    service._io.submit(lambda: None).result(WAIT)  # everything queued before has run
+    service.wait_idle(WAIT)  # everything queued before has run
     time.sleep(0.2)  # and the ramp thread has had its ticks
     device = service.link.simulator.model
     assert device.outputs_on == ()
@@ -161,11 +164,11 @@ def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
 
 def test_output_changes_queued_before_stop_all_are_dropped(service, session):
     device = service.link.simulator
-    service.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+    service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
     device.model.scenario = device.model.scenario.__class__(impedance_ms=300)  # a slow measurement
-    slow = service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,))
+    slow = service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,))
     time.sleep(0.05)  # the measurement now runs on the I/O thread; the enable waits behind it
-    queued_enable = service.set_enabled(1, True)
+    queued_enable = service.outputs.set_enabled(1, True)
     service.stop_all().result(WAIT)
     slow.result(WAIT)
     with pytest.raises(CancelledByStopAll):
@@ -175,14 +178,14 @@ def test_output_changes_queued_before_stop_all_are_dropped(service, session):
 
 def test_a_density_confirmation_holds_for_one_session_only(service, store, session, drg_patient):
     config = LeadConfig(1, (P, M, O, O), 0, 720, 20, False, 6000)
-    service.write_lead(config).result(WAIT)
+    service.outputs.write_lead(config).result(WAIT)
     with pytest.raises(ConfirmationRequired) as asked:
-        service.set_amplitude(1, 1700)
-    service.confirm(asked.value)
-    service.end_session()
-    service.start_session(drg_patient.id, "Dr Who")
+        service.outputs.set_amplitude(1, 1700)
+    service.outputs.confirm(asked.value)
+    service.recording.end_session().result()
+    service.recording.start_session(drg_patient.id, "Dr Who").result().id
     with pytest.raises(ConfirmationRequired):
-        service.set_amplitude(1, 1700)
+        service.outputs.set_amplitude(1, 1700)
 
 
 def test_a_program_that_would_jump_output_is_refused(service, session):
@@ -192,13 +195,13 @@ def test_a_program_that_would_jump_output_is_refused(service, session):
         "Jump", tuple(LeadConfig(n, (P, M, O, O), 1500 if n == 1 else 0, 300, 20, n == 1, 3000) for n in range(1, 5))
     )
     with pytest.raises(SafetyRefused, match="Apply it to the leads first"):
-        service.write_program(jump)
+        service.programs.write(jump)
     assert device.stored_program == before
 
 
 def test_impedance_values_measured_before_an_unplug_are_kept(service, store, session):
     for lead in (1, 2):
-        service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+        service.outputs.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
     device = service.link.simulator
     calls = []
     original = service.link.client.measure_impedance
@@ -211,7 +214,7 @@ def test_impedance_values_measured_before_an_unplug_are_kept(service, store, ses
 
     service.link.client.measure_impedance = measure_then_unplug
     with pytest.raises(Exception):  # noqa: B017 - the unplug surfaces as whichever error the link raises
-        service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1, 2)).result(WAIT)
+        service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1, 2)).result(WAIT)
     kinds = [e.kind for e in store.session_events(session)]
     assert "impedance_recorded" in kinds and "impedance_failed" in kinds
     (recorded,) = [e for e in store.session_events(session) if e.kind == "impedance_recorded"]
@@ -220,11 +223,11 @@ def test_impedance_values_measured_before_an_unplug_are_kept(service, store, ses
 
 def test_unplug_reconnects_and_resynchronises(service, session):
     states = []
-    service.subscribe(lambda kind, payload: kind == "link" and states.append(payload[0]))
+    service.subscribe(lambda n: isinstance(n, LinkChanged) and states.append(n.state))
     device = service.link.simulator
     device.unplug()
     with pytest.raises(Exception):  # noqa: B017 - the unplug surfaces as whichever error the link raises
-        service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+        service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
     assert service.link_state == LinkState.RECONNECTING
     device.replug()
     deadline = time.monotonic() + WAIT

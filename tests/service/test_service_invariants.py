@@ -34,8 +34,9 @@ from hypothesis.stateful import (
 from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
-from workstation import programming, safety
-from workstation.programming import (
+from workstation import safety
+from workstation.service import ramps
+from workstation.service import (
     ConfirmationRequired,
     LinkState,
     ProgrammingService,
@@ -60,7 +61,7 @@ contact_sets = st.sampled_from([(P, M, O, O), (M, P, O, O), (M, M, P, O), (O, O,
 @pytest.fixture(autouse=True)
 def _fast_ramp(monkeypatch):
     monkeypatch.setattr(safety, "RAMP_RATE_UA_PER_S", 1e6)
-    monkeypatch.setattr(programming, "RAMP_TICK_S", 0.002)
+    monkeypatch.setattr(ramps, "RAMP_TICK_S", 0.002)
 
 
 class ServiceInvariants(RuleBasedStateMachine):
@@ -71,9 +72,9 @@ class ServiceInvariants(RuleBasedStateMachine):
         self.dir = tempfile.TemporaryDirectory()
         self.store = RecordsStore.open(f"sqlite:///{self.dir.name}/records.sqlite")
         self.service = ProgrammingService(self.store)
-        self.service.connect(SIM_URI).result(WAIT)
+        self.service.connection.connect(SIM_URI).result(WAIT)
         patient = self.store.add_patient("Prop Patient", date(1970, 1, 1), "PROP-1")
-        self.session = self.service.start_session(patient.id, "Prop Clinician")
+        self.session = self.service.recording.start_session(patient.id, "Prop Clinician").result().id
         self.device = self.service.link.simulator
         self.latched = False
         self.before = self.live
@@ -105,7 +106,7 @@ class ServiceInvariants(RuleBasedStateMachine):
                 COVERAGE[f"asked {exc.kind.value}"] += 1
                 if not confirm:
                     return exc
-                self.service.confirm(exc)
+                self.service.outputs.confirm(exc)
                 continue
             except InvalidValue as exc:
                 self.refused_cleanly(action, events)
@@ -129,6 +130,7 @@ class ServiceInvariants(RuleBasedStateMachine):
         """Nothing reached the device (a refusal is synchronous), and the log holds it as `recorded`."""
         assert len(self.device.model.events) == events_before, f"{action}: sent after a refusal"
         if recorded:
+            self.service.wait_idle(WAIT)  # a refusal on the caller's thread is written on records-io
             last = self.store.session_events(self.session)[-1]
             assert (last.kind, last.outcome) == (action, recorded), (action, last.kind, last.outcome)
 
@@ -143,7 +145,7 @@ class ServiceInvariants(RuleBasedStateMachine):
             and amplitude in safety.grid(self.service.state.capabilities, "amplitude")
             and amplitude <= current.amplitude_ua
         )
-        outcome = self.call("set_amplitude", lambda: self.service.set_amplitude(lead, amplitude), confirm, rise_ok=True)
+        outcome = self.call("set_amplitude", lambda: self.service.outputs.set_amplitude(lead, amplitude), confirm, rise_ok=True)
         if decrease and self.connected:
             assert not isinstance(outcome, (ServiceError,)), f"a decrease was refused: {outcome}"
             assert self.device.model.live_leads[lead - 1].amplitude_ua == amplitude
@@ -152,7 +154,7 @@ class ServiceInvariants(RuleBasedStateMachine):
     @rule(lead=leads, on=st.one_of(st.booleans(), st.sampled_from([1, 0, "on", None])))
     def set_enabled(self, lead, on) -> None:
         was_on = {c.lead for c in self.live if c.enabled}
-        outcome = self.call("set_enabled", lambda: self.service.set_enabled(lead, on))
+        outcome = self.call("set_enabled", lambda: self.service.outputs.set_enabled(lead, on))
         if on is True and isinstance(outcome, LeadConfig):
             assert outcome.enabled and outcome.amplitude_ua == 0 or lead in was_on, outcome
             self.latched = False
@@ -173,7 +175,7 @@ class ServiceInvariants(RuleBasedStateMachine):
                 ("patient_max_ua", pmax),
             ):
                 object.__setattr__(config, name, value)
-        self.call("write_lead", lambda: self.service.write_lead(config), rise_ok=True)
+        self.call("write_lead", lambda: self.service.outputs.write_lead(config), rise_ok=True)
 
     @rule(lead=st.sampled_from([1, 2, 3]), amplitude=st.sampled_from([100, 200, 500, 1000]))
     def ready_lead(self, lead: int, amplitude: int) -> None:
@@ -185,7 +187,7 @@ class ServiceInvariants(RuleBasedStateMachine):
 
     @rule()
     def measure(self) -> None:
-        self.call("measure_impedance", lambda: self.service.measure_impedance(ImpedanceMode.LEAD_PAIR))
+        self.call("measure_impedance", lambda: self.service.impedance.measure(ImpedanceMode.LEAD_PAIR))
 
     @rule(change=st.sampled_from(["same", "lower", "higher", "bad"]))
     def write_program(self, change: str) -> None:
@@ -198,7 +200,7 @@ class ServiceInvariants(RuleBasedStateMachine):
             ]
         elif change == "bad":
             leads_[0] = leads_[0].with_(amplitude_ua=math.nan)
-        outcome = self.call("write_program", lambda: self.service.write_program(Program("Prop", tuple(leads_))))
+        outcome = self.call("write_program", lambda: self.service.programs.write(Program("Prop", tuple(leads_))))
         if change == "higher" and any(c.delivering and c.amplitude_ua < c.patient_max_ua for c in self.before):
             assert isinstance(outcome, ServiceError), "a program that raises output went through"
             COVERAGE["program raising output refused"] += 1
@@ -228,7 +230,7 @@ class ServiceInvariants(RuleBasedStateMachine):
     def unplug_and_replug(self) -> None:
         self.before = self.live
         self.device.unplug()
-        noticed = self.service.measure_impedance()  # the unplug is noticed here: it fails
+        noticed = self.service.impedance.measure()  # the unplug is noticed here: it fails
         assert noticed.exception(WAIT) is not None
         self.device.replug()
         deadline = time.monotonic() + WAIT
@@ -262,7 +264,7 @@ class ServiceInvariants(RuleBasedStateMachine):
     def the_mirror_equals_the_device(self) -> None:
         if not hasattr(self, "service") or not self.connected:
             return
-        self.service._io.submit(lambda: None).result(WAIT)  # notifications queued before have run
+        self.service.wait_idle(WAIT)  # notifications queued before have run
         assert tuple(self.service.state.leads[n] for n in sorted(self.service.state.leads)) == self.live
 
 

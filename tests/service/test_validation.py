@@ -33,25 +33,25 @@ def lead(**changes) -> LeadConfig:
 def calls(service):
     live = [service.state.leads[n] for n in sorted(service.state.leads)]
     for value in BAD_NUMBERS:
-        yield "set_amplitude", lambda v=value: service.set_amplitude(1, v)
-        yield "set_amplitude", lambda v=value: service.set_amplitude(v, 100)
-        yield "set_enabled", lambda v=value: service.set_enabled(v, False)
-        yield "write_lead", lambda v=value: service.write_lead(lead(pulse_width_us=v))
-        yield "write_lead", lambda v=value: service.write_lead(lead(patient_max_ua=v))
-        yield "write_lead", lambda v=value: service.write_lead(lead(lead=v))
-        yield "write_program", lambda v=value: service.write_program(Program("P", (lead(frequency_hz=v), *live[1:])))
-        yield "start_telemetry", lambda v=value: service.start_telemetry(v)
-        yield "measure_impedance", lambda v=value: service.measure_impedance(ImpedanceMode.LEAD_PAIR, (v,))
-    yield "set_enabled", lambda: service.set_enabled(1, 1)
-    yield "set_enabled", lambda: service.set_enabled(1, "on")
-    yield "set_amplitude", lambda: service.set_amplitude(1, 1010)  # between steps
-    yield "set_amplitude", lambda: service.set_amplitude(5, 100)  # no lead 5
-    yield "write_lead", lambda: service.write_lead(lead(contacts=(P, M, O)))
-    yield "write_lead", lambda: service.write_lead(lead(enabled=1))
-    yield "write_program", lambda: service.write_program(Program("P", tuple(live[:3])))  # a lead missing
-    yield "write_program", lambda: service.write_program(Program("x" * 33, tuple(live)))  # name too long
-    yield "measure_impedance", lambda: service.measure_impedance(1)  # a number, not a mode
-    yield "start_telemetry", lambda: service.start_telemetry(100_001)
+        yield "set_amplitude", lambda v=value: service.outputs.set_amplitude(1, v)
+        yield "set_amplitude", lambda v=value: service.outputs.set_amplitude(v, 100)
+        yield "set_enabled", lambda v=value: service.outputs.set_enabled(v, False)
+        yield "write_lead", lambda v=value: service.outputs.write_lead(lead(pulse_width_us=v))
+        yield "write_lead", lambda v=value: service.outputs.write_lead(lead(patient_max_ua=v))
+        yield "write_lead", lambda v=value: service.outputs.write_lead(lead(lead=v))
+        yield "write_program", lambda v=value: service.programs.write(Program("P", (lead(frequency_hz=v), *live[1:])))
+        yield "start_telemetry", lambda v=value: service.connection.start_telemetry(v)
+        yield "measure_impedance", lambda v=value: service.impedance.measure(ImpedanceMode.LEAD_PAIR, (v,))
+    yield "set_enabled", lambda: service.outputs.set_enabled(1, 1)
+    yield "set_enabled", lambda: service.outputs.set_enabled(1, "on")
+    yield "set_amplitude", lambda: service.outputs.set_amplitude(1, 1010)  # between steps
+    yield "set_amplitude", lambda: service.outputs.set_amplitude(5, 100)  # no lead 5
+    yield "write_lead", lambda: service.outputs.write_lead(lead(contacts=(P, M, O)))
+    yield "write_lead", lambda: service.outputs.write_lead(lead(enabled=1))
+    yield "write_program", lambda: service.programs.write(Program("P", tuple(live[:3])))  # a lead missing
+    yield "write_program", lambda: service.programs.write(Program("x" * 33, tuple(live)))  # name too long
+    yield "measure_impedance", lambda: service.impedance.measure(1)  # a number, not a mode
+    yield "start_telemetry", lambda: service.connection.start_telemetry(100_001)
 
 
 def test_every_bad_value_is_refused_recorded_and_never_sent(drg_service, drg_store, drg_session):
@@ -62,5 +62,6 @@ def test_every_bad_value_is_refused_recorded_and_never_sent(drg_service, drg_sto
             call()
         assert refused.value.field and str(refused.value).endswith(".")
         assert len(device.events) == events, f"{action}: sent after a refusal"
+        drg_service.wait_idle()  # a refusal on the caller's thread is written on records-io
         last = drg_store.session_events(drg_session)[-1]
         assert (last.kind, last.outcome) == (action, "refused")

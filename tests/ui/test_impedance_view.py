@@ -24,7 +24,7 @@ from ui.impedance.readings import (
 )
 from ui.impedance_view import ImpedanceView
 from workstation.models import ImpedanceClass
-from workstation.programming import ProgrammingService
+from workstation.service import ProgrammingService
 
 FAULTY_URI = "sim://0?impedance_ms=1&latency_ms=0&open=2.3&short=1.1-2"
 SLOW_URI = "sim://0?impedance_ms=200&latency_ms=0"
@@ -53,10 +53,10 @@ def _expected(mode: ImpedanceMode) -> list[tuple[str, str, str]]:
 
 def _connected(store, patient, uri: str, leads: dict) -> ProgrammingService:
     service = ProgrammingService(store)
-    service.connect(uri).result(WAIT_S)
-    service.start_session(patient.id, "QA Clinician")
+    service.connection.connect(uri).result(WAIT_S)
+    service.recording.start_session(patient.id, "QA Clinician").result().id
     for lead, contacts in leads.items():
-        service.write_lead(LeadConfig(lead, contacts, 0, 300, 20, False, 2000)).result(WAIT_S)
+        service.outputs.write_lead(LeadConfig(lead, contacts, 0, 300, 20, False, 2000)).result(WAIT_S)
     return service
 
 
@@ -167,7 +167,7 @@ def test_cancel_stops_between_leads_and_the_ui_stays_responsive(qtbot, slow_serv
     assert len(set(_measured_leads(device))) < 4
     status = _child(view, QLabel, "impedanceStatus").text()
     assert status.startswith("Cancelled: lead")
-    events = slow_service.store.session_events(slow_service.session_id)
+    events = slow_service.records.session_events(slow_service.session_id)
     assert "impedance_cancelled" in [e.kind for e in events]
     recorded = [e for e in events if e.kind == "impedance_recorded"]
     assert len(recorded[-1].payload["measurements"]) == 4 * len(measured) < 16
@@ -178,8 +178,8 @@ def test_records_hold_the_measurements_and_the_trend_follows_the_selection(
 ):
     for session in range(2):
         if session:
-            faulty_service.end_session()
-            faulty_service.start_session(drg_patient.id, "QA Clinician")
+            faulty_service.recording.end_session().result()
+            faulty_service.recording.start_session(drg_patient.id, "QA Clinician").result().id
         _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
 
     history = drg_store.impedance_history(drg_patient.id, 2, 3, 4)

@@ -62,10 +62,10 @@ def ready_lead(
 ) -> None:
     """Set-up through the service: lead 1 configured, impedance measured, optionally enabled and
     at `amplitude`; returns once the panel shows that setting."""
-    service.write_lead(LeadConfig(1, contacts, 0, pw, 20, False, patient_max)).result(WAIT_S)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT_S)
+    service.outputs.write_lead(LeadConfig(1, contacts, 0, pw, 20, False, patient_max)).result(WAIT_S)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT_S)
     if enable:
-        service.set_enabled(1, True).result(WAIT_S)
+        service.outputs.set_enabled(1, True).result(WAIT_S)
     if amplitude:
         raise_amplitude(service, 1, amplitude)
     seen(qtbot, panel, amplitude, "LIVE" if enable else "OFF")
@@ -162,7 +162,7 @@ def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at
 
 
 def test_enable_without_impedance_shows_the_devices_refusal(qtbot, panel, drg_service, drg_device):
-    drg_service.write_lead(LeadConfig(1, (P, M, O, O), 0, 300, 20, False, 6000)).result(WAIT_S)
+    drg_service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 300, 20, False, 6000)).result(WAIT_S)
     enable = child(panel, QPushButton, "enableLead")
     qtbot.mouseClick(enable, Qt.MouseButton.LeftButton)
     message = child(panel, QLabel, "refusalMessage")
@@ -392,7 +392,7 @@ def _check_regions(qtbot, regions: QListWidget, names: tuple[str, ...]) -> None:
 def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
     qtbot, panel, drg_service, drg_store, drg_patient
 ):
-    drg_service.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5)))
+    drg_service.recording.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5))).result()
     ready_lead(qtbot, panel, drg_service)
     for ua, button in ((300, "recordPerception"), (500, "recordComfortable"), (700, "recordMaxTolerable")):
         raise_amplitude(drg_service, 1, ua)
@@ -430,7 +430,7 @@ def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(
 def test_without_a_link_controls_are_disabled_and_amplitude_is_unknown(qtbot, panel, drg_service):
     ready_lead(qtbot, panel, drg_service, amplitude=100)
     readout = child(panel, QLabel, "ampReadout")
-    drg_service.disconnect().result(WAIT_S)
+    drg_service.connection.disconnect().result(WAIT_S)
     qtbot.waitUntil(lambda: readout.text() == "unknown", timeout=WAIT_MS)
     for name in ("ampUp", "ampDown", "enableLead", "contact1", "recordPerception"):
         assert not child(panel, QPushButton, name).isEnabled(), name
@@ -439,7 +439,7 @@ def test_without_a_link_controls_are_disabled_and_amplitude_is_unknown(qtbot, pa
 
 
 def test_each_lead_keeps_its_own_pending_edits_and_location(qtbot, panel, drg_service):
-    drg_service.write_lead(LeadConfig(2, (M, P, O, O), 0, 200, 40, False, 3000)).result(WAIT_S)
+    drg_service.outputs.write_lead(LeadConfig(2, (M, P, O, O), 0, 200, 40, False, 3000)).result(WAIT_S)
     contact1 = child(panel, QPushButton, "contact1")
     qtbot.mouseClick(contact1, Qt.MouseButton.LeftButton)
     assert contact1.property("pending") is True

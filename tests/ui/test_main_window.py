@@ -24,7 +24,7 @@ from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import find
 from workstation import safety
 from workstation.models import LeadPlacement, Side, SpinalLevel
-from workstation.programming import LinkState
+from workstation.service import LinkState
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 WAIT_MS = 8000
@@ -143,9 +143,9 @@ def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg
 
 
 def stimulate(service, lead: int, amplitude_ua: int) -> None:
-    service.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(5)
-    service.measure_impedance(ImpedanceMode.LEAD_PAIR, (lead,)).result(5)
-    service.set_enabled(lead, True).result(5)
+    service.outputs.write_lead(LeadConfig(lead, (P, M, O, O), 0, 200, 20, False, 3000)).result(5)
+    service.impedance.measure(ImpedanceMode.LEAD_PAIR, (lead,)).result(5)
+    service.outputs.set_enabled(lead, True).result(5)
     raise_amplitude(service, lead, amplitude_ua)
 
 
@@ -160,7 +160,7 @@ def test_stop_all_from_the_keyboard_turns_every_output_off(qtbot, drg_window_ses
     qtbot.keyClick(widget, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not any(c.enabled for c in window.service.state.leads.values()), timeout=WAIT_MS)
-    assert "stop_all" in {e.kind for e in window.service.store.session_events(window.service.session_id)}
+    assert "stop_all" in {e.kind for e in window.service.records.session_events(window.service.session_id)}
     assert "STOP ALL" in window.statusBar().currentMessage()
 
 
@@ -176,9 +176,9 @@ def test_stop_all_button_works_without_a_session(qtbot, drg_window, drg_device):
 def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbot, drg_window_session, drg_patient):
     window = drg_window_session
     service = window.service
-    service.place_lead(LeadPlacement(1, SpinalLevel.L5, Side.RIGHT, date(2026, 1, 1)))
+    service.recording.place_lead(LeadPlacement(1, SpinalLevel.L5, Side.RIGHT, date(2026, 1, 1))).result()
     window.tabs.setCurrentWidget(window.waveforms)
-    qtbot.waitUntil(lambda: service.telemetry is not None and service.telemetry.blocks > 5, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: service.connection.telemetry is not None and service.connection.telemetry.blocks > 5, timeout=WAIT_MS)
 
     device = service.link.simulator
     device.unplug()
@@ -192,13 +192,13 @@ def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbo
     window.tabs.setCurrentIndex(3)
     assert window.tabs.currentIndex() == 3
 
-    blocks_before = service.telemetry.blocks
+    blocks_before = service.connection.telemetry.blocks
     device.replug()
     qtbot.waitUntil(lambda: not banner.isVisible() and service.link_state == LinkState.CONNECTED, timeout=WAIT_MS)
     assert "Connected" in find(window, "linkState").text()
-    qtbot.waitUntil(lambda: service.telemetry.blocks > blocks_before + 5, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: service.connection.telemetry.blocks > blocks_before + 5, timeout=WAIT_MS)
     assert window.spinal_map.leads()[0].state == LeadState.DISABLED
-    kinds = [e.kind for e in service.store.session_events(service.session_id)]
+    kinds = [e.kind for e in service.records.session_events(service.session_id)]
     assert "link_lost" in kinds and kinds.count("device_state") >= 2
 
 
@@ -263,7 +263,7 @@ def test_stop_all_button_acts_on_press_and_on_space(qtbot, drg_window_session, d
     qtbot.mousePress(find(window, "stopAll"), LEFT)
     qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)
     qtbot.mouseRelease(find(window, "stopAll"), LEFT)
-    window.service.set_enabled(1, True).result(5)
+    window.service.outputs.set_enabled(1, True).result(5)
     find(window, "stopAll").setFocus()
     qtbot.keyClick(find(window, "stopAll"), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: drg_device.outputs_on == (), timeout=WAIT_MS)

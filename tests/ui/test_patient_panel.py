@@ -12,7 +12,7 @@ from ui.bridge import ServiceBridge
 from ui.patient_panel import PatientPanel
 from ui.spinal_map import SpinalMap
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
-from workstation.programming import ProgrammingService
+from workstation.service import ProgrammingService
 
 
 @pytest.fixture

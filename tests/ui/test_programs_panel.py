@@ -13,7 +13,7 @@ from ui.patient_panel import PatientPanel
 from ui.programs_panel import AMBER, RED, ProgramsPanel
 from ui.testing.actions import raise_amplitude
 from workstation.models import PainTiming
-from workstation.programming import SafetyRefused
+from workstation.service import SafetyRefused
 
 WAIT_MS = 5000
 BIPOLE = (Polarity.ANODE, Polarity.CATHODE, Polarity.OFF, Polarity.OFF)
@@ -40,7 +40,7 @@ def button(widget, name: str) -> QPushButton:
 
 def change_lead_1(service, **settings) -> None:
     """A live change made elsewhere (e.g. the lead programming screen)."""
-    service.write_lead(service.state.leads[1].with_(**settings)).result(5)
+    service.outputs.write_lead(service.state.leads[1].with_(**settings)).result(5)
 
 
 def save_current(qtbot, panel, name: str):
@@ -121,7 +121,7 @@ def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_serv
 def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
     qtbot, panel, drg_service, drg_store, drg_device, drg_session
 ):
-    live = drg_service.current_program("Unsafe")
+    live = drg_service.programs.current("Unsafe")
     unsafe = Program("Unsafe", (live.leads[0].with_(amplitude_ua=500),) + live.leads[1:])  # no anode/cathode
     drg_store.save_program(drg_session, unsafe, written=False, verified=False)
     save_current(qtbot, panel, "Refresh")  # the list re-reads the records
@@ -210,11 +210,11 @@ def test_load_shows_the_program_beside_the_device_and_marks_differences(qtbot, p
 
 def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_service, drg_device):
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
-    drg_service.measure_impedance().result(5)
-    drg_service.set_enabled(1, True).result(5)
+    drg_service.impedance.measure().result(5)
+    drg_service.outputs.set_enabled(1, True).result(5)
     raise_amplitude(drg_service, 1, 500)
     program = save_current(qtbot, panel, "Evening")
-    drg_service.set_amplitude(1, 100).result(5)
+    drg_service.outputs.set_amplitude(1, 100).result(5)
     change_lead_1(drg_service, frequency_hz=30)
 
     qtbot.mouseClick(button(panel, "programApply"), Qt.MouseButton.LeftButton)
@@ -237,7 +237,7 @@ def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_se
 
 def test_refusals_are_highlighted_in_the_log(qtbot, panel, drg_service):
     with pytest.raises(SafetyRefused):
-        drg_service.set_amplitude(1, 500)  # no anode/cathode yet
+        drg_service.outputs.set_amplitude(1, 500)  # no anode/cathode yet
     row = panel.log.rowCount() - 1
     assert panel.log.item(row, 2).text() == "refused"
     assert "needs at least one anode (+) and one cathode (-)" in panel.log.item(row, 3).text()
@@ -275,7 +275,7 @@ def test_log_keeps_the_newest_row_in_view(qtbot, panel, drg_service):
     from workstation.models import Note
 
     for n in range(40):
-        drg_service.add_note(Note(f"note {n}"))
+        drg_service.recording.add_note(Note(f"note {n}")).result()
     log = panel.log
     last = log.item(log.rowCount() - 1, 3)
     assert last.text() == "note 39"

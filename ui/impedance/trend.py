@@ -1,26 +1,27 @@
 """Trend: one contact pair's impedance across the patient's sessions, on the
 log-ohm scale with the short / normal / open bands shaded.
 
-The records query runs on a QThreadPool worker, not the GUI thread: it is a
-quick local read, but a PostgreSQL store may sit across a network. A newer
-request supersedes an older one still running (its answer is dropped).
+The records query runs on the service's records thread, never the GUI thread
+(a PostgreSQL store may sit across a network); its answer comes back through
+the bridge. A newer request supersedes an older one still running (its
+answer is dropped).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from drivers.types import CASE
 from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
 from workstation.models import ImpedanceThresholds
-from workstation.records.rows import ImpedancePoint
+from workstation.records import ImpedancePoint
 
-HistoryQuery = Callable[[int, int, int, int], list[ImpedancePoint]]  # RecordsStore.impedance_history
+HistoryQuery = Callable[[int, int, int, int], Future]  # service.impedance.history: Future[list[ImpedancePoint]]
 TOP = 8.6  # log10(Ω) at the top: opens read 5-20 MΩ
 MIN_SPAN_S = 120.0  # x range around a single point
 LINE = (120, 120, 120)
@@ -28,26 +29,11 @@ EDGE_LABEL_PX = 30  # a date under the first or last reading may reach this far 
 LABELLED_POINTS = 6  # up to this many readings, each gets its own date under it
 
 
-def pair_history(history: HistoryQuery, patient_id: int, lead: int, a: int, b: int) -> list[ImpedancePoint]:
-    """Every recorded reading of the pair, either way round (a lead's configured pair may be
-    recorded as 2–1 and the same pair in an every-pair run as 1–2), oldest first."""
-    points = list(history(patient_id, lead, a, b))
-    if CASE not in (a, b):
-        points += history(patient_id, lead, b, a)
-    return sorted(points, key=lambda p: p.time)
-
-
-class _Answer(QObject):
-    """Carries a query's answer from the pool thread to the GUI thread. It has no parent and
-    lives as long as the job holding it, so a widget closed mid-query is never signalled."""
-
-    fetched = Signal(int, object)  # request number, list[ImpedancePoint] or the exception raised
-
-
 class ImpedanceTrend(QWidget):
     loaded = Signal(int)  # number of points now plotted
 
-    def __init__(self, history: HistoryQuery, parent: QWidget | None = None) -> None:
+    def __init__(self, history: HistoryQuery, run: Callable[[Future, Callable[[Future], None]], object],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("impedanceTrend")
         self.setAccessibleName("Impedance trend across sessions")
@@ -56,9 +42,7 @@ class ImpedanceTrend(QWidget):
         self._reading: Reading | None = None
         self._points: list[ImpedancePoint] = []
         self._request = 0
-        self._pool = QThreadPool()
-        self._pool.setMaxThreadCount(1)
-        self._answer = _Answer()
+        self._run = run  # ServiceBridge.run: the answer is handled on the GUI thread
         self.caption = QLabel()
         self.caption.setObjectName("impedanceTrendCaption")
         self.caption.setWordWrap(True)
@@ -79,7 +63,6 @@ class ImpedanceTrend(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot, 1)
-        self._answer.fetched.connect(self._on_fetched)
         self._draw([])
         self._say()
 
@@ -107,16 +90,16 @@ class ImpedanceTrend(QWidget):
             self._say()
             return
         self.caption.setText(f"{self._title()}: reading the records…")
-        request, patient, (lead, a, b) = self._request, self._patient, self._reading.pair
-        history, answer = self._history, self._answer
-        self._pool.start(lambda: _fetch(history, answer, request, patient, lead, a, b))
+        request, (lead, a, b) = self._request, self._reading.pair
+        self._run(self._history(self._patient, lead, a, b), lambda future: self._on_fetched(request, future))
 
-    def _on_fetched(self, request: int, answer: object) -> None:
+    def _on_fetched(self, request: int, future: Future) -> None:
         if request != self._request:
             return  # a newer selection superseded this one
-        if isinstance(answer, Exception):
-            self.caption.setText(f"{self._title()}: the records could not be read ({answer}).")
+        if future.exception() is not None:
+            self.caption.setText(f"{self._title()}: the records could not be read ({future.exception()}).")
             return
+        answer = future.result()
         self._draw(answer)
         self._say()
         self.loaded.emit(len(answer))
@@ -171,11 +154,3 @@ def _time_labels(points: list[ImpedancePoint]) -> list[str]:
     fmt = "%d %b" if len(set(days)) == len(days) else "%d %b %H:%M"
     return [p.time.astimezone().strftime(fmt) for p in points]
 
-
-def _fetch(history: HistoryQuery, answer: _Answer, request: int, patient: int, lead: int, a: int, b: int) -> None:
-    """On the pool's thread: run the query and hand the answer to the GUI thread."""
-    try:
-        points: object = pair_history(history, patient, lead, a, b)
-    except Exception as exc:  # noqa: BLE001 -- any failure is shown in the caption, not lost in a worker thread
-        points = exc
-    answer.fetched.emit(request, points)

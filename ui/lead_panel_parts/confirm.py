@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ui import dialogs
-from workstation.programming import Confirm, ConfirmationRequired
+from workstation.service import Confirm, ConfirmationRequired
 from workstation.safety import Rule
 
 

@@ -3,7 +3,7 @@
 A rise of more than one large increment, or above the charge-density
 warning cap, raises ConfirmationRequired until the clinician confirms it.
 A test that only sets the scene confirms as the clinician would (the
-confirmation is recorded like theirs): `confirmed(lambda: service.set_amplitude(1, 1500))`.
+confirmation is recorded like theirs): `confirmed(lambda: service.outputs.set_amplitude(1, 1500))`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from workstation.programming import ConfirmationRequired, ProgrammingService
+from workstation.service import ConfirmationRequired, ProgrammingService
 
 
 def confirmed(service: ProgrammingService, call: Callable[[], Future]) -> Future:
@@ -20,10 +20,10 @@ def confirmed(service: ProgrammingService, call: Callable[[], Future]) -> Future
         try:
             return call()
         except ConfirmationRequired as request:
-            service.confirm(request)
+            service.outputs.confirm(request)
     return call()
 
 
 def raise_amplitude(service: ProgrammingService, lead: int, amplitude_ua: int, timeout_s: float = 10) -> None:
     """Ramp a lead to `amplitude_ua` with every confirmation given, and wait until it is there."""
-    confirmed(service, lambda: service.set_amplitude(lead, amplitude_ua)).result(timeout_s)
+    confirmed(service, lambda: service.outputs.set_amplitude(lead, amplitude_ua)).result(timeout_s)

@@ -96,7 +96,7 @@ def generate() -> str:
     from ui.main_window import MainWindow
     from ui.testing.plugin import WAIT_S, sim_uri
     from ui.testing.realinput import wait_until
-    from workstation.programming import ProgrammingService
+    from workstation.service import ProgrammingService
     from workstation.records.store import RecordsStore
 
     app = QApplication.instance() or QApplication([])
@@ -105,12 +105,12 @@ def generate() -> str:
         service = ProgrammingService(store)
         window = None
         try:
-            service.connect(sim_uri()).result(WAIT_S)
+            service.connection.connect(sim_uri()).result(WAIT_S)
             window = MainWindow(service, QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
             window.show()
             wait_until(lambda: window.lead_chooser.count() > 0, WAIT_S, "the main window's leads")
             patient = store.add_patient("Catalogue Patient", date(1970, 1, 1), "CAT-0001")
-            service.start_session(patient.id, "QA")
+            service.recording.start_session(patient.id, "QA").result().id
             window.select_lead(1)
             app.processEvents()
             return render(rows_of(window), tabs_of(window))

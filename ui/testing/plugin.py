@@ -61,7 +61,7 @@ def drg_service_factory(drg_store):
     """make(options="", **options) -> a ProgrammingService on drg_store, connected to a fresh simulator
     with that scenario (connect=False: not connected yet). Every one is shut down after the test."""
     from ui.testing.qa import events_of
-    from workstation.programming import ProgrammingService
+    from workstation.service import ProgrammingService
 
     made: list = []
 
@@ -70,7 +70,7 @@ def drg_service_factory(drg_store):
         made.append(service)
         events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
         if connect:
-            service.connect(sim_uri(options, **more)).result(WAIT_S)
+            service.connection.connect(sim_uri(options, **more)).result(WAIT_S)
         return service
 
     yield make
@@ -110,7 +110,7 @@ def drg_patient(drg_store):
 @pytest.fixture
 def drg_session(drg_service, drg_patient):
     """An active session of drg_patient on drg_service; yields its id."""
-    return drg_service.start_session(drg_patient.id, "QA Clinician")
+    return drg_service.recording.start_session(drg_patient.id, "QA Clinician").result().id
 
 
 @pytest.fixture

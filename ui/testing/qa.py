@@ -29,7 +29,16 @@ from dataclasses import dataclass, field
 from ui.testing.actions import confirmed, raise_amplitude
 from ui.testing.faults import Fault, Injection, Moment, MsgType, inject_at
 from ui.testing.plugin import find, lead_panel, sim_uri
-from workstation.programming import LinkState
+from workstation.events import EventKind
+from workstation.service import (
+    EventRecorded,
+    ImpedanceMeasured,
+    LinkChanged,
+    LinkState,
+    Notice,
+    OutputsStopped,
+    ProgramWritten,
+)
 
 __all__ = [
     "Fault",
@@ -171,77 +180,79 @@ def answer_when_shown(name: str, button: str = "OK", *, text: str | None = None)
 
 
 class ServiceEvents:
-    """Every (kind, payload) the service emits, kept in order; waits consume them kind by kind.
-
-    Kinds (workstation/programming.py): link (LinkState, detail), device, session, lead, impedance
-    (ImpedanceResult), program (WriteResult), stopped, refused (action, sentence), battery, placement,
-    error, event (the id of a session record just committed)."""
+    """Every notice the service announces (workstation.service.notices), kept in order; waits consume
+    them type by type: LinkChanged, DeviceRead, SessionChanged, LeadChanged, ImpedanceMeasured,
+    ProgramWritten, ProgramSaved, OutputsStopped, Refused, BatteryRead, PlacementChanged, ServiceFault,
+    EventRecorded (the id of a session record just committed)."""
 
     def __init__(self, service) -> None:
         self.service = service
-        self.events: list[tuple[str, object]] = []
+        self.events: list[Notice] = []
         self._cursor: dict[str, int] = {}
         self._lock = threading.Lock()
         service.subscribe(self._on_event)
 
-    def _on_event(self, kind: str, payload: object) -> None:
+    def _on_event(self, notice: Notice) -> None:
         with self._lock:
-            self.events.append((kind, payload))
+            self.events.append(notice)
 
-    def _take(self, key: str, kind: str, accept) -> tuple[bool, object]:
+    def _take(self, key: str, kind: type, accept) -> tuple[bool, object]:
         with self._lock:
             for index in range(self._cursor.get(key, 0), len(self.events)):
-                got_kind, payload = self.events[index]
-                if got_kind == kind and accept(payload):
+                notice = self.events[index]
+                if isinstance(notice, kind) and accept(notice):
                     self._cursor[key] = index + 1
-                    return True, payload
+                    return True, notice
         return False, None
 
-    def wait(self, qtbot, kind: str, accept=lambda _payload: True, timeout_ms: int = WAIT_MS, key: str = ""):
-        """The next `kind` event whose payload `accept`s, since the previous wait for the same key."""
+    def wait(self, qtbot, kind: type, accept=lambda _notice: True, timeout_ms: int = WAIT_MS, key: str = ""):
+        """The next notice of type `kind` that `accept`s, since the previous wait for the same key."""
         got: list = []
 
         def arrived() -> bool:
-            found, payload = self._take(key or kind, kind, accept)
+            found, notice = self._take(key or kind.__name__, kind, accept)
             if found:
-                got.append(payload)
+                got.append(notice)
             return bool(got)
 
         qtbot.waitUntil(arrived, timeout=timeout_ms)
         return got[0]
 
     def wait_link(self, qtbot, state: LinkState | str, timeout_ms: int = WAIT_MS) -> str:
-        """Until the link reached `state` (an event since the last wait_link, or the current state); its detail."""
+        """Until the link reached `state` (a notice since the last wait_link, or the current state); its detail."""
         state = LinkState(state)
         with self._lock:
-            pending = any(kind == "link" for kind, _ in self.events[self._cursor.get("link", 0) :])
+            pending = any(isinstance(n, LinkChanged) for n in self.events[self._cursor.get("LinkChanged", 0) :])
         if self.service.link_state == state and not pending:
             return ""
-        return self.wait(qtbot, "link", lambda p: p[0] == state, timeout_ms)[1]
+        return self.wait(qtbot, LinkChanged, lambda n: n.state == state, timeout_ms).detail
 
     def wait_measurement(self, qtbot, timeout_ms: int = WAIT_MS):
         """'Measurement finished': the next impedance result (every requested lead measured and recorded)."""
-        return self.wait(qtbot, "impedance", timeout_ms=timeout_ms)
+        return self.wait(qtbot, ImpedanceMeasured, timeout_ms=timeout_ms).result
 
     def wait_program(self, qtbot, timeout_ms: int = WAIT_MS):
         """'Program written': the next WriteResult (stored, read back; `.verified`, `.mismatch`)."""
-        return self.wait(qtbot, "program", timeout_ms=timeout_ms)
+        return self.wait(qtbot, ProgramWritten, timeout_ms=timeout_ms).result
 
     def wait_stopped(self, qtbot, timeout_ms: int = WAIT_MS) -> None:
         """STOP ALL confirmed by the device."""
-        self.wait(qtbot, "stopped", timeout_ms=timeout_ms)
+        self.wait(qtbot, OutputsStopped, timeout_ms=timeout_ms)
 
-    def wait_record(self, qtbot, kind: str, timeout_ms: int = WAIT_MS):
+    def wait_record(self, qtbot, kind: EventKind | str, timeout_ms: int = WAIT_MS):
         """The next record of `kind` (program_saved, impedance_recorded, link_lost, ...) committed to the
         active session: its SessionEvent."""
+        kind = EventKind(kind)
 
         def record(event_id: int):
             if self.service.session_id is None:
                 return None
             return next((e for e in session_records(self.service) if e.id == event_id and e.kind == kind), None)
 
-        event_id = self.wait(qtbot, "event", lambda i: record(i) is not None, timeout_ms, key=f"record:{kind}")
-        return record(event_id)
+        recorded = self.wait(
+            qtbot, EventRecorded, lambda n: record(n.event_id) is not None, timeout_ms, key=f"record:{kind.value}"
+        )
+        return record(recorded.event_id)
 
 
 _recorders: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -260,7 +271,7 @@ def events_of(service) -> ServiceEvents:
 def session_records(service_or_store, session_id: int | None = None, kind: str | None = None) -> list:
     """The session's records in order (workstation.records.rows.SessionEvent: kind, payload, outcome, time),
     optionally only those of `kind`. Given a service: its store and its active session by default."""
-    store = getattr(service_or_store, "store", service_or_store)
+    store = getattr(service_or_store, "records", service_or_store)
     if session_id is None:
         session_id = getattr(service_or_store, "session_id", None)
     if session_id is None:

@@ -7,7 +7,6 @@ from workstation.records.errors import (
     RecordsError,
 )
 from workstation.records.rows import (
-    EventKind,
     ImpedancePoint,
     SavedProgram,
     SessionEvent,
@@ -18,7 +17,6 @@ from workstation.records.store import RecordsStore
 __all__ = [
     "ClosedSessionError",
     "DuplicateRecordNumber",
-    "EventKind",
     "ImpedancePoint",
     "RecordNotFound",
     "RecordsError",

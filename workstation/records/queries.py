@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from drivers.types import ImpedanceMode
+from workstation.events import EventKind, Outcome
 from workstation.models import (
     ImpedanceClass,
     LeadPlacement,
@@ -88,9 +89,9 @@ def to_event(row: Row) -> SessionEvent:
         row.session_id,
         row.seq,
         row.time,
-        row.kind,
+        EventKind(row.kind),
         row.payload,
-        row.outcome,
+        Outcome(row.outcome),
         row.references_event_id,
     )
 

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from drivers.types import ImpedanceMode, Program
+from workstation.events import EventKind, Outcome
 from workstation.models import ImpedanceClass, Side, SpinalLevel, StimulusResponse
-
-
-class EventKind(str, Enum):
-    """Kinds of the events the store writes itself; callers log their own kinds freely."""
-
-    SESSION_OPENED = "session_opened"
-    SESSION_RESUMED = "session_resumed"
-    SESSION_CLOSED = "session_closed"
-    IMPEDANCE_RECORDED = "impedance_recorded"
-    PLACEMENT_RECORDED = "placement_recorded"
-    RESPONSE_RECORDED = "response_recorded"
-    PAIN_SCORE_RECORDED = "pain_score_recorded"
-    NOTE_ADDED = "note_added"
-    PROGRAM_SAVED = "program_saved"
-    CORRECTION = "correction"
 
 
 @dataclass(frozen=True)
@@ -34,9 +19,9 @@ class SessionEvent:
     session_id: int
     seq: int
     time: datetime
-    kind: str
+    kind: EventKind
     payload: dict[str, Any]
-    outcome: str
+    outcome: Outcome
     references_event_id: int | None
 
 

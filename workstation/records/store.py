@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from drivers.types import Capabilities, Identity, ImpedanceResult, Program
+from workstation.events import EventKind, Outcome
 from workstation.models import (
     DeviceRecord,
     ImpedanceThresholds,
@@ -51,7 +52,6 @@ from workstation.records.errors import (
 )
 from workstation.records.migrate import upgrade
 from workstation.records.rows import (
-    EventKind,
     ImpedancePoint,
     SavedProgram,
     SessionEvent,
@@ -70,7 +70,7 @@ from workstation.records.tables import (
     stimulus_responses,
 )
 
-RECORDED = "recorded"  # outcome of the events the store writes for its own records
+RECORDED = Outcome.RECORDED  # outcome of the events the store writes for its own records
 RowWriter = Callable[[sa.Connection, int], None]  # inserts the rows of one event
 
 
@@ -192,9 +192,12 @@ class RecordsStore:
 
     # -- events -----------------------------------------------------------
 
-    def log_event(self, session_id: int, kind: str, payload: dict[str, Any], outcome: str) -> int:
-        """Append an action and its outcome to the session's log; returns the event id."""
-        return self._record(session_id, kind, payload, outcome)
+    def log_event(self, session_id: int, kind: EventKind, payload: dict[str, Any], outcome: Outcome) -> int:
+        """Append an action and its outcome to the session's log; returns the event id.
+
+        Only catalogued kinds and outcomes (workstation.events) are accepted.
+        """
+        return self._record(session_id, EventKind(kind), payload, Outcome(outcome))
 
     def add_correction(self, event_id: int, reason: str, corrected: dict[str, Any] | None = None) -> int:
         """Append to the session of `event_id` a correction that references it; returns its id.
@@ -215,6 +218,13 @@ class RecordsStore:
     def session_events(self, session_id: int) -> list[SessionEvent]:
         """The session's log in order (seq)."""
         query = queries.events_query().where(session_events.c.session_id == session_id)
+        return self._all(query, queries.to_event)
+
+    def events_since(self, session_id: int, after_seq: int = 0) -> list[SessionEvent]:
+        """The session's events after `after_seq`, in order: how a log view stays current."""
+        query = queries.events_query().where(
+            session_events.c.session_id == session_id, session_events.c.seq > after_seq
+        )
         return self._all(query, queries.to_event)
 
     def corrections_of(self, event_id: int) -> list[SessionEvent]:
@@ -332,9 +342,9 @@ class RecordsStore:
     def _record(
         self,
         session_id: int,
-        kind: str,
+        kind: EventKind,
         payload: Any,
-        outcome: str,
+        outcome: Outcome,
         write_rows: RowWriter | None = None,
     ) -> int:
         """One transaction: lock the writable session, append the event, insert its rows."""
@@ -382,9 +392,9 @@ class RecordsStore:
         self,
         conn: sa.Connection,
         session_id: int,
-        kind: str,
+        kind: EventKind,
         payload: dict[str, Any],
-        outcome: str,
+        outcome: Outcome,
         references: int | None = None,
     ) -> int:
         """Insert the next event of a session whose row this transaction has locked."""
@@ -397,9 +407,9 @@ class RecordsStore:
             "session_id": session_id,
             "seq": seq,
             "time": _now(),
-            "kind": kind.value if isinstance(kind, EventKind) else kind,
+            "kind": kind.value,
             "payload": payload,
-            "outcome": outcome,
+            "outcome": outcome.value,
             "references_event_id": references,
         }
         return conn.execute(sa.insert(session_events).values(values)).inserted_primary_key[0]

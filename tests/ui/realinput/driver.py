@@ -45,17 +45,17 @@ class App:
 
     def __init__(self, scenario) -> None:
         from ui.main_window import MainWindow
-        from workstation.programming import ProgrammingService
+        from workstation.service import ProgrammingService
         from workstation.records.store import RecordsStore
 
         self.tmp = tempfile.mkdtemp(prefix="drg-realinput-")
         self.store = RecordsStore.open(f"sqlite:///{self.tmp}/records.sqlite")
         self.service = ProgrammingService(self.store)
-        self.service.connect(SIM_URI).result(10)
+        self.service.connection.connect(SIM_URI).result(10)
         self.device = self.service.link.simulator.model
         self.patient = self.store.add_patient("Real Input", date(1970, 1, 1), "RI-0001")
         if scenario.session:
-            self.service.start_session(self.patient.id, "QA Clinician")
+            self.service.recording.start_session(self.patient.id, "QA Clinician").result().id
         else:  # an unclosed session, as a crash leaves it: something to resume
             state = self.service.state
             self.store.open_session(self.patient.id, state.identity, state.capabilities, "Earlier Clinician")
@@ -69,10 +69,10 @@ class App:
         config = LeadConfig(1, (P, M, O, O), 0, scenario.pulse_width_us, 20, False, 3000)
         if scenario.session:
             service = self.service
-            service.write_lead(config).result(5)
-            service.measure_impedance(ImpedanceMode.LEAD_PAIR, (1,)).result(5)
-            service.set_enabled(1, True).result(5)
-            service.set_amplitude(1, 100).result(5)
+            service.outputs.write_lead(config).result(5)
+            service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(5)
+            service.outputs.set_enabled(1, True).result(5)
+            service.outputs.set_amplitude(1, 100).result(5)
         else:
             client = self.service.link.client
             client.write_lead(config.with_(patient_max_ua=3000))
@@ -102,7 +102,7 @@ def script(app: App, scenario, action: str):
     app.lead_on(scenario)
     yield (lambda: app.device.outputs_on == (1,), "lead 1 on")
     if scenario.stored:
-        written = app.service.write_program(app.service.current_program("Live"))
+        written = app.service.programs.write(app.service.programs.current("Live"))
         yield (written.done, "the live settings written")
         written.result()
         yield (lambda: not app.window.programs.has_unwritten_changes(), "nothing unwritten")

@@ -53,11 +53,11 @@ def _stop_all_failed(app) -> None:
 def _density(app) -> None:
     """The lead panel's path: a raise the service refuses until the clinician confirms it."""
     from ui.lead_panel_parts.confirm import ask_density
-    from workstation.programming import ConfirmationRequired
+    from workstation.service import ConfirmationRequired
 
     service = app.service
     try:
-        exc = service.set_amplitude(1, 2000).exception(5)  # 1.44 µC: above 30 µC/cm², below k 1.85
+        exc = service.outputs.set_amplitude(1, 2000).exception(5)  # 1.44 µC: above 30 µC/cm², below k 1.85
     except ConfirmationRequired as raised:
         exc = raised
     assert isinstance(exc, ConfirmationRequired), f"expected ConfirmationRequired, got {exc!r}"
@@ -67,10 +67,10 @@ def _density(app) -> None:
 def _rise(app) -> None:
     """A typed target far above the present amplitude: the service asks before it ramps."""
     from ui.lead_panel_parts.confirm import ask_confirmation
-    from workstation.programming import ConfirmationRequired
+    from workstation.service import ConfirmationRequired
 
     try:
-        app.service.set_amplitude(1, 1000)
+        app.service.outputs.set_amplitude(1, 1000)
     except ConfirmationRequired as exc:
         ask_confirmation(app.window.lead_panel, exc, lambda: None)
         return

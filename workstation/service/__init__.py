@@ -1,0 +1,75 @@
+"""The application layer the UI binds to: `ProgrammingService` and what it hands back."""
+
+from workstation.clock import Clock, SteppedClock, SystemClock
+from workstation.service.errors import (
+    CancelledByStopAll,
+    Confirm,
+    ConfirmationRequired,
+    DeviceDeclined,
+    DeviceError,
+    InvalidValue,
+    LinkLost,
+    NoActiveSession,
+    NotConnected,
+    SafetyRefused,
+    ServiceError,
+)
+from workstation.service.facade import ProgrammingService
+from workstation.service.mirror import DeviceState
+from workstation.service.notices import (
+    BatteryRead,
+    DeviceRead,
+    EventRecorded,
+    ImpedanceMeasured,
+    LeadChanged,
+    LinkChanged,
+    LinkState,
+    Notice,
+    OutputsStopped,
+    PlacementChanged,
+    ProgramSaved,
+    ProgramWritten,
+    Refused,
+    ServiceFault,
+    SessionChanged,
+    WriteResult,
+)
+from workstation.service.programs import ApplyProgress
+from workstation.wording import describe_mismatch
+
+__all__ = [
+    "ApplyProgress",
+    "BatteryRead",
+    "CancelledByStopAll",
+    "Clock",
+    "Confirm",
+    "ConfirmationRequired",
+    "DeviceDeclined",
+    "DeviceError",
+    "DeviceRead",
+    "DeviceState",
+    "EventRecorded",
+    "ImpedanceMeasured",
+    "InvalidValue",
+    "LeadChanged",
+    "LinkChanged",
+    "LinkLost",
+    "LinkState",
+    "NoActiveSession",
+    "NotConnected",
+    "Notice",
+    "OutputsStopped",
+    "PlacementChanged",
+    "ProgramSaved",
+    "ProgramWritten",
+    "ProgrammingService",
+    "Refused",
+    "SafetyRefused",
+    "ServiceError",
+    "ServiceFault",
+    "SessionChanged",
+    "SteppedClock",
+    "SystemClock",
+    "WriteResult",
+    "describe_mismatch",
+]

@@ -1,0 +1,226 @@
+"""The link: connect and interrogate, reconnect after a loss, keep the device's
+watchdog fed, poll the battery, and stream telemetry."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from drivers.errors import DeviceGone, DriverError
+from drivers.links import Link, available_links
+from drivers.protocol.messages import TelemetryRequest
+from drivers.telemetry import TelemetryReceiver
+from workstation import validation
+from workstation.events import EventKind, Outcome
+from workstation.service.core import ServiceCore, mark_service_thread
+from workstation.service.errors import NotConnected, service_error
+from workstation.service.mirror import DeviceState
+from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
+
+KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
+KEEPALIVE_TICK_S = 0.2
+RECONNECT_INTERVAL_S = 0.5
+BATTERY_POLL_S = 60.0
+
+
+class Connection:
+    def __init__(self, core: ServiceCore) -> None:
+        self._core = core
+        core.on_lost = self._lost
+        self.telemetry: TelemetryReceiver | None = None
+        self._telemetry_request: tuple[int, tuple[int, ...]] | None = None
+        self._reconnecting = False
+        self._keepalive: Future[None] | None = None
+        self._last_battery = core.clock.now()
+        self._scan = ThreadPoolExecutor(1, "usb-scan", initializer=mark_service_thread)
+        threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True).start()
+
+    def discover(self) -> Future[list[str]]:
+        """The links that can be opened now (USB devices found, and the simulator); on its own
+        thread, so a slow USB enumeration holds up neither device commands nor records."""
+        return self._scan.submit(available_links)
+
+    @property
+    def simulated(self) -> bool:
+        """True when the open link is the simulator, not a patient's device."""
+        link = self._core.link
+        return bool(link and link.is_simulated)
+
+    def connect(self, uri: str = "sim://0") -> Future[DeviceState]:
+        """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
+        core = self._core
+
+        def run() -> DeviceState:
+            core.set_link_state(LinkState.CONNECTING, uri)
+            try:
+                link = core.open_link(uri)
+            except (DriverError, ValueError) as exc:
+                core.set_link_state(LinkState.DISCONNECTED, str(exc))
+                raise service_error(exc) from exc
+            with core.lock:
+                core.link, core.uri = link, uri
+            try:
+                self._interrogate(link)
+            except DriverError as exc:
+                self._close_link()
+                core.set_link_state(LinkState.DISCONNECTED, str(exc))
+                raise service_error(exc) from exc
+            core.set_link_state(LinkState.CONNECTED, uri)
+            return core.state
+
+        return core.io.submit(run)
+
+    def _interrogate(self, link: Link) -> None:
+        core, client = self._core, link.client
+        identity, caps = client.identify(), client.capabilities()
+        battery = client.battery()
+        leads = {n: client.read_lead(n) for n in range(1, caps.lead_count + 1)}
+        stored = client.read_program()
+        state = core.mirror.update(
+            lambda s: DeviceState(identity, caps, battery, {}, stored, s.impedance).with_leads(leads.values())
+        )
+        core.last_io = core.clock.now()
+        self.record_device_state()
+        core.emit(DeviceRead(state))
+
+    def record_device_state(self) -> None:
+        state = self._core.state
+        self._core.record(
+            EventKind.DEVICE_STATE,
+            {
+                "battery": state.battery,
+                "leads": list(state.leads.values()),
+                "program": state.stored_program,
+                "uri": self._core.uri,
+            },
+        )
+
+    def shutdown(self) -> None:
+        self._scan.shutdown(wait=False, cancel_futures=True)
+
+    def disconnect(self) -> Future[None]:
+        def run() -> None:
+            self.stop_telemetry_now()
+            self._close_link()
+            self._core.set_link_state(LinkState.DISCONNECTED, "closed by the user")
+
+        return self._core.io.submit(run)
+
+    def _close_link(self) -> None:
+        core = self._core
+        with core.lock:
+            link, core.link = core.link, None
+            receiver, self.telemetry = self.telemetry, None
+        if receiver is not None:
+            receiver.stop()
+        if link is not None:
+            link.close()
+
+    # -- loss and reconnect ------------------------------------------------------------------
+    def _lost(self, exc: DriverError) -> None:
+        """The device went away: say so, mark output unknown, and keep retrying."""
+        core = self._core
+        with core.lock:
+            if self._reconnecting or core.link is None:
+                return
+            self._reconnecting = True
+            core.link_state = LinkState.RECONNECTING
+        core.end_ramps(exc)
+        core.record(EventKind.LINK_LOST, {"reason": str(exc)}, Outcome.ERROR)
+        core.emit(LinkChanged(LinkState.RECONNECTING, str(exc)))
+        threading.Thread(target=self._reconnect, name="reconnect", daemon=True).start()
+
+    def _reconnect(self) -> None:
+        mark_service_thread()
+        core = self._core
+        link = core.link
+        try:
+            while not core.clock.wait(core.stopping, RECONNECT_INTERVAL_S):
+                with core.lock:
+                    if core.link is not link or link is None:
+                        return  # the user disconnected meanwhile
+                try:
+                    core.io.submit(self._try_reopen, link).result()
+                except (DriverError, AttributeError):  # not back yet, or closed under us: try again
+                    continue
+                with core.lock:
+                    if core.link is not link:
+                        return
+                    self._reconnecting = False
+                break
+            else:
+                return
+        finally:
+            with core.lock:
+                self._reconnecting = False
+        core.set_link_state(LinkState.CONNECTED, "device back; state re-read from the device")
+        if self.telemetry is not None and self._telemetry_request is not None:
+            core.io.submit(self._start_telemetry, *self._telemetry_request)
+
+    def _try_reopen(self, link: Link) -> None:
+        link.reopen()
+        self._interrogate(link)
+
+    # -- telemetry ------------------------------------------------------------------------------
+    def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future[TelemetryRequest]:
+        core = self._core
+        caps = core.caps()
+        leads = core.valid(EventKind.START_TELEMETRY, lambda: validation.leads(caps, leads or None))
+        rate_hz = core.valid(EventKind.START_TELEMETRY, lambda: validation.telemetry_rate(caps, rate_hz))
+        return core.submit(EventKind.START_TELEMETRY, self._start_telemetry, rate_hz, leads)
+
+    def _start_telemetry(self, rate_hz: int, leads: tuple[int, ...]) -> TelemetryRequest:
+        core = self._core
+        link = core.link
+        if link is None:
+            raise NotConnected("The pulse generator is not connected.")
+        if self.telemetry is None or self.telemetry.transport is not link.transport:
+            self.telemetry = TelemetryReceiver(link.transport, core.caps(), on_error=self._telemetry_error)
+        actual = link.client.start_telemetry(rate_hz, leads)
+        self._telemetry_request = (actual.rate_hz, actual.leads)
+        if not self.telemetry.running:
+            self.telemetry.start()
+        return actual
+
+    def _telemetry_error(self, exc: DriverError) -> None:
+        if isinstance(exc, DeviceGone):
+            self._lost(exc)
+
+    def stop_telemetry_now(self) -> None:
+        core = self._core
+        self._telemetry_request = None
+        if self.telemetry is not None:
+            self.telemetry.stop()
+        if core.link is not None and core.link_state == LinkState.CONNECTED:
+            try:
+                core.link.client.stop_telemetry()
+            except DriverError:
+                pass  # the stream ends with the link anyway
+
+    # -- keep-alive and battery -----------------------------------------------------------------
+    def _run_keepalive(self) -> None:
+        """Keep the device's watchdog fed while idle; this thread must never die."""
+        mark_service_thread()
+        core = self._core
+        while not core.clock.wait(core.stopping, KEEPALIVE_TICK_S):
+            try:
+                self._keepalive_tick()
+            except Exception as exc:  # noqa: BLE001 - a failed tick is retried; the thread goes on
+                core.emit(ServiceFault(f"keep-alive: {exc}"))
+
+    def _keepalive_tick(self) -> None:
+        core = self._core
+        caps, link, now = core.state.capabilities, core.link, core.clock.now()
+        if caps is None or link is None or core.link_state != LinkState.CONNECTED:
+            return
+        idle = now - core.last_io > caps.watchdog_ms / 1000 * KEEPALIVE_FRACTION
+        if idle and (self._keepalive is None or self._keepalive.done()):
+            self._keepalive = core.submit(EventKind.LINK_STATE, link.client.keepalive)
+        if now - self._last_battery > BATTERY_POLL_S:
+            self._last_battery = now
+            core.submit(EventKind.DEVICE_STATE, self._poll_battery)
+
+    def _poll_battery(self) -> None:
+        battery = self._core.client.battery()
+        self._core.mirror.set(battery=battery)
+        self._core.emit(BatteryRead(battery))

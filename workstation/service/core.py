@@ -1,0 +1,242 @@
+"""The service's core: the link, the mirror, the worker threads, the records port
+and the listeners. The subsystems (connection, outputs, programs, impedance,
+recording) are composed on one core, as cflib composes its Crazyflie.
+
+Threads (docs/architecture.md): `device-io` runs every device command in
+order; `device-stop` runs STOP ALL so nothing queued delays it; `records-io`
+runs every records query and every write a caller does not wait for. A caller
+(the GUI) never blocks on USB or the database: it gets a Future.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from drivers.client import PulseGenerator
+from drivers.errors import DeviceGone, DriverError
+from drivers.links import Link
+from drivers.types import Capabilities, LeadConfig
+from workstation.clock import Clock
+from workstation.events import EventKind, Outcome
+from workstation.models import Session
+from workstation.service.errors import (
+    CancelledByStopAll,
+    ConfirmationRequired,
+    InvalidValue,
+    NoActiveSession,
+    NotConnected,
+    service_error,
+)
+from workstation.service.mirror import DeviceState, Mirror
+from workstation.service.notices import (
+    EventRecorded,
+    LeadChanged,
+    LinkChanged,
+    LinkState,
+    Listener,
+    Notice,
+    OutputsStopped,
+    Refused,
+    ServiceFault,
+)
+from workstation.service.ports import Records
+
+T = TypeVar("T")
+_on_worker = threading.local()
+
+
+def mark_service_thread() -> None:
+    """Called first on every thread the service owns: records written there commit before it goes on."""
+    _on_worker.service = True
+
+
+def on_service_thread() -> bool:
+    return getattr(_on_worker, "service", False)
+
+
+class ServiceCore:
+    def __init__(self, records: Records, opener: Callable[[str], Link], clock: Clock) -> None:
+        self.records = records
+        self.open_link = opener
+        self.clock = clock
+        self.link: Link | None = None
+        self.uri: str | None = None
+        self.mirror = Mirror()
+        self.link_state = LinkState.DISCONNECTED
+        self.session: Session | None = None  # the active session
+        self.lock = threading.RLock()
+        self.stopping = threading.Event()
+        self.last_io = clock.now()
+        self.stop_epoch = 0  # bumped by STOP ALL: output changes queued before it are dropped
+        self.on_lost: Callable[[DriverError], None] = lambda exc: None  # set by the connection
+        self.end_ramps: Callable[[Exception], None] = lambda exc: None  # set by the outputs
+        self._listeners: list[Listener] = []
+        self.io = ThreadPoolExecutor(1, "device-io", initializer=mark_service_thread)
+        self.urgent = ThreadPoolExecutor(1, "device-stop", initializer=mark_service_thread)
+        self.records_io = ThreadPoolExecutor(1, "records-io", initializer=mark_service_thread)
+
+    # -- state and listeners -----------------------------------------------------------
+    @property
+    def session_id(self) -> int | None:
+        session = self.session
+        return None if session is None else session.id
+
+    @property
+    def state(self) -> DeviceState:
+        return self.mirror.state
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def emit(self, notice: Notice) -> None:
+        for listener in list(self._listeners):
+            listener(notice)
+
+    def set_link_state(self, state: LinkState, detail: str = "") -> None:
+        self.link_state = state
+        self.record(EventKind.LINK_STATE, {"state": state.value, "detail": detail})
+        self.emit(LinkChanged(state, detail))
+
+    def caps(self) -> Capabilities:
+        caps = self.state.capabilities
+        if caps is None:
+            raise NotConnected("Connect to a pulse generator first.")
+        return caps
+
+    @property
+    def client(self) -> PulseGenerator:
+        link = self.link
+        if link is None:
+            raise NotConnected(f"The pulse generator is {self.link_state.value}.")
+        return link.client
+
+    # -- recording -----------------------------------------------------------------------
+    def record(self, kind: EventKind, payload: dict[str, Any], outcome: Outcome = Outcome.OK) -> None:
+        """Log one session event (when a session is active). On a service thread it commits
+        before the thread goes on; from a caller's thread it is queued on records-io."""
+        session_id = self.session_id
+        if session_id is None:
+            return
+        if on_service_thread():
+            self.emit(EventRecorded(self.records.log_event(session_id, kind, payload, outcome)))
+        else:
+            self.in_background(
+                lambda: self.emit(EventRecorded(self.records.log_event(session_id, kind, payload, outcome)))
+            )
+
+    def in_background(self, work: Callable[[], object]) -> None:
+        """Run on records-io; a failure is announced (nobody waits for it)."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # noqa: BLE001 - told to the listeners: nobody waits on this
+                self.emit(ServiceFault(f"Could not record: {exc}"))
+
+        self.records_io.submit(run)
+
+    def query(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """A records call on records-io (never the caller's thread)."""
+        return self.records_io.submit(fn, *args)
+
+    def require_session(self) -> int:
+        if self.session_id is None:
+            raise NoActiveSession()
+        return self.session_id
+
+    def refused(self, action: EventKind, payload: dict[str, Any], exc: Exception) -> None:
+        """Record a request turned down; a confirmation request is recorded as "asked" and not
+        announced as a refusal: the question itself is shown to the clinician."""
+        if isinstance(exc, ConfirmationRequired):
+            self.record(action, {**payload, "reason": str(exc)}, Outcome.ASKED)
+            return
+        self.record(action, {**payload, "reason": str(exc)}, Outcome.REFUSED)
+        self.emit(Refused(action, str(exc)))
+
+    def valid(self, action: EventKind, check: Callable[[], T]) -> T:
+        """Run a validation; a bad value is recorded as refused (nothing sent) and raised."""
+        try:
+            return check()
+        except InvalidValue as exc:
+            self.refused(action, {"field": exc.field, "value": exc.shown_value}, exc)
+            raise
+
+    # -- device I/O off the caller's thread -----------------------------------------------
+    def submit(
+        self,
+        action: EventKind,
+        fn: Callable[..., T],
+        *args: Any,
+        executor: ThreadPoolExecutor | None = None,
+        raises_output: bool = False,
+        payload: dict[str, Any] | None = None,
+    ) -> Future[T]:
+        """Queue fn on the device I/O thread; a driver error reaches the caller as a service
+        error. An action that can raise output is dropped (and recorded with `payload`) if
+        STOP ALL was pressed after it was queued."""
+        epoch = self.stop_epoch
+
+        def run() -> T:
+            if self.link is None or self.link_state not in (LinkState.CONNECTED, LinkState.CONNECTING):
+                raise NotConnected(f"{action.value}: the pulse generator is {self.link_state.value}.")
+            if raises_output and epoch != self.stop_epoch:
+                self.record(action, payload or {}, Outcome.CANCELLED)
+                raise CancelledByStopAll(action.value)
+            self.last_io = self.clock.now()
+            try:
+                return fn(*args)
+            except DeviceGone as exc:
+                self.on_lost(exc)
+                raise service_error(exc) from exc
+            except DriverError as exc:
+                raise service_error(exc) from exc
+            finally:
+                if raises_output and epoch != self.stop_epoch:
+                    self.stop_again(action)
+
+        return (executor or self.io).submit(run)
+
+    def stop_again(self, action: EventKind) -> None:
+        """STOP ALL came while an output-raising command was on the wire: stop once more,
+        so the command cannot have turned output on after the stop."""
+        try:
+            self.client.stop_all()
+        except (DriverError, NotConnected) as exc:
+            self.record(EventKind.STOP_ALL, {"reason": f"repeat after {action.value}: {exc}"}, Outcome.ERROR)
+            return
+        self.outputs_stopped({"repeat_after": action.value})
+
+    def outputs_stopped(self, payload: dict[str, Any]) -> None:
+        """The device confirmed STOP ALL: record it, mirror it, announce it."""
+        self.record(EventKind.STOP_ALL, payload)
+        self.mirror.update(lambda s: s.with_leads(c.with_(enabled=False) for c in s.leads.values()))
+        self.emit(OutputsStopped())
+
+    def lead_changed(self, config: LeadConfig) -> None:
+        self.mirror.set_leads(config)
+        self.emit(LeadChanged(config))
+
+    def refresh_leads(self) -> None:
+        """Re-read every lead (after STOP ALL, a measurement or a program write)."""
+        link = self.link
+        if link is None:
+            return
+        for lead in list(self.state.leads):
+            self.lead_changed(link.client.read_lead(lead))
+
+    def read_back_lead(self, lead: int) -> LeadConfig | None:
+        try:
+            config = self.client.read_lead(lead)
+        except (DriverError, NotConnected):
+            return None  # the device is gone too: the reconnect re-reads everything
+        self.lead_changed(config)
+        return config
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Block until every device command and record write queued so far has run (tests, shutdown)."""
+        self.io.submit(lambda: None).result(timeout)
+        self.urgent.submit(lambda: None).result(timeout)
+        self.records_io.submit(lambda: None).result(timeout)

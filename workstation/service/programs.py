@@ -1,0 +1,202 @@
+"""Programs: save the live settings, apply a program to the leads step by step
+(with progress), write one to the device and verify it, and say how the live
+settings differ from the stored program."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from drivers.errors import DeviceRefused, DriverError
+from drivers.types import LeadConfig, Program
+from workstation import validation
+from workstation.events import EventKind
+from workstation.records.rows import SavedProgram
+from workstation.service.core import ServiceCore, mark_service_thread
+from workstation.service.errors import CancelledByStopAll, ConfirmationRequired, NotConnected, ServiceError
+from workstation.service.notices import EventRecorded, ProgramSaved, ProgramWritten, WriteResult
+from workstation.service.outputs import Outputs
+from workstation.wording import by_lead, describe_mismatch, lead_differences
+
+Ask = Callable[[ConfirmationRequired], Future[bool]]  # the clinician's answer to a confirmation
+
+
+@dataclass(frozen=True)
+class ApplyProgress:
+    program: Program
+    lead: int | None  # the lead being applied; None once done
+    done: int  # leads applied so far
+    of: int
+
+
+class Programs:
+    def __init__(self, core: ServiceCore, outputs: Outputs) -> None:
+        self._core = core
+        self._outputs = outputs
+
+    def current(self, name: str) -> Program:
+        """The device's live settings as a program named `name`."""
+        leads = self._core.state.leads
+        return Program(name, tuple(leads[n] for n in sorted(leads)))
+
+    def unwritten_changes(self) -> list[str]:
+        """How the device's live settings differ from its stored program (nothing ignored)."""
+        state = self._core.state
+        if state.stored_program is None:
+            return []
+        return lead_differences(state.leads, by_lead(state.stored_program.leads), "live", "stored")
+
+    def history(self, patient_id: int) -> Future[list[SavedProgram]]:
+        """Every program saved for the patient, oldest first."""
+        return self._core.query(self._core.records.program_history, patient_id)
+
+    # -- save -----------------------------------------------------------------------------------
+    def save(self, name: str) -> Future[Program]:
+        """Save the live settings under `name` in the session's records (not written to the device)."""
+        core = self._core
+        session_id = core.require_session()
+        if not name.strip():
+            raise ServiceError("Name the program before saving it.")
+        if not core.state.leads:
+            raise NotConnected("Connect to the device to save its settings.")
+        program = self.current(name.strip())
+
+        def run() -> Program:
+            core.emit(EventRecorded(core.records.save_program(session_id, program, written=False, verified=False)))
+            core.emit(ProgramSaved(program))
+            return program
+
+        return core.records_io.submit(run)
+
+    # -- apply (live, lead by lead) ---------------------------------------------------------------
+    def apply(
+        self, program: Program, ask: Ask, progress: Callable[[ApplyProgress], None] | None = None
+    ) -> Future[None]:
+        """Make the leads run `program` without storing it: for each lead its settings, a
+        lower amplitude at once, the output switch, then a ramp up (asking through `ask`
+        when a rise needs the clinician's confirmation). STOP ALL ends it."""
+        core = self._core
+        core.require_session()
+        finished: Future[None] = Future()
+        epoch = core.stop_epoch
+
+        def run() -> None:
+            mark_service_thread()
+            try:
+                for done, config in enumerate(program.leads):
+                    if progress:
+                        progress(ApplyProgress(program, config.lead, done, len(program.leads)))
+                    self._apply_lead(config, ask, epoch)
+                if progress:
+                    progress(ApplyProgress(program, None, len(program.leads), len(program.leads)))
+            except BaseException as exc:  # noqa: BLE001 - the caller gets whatever ended it
+                finished.set_exception(exc)
+            else:
+                finished.set_result(None)
+
+        threading.Thread(target=run, name="apply-program", daemon=True).start()
+        return finished
+
+    def _apply_lead(self, config: LeadConfig, ask: Ask, epoch: int) -> None:
+        core, outputs = self._core, self._outputs
+
+        def step(future: Future[object]) -> None:
+            future.result()
+            if core.stop_epoch != epoch:
+                raise CancelledByStopAll("Apply")
+
+        def live() -> LeadConfig:
+            return core.state.leads[config.lead]
+
+        step(outputs.write_lead(config))  # type: ignore[arg-type]
+        if live().amplitude_ua > config.amplitude_ua:
+            step(outputs.set_amplitude(config.lead, config.amplitude_ua))  # type: ignore[arg-type]
+        if live().enabled != config.enabled:
+            step(outputs.set_enabled(config.lead, config.enabled))  # type: ignore[arg-type]
+        for _ in range(3):
+            if live().amplitude_ua >= config.amplitude_ua:
+                return
+            try:
+                step(outputs.set_amplitude(config.lead, config.amplitude_ua))  # type: ignore[arg-type]
+            except ConfirmationRequired as request:
+                if not ask(request).result():
+                    raise ServiceError(f"The rise of lead {config.lead} was not confirmed.") from None
+                outputs.confirm(request)
+        reached = live().amplitude_ua
+        if reached < config.amplitude_ua:
+            raise ServiceError(f"Lead {config.lead} stopped at {reached} \u00b5A (ramp held or stopped).")
+
+    # -- write and verify ----------------------------------------------------------------------------
+    def write(self, program: Program) -> Future[WriteResult]:
+        """Stage, commit, read back and compare; the session records the result or the exact mismatch.
+
+        The device makes a committed program live at once, so a program that
+        would raise any lead's output above what it delivers now is refused:
+        apply it to the leads first (amplitudes ramp), then write it.
+        """
+        core, outputs = self._core, self._outputs
+        session_id = core.require_session()
+        caps = core.caps()
+        program = core.valid(EventKind.WRITE_PROGRAM, lambda: validation.program(caps, program))
+        for config in program.leads:
+            self._refuse_jump(config)
+            outputs.gate(EventKind.WRITE_PROGRAM, config)
+
+        def run() -> WriteResult:
+            try:
+                committed = core.client.write_program(program)
+                read_back = core.client.read_program()
+            except DeviceRefused as exc:
+                self._save(session_id, program, written=False, verified=False, mismatch=f"not written: {exc}")
+                raise
+            except DriverError as exc:
+                self._record_unknown_write(session_id, program, exc)
+                raise
+            mismatch = describe_mismatch(program, read_back) or describe_mismatch(program, committed)
+            core.mirror.set(stored_program=read_back)
+            self._save(session_id, program, written=True, verified=mismatch is None, mismatch=mismatch)
+            core.refresh_leads()
+            result = WriteResult(program, read_back, mismatch is None, mismatch)
+            core.emit(ProgramWritten(result))
+            return result
+
+        return core.submit(EventKind.WRITE_PROGRAM, run, raises_output=True, payload={"program": program.name})
+
+    def _save(self, session_id: int, program: Program, written: bool, verified: bool, mismatch: str | None) -> None:
+        core = self._core
+        core.emit(EventRecorded(core.records.save_program(session_id, program, written, verified, mismatch)))
+
+    def _refuse_jump(self, config: LeadConfig) -> None:
+        """The device makes a committed program live at once: it may deliver no more than now."""
+        live = self._core.state.leads[config.lead]
+        if config.delivers_more_than(live):
+            now = (
+                f"{live.amplitude_ua} µA, {live.pulse_width_us} µs, {live.frequency_hz} Hz"
+                if live.delivering
+                else "off"
+            )
+            self._outputs.refuse(
+                EventKind.WRITE_PROGRAM,
+                config,
+                "program_jump",
+                f"Writing this program would raise lead {config.lead} at once (now {now}; the program has "
+                f"{config.amplitude_ua} µA, {config.pulse_width_us} µs, {config.frequency_hz} Hz). "
+                "Apply it to the leads first (rises ramp), then write it.",
+            )
+
+    def _record_unknown_write(self, session_id: int, program: Program, exc: DriverError) -> None:
+        """The link failed mid-write: the device holds the old or the new program; find out which."""
+        core = self._core
+        try:
+            held = core.client.read_program()
+            core.mirror.set(stored_program=held)
+            core.refresh_leads()
+        except (DriverError, NotConnected):
+            held = None
+        if held == program:
+            self._save(session_id, program, written=True, verified=True, mismatch=None)
+        else:
+            reason = "device unreachable" if held is None else "the device kept its previous program"
+            self._save(session_id, program, written=False, verified=False, mismatch=f"not written ({reason}): {exc}")

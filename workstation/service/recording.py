@@ -1,0 +1,131 @@
+"""The visit's records: patients, sessions and the clinical records of a session
+(placements, responses, pain scores, notes), and the session log as it grows.
+Every call runs on records-io and returns a Future."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import date
+from typing import TypeVar
+
+from workstation.events import EventKind
+from workstation.models import LeadPlacement, Note, PainScore, Patient, Session, StimulusResponse
+from workstation.records.rows import SessionEvent, ThresholdPoint
+from workstation.service.core import ServiceCore
+from workstation.service.errors import NoActiveSession, NotConnected
+from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
+
+T = TypeVar("T")
+
+
+class Recording:
+    def __init__(self, core: ServiceCore, forget_confirmations: Callable[[], None], log_device: Callable[[], None]):
+        self._core = core
+        self._forget = forget_confirmations  # a confirmation holds for one session only
+        self._log_device = log_device
+
+    # -- patients -------------------------------------------------------------------------------
+    def find_patients(self, text: str = "") -> Future[list[Patient]]:
+        return self._core.query(self._core.records.find_patients, text)
+
+    def add_patient(self, name: str, date_of_birth: date, record_number: str) -> Future[Patient]:
+        return self._core.query(self._core.records.add_patient, name, date_of_birth, record_number)
+
+    def patient(self, patient_id: int) -> Future[Patient]:
+        return self._core.query(self._core.records.get_patient, patient_id)
+
+    def session(self, session_id: int) -> Future[Session]:
+        return self._core.query(self._core.records.get_session, session_id)
+
+    def sessions_of(self, patient_id: int) -> Future[list[Session]]:
+        return self._core.query(self._core.records.sessions_of, patient_id)
+
+    def unclosed_sessions(self) -> Future[list[Session]]:
+        return self._core.query(self._core.records.unclosed_sessions)
+
+    def placements(self, patient_id: int) -> Future[dict[int, LeadPlacement]]:
+        return self._core.query(self._core.records.current_placements, patient_id)
+
+    def threshold_history(self, patient_id: int) -> Future[list[ThresholdPoint]]:
+        return self._core.query(self._core.records.threshold_history, patient_id)
+
+    # -- sessions --------------------------------------------------------------------------------
+    def start_session(self, patient_id: int, clinician: str) -> Future[Session]:
+        core = self._core
+        state = core.state
+        identity, caps = state.identity, state.capabilities
+        if identity is None or caps is None:
+            raise NotConnected("Connect to the patient's pulse generator before starting a session.")
+
+        def run() -> Session:
+            session = core.records.open_session(patient_id, identity, caps, clinician)
+            core.session = session
+            self._forget()
+            self._log_device()
+            core.emit(SessionChanged(session))
+            return session
+
+        return core.records_io.submit(run)
+
+    def resume_session(self, session_id: int) -> Future[Session]:
+        core = self._core
+
+        def run() -> Session:
+            session = core.records.resume_session(session_id)
+            core.session = session
+            self._forget()
+            core.emit(SessionChanged(session))
+            return session
+
+        return core.records_io.submit(run)
+
+    def end_session(self) -> Future[Session]:
+        core = self._core
+        session_id = core.require_session()
+
+        def run() -> Session:
+            core.record(EventKind.SESSION_ENDED, {})
+            session = core.records.close_session(session_id)
+            core.session = None
+            self._forget()
+            core.emit(SessionChanged(None))
+            return session
+
+        return core.records_io.submit(run)
+
+    # -- the session log -------------------------------------------------------------------------------
+    def events_since(self, session_id: int, after_seq: int = 0) -> Future[list[SessionEvent]]:
+        """The session's events after `after_seq`: a log view asks for what is new, not for all."""
+        return self._core.query(self._core.records.events_since, session_id, after_seq)
+
+    # -- clinical records (each future gives the id of the event that recorded it) -----------------------
+    def place_lead(self, placement: LeadPlacement) -> Future[int]:
+        def announced(event_id: int) -> None:
+            self._core.emit(PlacementChanged(placement))
+
+        return self._write(lambda sid: self._core.records.record_placement(sid, placement), announced)
+
+    def record_response(self, response: StimulusResponse) -> Future[int]:
+        return self._write(lambda sid: self._core.records.record_response(sid, response))
+
+    def record_pain_score(self, score: PainScore) -> Future[int]:
+        return self._write(lambda sid: self._core.records.record_pain_score(sid, score))
+
+    def add_note(self, note: Note) -> Future[int]:
+        return self._write(lambda sid: self._core.records.add_note(sid, note))
+
+    def _write(self, write: Callable[[int], int], then: Callable[[int], None] | None = None) -> Future[int]:
+        core = self._core
+        session_id = core.require_session()
+
+        def run() -> int:
+            if core.session_id != session_id:
+                raise NoActiveSession()
+            event_id = write(session_id)
+            core.emit(EventRecorded(event_id))
+            if then is not None:
+                then(event_id)
+            return event_id
+
+        return core.records_io.submit(run)
