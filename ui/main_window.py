@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
-from ui.impedance_view import ImpedanceView
+from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
 from ui.patient_panel import PatientPanel
 from ui.programs_panel import ProgramsPanel

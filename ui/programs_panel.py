@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 from drivers.types import LeadConfig, Polarity, Program
 from ui import dialogs
 from ui.bridge import ServiceBridge
-from ui.lead_panel_parts.confirm import ask_confirmation
+from ui.lead_panel.confirm import ask_confirmation
 from workstation.models import Note, PainScore, PainTiming, Session
 from workstation.programming import ConfirmationRequired, DeviceState, ServiceError, WriteResult
 from workstation.records.codec import decode_lead_config

@@ -22,7 +22,7 @@ from ui.impedance.readings import (
     STALE_COLOUR,
     format_ohms,
 )
-from ui.impedance_view import ImpedanceView
+from ui.impedance.view import ImpedanceView
 from workstation.models import ImpedanceClass
 from workstation.programming import ProgrammingService
 

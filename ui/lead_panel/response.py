@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.widgets import message_label, named, show_message
 from workstation.models import Sensation, StimulusResponse
 
 CAPTURES = (  # StimulusResponse field, button text, button objectName, value objectName

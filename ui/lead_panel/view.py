@@ -10,12 +10,12 @@ it binds. Every device action goes through the ProgrammingService's futures
 
 objectNames: leadPanel, leadTitle, stimState, enableLead, linkState, refusalMessage;
 contacts: contact1..contact4, applyContacts (dialog contactsConfirm);
-amplitude (ui/lead_panel_parts/amplitude.py): ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
+amplitude (ui/lead_panel/amplitude.py): ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
 ampEntry, ampSet, ampError, maxSafeLabel, ampResume (dialogs densityConfirm, riseConfirm);
 timing: pwEntry, pwDown, pwUp, pwError, freqEntry, freqDown, freqUp, freqError, patientMaxEntry,
 patientMaxError, timingIncrement, applyParams;
-limits (ui/lead_panel_parts/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
-response (ui/lead_panel_parts/response.py): recordPerception, recordComfortable, recordMaxTolerable,
+limits (ui/lead_panel/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
+response (ui/lead_panel/response.py): recordPerception, recordComfortable, recordMaxTolerable,
 bodyRegions, sensation, paresthesiaFree, saveResponse, responseMessage.
 """
 
@@ -40,21 +40,21 @@ from shiboken6 import isValid
 from drivers.errors import DeviceRefused
 from drivers.types import Capabilities, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
-from ui.lead_panel_parts.amplitude import AmplitudeArea
-from ui.lead_panel_parts.confirm import ask_confirmation, ask_contacts
-from ui.lead_panel_parts.contacts import ContactsView
-from ui.lead_panel_parts.entry import InputError, parse_amplitude, parse_setting
-from ui.lead_panel_parts.limits import LimitReadouts, limit_readings
-from ui.lead_panel_parts.params import ParamRow, RowSpec
-from ui.lead_panel_parts.pending import (
+from ui.lead_panel.amplitude import AmplitudeArea
+from ui.lead_panel.confirm import ask_confirmation, ask_contacts
+from ui.lead_panel.contacts import ContactsView
+from ui.lead_panel.entry import InputError, parse_amplitude, parse_setting
+from ui.lead_panel.limits import LimitReadouts, limit_readings
+from ui.lead_panel.params import ParamRow, RowSpec
+from ui.lead_panel.pending import (
     CONTACT_FIELDS,
     PARAM_FIELDS,
     PendingEditCommand,
     PendingEdits,
 )
-from ui.lead_panel_parts.response import ResponseForm
-from ui.lead_panel_parts.style import STYLE_SHEET, set_style_property
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.response import ResponseForm
+from ui.lead_panel.style import STYLE_SHEET, set_style_property
+from ui.lead_panel.widgets import message_label, named, show_message
 from workstation import levels, safety
 from workstation.increments import apply_increment, increments
 from workstation.models import MAX_LEADS

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from drivers.types import Polarity
-from ui.lead_panel_parts.style import GREY, PALE, set_style_property
+from ui.lead_panel.style import GREY, PALE, set_style_property
 
 CYCLE = {Polarity.OFF: Polarity.ANODE, Polarity.ANODE: Polarity.CATHODE, Polarity.CATHODE: Polarity.OFF}
 KEYS = {"+": Polarity.ANODE, "-": Polarity.CATHODE, "0": Polarity.OFF}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from ui.lead_panel_parts.style import set_style_property
+from ui.lead_panel.style import set_style_property
 
 
 def show_message(label: QLabel, text: str | None, kind: str = "error") -> None:

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.lead_panel_parts.style import set_style_property
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.style import set_style_property
+from ui.lead_panel.widgets import message_label, named, show_message
 
 HOLD_DELAY_MS = 400  # held longer than this, "+" ramps instead of stepping once
 RAMP_TICK_MS = 150  # while held, the target moves one increment ahead this often

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from drivers.types import Capabilities, LeadConfig
-from ui.lead_panel_parts.style import (
+from ui.lead_panel.style import (
     AMBER_FILL,
     GREEN,
     GREY,
