@@ -14,16 +14,18 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from drivers.links import available_links
 from drivers.types import BatteryState
+from ui import theme
 from ui.bridge import ServiceBridge
 from workstation.programming import LinkState
 
 STATE_STYLE = {
-    LinkState.CONNECTED: ("Connected", "#1b7f3b"),
-    LinkState.CONNECTING: ("Connecting…", "#8a6d00"),
-    LinkState.RECONNECTING: ("Reconnecting…", "#b35c00"),
-    LinkState.DISCONNECTED: ("Disconnected", "#6b6b6b"),
+    LinkState.CONNECTED: ("Connected", theme.OK),
+    LinkState.CONNECTING: ("Connecting…", theme.INFO),
+    LinkState.RECONNECTING: ("Reconnecting…", theme.WARNING),
+    LinkState.DISCONNECTED: ("Disconnected", theme.TEXT_MUTED),
 }
 BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", BatteryState.EOS: "END OF SERVICE"}
+BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
 
 
 def _named(widget, name: str, accessible: str, tip: str):
@@ -69,7 +71,9 @@ class ConnectionBar(QWidget):
             "Simulated device",
             "This is a simulated pulse generator, not a patient's device.",
         )
-        self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
+        self.sim_badge.setStyleSheet(
+            f"background:{theme.SIMULATOR};color:{theme.TEXT_ON_FILL};font-weight:bold;border-radius:3px;"
+        )
         self.sim_badge.hide()
         self._scanner = ThreadPoolExecutor(1, thread_name_prefix="usb-scan")
         self.destroyed.connect(lambda: self._scanner.shutdown(wait=False))
@@ -150,6 +154,5 @@ class ConnectionBar(QWidget):
         self.battery.setText(
             f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · {BATTERY_TEXT[battery.state]}"
         )
-        colour = {BatteryState.OK: "#1b7f3b", BatteryState.ERI: "#b35c00", BatteryState.EOS: "#b00020"}
-        self.battery.setStyleSheet(f"color:{colour[battery.state]};")
+        self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
         self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import dialogs
+from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.impedance import ImpedanceView
@@ -64,7 +64,9 @@ class MainWindow(QMainWindow):
         self.banner.setObjectName("linkBanner")
         self.banner.setAccessibleName("Link alert")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#b35c00;color:white;font-weight:bold;padding:6px;")
+        self.banner.setStyleSheet(
+            f"background:{theme.WARNING};color:{theme.TEXT_ON_FILL};font-weight:bold;padding:6px;"
+        )
         self.banner.hide()
 
         self.spinal_map = SpinalMap()

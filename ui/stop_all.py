@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import dialogs
+from ui import dialogs, theme
 
 STOP_ALL_KEY = QKeySequence(Qt.Key.Key_Escape)
 log = logging.getLogger(__name__)
@@ -98,8 +98,8 @@ class StopAllGuard(QObject):
         self.button.setMinimumHeight(44)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the strip is never active; Esc is the key
         self.button.setStyleSheet(
-            "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
-            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}"
+            f"QPushButton{{background:{theme.DANGER};color:{theme.TEXT_ON_FILL};font-size:16px;font-weight:bold;"
+            f"padding:4px 18px;border-radius:6px;}} QPushButton:pressed{{background:{theme.DANGER_DARK};}}"
         )
         self.button.stopRequested.connect(self._button_pressed)
         self._popup_pressed_at = -2

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.impedance.readings import MeasuredSet, Reading
-from ui.impedance.table import STALE_TEXT, TEXT, reading_item
+from ui import theme
+from ui.impedance.readings import STALE_TEXT, MeasuredSet, Reading
+from ui.impedance.table import reading_item
 
-DIAGONAL = QColor(236, 236, 236)
 CELL_PX = (66, 34)
 HEADER_PX = 24
 
@@ -130,11 +130,11 @@ class ContactMatrix(QWidget):
         if a == b:
             item = QTableWidgetItem("")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
-            item.setBackground(DIAGONAL)
+            item.setBackground(QColor(theme.RULE))
             return item
         if reading is None:
             item = QTableWidgetItem("—")
-            item.setForeground(STALE_TEXT if self._stale else TEXT)
+            item.setForeground(QColor(STALE_TEXT if self._stale else theme.TEXT))
             item.setToolTip(f"Contacts {a}–{b}: not measured")
         else:
             item = reading_item(reading.label, reading, self._stale, tinted=True)

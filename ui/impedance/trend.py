@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from drivers.types import CASE
+from ui import theme
 from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
 from workstation.models import ImpedanceThresholds
@@ -23,7 +24,6 @@ from workstation.records.rows import ImpedancePoint
 HistoryQuery = Callable[[int, int, int, int], list[ImpedancePoint]]  # RecordsStore.impedance_history
 TOP = 8.6  # log10(Ω) at the top: opens read 5-20 MΩ
 MIN_SPAN_S = 120.0  # x range around a single point
-LINE = (120, 120, 120)
 EDGE_LABEL_PX = 30  # a date under the first or last reading may reach this far past the axis
 LABELLED_POINTS = 6  # up to this many readings, each gets its own date under it
 
@@ -70,8 +70,8 @@ class ImpedanceTrend(QWidget):
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to operate: the selection is made elsewhere
         item = self.plot.getPlotItem()
         self._marks = ThresholdMarks(item, band_ceiling=TOP)
-        self._line = pg.PlotCurveItem(pen=pg.mkPen(LINE, width=1.5))
-        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(30, 30, 30), hoverable=True, tip=lambda x, y, data: data)
+        self._line = pg.PlotCurveItem(pen=pg.mkPen(theme.TEXT_MUTED, width=1.5))
+        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(theme.TEXT), hoverable=True, tip=lambda x, y, data: data)
         item.addItem(self._line)
         item.addItem(self._dots)
         item.setYRange(log_ohms(FLOOR_OHM), TOP, padding=0)

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import ImpedanceMode, ImpedanceResult
-from ui import dialogs
+from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.impedance.bars import ImpedanceBars
 from ui.impedance.matrix import ContactMatrix
@@ -56,8 +56,8 @@ from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
 from workstation.programming import LinkState, ServiceError
 
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a4b00; font-weight: bold;"
+ERROR_STYLE = f"color: {theme.DANGER};"
+WARNING_STYLE = f"color: {theme.WARNING}; font-weight: bold;"
 NAMED_FAULTS = 3  # faults named in the status line; the table lists them all
 
 

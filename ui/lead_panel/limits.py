@@ -19,14 +19,8 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from drivers.types import Capabilities, LeadConfig
-from ui.lead_panel.style import (
-    AMBER_FILL,
-    GREEN,
-    GREY,
-    PALE,
-    RED,
-    set_style_property,
-)
+from ui.lead_panel.style import set_style_property
+from ui.theme import DANGER, OK, SURFACE_PALE, TEXT_MUTED, WARNING_FILL
 from workstation.safety import (
     APPROACH_FRACTION,
     CHARGE_DENSITY_WARN_UC_PER_CM2,
@@ -38,7 +32,7 @@ from workstation.safety import (
 )
 
 STATE_WORD = {"ok": "", "amber": "near · ", "red": "LIMIT · ", "none": ""}
-STATE_COLOUR = {"ok": GREEN, "amber": AMBER_FILL, "red": RED, "none": GREY}
+STATE_COLOUR = {"ok": OK, "amber": WARNING_FILL, "red": DANGER, "none": TEXT_MUTED}
 STATE_KIND = {"ok": "plain", "amber": "info", "red": "error", "none": "plain"}  # label colour (style.py)
 
 
@@ -119,13 +113,13 @@ class LimitBar(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         box = QRectF(self.rect()).adjusted(0.5, 2.5, -0.5, -2.5)
-        painter.setPen(QColor(GREY))
-        painter.setBrush(QColor(PALE))
+        painter.setPen(QColor(TEXT_MUTED))
+        painter.setBrush(QColor(SURFACE_PALE))
         painter.drawRect(box)
         filled = QRectF(box.left(), box.top(), box.width() * min(max(self.fraction, 0.0), 1.0), box.height())
         painter.fillRect(filled, QColor(STATE_COLOUR[self.state]))
         x = box.left() + box.width() * self.amber_from
-        painter.setPen(QColor(GREY))
+        painter.setPen(QColor(TEXT_MUTED))
         painter.drawLine(int(x), int(box.top()) - 2, int(x), int(box.bottom()) + 2)
 
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from drivers.telemetry import SampleRing
 from drivers.types import LeadConfig, TelemetryBlock
-from ui import dialogs
+from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
 
@@ -52,13 +52,6 @@ DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
 FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
 
-BACKGROUND = (18, 18, 22)
-GRID = (58, 58, 66)  # opaque: see the module docstring
-AXIS_TEXT = (200, 200, 205)
-CURRENT_COLOUR = (255, 190, 0)
-VOLTAGE_COLOUR = (0, 200, 255)
-PROGRAMMED_COLOUR = (235, 235, 235)
-CURSOR_COLOUR = (255, 80, 80)
 LEFT_AXIS_PX = 52
 
 
@@ -228,13 +221,15 @@ class WaveformView(QWidget):
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("waveformPlots")
         self.plots.setAccessibleName(f"Current and voltage waveforms of {self.lead_count} leads")
-        self.plots.setBackground(BACKGROUND)
+        self.plots.setBackground(theme.SCOPE_BACKGROUND)
         self.plots.ci.setSpacing(2)
-        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=CURRENT_COLOUR)
-        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=VOLTAGE_COLOUR)
+        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=theme.SCOPE_CURRENT)
+        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=theme.SCOPE_VOLTAGE)
         self._rows: list[_LeadRow] = []
         for lead in range(1, self.lead_count + 1):
-            title = self.plots.addLabel(f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=AXIS_TEXT, bold=True)
+            title = self.plots.addLabel(
+                f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=theme.SCOPE_TEXT, bold=True
+            )
             current, voltage = (self._add_plot(2 * lead, col, lead == self.lead_count) for col in (0, 1))
             cursors = (self._cursor(current), self._cursor(voltage))
             self._rows.append(
@@ -243,9 +238,9 @@ class WaveformView(QWidget):
                     title,
                     current,
                     voltage,
-                    current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
-                    voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
-                    current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
+                    current.plot(pen=pg.mkPen(theme.SCOPE_CURRENT, width=1)),
+                    voltage.plot(pen=pg.mkPen(theme.SCOPE_VOLTAGE, width=1)),
+                    current.plot(pen=pg.mkPen(theme.SCOPE_PROGRAMMED, width=1, style=Qt.PenStyle.DashLine)),
                     cursors,
                     _StickyRange(current, floor=10.0),
                     _StickyRange(voltage, floor=0.01),
@@ -271,8 +266,8 @@ class WaveformView(QWidget):
         plot.getViewBox().setDefaultPadding(0)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(GRID))
-            axis.setTextPen(pg.mkPen(AXIS_TEXT))
+            axis.setPen(pg.mkPen(theme.SCOPE_GRID))
+            axis.setTextPen(pg.mkPen(theme.SCOPE_TEXT))
             axis.setStyle(tickAlpha=255, maxTickLevel=0)  # one grid line per labelled tick
             axis.setGrid(255)
             axis.setZValue(-1)  # grid behind the curves
@@ -281,7 +276,7 @@ class WaveformView(QWidget):
         bottom = plot.getAxis("bottom")
         bottom.enableAutoSIPrefix(False)
         if last_row:
-            bottom.setLabel("time (s)", color=AXIS_TEXT)
+            bottom.setLabel("time (s)", color=theme.SCOPE_TEXT)
         else:
             bottom.setStyle(showValues=False)
             bottom.setHeight(1)
@@ -289,7 +284,7 @@ class WaveformView(QWidget):
 
     @staticmethod
     def _cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOUR, width=1))
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.SCOPE_CURSOR, width=1))
         line.setVisible(False)
         plot.addItem(line, ignoreBounds=True)
         return line
