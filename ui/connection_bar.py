@@ -16,6 +16,7 @@ from drivers.links import available_links
 from drivers.types import BatteryState
 from ui import theme
 from ui.bridge import ServiceBridge
+from ui.widgets import named
 from workstation.programming import LinkState
 
 STATE_STYLE = {
@@ -28,44 +29,37 @@ BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", Ba
 BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
 
 
-def _named(widget, name: str, accessible: str, tip: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
-
-
 class ConnectionBar(QWidget):
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.setObjectName("connectionBar")
-        self.uri = _named(
+        self.uri = named(
             QComboBox(editable=True),
             "linkUri",
             "Link",
             "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.",
         )
         self.uri.setMinimumContentsLength(18)
-        self.scan = _named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
-        self.connect_button = _named(
+        self.scan = named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
+        self.connect_button = named(
             QPushButton("Connect"), "linkConnect", "Connect", "Open the link and interrogate the device."
         )
-        self.disconnect_button = _named(
+        self.disconnect_button = named(
             QPushButton("Disconnect"),
             "linkDisconnect",
             "Disconnect",
             "Close the link. The device keeps its stored program.",
         )
-        self.state_label = _named(QLabel(), "linkState", "Link state", "State of the USB link.")
-        self.identity = _named(
+        self.state_label = named(QLabel(), "linkState", "Link state", "State of the USB link.")
+        self.identity = named(
             QLabel("No device"),
             "deviceIdentity",
             "Device identity",
             "Model, serial number, firmware and hardware revision.",
         )
-        self.battery = _named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
-        self.sim_badge = _named(
+        self.battery = named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
+        self.sim_badge = named(
             QLabel(" SIMULATOR "),
             "simulatorBadge",
             "Simulated device",

@@ -49,15 +49,9 @@ from PySide6.QtWidgets import (
 
 from ui import dialogs
 from ui.bridge import ServiceBridge
-from ui.programs_panel import (
-    confirm_discard_unwritten,
-    local_time,
-    message_label,
-    named,
-    show_message,
-    unwritten_changes,
-)
+from ui.programs_panel import confirm_discard_unwritten, unwritten_changes
 from ui.theme import DANGER_BOX
+from ui.widgets import local_time, message_label, named, show_message
 from workstation import levels
 from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.programming import LinkState, ServiceError

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
@@ -60,12 +60,11 @@ from ui import dialogs
 from ui.bridge import ServiceBridge
 from ui.lead_panel.confirm import ask_confirmation
 from ui.theme import DANGER_BOX, OK_BOX, SURFACE_PALE, WARNING_BOX, WARNING_TINT
+from ui.widgets import local_time, message_label, named, show_message
 from workstation.models import Note, PainScore, PainTiming, Session
 from workstation.programming import ConfirmationRequired, DeviceState, ServiceError, WriteResult
 from workstation.records.codec import decode_lead_config
 from workstation.records.rows import SavedProgram, SessionEvent
-
-W = TypeVar("W", bound=QWidget)
 
 VERIFIED_TEXT = "Verified: device holds exactly this program"
 CONTACT_SYMBOL = {Polarity.ANODE: "+", Polarity.CATHODE: "\u2212", Polarity.OFF: "\u00b7"}
@@ -79,42 +78,6 @@ SETTINGS = (  # LeadConfig field, row label, unit
     ("patient_max_ua", "Patient max", "\u00b5A"),
 )
 UNITS = {field: unit for field, _label, unit in SETTINGS}
-
-
-# -- small helpers shared with ui.patient_panel ---------------------------------------------
-
-
-def named(widget: W, object_name: str, accessible: str, tip: str) -> W:
-    """Give a control its stable objectName, accessible name and tooltip in one place."""
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
-
-
-def show_message(label: QLabel, text: str, colours: tuple[str, str] | None = None) -> None:
-    """Put a sentence in a message label, coloured (background, ink) when it is a verdict."""
-    label.setText(text)
-    label.setVisible(bool(text))
-    label.setStyleSheet(
-        f"background:{colours[0]}; color:{colours[1]}; border-radius:4px; padding:4px;" if colours else ""
-    )
-
-
-def message_label(object_name: str, accessible: str) -> QLabel:
-    label = named(QLabel(), object_name, accessible, "")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def local_time(moment: datetime) -> str:
-    """A stored UTC time as the clinician's wall-clock time (date omitted for today's)."""
-    moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone()
-    if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 # -- lead settings as text ------------------------------------------------------------------

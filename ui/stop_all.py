@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import dialogs, theme
+from ui.widgets import named
 
 STOP_ALL_KEY = QKeySequence(Qt.Key.Key_Escape)
 log = logging.getLogger(__name__)
@@ -88,12 +89,12 @@ class StopAllGuard(QObject):
         self.strip = QWidget(window, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
         self.strip.setObjectName("stopAllStrip")
         self.strip.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.button = StopButton("STOP ALL  (Esc)", self.strip)
-        self.button.setObjectName("stopAll")
-        self.button.setAccessibleName("Stop all stimulation")
-        self.button.setToolTip(
+        self.button = named(
+            StopButton("STOP ALL  (Esc)", self.strip),
+            "stopAll",
+            "Stop all stimulation",
             "Turn every output off at once. Shortcut: Esc, from anywhere in the app, "
-            "also while a dialog or menu is open."
+            "also while a dialog or menu is open.",
         )
         self.button.setMinimumHeight(44)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the strip is never active; Esc is the key

@@ -19,6 +19,7 @@ from drivers.types import ImpedanceMode
 from ui import theme
 from ui.impedance.readings import MeasuredSet, Reading
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, class_brush, log_ohms
+from ui.widgets import named
 from workstation.models import ImpedanceThresholds
 
 BAR_WIDTH = 0.65
@@ -37,11 +38,12 @@ class ImpedanceBars(OhmPlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("impedanceBars")
-        self.setAccessibleName("Impedance bars")
-        self.setToolTip(
+        named(
+            self,
+            "impedanceBars",
+            "Impedance bars",
             "Impedance of each measurement on a log scale, coloured by class. "
-            "Click a bar (or use Left/Right) to see its trend across sessions."
+            "Click a bar (or use Left/Right) to see its trend across sessions.",
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(200)

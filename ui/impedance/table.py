@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem,
 
 from ui import theme
 from ui.impedance.readings import CLASS_TINTS, STALE_TEXT, STALE_TINT, MeasuredSet, Reading
+from ui.widgets import named
 
 COLUMNS = ("Lead", "Contacts", "Impedance", "Class", "Result")
 COLUMN_PX = (40, 66, 80, 70, 52)
@@ -20,11 +21,12 @@ class MeasurementTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
-        self.setObjectName("impedanceTable")
-        self.setAccessibleName("Impedance measurements")
-        self.setToolTip(
+        named(
+            self,
+            "impedanceTable",
+            "Impedance measurements",
             "Every measurement with its class and PASS/FAIL. "
-            "Select a row (arrow keys or click) to see that pair's trend."
+            "Select a row (arrow keys or click) to see that pair's trend.",
         )
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)

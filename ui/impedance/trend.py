@@ -18,6 +18,7 @@ from drivers.types import CASE
 from ui import theme
 from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
+from ui.widgets import named
 from workstation.models import ImpedanceThresholds
 from workstation.records.rows import ImpedancePoint
 
@@ -49,8 +50,7 @@ class ImpedanceTrend(QWidget):
 
     def __init__(self, history: HistoryQuery, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("impedanceTrend")
-        self.setAccessibleName("Impedance trend across sessions")
+        named(self, "impedanceTrend", "Impedance trend across sessions", "")
         self._history = history
         self._patient: int | None = None
         self._reading: Reading | None = None
@@ -62,10 +62,13 @@ class ImpedanceTrend(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("impedanceTrendCaption")
         self.caption.setWordWrap(True)
-        self.plot = OhmPlot(self, bottom=pg.DateAxisItem("bottom"))
+        self.plot = named(
+            OhmPlot(self, bottom=pg.DateAxisItem("bottom")),
+            "impedanceTrendPlot",
+            "Impedance trend plot",
+            "The selected pair's impedance in each session; bands: short, normal, open",
+        )
         self.plot.getPlotItem().getAxis("bottom").setStyle(hideOverlappingLabels=EDGE_LABEL_PX)
-        self.plot.setObjectName("impedanceTrendPlot")
-        self.plot.setToolTip("The selected pair's impedance in each session; bands: short, normal, open")
         self.plot.setMinimumHeight(150)
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to operate: the selection is made elsewhere
         item = self.plot.getPlotItem()

@@ -27,7 +27,7 @@ from ui.theme import (
 )
 
 # Qt style sheet scoped to the panel; dynamic properties ("state", "pending",
-# "polarity", "kind") select the look and are re-polished when they change.
+# "polarity") select the look and are re-polished when they change.
 STYLE_SHEET = f"""
 #leadPanel QGroupBox {{ font-weight: bold; border: 1px solid {RULE}; border-radius: 4px;
     margin-top: 8px; padding: 6px 4px 4px 4px; }}
@@ -45,9 +45,6 @@ STYLE_SHEET = f"""
 #ampReadout[state="unknown"] {{ color: {WARNING}; }}
 #ampUp, #ampDown {{ font-size: 24px; font-weight: bold; min-width: 54px; min-height: 44px; }}
 #maxSafeLabel {{ color: {TEXT_MUTED}; }}
-QLabel[kind="error"] {{ color: {DANGER}; }}
-QLabel[kind="info"] {{ color: {WARNING}; }}
-QLabel[kind="ok"] {{ color: {OK}; }}
 QLineEdit[pending="true"] {{ background: {WARNING_TINT}; font-weight: bold; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {DANGER}; }}
 ContactButton {{ border-radius: 5px; font-weight: bold; font-size: 13px; min-width: 92px; min-height: 30px; }}

@@ -54,7 +54,8 @@ from ui.lead_panel.pending import (
 )
 from ui.lead_panel.response import ResponseForm
 from ui.lead_panel.style import STYLE_SHEET, set_style_property
-from ui.lead_panel.widgets import message_label, named, show_message
+from ui.theme import DANGER_TEXT, OK_TEXT, WARNING_TEXT
+from ui.widgets import message_label, named, show_message
 from workstation import levels, safety
 from workstation.increments import apply_increment, increments
 from workstation.models import MAX_LEADS
@@ -133,7 +134,7 @@ class LeadPanel(QWidget):
         self._enable.setCheckable(True)
         self._enable.setAutoDefault(False)
         self._link_label = named(QLabel(self), "linkState", "Link", "State of the link to the pulse generator.")
-        self._refusal = message_label("refusalMessage", self)
+        self._refusal = message_label("refusalMessage", "Refusal", self)
         self._contacts = ContactsView(parent=self)
         self._apply_contacts = named(
             QPushButton("Apply contacts", self),
@@ -400,7 +401,7 @@ class LeadPanel(QWidget):
         self._refresh()
 
     def _show_refusal(self, text: str | None) -> None:
-        show_message(self._refusal, text)
+        show_message(self._refusal, text)  # a red box: #refusalMessage in style.py
 
     # -- sending, with the density confirmation -------------------------------------------
     def _attempt(
@@ -587,18 +588,18 @@ class LeadPanel(QWidget):
             entry = parse_amplitude(caps, text)
         except InputError as exc:
             self._armed_text = None
-            show_message(error, str(exc))
+            show_message(error, str(exc), DANGER_TEXT)
             return
         if entry.rounded and self._armed_text != text:
             self._armed_text = text
-            show_message(error, entry.announcement(), "info")
+            show_message(error, entry.announcement(), WARNING_TEXT)
             return
         self._armed_text = None
         how = "ramping up to" if entry.value_ua > device.amplitude_ua else "setting"
         show_message(error, None)
         self._amp_target = None
         if self._request_amplitude(entry.value_ua):  # not when refused or waiting for a confirmation
-            show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", "ok")
+            show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", OK_TEXT)
 
     # -- stimulus response ----------------------------------------------------------------------------
     def _on_response(self, response) -> None:

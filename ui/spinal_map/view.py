@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ui import theme
+from ui.widgets import named
 from workstation.models import MAX_LEADS, Side, SpinalLevel
 
 VERTEBRAE = tuple(level for level in SpinalLevel if level <= SpinalLevel.L5)
@@ -280,8 +281,7 @@ class SpinalMap(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("spinalMap")
-        self.setAccessibleName("Spinal map")
+        named(self, "spinalMap", "Spinal map", "")  # tooltips: tooltip_at, per point
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(220, 420)

@@ -39,6 +39,7 @@ from drivers.types import LeadConfig, TelemetryBlock
 from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
+from ui.widgets import named
 
 WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("50 ms", 0.05),
@@ -135,8 +136,7 @@ class WaveformView(QWidget):
 
     def __init__(self, lead_count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("waveformView")
-        self.setAccessibleName("Live waveforms")
+        named(self, "waveformView", "Live waveforms", "")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.lead_count = lead_count
         self._source: TelemetrySource | None = None
@@ -166,20 +166,14 @@ class WaveformView(QWidget):
 
     # ----- construction -------------------------------------------------
     def _build_controls(self) -> None:
-        def control(widget, name: str, accessible: str, tip: str):
-            widget.setObjectName(name)
-            widget.setAccessibleName(accessible)
-            widget.setToolTip(tip)
-            return widget
-
-        self.window_combo = control(
+        self.window_combo = named(
             QComboBox(), "waveformWindow", "Time window", "Length of time shown, most recent sample at the right"
         )
         for text, seconds in WINDOWS_S:
             self.window_combo.addItem(text, seconds)
         self.window_combo.setCurrentIndex([s for _, s in WINDOWS_S].index(DEFAULT_WINDOW_S))
         self.window_combo.currentIndexChanged.connect(lambda _: self.set_window(self.window_combo.currentData()))
-        self.pause_button = control(
+        self.pause_button = named(
             QPushButton("Pause"), "waveformPause", "Pause waveforms", "Freeze the display (Space); data keeps arriving"
         )
         self.pause_button.setCheckable(True)
@@ -190,24 +184,24 @@ class WaveformView(QWidget):
             self.pause_button.toggle,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        self.png_button = control(
+        self.png_button = named(
             QPushButton("Export PNG…"),
             "waveformExportPng",
             "Export waveforms as image",
             "Save the plots as a PNG image",
         )
         self.png_button.clicked.connect(lambda: self._export_via_dialog("PNG image (*.png)", self.export_png))
-        self.csv_button = control(
+        self.csv_button = named(
             QPushButton("Export CSV…"),
             "waveformExportCsv",
             "Export waveform samples",
             "Save every sample of the visible window as CSV",
         )
         self.csv_button.clicked.connect(lambda: self._export_via_dialog("CSV table (*.csv)", self.export_csv))
-        self.cursor_label = control(
+        self.cursor_label = named(
             QLabel(), "waveformCursor", "Cursor readout", "Time, current and voltage under the mouse"
         )
-        self.status_label = control(
+        self.status_label = named(
             QLabel(), "waveformStatus", "Telemetry status", "Stream rate, samples received, dropped and lost data"
         )
         window_label = QLabel("Window")
