@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.telemetry import SampleRing
 from drivers.types import LeadConfig, TelemetryBlock
 from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
+from ui.waveforms.ring import SampleRing
 from ui.widgets import named
 
 WINDOWS_S: tuple[tuple[str, float], ...] = (
