@@ -23,7 +23,7 @@ import numpy as np
 import psutil
 from _harness import RESULTS, WAIT_S, bench_service, machine, result, start_stimulating
 
-from drivers.telemetry import SampleRing
+from ui.waveforms.ring import SampleRing
 
 RATE_HZ = 100_000
 LEADS = (1, 2, 3, 4)

@@ -31,8 +31,9 @@ from drivers.protocol.messages import MsgType, spec_for
 from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel
-from drivers.telemetry import SampleRing, TelemetryReceiver, decode_telemetry
+from drivers.telemetry import TelemetryReceiver, decode_telemetry
 from drivers.transport import UsbTransport
+from ui.waveforms.ring import SampleRing
 
 RATE_HZ = 100_000
 LEADS = (1, 2, 3, 4)

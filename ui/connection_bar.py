@@ -12,23 +12,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from drivers.types import BatteryState
+from ui import theme
 from ui.bridge import ServiceBridge
+from ui.widgets import named
 from workstation.service import LinkState
 
 STATE_STYLE = {
-    LinkState.CONNECTED: ("Connected", "#1b7f3b"),
-    LinkState.CONNECTING: ("Connecting…", "#8a6d00"),
-    LinkState.RECONNECTING: ("Reconnecting…", "#b35c00"),
-    LinkState.DISCONNECTED: ("Disconnected", "#6b6b6b"),
+    LinkState.CONNECTED: ("Connected", theme.OK),
+    LinkState.CONNECTING: ("Connecting…", theme.INFO),
+    LinkState.RECONNECTING: ("Reconnecting…", theme.WARNING),
+    LinkState.DISCONNECTED: ("Disconnected", theme.TEXT_MUTED),
 }
 BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", BatteryState.EOS: "END OF SERVICE"}
-
-
-def _named(widget, name: str, accessible: str, tip: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
+BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
 
 
 class ConnectionBar(QWidget):
@@ -36,38 +32,40 @@ class ConnectionBar(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.setObjectName("connectionBar")
-        self.uri = _named(
+        self.uri = named(
             QComboBox(editable=True),
             "linkUri",
             "Link",
             "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.",
         )
         self.uri.setMinimumContentsLength(18)
-        self.scan = _named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
-        self.connect_button = _named(
+        self.scan = named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
+        self.connect_button = named(
             QPushButton("Connect"), "linkConnect", "Connect", "Open the link and interrogate the device."
         )
-        self.disconnect_button = _named(
+        self.disconnect_button = named(
             QPushButton("Disconnect"),
             "linkDisconnect",
             "Disconnect",
             "Close the link. The device keeps its stored program.",
         )
-        self.state_label = _named(QLabel(), "linkState", "Link state", "State of the USB link.")
-        self.identity = _named(
+        self.state_label = named(QLabel(), "linkState", "Link state", "State of the USB link.")
+        self.identity = named(
             QLabel("No device"),
             "deviceIdentity",
             "Device identity",
             "Model, serial number, firmware and hardware revision.",
         )
-        self.battery = _named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
-        self.sim_badge = _named(
+        self.battery = named(QLabel(""), "deviceBattery", "Battery", "Primary-cell battery of the pulse generator.")
+        self.sim_badge = named(
             QLabel(" SIMULATOR "),
             "simulatorBadge",
             "Simulated device",
             "This is a simulated pulse generator, not a patient's device.",
         )
-        self.sim_badge.setStyleSheet("background:#6a1b9a;color:white;font-weight:bold;border-radius:3px;")
+        self.sim_badge.setStyleSheet(
+            f"background:{theme.SIMULATOR};color:{theme.TEXT_ON_FILL};font-weight:bold;border-radius:3px;"
+        )
         self.sim_badge.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
@@ -145,6 +143,5 @@ class ConnectionBar(QWidget):
         self.battery.setText(
             f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · {BATTERY_TEXT[battery.state]}"
         )
-        colour = {BatteryState.OK: "#1b7f3b", BatteryState.ERI: "#b35c00", BatteryState.EOS: "#b00020"}
-        self.battery.setStyleSheet(f"color:{colour[battery.state]};")
+        self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
         self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -38,10 +38,10 @@ DIALOGS: dict[str, str] = {
     "sessionEndConfirm": "End session… without unwritten changes (patient_panel)",
     "unwrittenDialog": "unwritten changes before closing or ending (programs_panel)",
     "programWriteConfirm": "write a program to the device (programs_panel)",
-    "densityConfirm": "charge density above the warning cap (lead_panel_parts/confirm)",
+    "densityConfirm": "charge density above the warning cap (lead_panel/confirm)",
     "riseConfirm": "an amplitude rise of more than one large increment, with its ramp time (lead_panel)",
-    "contactsConfirm": "applying contacts switches the lead off (lead_panel_parts/confirm)",
-    "impedanceExportFile": "save impedance as CSV (impedance_view)",
+    "contactsConfirm": "applying contacts switches the lead off (lead_panel/confirm)",
+    "impedanceExportFile": "save impedance as CSV (impedance/view)",
     "waveformExportFile": "save waveforms as PNG or CSV (waveforms/view)",
     "waveformExportFailed": "waveform export could not be written (waveforms/view)",
 }

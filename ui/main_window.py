@@ -26,16 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import dialogs
+from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
-from ui.impedance_view import ImpedanceView
+from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
 from ui.patient_panel import PatientPanel
 from ui.programs_panel import ProgramsPanel
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
+from ui.widgets import named
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -60,19 +61,18 @@ class MainWindow(QMainWindow):
         self.stop_button = self.stop_guard.button
         self._stop_failed = None
 
-        self.banner = QLabel()
-        self.banner.setObjectName("linkBanner")
-        self.banner.setAccessibleName("Link alert")
+        self.banner = named(QLabel(), "linkBanner", "Link alert", "")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#b35c00;color:white;font-weight:bold;padding:6px;")
+        self.banner.setStyleSheet(
+            f"background:{theme.WARNING};color:{theme.TEXT_ON_FILL};font-weight:bold;padding:6px;"
+        )
         self.banner.hide()
 
         self.spinal_map = SpinalMap()
         self.patient_panel = PatientPanel(self.bridge)
-        self.lead_chooser = QComboBox()
-        self.lead_chooser.setObjectName("leadChooser")
-        self.lead_chooser.setAccessibleName("Lead")
-        self.lead_chooser.setToolTip("Lead to program (also chosen by clicking it on the spinal map).")
+        self.lead_chooser = named(
+            QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
+        )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
         self.waveforms = WaveformView(4)
         self.impedance = ImpedanceView(self.bridge)

@@ -49,15 +49,9 @@ from PySide6.QtWidgets import (
 
 from ui import dialogs
 from ui.bridge import ServiceBridge
-from ui.programs_panel import (
-    RED,
-    confirm_discard_unwritten,
-    local_time,
-    message_label,
-    named,
-    show_message,
-    unwritten_changes,
-)
+from ui.programs_panel import confirm_discard_unwritten, unwritten_changes
+from ui.theme import DANGER_BOX
+from ui.widgets import local_time, message_label, named, show_message
 from workstation import levels
 from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
@@ -171,13 +165,13 @@ class PatientDialog(dialogs.Dialog):
     def _save(self) -> None:
         born = self.dob.value()
         if born is None:
-            show_message(self.message, "Enter the date of birth.", RED)
+            show_message(self.message, "Enter the date of birth.", DANGER_BOX)
             self.dob.setFocus()
             return
         try:
             self.patient = self.store.add_patient(self.name.text(), born, self.record_number.text())
         except ValueError as exc:  # includes a duplicate record number
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         self.accept()
 
@@ -247,7 +241,7 @@ class ResumeDialog(dialogs.Dialog):
         try:
             self.bridge.service.recording.resume_session(item.data(Qt.ItemDataRole.UserRole))
         except (ServiceError, RecordsError) as exc:
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         self.accept()
 
@@ -310,7 +304,7 @@ class PlaceLeadDialog(dialogs.Dialog):
             )
             self.bridge.service.recording.place_lead(placement)
         except (ValueError, ServiceError, RecordsError) as exc:
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         self.accept()
 
@@ -487,17 +481,17 @@ class PatientPanel(QWidget):
     def _start_session(self) -> None:
         patient, clinician = self.selected_patient(), self.clinician.text().strip()
         if patient is None:
-            show_message(self.message, "Select the patient first (or add a new one).", RED)
+            show_message(self.message, "Select the patient first (or add a new one).", DANGER_BOX)
             return
         if not clinician:
-            show_message(self.message, "Enter your name as clinician first.", RED)
+            show_message(self.message, "Enter your name as clinician first.", DANGER_BOX)
             self.clinician.setFocus()
             return
         self._remember_clinician()
         try:
             self.service.recording.start_session(patient.id, clinician)
         except (ServiceError, RecordsError, ValueError) as exc:
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         show_message(self.message, "")
 
@@ -526,7 +520,7 @@ class PatientPanel(QWidget):
         try:
             self.service.recording.end_session()
         except (ServiceError, RecordsError) as exc:
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         show_message(self.message, "Session ended and closed.")
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
@@ -58,17 +58,14 @@ from PySide6.QtWidgets import (
 from drivers.types import LeadConfig, Polarity, Program
 from ui import dialogs
 from ui.bridge import ServiceBridge
-from ui.lead_panel_parts.confirm import ask_confirmation
+from ui.lead_panel.confirm import ask_confirmation
+from ui.theme import DANGER_BOX, OK_BOX, SURFACE_PALE, WARNING_BOX, WARNING_TINT
+from ui.widgets import local_time, message_label, named, show_message
 from workstation.models import Note, PainScore, PainTiming, Session
 from workstation.service import ConfirmationRequired, DeviceState, ServiceError, WriteResult
 from workstation.records.codec import decode_lead_config
 from workstation.records.rows import SavedProgram, SessionEvent
 
-W = TypeVar("W", bound=QWidget)
-
-GREEN = ("#E6F4EA", "#137333")  # background, ink
-RED = ("#FCE8E6", "#A50E0E")
-AMBER = ("#FEF7E0", "#7A4F01")
 VERIFIED_TEXT = "Verified: device holds exactly this program"
 CONTACT_SYMBOL = {Polarity.ANODE: "+", Polarity.CATHODE: "\u2212", Polarity.OFF: "\u00b7"}
 CONTACT_LEGEND = "Contacts in order from contact 1: + anode, \u2212 cathode, \u00b7 off."
@@ -81,42 +78,6 @@ SETTINGS = (  # LeadConfig field, row label, unit
     ("patient_max_ua", "Patient max", "\u00b5A"),
 )
 UNITS = {field: unit for field, _label, unit in SETTINGS}
-
-
-# -- small helpers shared with ui.patient_panel ---------------------------------------------
-
-
-def named(widget: W, object_name: str, accessible: str, tip: str) -> W:
-    """Give a control its stable objectName, accessible name and tooltip in one place."""
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
-
-
-def show_message(label: QLabel, text: str, colours: tuple[str, str] | None = None) -> None:
-    """Put a sentence in a message label, coloured (background, ink) when it is a verdict."""
-    label.setText(text)
-    label.setVisible(bool(text))
-    label.setStyleSheet(
-        f"background:{colours[0]}; color:{colours[1]}; border-radius:4px; padding:4px;" if colours else ""
-    )
-
-
-def message_label(object_name: str, accessible: str) -> QLabel:
-    label = named(QLabel(), object_name, accessible, "")
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def local_time(moment: datetime) -> str:
-    """A stored UTC time as the clinician's wall-clock time (date omitted for today's)."""
-    moment = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone()
-    if moment.date() == datetime.now().astimezone().date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 # -- lead settings as text ------------------------------------------------------------------
@@ -174,11 +135,11 @@ def unwritten_changes(state: DeviceState) -> list[str]:
 def program_status(written: bool, verified: bool, mismatch: str | None) -> tuple[str, tuple[str, str] | None]:
     """Status words of a saved program and its colours."""
     if verified:
-        return "written and verified", GREEN
+        return "written and verified", OK_BOX
     if written:
-        return f"MISMATCH after writing: {mismatch}", RED
+        return f"MISMATCH after writing: {mismatch}", DANGER_BOX
     if mismatch:
-        return mismatch, RED  # "not written: <reason>"
+        return mismatch, DANGER_BOX  # "not written: <reason>"
     return "saved, not written", None
 
 
@@ -208,7 +169,7 @@ def fill_lead_table(
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             item.setToolTip(f"Lead {lead} {name.lower()} ({label or 'program'})")
             if reference is not None and config is not None and getattr(config, field) != getattr(reference, field):
-                item.setBackground(QColor(AMBER[0]))
+                item.setBackground(QColor(WARNING_TINT))
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
@@ -217,7 +178,7 @@ def fill_lead_table(
                     f"in {columns[0][0] or 'the program'})"
                 )
             if lead % 2 == 0 and item.background().style() == Qt.BrushStyle.NoBrush:
-                item.setBackground(QColor("#F1F3F4"))  # shade every other lead so its columns read as a pair
+                item.setBackground(QColor(SURFACE_PALE))  # shade every other lead so its columns read as a pair
             table.setItem(row, col, item)
 
 
@@ -301,13 +262,13 @@ class UnwrittenDialog(dialogs.Dialog):
     def _write(self) -> None:
         name = self.name.text().strip()
         if not name:
-            show_message(self.message, "Name the program before writing it.", RED)
+            show_message(self.message, "Name the program before writing it.", DANGER_BOX)
             return
         service = self.bridge.service
         try:
             future = service.programs.write(service.programs.current(name))
         except ServiceError as exc:
-            show_message(self.message, str(exc), RED)
+            show_message(self.message, str(exc), DANGER_BOX)
             return
         self.write.setEnabled(False)
         self.discard.setEnabled(False)
@@ -319,9 +280,9 @@ class UnwrittenDialog(dialogs.Dialog):
         self.discard.setEnabled(True)
         error = future.exception()
         if error is not None:
-            show_message(self.message, f"Not written: {error}", RED)
+            show_message(self.message, f"Not written: {error}", DANGER_BOX)
         elif not future.result().verified:
-            show_message(self.message, f"Written but not verified: {future.result().mismatch}", RED)
+            show_message(self.message, f"Written but not verified: {future.result().mismatch}", DANGER_BOX)
         else:
             self.accept()
 
@@ -504,7 +465,7 @@ class SessionLog(QTableWidget):
         row = self.rowCount()
         self.insertRow(row)
         summary = summarize(event)
-        colours = {"refused": AMBER, "error": RED}.get(event.outcome)
+        colours = {"refused": WARNING_BOX, "error": DANGER_BOX}.get(event.outcome)
         cells = (
             local_time(event.time),
             EVENT_NAMES.get(event.kind, event.kind.replace("_", " ")),
@@ -761,7 +722,7 @@ class ProgramsPanel(QWidget):
             f"stored program '{stored.name}'. Write to keep them."
             if changes
             else "",
-            AMBER,
+            WARNING_BOX,
         )
         self.badge.setToolTip("\n".join(changes))
         if self._loaded is not None:
@@ -773,10 +734,10 @@ class ProgramsPanel(QWidget):
             show_message(
                 self.verify_result,
                 f"\u2714 {VERIFIED_TEXT} ('{result.program.name}', {local_time(datetime.now(timezone.utc))})",
-                GREEN,
+                OK_BOX,
             )
         else:
-            show_message(self.verify_result, f"\u2716 Not verified: {result.mismatch}", RED)
+            show_message(self.verify_result, f"\u2716 Not verified: {result.mismatch}", DANGER_BOX)
         self._refresh_programs(select=result.program)
         self._device_changed()
 
@@ -830,11 +791,13 @@ class ProgramsPanel(QWidget):
     def _save(self) -> None:
         name = self.program_name.text().strip()
         if not name:
-            show_message(self.program_message, "Name the program before saving it.", RED)
+            show_message(self.program_message, "Name the program before saving it.", DANGER_BOX)
             self.program_name.setFocus()
             return
         if self._session is None or not self.service.state.leads:
-            show_message(self.program_message, "Start a session with a connected device to save its settings.", RED)
+            show_message(
+                self.program_message, "Start a session with a connected device to save its settings.", DANGER_BOX
+            )
             return
         program = self.service.programs.current(name)
         self.store.save_program(self._session.id, program, written=False, verified=False)
@@ -884,7 +847,7 @@ class ProgramsPanel(QWidget):
                 if reached < config.amplitude_ua:
                     raise ServiceError(f"Lead {config.lead} stopped at {reached} \u00b5A (ramp held or stopped).")
         reached = ", ".join(f"lead {n} {c.amplitude_ua} \u00b5A" for n, c in sorted(service.state.leads.items()))
-        show_message(self.program_message, f"Applied '{program.name}' live (not stored): {reached}.", GREEN)
+        show_message(self.program_message, f"Applied '{program.name}' live (not stored): {reached}.", OK_BOX)
 
     def _asked_first(self, call: Callable[[], Future]) -> Iterator[Future]:
         """Yield `call`'s future; when the service asks for a confirmation first, yield the
@@ -935,7 +898,7 @@ class ProgramsPanel(QWidget):
         if self._applying is not None:
             self._applying.close()
             self._applying = None
-            show_message(self.program_message, sentence, RED)
+            show_message(self.program_message, sentence, DANGER_BOX)
             self._update_buttons()
 
     # -- write ------------------------------------------------------------------------------------
@@ -981,7 +944,7 @@ class ProgramsPanel(QWidget):
         try:
             future = self.service.programs.write(program)
         except ServiceError as exc:
-            show_message(self.verify_result, f"\u2716 Not written: {exc}", RED)
+            show_message(self.verify_result, f"\u2716 Not written: {exc}", DANGER_BOX)
             return
         show_message(self.verify_result, f"Writing '{program.name}' and reading it back\u2026")
         self.write_button.setEnabled(False)
@@ -990,7 +953,7 @@ class ProgramsPanel(QWidget):
     def _write_done(self, future: Future) -> None:
         self._update_buttons()
         if future.exception() is not None:  # success shows through bridge.programWritten
-            show_message(self.verify_result, f"\u2716 Not written: {future.exception()}", RED)
+            show_message(self.verify_result, f"\u2716 Not written: {future.exception()}", DANGER_BOX)
             self._refresh_programs()
             self._refresh_log()
 
@@ -999,7 +962,7 @@ class ProgramsPanel(QWidget):
         try:
             self.service.recording.add_note(Note(self.note_text.toPlainText()))
         except (ValueError, ServiceError) as exc:
-            show_message(self.note_message, str(exc), RED)
+            show_message(self.note_message, str(exc), DANGER_BOX)
             return
         self.note_text.clear()
         show_message(self.note_message, f"Note added at {local_time(datetime.now(timezone.utc))}.")
@@ -1007,14 +970,14 @@ class ProgramsPanel(QWidget):
     def _record_nrs(self) -> None:
         rated = [(when, box.value()) for when, box in self.nrs.items() if box.value() >= 0]
         if not rated:
-            show_message(self.nrs_message, "Rate the pain before or after programming (0-10) first.", RED)
+            show_message(self.nrs_message, "Rate the pain before or after programming (0-10) first.", DANGER_BOX)
             return
         try:
             for when, nrs in rated:
                 self.service.recording.record_pain_score(PainScore(nrs, when))
                 self.nrs[when].setValue(-1)
         except (ValueError, ServiceError) as exc:
-            show_message(self.nrs_message, str(exc), RED)
+            show_message(self.nrs_message, str(exc), DANGER_BOX)
             return
         recorded = ", ".join(f"{when.value.lower()} {nrs}/10" for when, nrs in rated)
         show_message(self.nrs_message, f"Recorded NRS {recorded} at {local_time(datetime.now(timezone.utc))}.")

@@ -43,7 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui import dialogs
+from ui import dialogs, theme
+from ui.widgets import named
 
 STOP_ALL_KEY = QKeySequence(Qt.Key.Key_Escape)
 log = logging.getLogger(__name__)
@@ -88,18 +89,18 @@ class StopAllGuard(QObject):
         self.strip = QWidget(window, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
         self.strip.setObjectName("stopAllStrip")
         self.strip.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.button = StopButton("STOP ALL  (Esc)", self.strip)
-        self.button.setObjectName("stopAll")
-        self.button.setAccessibleName("Stop all stimulation")
-        self.button.setToolTip(
+        self.button = named(
+            StopButton("STOP ALL  (Esc)", self.strip),
+            "stopAll",
+            "Stop all stimulation",
             "Turn every output off at once. Shortcut: Esc, from anywhere in the app, "
-            "also while a dialog or menu is open."
+            "also while a dialog or menu is open.",
         )
         self.button.setMinimumHeight(44)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the strip is never active; Esc is the key
         self.button.setStyleSheet(
-            "QPushButton{background:#c62828;color:white;font-size:16px;font-weight:bold;padding:4px 18px;"
-            "border-radius:6px;} QPushButton:pressed{background:#8e0000;}"
+            f"QPushButton{{background:{theme.DANGER};color:{theme.TEXT_ON_FILL};font-size:16px;font-weight:bold;"
+            f"padding:4px 18px;border-radius:6px;}} QPushButton:pressed{{background:{theme.DANGER_DARK};}}"
         )
         self.button.stopRequested.connect(self._button_pressed)
         self._popup_pressed_at = -2

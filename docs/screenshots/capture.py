@@ -18,7 +18,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
-from ui.lead_panel_parts.confirm import ask_confirmation
+from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.testing.actions import confirmed
 from workstation.models import LeadPlacement, Side, SpinalLevel

@@ -3,14 +3,13 @@ the device's clock: checked over 10 s of simulated time."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from drivers.client import PulseGenerator
 from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.clock import ManualClock as FakeClock
 from drivers.sim.device import DeviceModel
-from drivers.telemetry import SampleRing, decode_telemetry
+from drivers.telemetry import decode_telemetry
 from drivers.transport import UsbTransport
 
 
@@ -45,17 +44,3 @@ def test_rate_within_one_percent_over_ten_simulated_seconds(rig, rate):
             samples += block.n_samples
     measured = samples / (clock.now - start)
     assert abs(measured - rate) / rate < 0.01
-
-
-def test_ring_keeps_the_newest_samples_in_order():
-    from drivers.types import TelemetryBlock
-
-    ring = SampleRing(lead_count=4, capacity=10)
-    for first in range(0, 30, 7):
-        values = np.arange(first, first + 7, dtype=np.int16)
-        ring.write(TelemetryBlock(first, 1000, (2,), values[None, :], -values[None, :]))
-    current, voltage = ring.latest(10)
-    assert current[1].tolist() == list(range(25, 35))
-    assert voltage[1].tolist() == [-v for v in range(25, 35)]
-    assert not current[0].any()
-    assert ring.total == 35

@@ -22,7 +22,7 @@ from ui.impedance.readings import (
     STALE_COLOUR,
     format_ohms,
 )
-from ui.impedance_view import ImpedanceView
+from ui.impedance.view import ImpedanceView
 from workstation.models import ImpedanceClass
 from workstation.service import ProgrammingService
 
@@ -138,8 +138,8 @@ def test_each_mode_lists_every_measurement_classed_and_coloured(qtbot, view, fau
     image = bars.grab().toImage()
     for index, reading in enumerate(bars.readings):
         colour = CLASS_COLOURS[reading.impedance_class]
-        assert bars.bar_item.opts["brushes"][index].color() == QColor(*colour)
-        assert image.pixelColor(bars.bar_rect(index).center()) == QColor(*colour), reading
+        assert bars.bar_item.opts["brushes"][index].color() == QColor(colour)
+        assert image.pixelColor(bars.bar_rect(index).center()) == QColor(colour), reading
     faults = [label for label in bars.labels if "OPEN" in label or "SHORT" in label]
     assert len(faults) == sum(cls != N for *_rest, cls in _expected(mode))  # named, not only coloured
 
@@ -239,7 +239,7 @@ def test_matrix_shows_every_contact_pair_of_the_chosen_lead(qtbot, view):
     for a, b in ((1, 3), (2, 3), (3, 4)):
         assert grid.item(a - 1, b - 1).text().endswith("\nOPEN")
         assert grid.item(b - 1, a - 1).text() == grid.item(a - 1, b - 1).text()  # symmetric
-        assert grid.item(a - 1, b - 1).background().color() == QColor(*CLASS_TINTS[ImpedanceClass.OPEN])
+        assert grid.item(a - 1, b - 1).background().color() == QColor(CLASS_TINTS[ImpedanceClass.OPEN])
     assert re.fullmatch(r"\d+ Ω", grid.item(0, 1).text())
     assert all(grid.item(c, c).text() == "" for c in range(4))
 
@@ -258,9 +258,9 @@ def test_a_lost_link_keeps_the_results_greyed_with_their_time(qtbot, view, fault
     qtbot.waitUntil(note.isVisible, timeout=WAIT_MS)
     assert f"last measured {run.measured_at:%H:%M:%S}" in note.text()
     assert _rows(view, (0, 1, 3, 4)) == LEAD_PAIR_ROWS  # kept
-    assert all(b.color() == QColor(*STALE_COLOUR) for b in view.bars.bar_item.opts["brushes"])
+    assert all(b.color() == QColor(STALE_COLOUR) for b in view.bars.bar_item.opts["brushes"])
     table = _child(view, QTableWidget, "impedanceTable")
-    assert table.item(0, 3).background().color() != QColor(*CLASS_TINTS[ImpedanceClass.SHORT])
+    assert table.item(0, 3).background().color() != QColor(CLASS_TINTS[ImpedanceClass.SHORT])
     assert "failed" in _child(view, QLabel, "impedanceStatus").text()
     assert not _child(view, QPushButton, "impedanceMeasure").isEnabled()
 

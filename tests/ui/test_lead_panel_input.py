@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from drivers.sim.device import CAPABILITIES
-from ui.lead_panel_parts.entry import InputError, parse_amplitude, parse_setting
+from ui.lead_panel.entry import InputError, parse_amplitude, parse_setting
 from workstation.safety import grid
 
 FIELDS = {  # entry, message label, button that would send it after Enter (Enter is Set for the amplitude)

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 from drivers.types import Polarity, Program
 from ui.bridge import ServiceBridge
 from ui.patient_panel import PatientPanel
-from ui.programs_panel import AMBER, RED, ProgramsPanel
+from ui.programs_panel import ProgramsPanel
 from ui.testing.actions import raise_amplitude
+from ui.theme import DANGER, WARNING_TINT
 from workstation.models import PainTiming
 from workstation.service import SafetyRefused
 
@@ -137,7 +138,7 @@ def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
     )
 
     assert panel.verify_result.text().startswith("\u2716 Not written: Lead 1 needs at least one anode (+)")
-    assert RED[1] in panel.verify_result.styleSheet()
+    assert DANGER in panel.verify_result.styleSheet()
     assert drg_device.stored_program == stored
 
 
@@ -204,8 +205,8 @@ def test_load_shows_the_program_beside_the_device_and_marks_differences(qtbot, p
     pulse_row = 2
     saved, device = table.item(pulse_row, 0), table.item(pulse_row, 1)
     assert (saved.text(), device.text()) == ("40", "250")
-    assert device.background().color() == QColor(AMBER[0])
-    assert table.item(1, 1).background().color() != QColor(AMBER[0])  # amplitude is the same
+    assert device.background().color() == QColor(WARNING_TINT)
+    assert table.item(1, 1).background().color() != QColor(WARNING_TINT)  # amplitude is the same
 
 
 def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_service, drg_device):
@@ -241,7 +242,7 @@ def test_refusals_are_highlighted_in_the_log(qtbot, panel, drg_service):
     row = panel.log.rowCount() - 1
     assert panel.log.item(row, 2).text() == "refused"
     assert "needs at least one anode (+) and one cathode (-)" in panel.log.item(row, 3).text()
-    assert panel.log.item(row, 0).background().color() == QColor(AMBER[0])
+    assert panel.log.item(row, 0).background().color() == QColor(WARNING_TINT)
 
 
 def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_store, drg_session):

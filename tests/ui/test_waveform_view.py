@@ -15,8 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from drivers.sim.tissue import DrivePath
 from drivers.sim.waveform import LeadDrive, render
 from drivers.types import LeadConfig, Polarity, TelemetryBlock
-from ui import dialogs
-from ui.waveforms import view as view_module
+from ui import dialogs, theme
 from ui.waveforms.view import WaveformView, nice_ceil, programmed_trace
 
 RATE_HZ = 50_000
@@ -80,18 +79,18 @@ def shown_current(view: WaveformView, lead: int) -> np.ndarray:
 def test_the_waveforms_and_axes_are_really_painted(view, qtbot):
     lead1 = view._rows[0]
     before = view.grab().toImage()
-    assert count_colour(before, plot_rect(view, lead1.current.getViewBox()), view_module.CURRENT_COLOUR) == 0
+    assert count_colour(before, plot_rect(view, lead1.current.getViewBox()), theme.rgb(theme.SCOPE_CURRENT)) == 0
 
     view.attach(receiver := FakeReceiver())
     qtbot.waitUntil(lambda: receiver.next_sample >= RATE_HZ // 5, timeout=5000)
     qtbot.wait(100)
     image = view.grab().toImage()
     for row in view._rows:
-        assert count_colour(image, plot_rect(view, row.current.getViewBox()), view_module.CURRENT_COLOUR) > 50
-        assert count_colour(image, plot_rect(view, row.voltage.getViewBox()), view_module.VOLTAGE_COLOUR) > 50
+        assert count_colour(image, plot_rect(view, row.current.getViewBox()), theme.rgb(theme.SCOPE_CURRENT)) > 50
+        assert count_colour(image, plot_rect(view, row.voltage.getViewBox()), theme.rgb(theme.SCOPE_VOLTAGE)) > 50
     for axis in ("left", "bottom"):
         rect = plot_rect(view, view._rows[-1].current.getAxis(axis))
-        assert count_colour(image, rect, view_module.GRID) > 10  # axis line and ticks
+        assert count_colour(image, rect, theme.rgb(theme.SCOPE_GRID)) > 10  # axis line and ticks
         labels = image.copy(rect).convertToFormat(QImage.Format.Format_RGB888)
         colours = {labels.pixelColor(x, y).rgb() for x in range(labels.width()) for y in range(labels.height())}
         assert len(colours) > 5  # antialiased tick label text, not a flat fill

@@ -16,8 +16,10 @@ from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent
 from PySide6.QtWidgets import QWidget
 
 from drivers.types import ImpedanceMode
+from ui import theme
 from ui.impedance.readings import MeasuredSet, Reading
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, class_brush, log_ohms
+from ui.widgets import named
 from workstation.models import ImpedanceThresholds
 
 BAR_WIDTH = 0.65
@@ -26,9 +28,9 @@ LIMIT_LABEL_PX = 110  # right margin for the limit labels ("OPEN > 4000 Ω")
 LEFT_PAD = 0.7  # slots left of the first bar
 UNSIZED_SLOT_PX = 40.0  # assumed before the widget is laid out
 LABEL_GAP_PX = 6
-LABEL_COLOUR = (30, 30, 30)
-EDGE = (70, 70, 70)
-SELECTED_EDGE = (0, 0, 0)
+LABEL_COLOUR = theme.TEXT
+EDGE = theme.TEXT_MUTED
+SELECTED_EDGE = theme.SELECTION
 
 
 class ImpedanceBars(OhmPlot):
@@ -36,11 +38,12 @@ class ImpedanceBars(OhmPlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("impedanceBars")
-        self.setAccessibleName("Impedance bars")
-        self.setToolTip(
+        named(
+            self,
+            "impedanceBars",
+            "Impedance bars",
             "Impedance of each measurement on a log scale, coloured by class. "
-            "Click a bar (or use Left/Right) to see its trend across sessions."
+            "Click a bar (or use Left/Right) to see its trend across sessions.",
         )
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumHeight(200)
@@ -122,9 +125,11 @@ class ImpedanceBars(OhmPlot):
         for x, reading in self._slots:
             html = _label(reading, named, "<b>{}</b>", " " if upright else "<br>")
             text = (
-                pg.TextItem(html=f'<span style="color:#1e1e1e">{html}</span>', anchor=(0, 0.5), angle=90)
+                pg.TextItem(html=f'<span style="color:{LABEL_COLOUR}">{html}</span>', anchor=(0, 0.5), angle=90)
                 if upright
-                else pg.TextItem(html=f'<div style="color:#1e1e1e;text-align:center">{html}</div>', anchor=(0.5, 1))
+                else pg.TextItem(
+                    html=f'<div style="color:{LABEL_COLOUR};text-align:center">{html}</div>', anchor=(0.5, 1)
+                )
             )
             text.setFont(self._font)
             text.setPos(x, log_ohms(reading.ohms))
@@ -132,7 +137,7 @@ class ImpedanceBars(OhmPlot):
         to_case = " to case" if self._run and self._run.mode is ImpedanceMode.CONTACT_TO_CASE else ""
         for lead, slots in groupby(self._slots, key=lambda slot: slot[1].lead):
             xs = [x for x, _r in slots]
-            label = pg.TextItem(html=f'<b style="color:#1e1e1e">Lead {lead}</b>{to_case}', anchor=(0.5, 0))
+            label = pg.TextItem(html=f'<b style="color:{LABEL_COLOUR}">Lead {lead}</b>{to_case}', anchor=(0.5, 0))
             label.setFont(self._font)
             label.setPos(sum(xs) / len(xs), ceiling)
             self._add_text(label)

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.impedance.readings import MeasuredSet, Reading
-from ui.impedance.table import STALE_TEXT, TEXT, reading_item
+from ui import theme
+from ui.impedance.readings import STALE_TEXT, MeasuredSet, Reading
+from ui.impedance.table import reading_item
+from ui.widgets import named
 
-DIAGONAL = QColor(236, 236, 236)
 CELL_PX = (66, 34)
 HEADER_PX = 24
 
@@ -37,16 +38,18 @@ class ContactMatrix(QWidget):
         self._run: MeasuredSet | None = None
         self._stale = False
         self._cells: dict[tuple[int, int], Reading] = {}
-        self.lead = QComboBox()
-        self.lead.setObjectName("impedanceMatrixLead")
-        self.lead.setAccessibleName("Lead of the contact-pair matrix")
-        self.lead.setToolTip("Which lead's contact pairs the matrix shows")
-        self.grid = QTableWidget(contacts, contacts)
-        self.grid.setObjectName("impedanceMatrix")
-        self.grid.setAccessibleName("Contact-pair impedance matrix")
-        self.grid.setToolTip(
+        self.lead = named(
+            QComboBox(),
+            "impedanceMatrixLead",
+            "Lead of the contact-pair matrix",
+            "Which lead's contact pairs the matrix shows",
+        )
+        self.grid = named(
+            QTableWidget(contacts, contacts),
+            "impedanceMatrix",
+            "Contact-pair impedance matrix",
             "Impedance between every two contacts of the lead (from Every contact pair). "
-            "Select a cell to see that pair's trend."
+            "Select a cell to see that pair's trend.",
         )
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -130,11 +133,11 @@ class ContactMatrix(QWidget):
         if a == b:
             item = QTableWidgetItem("")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
-            item.setBackground(DIAGONAL)
+            item.setBackground(QColor(theme.RULE))
             return item
         if reading is None:
             item = QTableWidgetItem("—")
-            item.setForeground(STALE_TEXT if self._stale else TEXT)
+            item.setForeground(QColor(STALE_TEXT if self._stale else theme.TEXT))
             item.setToolTip(f"Contacts {a}–{b}: not measured")
         else:
             item = reading_item(reading.label, reading, self._stale, tinted=True)

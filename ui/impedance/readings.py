@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drivers.types import CASE, ImpedanceMode, ImpedanceResult
+from ui import theme
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 
 MODE_LABELS: dict[ImpedanceMode, str] = {
@@ -22,19 +23,20 @@ MODE_LABELS: dict[ImpedanceMode, str] = {
     ImpedanceMode.CONTACT_PAIRS: "Every contact pair (engineer)",
 }
 
-# Class colours (RGB): strong for bars and points, light for cell backgrounds and bands.
-CLASS_COLOURS: dict[ImpedanceClass, tuple[int, int, int]] = {
-    ImpedanceClass.NORMAL: (46, 139, 87),
-    ImpedanceClass.SHORT: (230, 140, 0),
-    ImpedanceClass.OPEN: (200, 35, 35),
+# Class colours: strong for bars and points, light for cell backgrounds and bands.
+CLASS_COLOURS: dict[ImpedanceClass, str] = {
+    ImpedanceClass.NORMAL: theme.OK,
+    ImpedanceClass.SHORT: theme.WARNING_FILL,
+    ImpedanceClass.OPEN: theme.DANGER,
 }
-CLASS_TINTS: dict[ImpedanceClass, tuple[int, int, int]] = {
-    ImpedanceClass.NORMAL: (212, 237, 218),
-    ImpedanceClass.SHORT: (255, 226, 179),
-    ImpedanceClass.OPEN: (248, 205, 205),
+CLASS_TINTS: dict[ImpedanceClass, str] = {
+    ImpedanceClass.NORMAL: theme.OK_TINT,
+    ImpedanceClass.SHORT: theme.WARNING_TINT,
+    ImpedanceClass.OPEN: theme.DANGER_TINT,
 }
-STALE_COLOUR = (160, 160, 160)  # results kept after the link was lost
-STALE_TINT = (228, 228, 228)
+STALE_COLOUR = theme.STALE_FILL  # results kept after the link was lost
+STALE_TINT = theme.SURFACE_PALE
+STALE_TEXT = theme.TEXT_MUTED
 
 CSV_COLUMNS = (
     "measured_at",

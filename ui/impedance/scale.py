@@ -10,12 +10,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 
+from ui import theme
 from ui.impedance.readings import CLASS_COLOURS, CLASS_TINTS, STALE_COLOUR, format_ohms
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 
 FLOOR_OHM = 10.0  # bars rise from here; a short reads 50-150 Ω
-AXIS_TEXT = (60, 60, 60)
-LIMIT_PEN = (90, 90, 90)
+AXIS_TEXT = theme.TEXT_MUTED
+LIMIT_PEN = theme.TEXT_MUTED
 PREFIXES = ("", "k", "M", "G")
 LEFT_AXIS_PX = 60
 BOTTOM_AXIS_PX = 26
@@ -44,7 +45,7 @@ class OhmPlot(pg.PlotWidget):
         axes = {"left": OhmAxis("left")}
         if bottom is not None:
             axes["bottom"] = bottom
-        super().__init__(parent, background="w", axisItems=axes)
+        super().__init__(parent, background=theme.SURFACE, axisItems=axes)
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.setMouseEnabled(False, False)
@@ -79,7 +80,7 @@ class ThresholdMarks:
                     orientation="horizontal",
                     movable=False,
                     pen=pg.mkPen(None),
-                    brush=pg.mkBrush(*CLASS_TINTS[cls], 110),
+                    brush=pg.mkBrush(CLASS_TINTS[cls]),  # opaque: nothing is drawn behind the bands
                 )
                 for cls in ImpedanceClass
             }

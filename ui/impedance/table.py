@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
-from ui.impedance.readings import CLASS_TINTS, STALE_TINT, MeasuredSet, Reading
+from ui import theme
+from ui.impedance.readings import CLASS_TINTS, STALE_TEXT, STALE_TINT, MeasuredSet, Reading
+from ui.widgets import named
 
 COLUMNS = ("Lead", "Contacts", "Impedance", "Class", "Result")
 COLUMN_PX = (40, 66, 80, 70, 52)
-TEXT = QColor(20, 20, 20)
-STALE_TEXT = QColor(125, 125, 125)
 
 
 class MeasurementTable(QTableWidget):
@@ -21,11 +21,12 @@ class MeasurementTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
-        self.setObjectName("impedanceTable")
-        self.setAccessibleName("Impedance measurements")
-        self.setToolTip(
+        named(
+            self,
+            "impedanceTable",
+            "Impedance measurements",
             "Every measurement with its class and PASS/FAIL. "
-            "Select a row (arrow keys or click) to see that pair's trend."
+            "Select a row (arrow keys or click) to see that pair's trend.",
         )
         self.setHorizontalHeaderLabels(COLUMNS)
         self.verticalHeader().setVisible(False)
@@ -81,9 +82,9 @@ def reading_item(text: str, reading: Reading, stale: bool, tinted: bool) -> QTab
     """A cell about `reading`: grey once stale; `tinted` ones carry the class colour and, for a
     fault, bold text (the class is also written in the cell or its row)."""
     item = QTableWidgetItem(text)
-    item.setForeground(STALE_TEXT if stale else TEXT)
+    item.setForeground(QColor(STALE_TEXT if stale else theme.TEXT))
     if tinted:
-        item.setBackground(QColor(*(STALE_TINT if stale else CLASS_TINTS[reading.impedance_class])))
+        item.setBackground(QColor(STALE_TINT if stale else CLASS_TINTS[reading.impedance_class]))
         if not reading.passed:
             font = QFont(item.font())
             font.setBold(True)

@@ -16,15 +16,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ui import theme
 from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
+from ui.widgets import named
 from workstation.models import ImpedanceThresholds
 from workstation.records import ImpedancePoint
 
 HistoryQuery = Callable[[int, int, int, int], Future]  # service.impedance.history: Future[list[ImpedancePoint]]
 TOP = 8.6  # log10(Ω) at the top: opens read 5-20 MΩ
 MIN_SPAN_S = 120.0  # x range around a single point
-LINE = (120, 120, 120)
 EDGE_LABEL_PX = 30  # a date under the first or last reading may reach this far past the axis
 LABELLED_POINTS = 6  # up to this many readings, each gets its own date under it
 
@@ -35,8 +36,7 @@ class ImpedanceTrend(QWidget):
     def __init__(self, history: HistoryQuery, run: Callable[[Future, Callable[[Future], None]], object],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("impedanceTrend")
-        self.setAccessibleName("Impedance trend across sessions")
+        named(self, "impedanceTrend", "Impedance trend across sessions", "")
         self._history = history
         self._patient: int | None = None
         self._reading: Reading | None = None
@@ -46,16 +46,19 @@ class ImpedanceTrend(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("impedanceTrendCaption")
         self.caption.setWordWrap(True)
-        self.plot = OhmPlot(self, bottom=pg.DateAxisItem("bottom"))
+        self.plot = named(
+            OhmPlot(self, bottom=pg.DateAxisItem("bottom")),
+            "impedanceTrendPlot",
+            "Impedance trend plot",
+            "The selected pair's impedance in each session; bands: short, normal, open",
+        )
         self.plot.getPlotItem().getAxis("bottom").setStyle(hideOverlappingLabels=EDGE_LABEL_PX)
-        self.plot.setObjectName("impedanceTrendPlot")
-        self.plot.setToolTip("The selected pair's impedance in each session; bands: short, normal, open")
         self.plot.setMinimumHeight(150)
         self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to operate: the selection is made elsewhere
         item = self.plot.getPlotItem()
         self._marks = ThresholdMarks(item, band_ceiling=TOP)
-        self._line = pg.PlotCurveItem(pen=pg.mkPen(LINE, width=1.5))
-        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(30, 30, 30), hoverable=True, tip=lambda x, y, data: data)
+        self._line = pg.PlotCurveItem(pen=pg.mkPen(theme.TEXT_MUTED, width=1.5))
+        self._dots = pg.ScatterPlotItem(size=10, pen=pg.mkPen(theme.TEXT), hoverable=True, tip=lambda x, y, data: data)
         item.addItem(self._line)
         item.addItem(self._dots)
         item.setYRange(log_ohms(FLOOR_OHM), TOP, padding=0)

@@ -34,11 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.telemetry import SampleRing
 from drivers.types import LeadConfig, TelemetryBlock
-from ui import dialogs
+from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
+from ui.waveforms.ring import SampleRing
+from ui.widgets import named
 
 WINDOWS_S: tuple[tuple[str, float], ...] = (
     ("50 ms", 0.05),
@@ -52,13 +53,6 @@ DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
 FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
 
-BACKGROUND = (18, 18, 22)
-GRID = (58, 58, 66)  # opaque: see the module docstring
-AXIS_TEXT = (200, 200, 205)
-CURRENT_COLOUR = (255, 190, 0)
-VOLTAGE_COLOUR = (0, 200, 255)
-PROGRAMMED_COLOUR = (235, 235, 235)
-CURSOR_COLOUR = (255, 80, 80)
 LEFT_AXIS_PX = 52
 
 
@@ -142,8 +136,7 @@ class WaveformView(QWidget):
 
     def __init__(self, lead_count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("waveformView")
-        self.setAccessibleName("Live waveforms")
+        named(self, "waveformView", "Live waveforms", "")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.lead_count = lead_count
         self._source: TelemetrySource | None = None
@@ -173,20 +166,14 @@ class WaveformView(QWidget):
 
     # ----- construction -------------------------------------------------
     def _build_controls(self) -> None:
-        def control(widget, name: str, accessible: str, tip: str):
-            widget.setObjectName(name)
-            widget.setAccessibleName(accessible)
-            widget.setToolTip(tip)
-            return widget
-
-        self.window_combo = control(
+        self.window_combo = named(
             QComboBox(), "waveformWindow", "Time window", "Length of time shown, most recent sample at the right"
         )
         for text, seconds in WINDOWS_S:
             self.window_combo.addItem(text, seconds)
         self.window_combo.setCurrentIndex([s for _, s in WINDOWS_S].index(DEFAULT_WINDOW_S))
         self.window_combo.currentIndexChanged.connect(lambda _: self.set_window(self.window_combo.currentData()))
-        self.pause_button = control(
+        self.pause_button = named(
             QPushButton("Pause"), "waveformPause", "Pause waveforms", "Freeze the display (Space); data keeps arriving"
         )
         self.pause_button.setCheckable(True)
@@ -197,24 +184,24 @@ class WaveformView(QWidget):
             self.pause_button.toggle,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        self.png_button = control(
+        self.png_button = named(
             QPushButton("Export PNG…"),
             "waveformExportPng",
             "Export waveforms as image",
             "Save the plots as a PNG image",
         )
         self.png_button.clicked.connect(lambda: self._export_via_dialog("PNG image (*.png)", self.export_png))
-        self.csv_button = control(
+        self.csv_button = named(
             QPushButton("Export CSV…"),
             "waveformExportCsv",
             "Export waveform samples",
             "Save every sample of the visible window as CSV",
         )
         self.csv_button.clicked.connect(lambda: self._export_via_dialog("CSV table (*.csv)", self.export_csv))
-        self.cursor_label = control(
+        self.cursor_label = named(
             QLabel(), "waveformCursor", "Cursor readout", "Time, current and voltage under the mouse"
         )
-        self.status_label = control(
+        self.status_label = named(
             QLabel(), "waveformStatus", "Telemetry status", "Stream rate, samples received, dropped and lost data"
         )
         window_label = QLabel("Window")
@@ -228,13 +215,15 @@ class WaveformView(QWidget):
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setObjectName("waveformPlots")
         self.plots.setAccessibleName(f"Current and voltage waveforms of {self.lead_count} leads")
-        self.plots.setBackground(BACKGROUND)
+        self.plots.setBackground(theme.SCOPE_BACKGROUND)
         self.plots.ci.setSpacing(2)
-        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=CURRENT_COLOUR)
-        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=VOLTAGE_COLOUR)
+        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=theme.SCOPE_CURRENT)
+        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=theme.SCOPE_VOLTAGE)
         self._rows: list[_LeadRow] = []
         for lead in range(1, self.lead_count + 1):
-            title = self.plots.addLabel(f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=AXIS_TEXT, bold=True)
+            title = self.plots.addLabel(
+                f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=theme.SCOPE_TEXT, bold=True
+            )
             current, voltage = (self._add_plot(2 * lead, col, lead == self.lead_count) for col in (0, 1))
             cursors = (self._cursor(current), self._cursor(voltage))
             self._rows.append(
@@ -243,9 +232,9 @@ class WaveformView(QWidget):
                     title,
                     current,
                     voltage,
-                    current.plot(pen=pg.mkPen(CURRENT_COLOUR, width=1)),
-                    voltage.plot(pen=pg.mkPen(VOLTAGE_COLOUR, width=1)),
-                    current.plot(pen=pg.mkPen(PROGRAMMED_COLOUR, width=1, style=Qt.PenStyle.DashLine)),
+                    current.plot(pen=pg.mkPen(theme.SCOPE_CURRENT, width=1)),
+                    voltage.plot(pen=pg.mkPen(theme.SCOPE_VOLTAGE, width=1)),
+                    current.plot(pen=pg.mkPen(theme.SCOPE_PROGRAMMED, width=1, style=Qt.PenStyle.DashLine)),
                     cursors,
                     _StickyRange(current, floor=10.0),
                     _StickyRange(voltage, floor=0.01),
@@ -271,8 +260,8 @@ class WaveformView(QWidget):
         plot.getViewBox().setDefaultPadding(0)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(GRID))
-            axis.setTextPen(pg.mkPen(AXIS_TEXT))
+            axis.setPen(pg.mkPen(theme.SCOPE_GRID))
+            axis.setTextPen(pg.mkPen(theme.SCOPE_TEXT))
             axis.setStyle(tickAlpha=255, maxTickLevel=0)  # one grid line per labelled tick
             axis.setGrid(255)
             axis.setZValue(-1)  # grid behind the curves
@@ -281,7 +270,7 @@ class WaveformView(QWidget):
         bottom = plot.getAxis("bottom")
         bottom.enableAutoSIPrefix(False)
         if last_row:
-            bottom.setLabel("time (s)", color=AXIS_TEXT)
+            bottom.setLabel("time (s)", color=theme.SCOPE_TEXT)
         else:
             bottom.setStyle(showValues=False)
             bottom.setHeight(1)
@@ -289,7 +278,7 @@ class WaveformView(QWidget):
 
     @staticmethod
     def _cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOUR, width=1))
+        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.SCOPE_CURSOR, width=1))
         line.setVisible(False)
         plot.addItem(line, ignoreBounds=True)
         return line

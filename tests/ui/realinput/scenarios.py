@@ -52,7 +52,7 @@ def _stop_all_failed(app) -> None:
 
 def _density(app) -> None:
     """The lead panel's path: a raise the service refuses until the clinician confirms it."""
-    from ui.lead_panel_parts.confirm import ask_density
+    from ui.lead_panel.confirm import ask_density
     from workstation.service import ConfirmationRequired
 
     service = app.service
@@ -66,7 +66,7 @@ def _density(app) -> None:
 
 def _rise(app) -> None:
     """A typed target far above the present amplitude: the service asks before it ramps."""
-    from ui.lead_panel_parts.confirm import ask_confirmation
+    from ui.lead_panel.confirm import ask_confirmation
     from workstation.service import ConfirmationRequired
 
     try:
@@ -78,7 +78,7 @@ def _rise(app) -> None:
 
 
 def _contacts(app) -> None:
-    from ui.lead_panel_parts.confirm import ask_contacts
+    from ui.lead_panel.confirm import ask_contacts
 
     ask_contacts(app.window.lead_panel, 1, lambda: None)
 

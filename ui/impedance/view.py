@@ -54,10 +54,12 @@ from ui.impedance.matrix import ContactMatrix
 from ui.impedance.readings import MODE_LABELS, MeasuredSet, Reading, write_csv
 from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
+from ui.theme import DANGER_TEXT, WARNING_TEXT, tone_style
+from ui.widgets import named
 from workstation.service import LinkState, ServiceError
 
-ERROR_STYLE = "color: #b00020;"
-WARNING_STYLE = "color: #8a4b00; font-weight: bold;"
+ERROR_STYLE = tone_style(DANGER_TEXT)
+WARNING_STYLE = tone_style(WARNING_TEXT) + " font-weight: bold;"
 NAMED_FAULTS = 3  # faults named in the status line; the table lists them all
 
 
@@ -85,56 +87,50 @@ class ImpedanceView(QWidget):
 
     # -- building ---------------------------------------------------------------------------
     def _build(self) -> None:
-        self.mode = QComboBox()
-        self.mode.setObjectName("impedanceMode")
-        for mode, label in MODE_LABELS.items():
-            self.mode.addItem(label, mode)
-        _describe(
-            self.mode,
+        self.mode = named(
+            QComboBox(),
+            "impedanceMode",
             "Measurement mode",
             "Each lead on its configured + and − pair, each contact "
             "against the generator case, or every pair of contacts (for field engineers)",
         )
+        for mode, label in MODE_LABELS.items():
+            self.mode.addItem(label, mode)
         mode_label = QLabel("M&ode")
         mode_label.setBuddy(self.mode)
-        self.measure_button = _button(
-            "&Measure",
+        self.measure_button = named(
+            QPushButton("&Measure"),
             "impedanceMeasure",
             "Measure impedance",
             "Measure every lead in the chosen mode (the results are recorded)",
         )
-        self.cancel_button = _button(
-            "&Cancel",
+        self.cancel_button = named(
+            QPushButton("&Cancel"),
             "impedanceCancel",
             "Cancel the measurement",
             "Stop after the lead being measured; what was measured is kept",
         )
-        self.export_button = _button(
-            "E&xport CSV…",
+        self.export_button = named(
+            QPushButton("E&xport CSV…"),
             "impedanceExportCsv",
             "Export impedance as CSV",
             "Save every measurement shown here (all modes) as a CSV file",
         )
-        self.progress = QProgressBar()
-        self.progress.setObjectName("impedanceProgress")
+        self.progress = named(QProgressBar(), "impedanceProgress", "Measurement progress", "Leads measured so far")
         self.progress.setFormat("Not measured")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        _describe(self.progress, "Measurement progress", "Leads measured so far")
-        self.status = QLabel()
-        self.status.setObjectName("impedanceStatus")
+        self.status = named(QLabel(), "impedanceStatus", "Impedance status", "What the last measurement found")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        _describe(self.status, "Impedance status", "What the last measurement found")
-        self.stale_note = QLabel()
-        self.stale_note.setObjectName("impedanceStaleNote")
-        self.stale_note.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
-        self.stale_note.setVisible(False)
-        _describe(
-            self.stale_note,
+        self.stale_note = named(
+            QLabel(),
+            "impedanceStaleNote",
             "Results are from before the link was lost",
             "The results shown were measured before the link to the pulse generator was lost",
         )
+        self.stale_note.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
+        self.stale_note.setVisible(False)
 
         self.bars = ImpedanceBars()
         self.table = MeasurementTable()
@@ -253,12 +249,12 @@ class ImpedanceView(QWidget):
         failures = run.failures
         parts = [f"Measured {run.time_text}: {len(run.readings)} reading{_plural(run.readings)},"]
         if failures:
-            named = [
+            faults = [
                 f"lead {r.lead} {r.contacts} {r.impedance_class.value} ({r.value_text})"
                 for r in failures[:NAMED_FAULTS]
             ]
             more = f" and {len(failures) - NAMED_FAULTS} more (see the table)" if len(failures) > NAMED_FAULTS else ""
-            parts.append("; ".join(named) + more + ". Resolve these before programming.")
+            parts.append("; ".join(faults) + more + ". Resolve these before programming.")
         else:
             parts.append("all within the normal range.")
         if run.mode is ImpedanceMode.LEAD_PAIR:
@@ -362,18 +358,6 @@ class ImpedanceView(QWidget):
             self._say(f"Could not save {path}: {exc.strerror or exc}", ERROR_STYLE)
             return
         self._say(f"Saved {rows} measurement{'s' if rows != 1 else ''} to {path}.")
-
-
-def _describe(widget: QWidget, name: str, tip: str) -> None:
-    widget.setAccessibleName(name)
-    widget.setToolTip(tip)
-
-
-def _button(text: str, object_name: str, name: str, tip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(object_name)
-    _describe(button, name, tip)
-    return button
 
 
 def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSplitter:

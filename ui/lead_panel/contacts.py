@@ -13,7 +13,8 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from drivers.types import Polarity
-from ui.lead_panel_parts.style import GREY, PALE, set_style_property
+from ui.lead_panel.style import set_style_property
+from ui.theme import SURFACE_PALE, TEXT_MUTED
 
 CYCLE = {Polarity.OFF: Polarity.ANODE, Polarity.ANODE: Polarity.CATHODE, Polarity.CATHODE: Polarity.OFF}
 KEYS = {"+": Polarity.ANODE, "-": Polarity.CATHODE, "0": Polarity.OFF}
@@ -96,10 +97,10 @@ class ContactsView(QWidget):
         body = QRectF(x, first.top() - 16, width, self.height() - first.top() + 16)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor(GREY), 1.2))
-        painter.setBrush(QColor(PALE))
+        painter.setPen(QPen(QColor(TEXT_MUTED), 1.2))
+        painter.setBrush(QColor(SURFACE_PALE))
         painter.drawRoundedRect(body.adjusted(0, 0, 0, width), width / 2, width / 2)  # rounded tip on top
-        painter.setPen(QColor(GREY))
+        painter.setPen(QColor(TEXT_MUTED))
         painter.drawText(
             QRectF(0, self.height() - 20, self.width(), 20), Qt.AlignmentFlag.AlignHCenter, "↓ to generator"
         )

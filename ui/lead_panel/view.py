@@ -10,12 +10,12 @@ it binds. Every device action goes through the ProgrammingService's futures
 
 objectNames: leadPanel, leadTitle, stimState, enableLead, linkState, refusalMessage;
 contacts: contact1..contact4, applyContacts (dialog contactsConfirm);
-amplitude (ui/lead_panel_parts/amplitude.py): ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
+amplitude (ui/lead_panel/amplitude.py): ampArea, ampReadout, ampMicro, ampDown, ampUp, ampIncrement,
 ampEntry, ampSet, ampError, maxSafeLabel, ampResume (dialogs densityConfirm, riseConfirm);
 timing: pwEntry, pwDown, pwUp, pwError, freqEntry, freqDown, freqUp, freqError, patientMaxEntry,
 patientMaxError, timingIncrement, applyParams;
-limits (ui/lead_panel_parts/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
-response (ui/lead_panel_parts/response.py): recordPerception, recordComfortable, recordMaxTolerable,
+limits (ui/lead_panel/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
+response (ui/lead_panel/response.py): recordPerception, recordComfortable, recordMaxTolerable,
 bodyRegions, sensation, paresthesiaFree, saveResponse, responseMessage.
 """
 
@@ -39,21 +39,22 @@ from shiboken6 import isValid
 
 from drivers.types import Capabilities, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
-from ui.lead_panel_parts.amplitude import AmplitudeArea
-from ui.lead_panel_parts.confirm import ask_confirmation, ask_contacts
-from ui.lead_panel_parts.contacts import ContactsView
-from ui.lead_panel_parts.entry import InputError, parse_amplitude, parse_setting
-from ui.lead_panel_parts.limits import LimitReadouts, limit_readings
-from ui.lead_panel_parts.params import ParamRow, RowSpec
-from ui.lead_panel_parts.pending import (
+from ui.lead_panel.amplitude import AmplitudeArea
+from ui.lead_panel.confirm import ask_confirmation, ask_contacts
+from ui.lead_panel.contacts import ContactsView
+from ui.lead_panel.entry import InputError, parse_amplitude, parse_setting
+from ui.lead_panel.limits import LimitReadouts, limit_readings
+from ui.lead_panel.params import ParamRow, RowSpec
+from ui.lead_panel.pending import (
     CONTACT_FIELDS,
     PARAM_FIELDS,
     PendingEditCommand,
     PendingEdits,
 )
-from ui.lead_panel_parts.response import ResponseForm
-from ui.lead_panel_parts.style import STYLE_SHEET, set_style_property
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.response import ResponseForm
+from ui.lead_panel.style import STYLE_SHEET, set_style_property
+from ui.theme import DANGER_TEXT, OK_TEXT, WARNING_TEXT
+from ui.widgets import message_label, named, show_message
 from workstation import levels, safety
 from workstation.increments import apply_increment, increments
 from workstation.models import MAX_LEADS
@@ -132,7 +133,7 @@ class LeadPanel(QWidget):
         self._enable.setCheckable(True)
         self._enable.setAutoDefault(False)
         self._link_label = named(QLabel(self), "linkState", "Link", "State of the link to the pulse generator.")
-        self._refusal = message_label("refusalMessage", self)
+        self._refusal = message_label("refusalMessage", "Refusal", self)
         self._contacts = ContactsView(parent=self)
         self._apply_contacts = named(
             QPushButton("Apply contacts", self),
@@ -399,7 +400,7 @@ class LeadPanel(QWidget):
         self._refresh()
 
     def _show_refusal(self, text: str | None) -> None:
-        show_message(self._refusal, text)
+        show_message(self._refusal, text)  # a red box: #refusalMessage in style.py
 
     # -- sending, with the density confirmation -------------------------------------------
     def _attempt(
@@ -586,18 +587,18 @@ class LeadPanel(QWidget):
             entry = parse_amplitude(caps, text)
         except InputError as exc:
             self._armed_text = None
-            show_message(error, str(exc))
+            show_message(error, str(exc), DANGER_TEXT)
             return
         if entry.rounded and self._armed_text != text:
             self._armed_text = text
-            show_message(error, entry.announcement(), "info")
+            show_message(error, entry.announcement(), WARNING_TEXT)
             return
         self._armed_text = None
         how = "ramping up to" if entry.value_ua > device.amplitude_ua else "setting"
         show_message(error, None)
         self._amp_target = None
         if self._request_amplitude(entry.value_ua):  # not when refused or waiting for a confirmation
-            show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", "ok")
+            show_message(error, f"Sent: {how} {entry.value_ua / 1000:.3f} mA ({entry.value_ua} µA).", OK_TEXT)
 
     # -- stimulus response ----------------------------------------------------------------------------
     def _on_response(self, response) -> None:

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.theme import DANGER_TEXT, OK_TEXT, WARNING_TEXT
+from ui.widgets import message_label, named, show_message
 from workstation.models import Sensation, StimulusResponse
 
 CAPTURES = (  # StimulusResponse field, button text, button objectName, value objectName
@@ -94,7 +95,7 @@ class ResponseForm(QGroupBox):
             "Record this stimulus response in the session.",
         )
         self.save.setAutoDefault(False)
-        self.message = message_label("responseMessage", self)
+        self.message = message_label("responseMessage", "Stimulus response message", self)
         grid.addWidget(self.sensation, 3, 0, 1, 2)
         grid.addWidget(self.paresthesia_free, 4, 0, 1, 2)
         grid.addWidget(self.save, 5, 0, 1, 2)
@@ -108,7 +109,9 @@ class ResponseForm(QGroupBox):
         """The device's setting of the lead shown (None: unknown); a new configuration clears captures."""
         if config is not None and self._config is not None and _config_key(config) != _config_key(self._config):
             if self._captured:
-                show_message(self.message, "The lead's configuration changed: captured amplitudes cleared.", "info")
+                show_message(
+                    self.message, "The lead's configuration changed: captured amplitudes cleared.", WARNING_TEXT
+                )
             self._clear_captures()
         self._config = config
         for button in self._buttons:
@@ -134,7 +137,7 @@ class ResponseForm(QGroupBox):
     def _save(self) -> None:
         config = self._config
         if config is None:
-            show_message(self.message, "The lead's setting is unknown: reconnect before recording.")
+            show_message(self.message, "The lead's setting is unknown: reconnect before recording.", DANGER_TEXT)
             return
         try:
             response = StimulusResponse(
@@ -148,17 +151,17 @@ class ResponseForm(QGroupBox):
                 **self._captured,
             )
         except ValueError as exc:
-            show_message(self.message, str(exc))
+            show_message(self.message, str(exc), DANGER_TEXT)
             return
         self.responseReady.emit(response)
 
     def show_outcome(self, error: str | None) -> None:
         """After recording: the error sentence, or a confirmation (captures cleared for the next test)."""
         if error:
-            show_message(self.message, error)
+            show_message(self.message, error, DANGER_TEXT)
             return
         self._clear_captures()
-        show_message(self.message, "Response saved in the session.", "ok")
+        show_message(self.message, "Response saved in the session.", OK_TEXT)
 
     def reset(self) -> None:
         """Another lead is shown: nothing captured for it yet."""

@@ -35,6 +35,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from ui import theme
+from ui.widgets import named
 from workstation.models import MAX_LEADS, Side, SpinalLevel
 
 VERTEBRAE = tuple(level for level in SpinalLevel if level <= SpinalLevel.L5)
@@ -70,12 +72,14 @@ class _StateStyle:
 
 
 _STYLES = {
-    LeadState.ENABLED: _StateStyle(QColor("#137333"), QColor("white"), "ON", "enabled"),
-    LeadState.DISABLED: _StateStyle(QColor("#5F6368"), QColor("#202124"), "OFF", "disabled", hollow=True),
+    LeadState.ENABLED: _StateStyle(QColor(theme.OK), QColor(theme.TEXT_ON_FILL), "ON", "enabled"),
+    LeadState.DISABLED: _StateStyle(QColor(theme.TEXT_MUTED), QColor(theme.TEXT), "OFF", "disabled", hollow=True),
     LeadState.FAULT: _StateStyle(
-        QColor("#C5221F"), QColor("white"), "!", "fault: open or short impedance", crossed=True
+        QColor(theme.DANGER), QColor(theme.TEXT_ON_FILL), "!", "fault: open or short impedance", crossed=True
     ),
-    LeadState.UNKNOWN: _StateStyle(QColor("#F29900"), QColor("#202124"), "?", "state unknown: link lost", hatched=True),
+    LeadState.UNKNOWN: _StateStyle(
+        QColor(theme.WARNING_FILL), QColor(theme.TEXT), "?", "state unknown: link lost", hatched=True
+    ),
 }
 _LEGEND: tuple[tuple[LeadState | None, str], ...] = (  # None: the suggested-level star
     (LeadState.ENABLED, "stimulating"),
@@ -85,21 +89,21 @@ _LEGEND: tuple[tuple[LeadState | None, str], ...] = (  # None: the suggested-lev
     (None, "suggested level"),
 )
 
-BACKGROUND = QColor("#FFFFFF")
-INK = QColor("#202124")
-BONE = QColor("#EFE6D2")
-BONE_EDGE = QColor("#6B5B3E")
-GANGLION = QColor("#F4C542")
-GANGLION_EDGE = QColor("#7A5C00")
-NERVE = QColor("#C9A227")
-SUGGESTED_BAND = QColor("#DCE8FC")
-SUGGESTED_MARK = QColor("#1A56C4")
-SELECTION = QColor("#0B1F5C")
-HOVER = QColor("#1A56C4")
-PALE = QColor("#F1F3F4")
-TAIL = QColor("#5F6368")
-HATCH = QColor(0, 0, 0, 110)
-RULE = QColor("#DADCE0")
+BACKGROUND = QColor(theme.SURFACE)
+INK = QColor(theme.TEXT)
+BONE = QColor(theme.MAP_BONE)
+BONE_EDGE = QColor(theme.MAP_BONE_EDGE)
+GANGLION = QColor(theme.MAP_GANGLION)
+GANGLION_EDGE = QColor(theme.MAP_GANGLION_EDGE)
+NERVE = QColor(theme.MAP_NERVE)
+SUGGESTED_BAND = QColor(theme.INFO_TINT)
+SUGGESTED_MARK = QColor(theme.INFO)
+SELECTION = QColor(theme.SELECTION)
+HOVER = QColor(theme.INFO)
+PALE = QColor(theme.SURFACE_PALE)
+TAIL = QColor(theme.TEXT_MUTED)
+HATCH = QColor(theme.MAP_HATCH)
+RULE = QColor(theme.RULE)
 
 REFERENCE = QSize(300, 600)  # design size; everything scales from it
 LEAD_TILT = math.radians(20)  # roots leave the foramen laterally and downwards
@@ -277,8 +281,7 @@ class SpinalMap(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("spinalMap")
-        self.setAccessibleName("Spinal map")
+        named(self, "spinalMap", "Spinal map", "")  # tooltips: tooltip_at, per point
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(220, 420)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.lead_panel_parts.style import set_style_property
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.style import set_style_property
+from ui.theme import WARNING_TEXT
+from ui.widgets import message_label, named, show_message
 
 HOLD_DELAY_MS = 400  # held longer than this, "+" ramps instead of stepping once
 RAMP_TICK_MS = 150  # while held, the target moves one increment ahead this often
@@ -89,7 +90,7 @@ class AmplitudeArea(QFrame):
         self.set_button = named(
             QPushButton("Set", self), "ampSet", "Set amplitude", "Send the typed amplitude (rises are ramped)."
         )
-        self.error = message_label("ampError", self)
+        self.error = message_label("ampError", "Amplitude entry message", self)
         self.resume = named(
             QPushButton("Ramp back", self),
             "ampResume",
@@ -102,7 +103,7 @@ class AmplitudeArea(QFrame):
         policy.setRetainSizeWhenHidden(True)  # showing or hiding it does not move the controls below
         self.resume.setSizePolicy(policy)
         self.resume.hide()
-        self.blocked = message_label("ampUpBlocked", self)  # why "+" is off, in words, not only in a tooltip
+        self.blocked = message_label("ampUpBlocked", "Why + is off", self)  # in words, not only in a tooltip
         self.max_safe = named(
             QLabel("Limit: –", self),
             "maxSafeLabel",
@@ -183,7 +184,7 @@ class AmplitudeArea(QFrame):
             self.stop_ramp()
         self.up.setEnabled(allowed)
         self.up.setToolTip(reason)
-        show_message(self.blocked, None if allowed else reason, "info")
+        show_message(self.blocked, None if allowed else reason, WARNING_TEXT)
 
     def size(self) -> int:
         return max(self.increment.currentIndex(), 0)

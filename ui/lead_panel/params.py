@@ -14,8 +14,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ui.lead_panel_parts.style import set_style_property
-from ui.lead_panel_parts.widgets import message_label, named, show_message
+from ui.lead_panel.style import set_style_property
+from ui.theme import DANGER_TEXT
+from ui.widgets import message_label, named, show_message
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ParamRow(QObject):
             spec.label,
             f"{spec.label} in {spec.unit}; Enter proposes it, Escape puts back the shown value. Sent by Apply.",
         )
-        self.error = message_label(spec.error, parent)
+        self.error = message_label(spec.error, f"{spec.label} message", parent)
         label = QLabel(f"{spec.label}", parent)
         label.setBuddy(self.entry)
         grid.addWidget(label, row, 0)
@@ -107,7 +108,7 @@ class ParamRow(QObject):
         self.show_error(None)
 
     def show_error(self, text: str | None) -> None:
-        show_message(self.error, text)
+        show_message(self.error, text, DANGER_TEXT)
         set_style_property(self.entry, "invalid", bool(text))
 
     def set_enabled(self, on: bool) -> None:

@@ -19,14 +19,9 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from drivers.types import Capabilities, LeadConfig
-from ui.lead_panel_parts.style import (
-    AMBER_FILL,
-    GREEN,
-    GREY,
-    PALE,
-    RED,
-    set_style_property,
-)
+from ui.lead_panel.style import set_style_property
+from ui.theme import DANGER, DANGER_TEXT, OK, SURFACE_PALE, TEXT_MUTED, WARNING_FILL, WARNING_TEXT, tone_style
+from ui.widgets import named, set_style_sheet
 from workstation.safety import (
     APPROACH_FRACTION,
     CHARGE_DENSITY_WARN_UC_PER_CM2,
@@ -38,8 +33,8 @@ from workstation.safety import (
 )
 
 STATE_WORD = {"ok": "", "amber": "near · ", "red": "LIMIT · ", "none": ""}
-STATE_COLOUR = {"ok": GREEN, "amber": AMBER_FILL, "red": RED, "none": GREY}
-STATE_KIND = {"ok": "plain", "amber": "info", "red": "error", "none": "plain"}  # label colour (style.py)
+STATE_COLOUR = {"ok": OK, "amber": WARNING_FILL, "red": DANGER, "none": TEXT_MUTED}
+STATE_TONE = {"ok": None, "amber": WARNING_TEXT, "red": DANGER_TEXT, "none": None}  # the figure's colour
 
 
 @dataclass(frozen=True)
@@ -119,13 +114,13 @@ class LimitBar(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         box = QRectF(self.rect()).adjusted(0.5, 2.5, -0.5, -2.5)
-        painter.setPen(QColor(GREY))
-        painter.setBrush(QColor(PALE))
+        painter.setPen(QColor(TEXT_MUTED))
+        painter.setBrush(QColor(SURFACE_PALE))
         painter.drawRect(box)
         filled = QRectF(box.left(), box.top(), box.width() * min(max(self.fraction, 0.0), 1.0), box.height())
         painter.fillRect(filled, QColor(STATE_COLOUR[self.state]))
         x = box.left() + box.width() * self.amber_from
-        painter.setPen(QColor(GREY))
+        painter.setPen(QColor(TEXT_MUTED))
         painter.drawLine(int(x), int(box.top()) - 2, int(x), int(box.bottom()) + 2)
 
 
@@ -136,8 +131,7 @@ class LimitReadout(QWidget):
         self, name: str, title: str, rules: tuple[str, ...], grid: QGridLayout, row: int, parent: QWidget
     ) -> None:
         super().__init__(parent)
-        self.setObjectName(name)
-        self.setAccessibleName(title)
+        named(self, name, title, "")  # the tooltip is each reading's sentence
         self.bar = LimitBar(min(APPROACH_FRACTION[rule] for rule in rules), self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -151,7 +145,7 @@ class LimitReadout(QWidget):
         set_style_property(self, "state", reading.state)
         self.bar.show_reading(reading.fraction, reading.state)
         self.value.setText(STATE_WORD[reading.state] + reading.text)
-        set_style_property(self.value, "kind", STATE_KIND[reading.state])
+        set_style_sheet(self.value, tone_style(STATE_TONE[reading.state]))
         for widget in (self, self.value):
             widget.setToolTip(reading.sentence)
         self.setAccessibleDescription(self.value.text())
