@@ -21,8 +21,8 @@ from workstation.service import (
     Notice,
     OutputsStopped,
     PlacementChanged,
-    ProgramSaved,
     ProgrammingService,
+    ProgramSaved,
     ProgramWritten,
     Refused,
     ServiceFault,
@@ -47,11 +47,13 @@ class ServiceBridge(QObject):
     placementChanged = Signal(object)  # LeadPlacement
     fault = Signal(str)  # a background task failed
     _done = Signal(object, object)  # callback, future
+    _call = Signal(object)  # a function to run on the GUI thread
 
     def __init__(self, service: ProgrammingService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self._done.connect(lambda callback, future: callback(future))
+        self._call.connect(lambda fn: fn())
         self._relays: dict[type, Callable[[Any], None]] = {
             LinkChanged: lambda n: self.linkChanged.emit(n.state, n.detail),
             DeviceRead: lambda n: self.deviceChanged.emit(n.state),
@@ -76,3 +78,7 @@ class ServiceBridge(QObject):
         """Call on_done(future) on the GUI thread when the future completes."""
         future.add_done_callback(lambda f: self._done.emit(on_done, f))
         return future
+
+    def in_gui(self, fn: Callable[[], object]) -> None:
+        """Run fn on the GUI thread (from a service thread: a question to ask, progress to show)."""
+        self._call.emit(fn)

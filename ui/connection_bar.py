@@ -7,7 +7,6 @@ deviceIdentity, deviceBattery, simulatorBadge.
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 

@@ -31,8 +31,8 @@ from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
-from ui.patient_panel import PatientPanel
-from ui.programs_panel import ProgramsPanel
+from ui.patients import PatientPanel
+from ui.programs import ProgramsPanel
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView

@@ -17,6 +17,7 @@ from drivers.types import (
     Polarity,
     Program,
 )
+from workstation.events import EventKind
 from workstation.models import (
     ImpedanceClass,
     ImpedanceThresholds,
@@ -35,7 +36,6 @@ from workstation.records import (
     DuplicateRecordNumber,
     RecordNotFound,
 )
-from workstation.events import EventKind
 
 P, N, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 THRESHOLDS = ImpedanceThresholds(short_below_ohm=200, open_above_ohm=4000)

@@ -183,7 +183,7 @@ def test_a_density_confirmation_holds_for_one_session_only(service, store, sessi
         service.outputs.set_amplitude(1, 1700)
     service.outputs.confirm(asked.value)
     service.recording.end_session().result()
-    service.recording.start_session(drg_patient.id, "Dr Who").result().id
+    service.recording.start_session(drg_patient.id, "Dr Who").result()
     with pytest.raises(ConfirmationRequired):
         service.outputs.set_amplitude(1, 1700)
 

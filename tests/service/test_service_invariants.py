@@ -35,14 +35,14 @@ from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
 from workstation import safety
-from workstation.service import ramps
+from workstation.records.store import RecordsStore
 from workstation.service import (
     ConfirmationRequired,
     LinkState,
     ProgrammingService,
     ServiceError,
+    ramps,
 )
-from workstation.records.store import RecordsStore
 from workstation.validation import InvalidValue
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
@@ -145,7 +145,9 @@ class ServiceInvariants(RuleBasedStateMachine):
             and amplitude in safety.grid(self.service.state.capabilities, "amplitude")
             and amplitude <= current.amplitude_ua
         )
-        outcome = self.call("set_amplitude", lambda: self.service.outputs.set_amplitude(lead, amplitude), confirm, rise_ok=True)
+        outcome = self.call(
+            "set_amplitude", lambda: self.service.outputs.set_amplitude(lead, amplitude), confirm, rise_ok=True
+        )
         if decrease and self.connected:
             assert not isinstance(outcome, (ServiceError,)), f"a decrease was refused: {outcome}"
             assert self.device.model.live_leads[lead - 1].amplitude_ua == amplitude

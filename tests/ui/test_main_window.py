@@ -178,7 +178,9 @@ def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbo
     service = window.service
     service.recording.place_lead(LeadPlacement(1, SpinalLevel.L5, Side.RIGHT, date(2026, 1, 1))).result()
     window.tabs.setCurrentWidget(window.waveforms)
-    qtbot.waitUntil(lambda: service.connection.telemetry is not None and service.connection.telemetry.blocks > 5, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: service.connection.telemetry is not None and service.connection.telemetry.blocks > 5, timeout=WAIT_MS
+    )
 
     device = service.link.simulator
     device.unplug()

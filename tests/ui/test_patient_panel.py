@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QPushButton
 
 from ui.bridge import ServiceBridge
-from ui.patient_panel import PatientPanel
+from ui.patients import PatientPanel
 from ui.spinal_map import SpinalMap
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
 from workstation.service import ProgrammingService

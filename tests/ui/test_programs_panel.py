@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from drivers.types import Polarity, Program
 from ui.bridge import ServiceBridge
-from ui.patient_panel import PatientPanel
-from ui.programs_panel import ProgramsPanel
+from ui.patients import PatientPanel
+from ui.programs import ProgramsPanel
 from ui.testing.actions import raise_amplitude
 from ui.theme import DANGER, WARNING_TINT
 from workstation.models import PainTiming

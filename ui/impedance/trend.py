@@ -33,8 +33,12 @@ LABELLED_POINTS = 6  # up to this many readings, each gets its own date under it
 class ImpedanceTrend(QWidget):
     loaded = Signal(int)  # number of points now plotted
 
-    def __init__(self, history: HistoryQuery, run: Callable[[Future, Callable[[Future], None]], object],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        history: HistoryQuery,
+        run: Callable[[Future, Callable[[Future], None]], object],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         named(self, "impedanceTrend", "Impedance trend across sessions", "")
         self._history = history
@@ -156,4 +160,3 @@ def _time_labels(points: list[ImpedancePoint]) -> list[str]:
         return [f"{p.time.astimezone():%H:%M:%S}" for p in points]
     fmt = "%d %b" if len(set(days)) == len(days) else "%d %b %H:%M"
     return [p.time.astimezone().strftime(fmt) for p in points]
-

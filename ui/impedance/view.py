@@ -135,7 +135,7 @@ class ImpedanceView(QWidget):
         self.bars = ImpedanceBars()
         self.table = MeasurementTable()
         self.matrix = ContactMatrix()
-        self.trend = ImpedanceTrend(self._service.impedance.history, bridge.run)
+        self.trend = ImpedanceTrend(self._service.impedance.history, self._bridge.run)
 
         controls = QHBoxLayout()
         for widget in (mode_label, self.mode, self.measure_button, self.cancel_button):
@@ -219,7 +219,9 @@ class ImpedanceView(QWidget):
         self.progress.setValue(done)
 
     def _on_measured(self, result: ImpedanceResult) -> None:
-        run = MeasuredSet.of(result, self._service.impedance.thresholds(), datetime.now().astimezone(), self._service.session_id)
+        run = MeasuredSet.of(
+            result, self._service.impedance.thresholds(), datetime.now().astimezone(), self._service.session_id
+        )
         self._runs[result.mode] = run
         self._set_stale(False)
         self.trend.set_thresholds(run.thresholds)

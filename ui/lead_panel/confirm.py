@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ui import dialogs
-from workstation.service import Confirm, ConfirmationRequired
 from workstation.safety import Rule
+from workstation.service import Confirm, ConfirmationRequired
 
 
 def ask(

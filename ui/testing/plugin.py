@@ -49,7 +49,7 @@ def sim_uri(options: str | dict[str, str] = "", **more: str) -> str:
 @pytest.fixture
 def drg_store(tmp_path):
     """A records store in a temporary SQLite file."""
-    from workstation.records.store import RecordsStore
+    from workstation.records import RecordsStore
 
     store = RecordsStore.open(f"sqlite:///{tmp_path / 'records.sqlite'}")
     yield store

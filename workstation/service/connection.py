@@ -68,7 +68,7 @@ class Connection:
             core.set_link_state(LinkState.CONNECTED, uri)
             return core.state
 
-        return core.io.submit(run)
+        return core.run_on(core.io, run)
 
     def _interrogate(self, link: Link) -> None:
         core, client = self._core, link.client
@@ -104,7 +104,7 @@ class Connection:
             self._close_link()
             self._core.set_link_state(LinkState.DISCONNECTED, "closed by the user")
 
-        return self._core.io.submit(run)
+        return self._core.run_on(self._core.io, run)
 
     def _close_link(self) -> None:
         core = self._core

@@ -28,6 +28,7 @@ from workstation.service.errors import (
     InvalidValue,
     NoActiveSession,
     NotConnected,
+    ServiceError,
     service_error,
 )
 from workstation.service.mirror import DeviceState, Mirror
@@ -136,11 +137,21 @@ class ServiceCore:
             except Exception as exc:  # noqa: BLE001 - told to the listeners: nobody waits on this
                 self.emit(ServiceFault(f"Could not record: {exc}"))
 
-        self.records_io.submit(run)
+        self.run_on(self.records_io, run)
 
     def query(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """A records call on records-io (never the caller's thread)."""
-        return self.records_io.submit(fn, *args)
+        return self.run_on(self.records_io, fn, *args)
+
+    @staticmethod
+    def run_on(executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """executor.submit, but after shutdown a failed future (the caller shows it), not an exception."""
+        try:
+            return executor.submit(fn, *args)
+        except RuntimeError:  # the executor has shut down: the workstation is closing
+            closed: Future[T] = Future()
+            closed.set_exception(ServiceError("The workstation is shutting down."))
+            return closed
 
     def require_session(self) -> int:
         if self.session_id is None:
@@ -197,7 +208,7 @@ class ServiceCore:
                 if raises_output and epoch != self.stop_epoch:
                     self.stop_again(action)
 
-        return (executor or self.io).submit(run)
+        return self.run_on(executor or self.io, run)
 
     def stop_again(self, action: EventKind) -> None:
         """STOP ALL came while an output-raising command was on the wire: stop once more,

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.errors import DeviceRefused, DriverError
 from drivers.types import LeadConfig, Program
@@ -68,7 +69,7 @@ class Programs:
             core.emit(ProgramSaved(program))
             return program
 
-        return core.records_io.submit(run)
+        return core.run_on(core.records_io, run)
 
     # -- apply (live, lead by lead) ---------------------------------------------------------------
     def apply(
@@ -102,27 +103,32 @@ class Programs:
     def _apply_lead(self, config: LeadConfig, ask: Ask, epoch: int) -> None:
         core, outputs = self._core, self._outputs
 
-        def step(future: Future[object]) -> None:
-            future.result()
+        def step(send: Callable[[], Future[Any]]) -> None:
+            """One command, never after a STOP ALL pressed since Apply began."""
+            if core.stop_epoch != epoch:
+                raise CancelledByStopAll("Apply")
+            send().result()
             if core.stop_epoch != epoch:
                 raise CancelledByStopAll("Apply")
 
         def live() -> LeadConfig:
             return core.state.leads[config.lead]
 
-        step(outputs.write_lead(config))  # type: ignore[arg-type]
+        step(lambda: outputs.write_lead(config))
         if live().amplitude_ua > config.amplitude_ua:
-            step(outputs.set_amplitude(config.lead, config.amplitude_ua))  # type: ignore[arg-type]
+            step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua))
         if live().enabled != config.enabled:
-            step(outputs.set_enabled(config.lead, config.enabled))  # type: ignore[arg-type]
+            step(lambda: outputs.set_enabled(config.lead, config.enabled))
         for _ in range(3):
             if live().amplitude_ua >= config.amplitude_ua:
                 return
             try:
-                step(outputs.set_amplitude(config.lead, config.amplitude_ua))  # type: ignore[arg-type]
+                step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua))
             except ConfirmationRequired as request:
                 if not ask(request).result():
                     raise ServiceError(f"The rise of lead {config.lead} was not confirmed.") from None
+                if core.stop_epoch != epoch:
+                    raise CancelledByStopAll("Apply") from None
                 outputs.confirm(request)
         reached = live().amplitude_ua
         if reached < config.amplitude_ua:

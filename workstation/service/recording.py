@@ -44,6 +44,17 @@ class Recording:
     def unclosed_sessions(self) -> Future[list[Session]]:
         return self._core.query(self._core.records.unclosed_sessions)
 
+    def unfinished(self) -> Future[list[tuple[Session, Patient]]]:
+        """Sessions never closed (the workstation stopped during them), other than the active one, with
+        their patients, newest first."""
+        records = self._core.records
+
+        def read() -> list[tuple[Session, Patient]]:
+            active = self._core.session_id
+            return [(s, records.get_patient(s.patient_id)) for s in records.unclosed_sessions() if s.id != active]
+
+        return self._core.query(read)
+
     def placements(self, patient_id: int) -> Future[dict[int, LeadPlacement]]:
         return self._core.query(self._core.records.current_placements, patient_id)
 
@@ -66,7 +77,7 @@ class Recording:
             core.emit(SessionChanged(session))
             return session
 
-        return core.records_io.submit(run)
+        return core.run_on(core.records_io, run)
 
     def resume_session(self, session_id: int) -> Future[Session]:
         core = self._core
@@ -78,7 +89,7 @@ class Recording:
             core.emit(SessionChanged(session))
             return session
 
-        return core.records_io.submit(run)
+        return core.run_on(core.records_io, run)
 
     def end_session(self) -> Future[Session]:
         core = self._core
@@ -92,7 +103,7 @@ class Recording:
             core.emit(SessionChanged(None))
             return session
 
-        return core.records_io.submit(run)
+        return core.run_on(core.records_io, run)
 
     # -- the session log -------------------------------------------------------------------------------
     def events_since(self, session_id: int, after_seq: int = 0) -> Future[list[SessionEvent]]:
@@ -128,4 +139,4 @@ class Recording:
                 then(event_id)
             return event_id
 
-        return core.records_io.submit(run)
+        return core.run_on(core.records_io, run)

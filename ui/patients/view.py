@@ -23,17 +23,11 @@ objectNames (stable, for tests and automation):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from concurrent.futures import Future
 from html import escape
 
-from PySide6.QtCore import QDate, QSettings, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -46,267 +40,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ui import dialogs
 from ui.bridge import ServiceBridge
-from ui.programs_panel import confirm_discard_unwritten, unwritten_changes
+from ui.patients.forms import dialog_buttons
+from ui.patients.patient_dialog import PatientDialog, patient_label
+from ui.patients.place_dialog import PlaceLeadDialog
+from ui.patients.resume_dialog import ResumeDialog
+from ui.programs import confirm_discard_unwritten
 from ui.theme import DANGER_BOX
 from ui.widgets import local_time, message_label, named, show_message
 from workstation import levels
-from workstation.models import MAX_LEADS, LeadPlacement, Patient, Session, Side, SpinalLevel
+from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
-from workstation.records.errors import RecordsError
 
 CLINICIAN_KEY = "session/clinician"
-DATE_FORMAT = "yyyy-MM-dd"
-
-
-class BlankDateEdit(QDateEdit):
-    """A date field that starts empty ("not entered"), so an untouched field is never a real date.
-
-    Focus puts `start` in place so the date can be typed section by section
-    (e.g. 19700315); leaving without typing anything makes it blank again.
-    """
-
-    def __init__(self, start: QDate, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._start = start
-        self._seeded = False
-        self.setDisplayFormat(DATE_FORMAT)
-        self.setCalendarPopup(True)
-        self.setMinimumDate(QDate(1899, 12, 31))  # the blank value, shown as the special text
-        self.setMaximumDate(QDate.currentDate())
-        self.setSpecialValueText("not entered")
-        self.setDate(self.minimumDate())
-        self.dateChanged.connect(self._entered)
-
-    def value(self) -> date | None:
-        return None if self.date() == self.minimumDate() else self.date().toPython()
-
-    def _entered(self) -> None:
-        self._seeded = False
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        if self.value() is None:
-            with QSignalBlocker(self):
-                self.setDate(self._start)
-            self._seeded = True
-        super().focusInEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.text():
-            self._seeded = False
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:
-        super().focusOutEvent(event)
-        if self._seeded:
-            with QSignalBlocker(self):
-                self.setDate(self.minimumDate())
-            self._seeded = False
-
-
-def dialog_buttons(dialog: QDialog, ok_text: str, ok_tip: str) -> QDialogButtonBox:
-    """OK (which validates before closing) and Cancel, with names and tooltips."""
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-    ok.setText(ok_text)
-    named(ok, f"{dialog.objectName()}Ok", ok_text, ok_tip)
-    named(
-        buttons.button(QDialogButtonBox.StandardButton.Cancel),
-        f"{dialog.objectName()}Cancel",
-        "Cancel",
-        "Close without saving anything.",
-    )
-    buttons.rejected.connect(dialog.reject)
-    return buttons
-
-
-def form_rows(
-    dialog: QDialog, rows: list[tuple], message: QLabel, ok: tuple[str, str], on_ok: Callable[[], None]
-) -> None:
-    """A form dialog: labelled fields, the message that says why OK did nothing, OK / Cancel."""
-    form = QFormLayout(dialog)
-    for row in rows:
-        form.addRow(*row)
-    form.addRow(message)
-    buttons = dialog_buttons(dialog, *ok)
-    buttons.accepted.connect(on_ok)
-    form.addRow(buttons)
-
-
-class PatientDialog(dialogs.Dialog):
-    """New patient: nothing is saved unless the store accepts every field."""
-
-    def __init__(self, store, parent: QWidget | None = None) -> None:
-        super().__init__("patientDialog", parent)
-        self.store = store
-        self.patient: Patient | None = None
-        self.setWindowTitle("New patient")
-        self.name = named(QLineEdit(), "patientName", "Patient name", "The patient's full name.")
-        self.dob = named(
-            BlankDateEdit(QDate(1970, 1, 1)),
-            "patientDob",
-            "Date of birth",
-            "Date of birth, year-month-day: type the digits, e.g. 19700315.",
-        )
-        self.record_number = named(
-            QLineEdit(), "patientRecordNumber", "Record number", "The hospital record number; it must be unique."
-        )
-        self.message = message_label("patientDialogMessage", "Why the patient was not saved")
-        form_rows(
-            self,
-            [("&Name:", self.name), ("&Date of birth:", self.dob), ("&Record number:", self.record_number)],
-            self.message,
-            ("Save patient", "Save the new patient in the records."),
-            self._save,
-        )
-
-    def _save(self) -> None:
-        born = self.dob.value()
-        if born is None:
-            show_message(self.message, "Enter the date of birth.", DANGER_BOX)
-            self.dob.setFocus()
-            return
-        try:
-            self.patient = self.store.add_patient(self.name.text(), born, self.record_number.text())
-        except ValueError as exc:  # includes a duplicate record number
-            show_message(self.message, str(exc), DANGER_BOX)
-            return
-        self.accept()
-
-
-def patient_label(patient: Patient) -> str:
-    return f"{patient.name} (record {patient.record_number})"
-
-
-def session_label(store, session: Session) -> str:
-    return (
-        f"{patient_label(store.get_patient(session.patient_id))} \u00b7 started {local_time(session.started)} "
-        f"by {session.clinician} \u00b7 device {session.device_serial} \u00b7 {session.state.value.lower()}"
-    )
-
-
-class ResumeDialog(dialogs.Dialog):
-    """Sessions left unclosed (the workstation stopped during them); resumes the chosen one."""
-
-    def __init__(self, bridge: ServiceBridge, sessions: list[Session], parent: QWidget | None = None) -> None:
-        super().__init__("resumeDialog", parent)
-        self.bridge = bridge
-        self.setWindowTitle("Resume an unfinished session")
-        intro = QLabel(
-            "These sessions were not ended (the workstation stopped during them). Resume one to "
-            "keep recording in it; everything recorded so far is kept."
-        )
-        intro.setWordWrap(True)
-        self.sessions = named(QListWidget(), "resumeList", "Unfinished sessions", "Sessions never ended, newest first.")
-        identity = bridge.service.state.identity
-        for session in sessions:
-            other = identity is not None and identity.serial != session.device_serial
-            item = QListWidgetItem(
-                session_label(bridge.service.records, session) + (" \u00b7 not the connected device" if other else "")
-            )
-            item.setData(Qt.ItemDataRole.UserRole, session.id)
-            self.sessions.addItem(item)
-        self.sessions.setCurrentRow(0)
-        self.sessions.itemDoubleClicked.connect(lambda _item: self._resume())
-        self.message = message_label("resumeMessage", "Why the session was not resumed")
-        buttons = QDialogButtonBox()
-        resume = named(
-            buttons.addButton("Resume", QDialogButtonBox.ButtonRole.AcceptRole),
-            "resumeAccept",
-            "Resume session",
-            "Take up the selected session again.",
-        )
-        resume.setDefault(True)
-        named(
-            buttons.addButton("Not now", QDialogButtonBox.ButtonRole.RejectRole),
-            "resumeCancel",
-            "Not now",
-            "Leave the sessions unfinished; you can resume them later with Resume\u2026",
-        )
-        buttons.accepted.connect(self._resume)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.sessions)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
-        self.resize(560, 260)
-
-    def _resume(self) -> None:
-        item = self.sessions.currentItem()
-        if item is None:
-            return
-        try:
-            self.bridge.service.recording.resume_session(item.data(Qt.ItemDataRole.UserRole))
-        except (ServiceError, RecordsError) as exc:
-            show_message(self.message, str(exc), DANGER_BOX)
-            return
-        self.accept()
-
-
-class PlaceLeadDialog(dialogs.Dialog):
-    """Which lead channel sits at a clicked ganglion, and since when; recorded in the session."""
-
-    def __init__(
-        self,
-        bridge: ServiceBridge,
-        level: SpinalLevel,
-        side: Side,
-        channel: int | None,
-        current: dict[int, LeadPlacement],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__("placeLeadDialog", parent)
-        self.bridge, self.level, self.side, self.current = bridge, SpinalLevel.of(level), Side(side), current
-        self.setWindowTitle(f"Lead at {self.level.name} {self.side.value.lower()}")
-        caps = bridge.service.state.capabilities
-        self.channel = named(
-            QComboBox(), "placeChannel", "Lead channel", "The stimulator channel of the lead placed at this ganglion."
-        )
-        for lead in range(1, (caps.lead_count if caps else MAX_LEADS) + 1):
-            there = current.get(lead)
-            where = f" (now {there.level.name} {there.side.value.lower()})" if there else ""
-            self.channel.addItem(f"Lead {lead}{where}", lead)
-        free = next((lead for lead in range(1, self.channel.count() + 1) if lead not in current), 1)
-        self.channel.setCurrentIndex(self.channel.findData(channel or free))
-        self.implant_date = named(
-            QDateEdit(), "placeImplantDate", "Implant date", "The day the lead was implanted (not in the future)."
-        )
-        self.implant_date.setDisplayFormat(DATE_FORMAT)
-        self.implant_date.setCalendarPopup(True)
-        self.implant_date.setMaximumDate(QDate.currentDate())
-        self.channel.currentIndexChanged.connect(self._default_date)
-        self._default_date()
-        self.message = message_label("placeLeadMessage", "Why the placement was not recorded")
-        form_rows(
-            self,
-            [
-                (QLabel(f"Ganglion {self.level.name}, patient's {self.side.value.lower()} side."),),
-                ("&Channel:", self.channel),
-                ("&Implanted:", self.implant_date),
-            ],
-            self.message,
-            ("Record placement", "Record this lead placement in the session."),
-            self._record,
-        )
-
-    def _default_date(self) -> None:
-        """A lead already placed keeps its implant date; a new one defaults to today."""
-        there = self.current.get(self.channel.currentData())
-        self.implant_date.setDate(QDate(there.implant_date) if there else QDate.currentDate())
-
-    def _record(self) -> None:
-        try:
-            placement = LeadPlacement(
-                self.channel.currentData(), self.level, self.side, self.implant_date.date().toPython()
-            )
-            self.bridge.service.recording.place_lead(placement)
-        except (ValueError, ServiceError, RecordsError) as exc:
-            show_message(self.message, str(exc), DANGER_BOX)
-            return
-        self.accept()
 
 
 class PatientPanel(QWidget):
@@ -321,14 +70,17 @@ class PatientPanel(QWidget):
         self.setObjectName("patientPanel")
         self.bridge = bridge
         self.service = bridge.service
-        self.store = bridge.service.records
         self.settings = settings or QSettings()
+        self._search = 0  # the newest patient search; older answers are dropped
+        self._session_patient: Patient | None = None  # of the active session, read once it starts
+        self._placements: dict[int, LeadPlacement] = {}  # of the active session's patient
         self._build()
-        bridge.sessionChanged.connect(lambda _session: self._show_session())
+        bridge.sessionChanged.connect(self._session_changed)
         bridge.linkChanged.connect(lambda *_: self._show_session())
         bridge.deviceChanged.connect(lambda _state: self._show_session())
+        bridge.placementChanged.connect(lambda placement: self._placements.__setitem__(placement.channel, placement))
         self._find_patients()
-        self._show_session()
+        self._session_changed(self.service.session)
 
     # -- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -449,9 +201,18 @@ class PatientPanel(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def _find_patients(self, select: Patient | None = None) -> None:
-        select = select or self.selected_patient()
+        """Ask the records for the patients matching the search (off the GUI thread: one per keystroke,
+        the newest answer wins)."""
+        self._search += 1
+        search, select = self._search, select or self.selected_patient()
+        future = self.service.recording.find_patients(self.search.text().strip())
+        self.bridge.run(future, lambda done: isValid(self) and self._list_patients(search, done, select))
+
+    def _list_patients(self, search: int, future: Future, select: Patient | None) -> None:
+        if search != self._search or future.exception() is not None:
+            return
         self.patients.clear()
-        for patient in self.store.find_patients(self.search.text().strip()):
+        for patient in future.result():
             item = QListWidgetItem(patient_label(patient))
             item.setToolTip(
                 f"{patient.name}, born {patient.date_of_birth.isoformat()}, record number {patient.record_number}"
@@ -462,7 +223,7 @@ class PatientPanel(QWidget):
                 self.patients.setCurrentItem(item)
 
     def _add_patient(self) -> PatientDialog:
-        dialog = PatientDialog(self.store, self)
+        dialog = PatientDialog(self.bridge, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._patient_added(dialog.patient))
         dialog.open()
@@ -489,17 +250,24 @@ class PatientPanel(QWidget):
             return
         self._remember_clinician()
         try:
-            self.service.recording.start_session(patient.id, clinician)
-        except (ServiceError, RecordsError, ValueError) as exc:
+            future = self.service.recording.start_session(patient.id, clinician)
+        except (ServiceError, ValueError) as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return
-        show_message(self.message, "")
+        self.bridge.run(future, lambda done: isValid(self) and self._answered(done, ""))
+
+    def _answered(self, future: Future, done_text: str) -> None:
+        show_message(
+            self.message,
+            done_text if future.exception() is None else str(future.exception()),
+            None if future.exception() is None else DANGER_BOX,
+        )
 
     def _end_session(self) -> None:
         """Unwritten changes: their guard is the confirmation; otherwise a plain one (sessionEndConfirm)."""
         if self.service.session_id is None:
             return
-        if unwritten_changes(self.service.state):
+        if self.service.programs.unwritten_changes():
             if confirm_discard_unwritten(self.bridge, self, "end the session"):
                 self._end_now()
             return
@@ -518,29 +286,63 @@ class PatientPanel(QWidget):
 
     def _end_now(self) -> None:
         try:
-            self.service.recording.end_session()
-        except (ServiceError, RecordsError) as exc:
+            future = self.service.recording.end_session()
+        except ServiceError as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return
-        show_message(self.message, "Session ended and closed.")
+        self.bridge.run(future, lambda done: isValid(self) and self._answered(done, "Session ended and closed."))
 
-    def offer_resumption(self) -> ResumeDialog | None:
-        """At start-up: offer to resume sessions left unclosed by a crash (None if there are none)."""
-        sessions = [s for s in self.store.unclosed_sessions() if s.id != self.service.session_id]
-        if not sessions or self.service.session_id is not None:
-            return None
-        dialog = ResumeDialog(self.bridge, sessions, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+    def offer_resumption(self) -> Future:
+        """At start-up: offer to resume sessions left unclosed by a crash. The future holds the dialog
+        once it is open, or None when there is nothing to resume."""
+        offered: Future = Future()
+
+        def answered(future: Future) -> None:
+            sessions = future.result() if future.exception() is None and isValid(self) else []
+            if not sessions or self.service.session_id is not None:
+                offered.set_result(None)
+                return
+            dialog = ResumeDialog(self.bridge, sessions, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+            offered.set_result(dialog)
+
+        self.bridge.run(self.service.recording.unfinished(), answered)
+        return offered
 
     def _choose_resumption(self) -> None:
-        if self.offer_resumption() is None:
-            show_message(self.message, "There is no unfinished session to resume.")
+        offered = self.offer_resumption()
+        offered.add_done_callback(
+            lambda f: (
+                f.result() is None
+                and self.bridge.in_gui(
+                    lambda: isValid(self) and show_message(self.message, "There is no unfinished session to resume.")
+                )
+            )
+        )
+
+    def _session_changed(self, session: Session | None) -> None:
+        """Read the session's patient and lead placements once (off the GUI thread), then show it."""
+        self._session_patient, self._placements = None, {}
+        if session is not None:
+            recording = self.service.recording
+            self.bridge.run(recording.patient(session.patient_id), lambda f: self._patient_read(session, f))
+            self.bridge.run(recording.placements(session.patient_id), lambda f: self._placements_read(session, f))
+        self._show_session()
+
+    def _patient_read(self, session: Session, future: Future) -> None:
+        if isValid(self) and self.service.session is session and future.exception() is None:
+            self._session_patient = future.result()
+            self._show_session()
+
+    def _placements_read(self, session: Session, future: Future) -> None:
+        if isValid(self) and self.service.session is session and future.exception() is None:
+            self._placements = {**future.result(), **self._placements}  # a placement recorded meanwhile wins
 
     def _show_session(self) -> None:
         service = self.service
-        session_id = service.session_id
+        session, patient = service.session, self._session_patient
+        session_id = session.id if session else None
         device = service.state.identity
         connected = service.link_state == LinkState.CONNECTED and device is not None
         device_text = (
@@ -548,11 +350,11 @@ class PatientPanel(QWidget):
             if device
             else f"No device ({service.link_state.value})"
         )
-        if session_id is None:
+        if session is None:
             self.info.setText(f"No session: choose the patient, then Start.\n{device_text}")
+        elif patient is None:
+            self.info.setText(f"Session {session.id}: reading the records\u2026\n{device_text}")
         else:
-            session = self.store.get_session(session_id)
-            patient = self.store.get_patient(session.patient_id)
             self.clinician.setText(session.clinician)  # also when started or resumed elsewhere
             self.info.setText(
                 f"<b>{escape(patient.name)}</b><br>Record {escape(patient.record_number)}, born "
@@ -595,13 +397,7 @@ class PatientPanel(QWidget):
 
     def place_lead(self, channel: int | None, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
         """Ask which channel and implant date for a ganglion clicked on the spinal map, then record it."""
-        session_id = self.service.session_id
-        current = (
-            self.store.current_placements(self.store.get_session(session_id).patient_id)
-            if session_id is not None
-            else {}
-        )
-        dialog = PlaceLeadDialog(self.bridge, level, side, channel, current, self)
+        dialog = PlaceLeadDialog(self.bridge, level, side, channel, dict(self._placements), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: show_message(
