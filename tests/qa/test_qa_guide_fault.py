@@ -16,6 +16,8 @@ def test_unplugged_after_commit_then_found_again(
     find(window, "mainTabs").setCurrentWidget(programs)
     qtbot.keyClicks(find(programs, "programName"), "Visit 1")
     qtbot.mouseClick(find(programs, "programSave"), LEFT)
+    drg_events.wait_record(qtbot, "program_saved")  # saved off the GUI thread, then listed
+    qtbot.waitUntil(lambda: getattr(programs.selected_program(), "name", None) == "Visit 1")
     # the cable comes out after the device committed the program, before its reply reaches the workstation
     inject_at(drg_usb, MsgType.COMMIT_PROGRAM, "after_execute", Fault.UNPLUG)
     qtbot.mouseClick(find(programs, "programWrite"), LEFT)

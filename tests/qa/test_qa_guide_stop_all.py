@@ -18,7 +18,7 @@ on_x = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="ru
 
 
 @on_x
-def test_stop_all_by_a_real_click_over_an_open_dialog(qtbot, drg_window_session, drg_service, drg_device):
+def test_stop_all_by_a_real_click_over_an_open_dialog(qtbot, drg_window_session, drg_service, drg_device, drg_events):
     window = drg_window_session
     drg_service.outputs.write_lead(drg_service.state.leads[1].with_(contacts=(1, 2, 0, 0))).result(5)
     drg_service.impedance.measure().result(5)
@@ -28,6 +28,8 @@ def test_stop_all_by_a_real_click_over_an_open_dialog(qtbot, drg_window_session,
     find(window, "mainTabs").setCurrentWidget(programs)
     qtbot.keyClicks(find(programs, "programName"), "Visit 1")
     qtbot.mouseClick(find(programs, "programSave"), LEFT)
+    drg_events.wait_record(qtbot, "program_saved")  # saved off the GUI thread, then listed
+    qtbot.waitUntil(lambda: getattr(programs.selected_program(), "name", None) == "Visit 1")
     qtbot.mouseClick(find(programs, "programWrite"), LEFT)
     open_dialog(qtbot, "programWriteConfirm")  # window-modal: it blocks the main window, not STOP ALL
     click(find(window, "stopAll"))  # through the X server, as a clinician's mouse

@@ -32,6 +32,8 @@ def test_whole_visit(qtbot, drg_window_session, drg_service, drg_device, drg_eve
     tabs.setCurrentWidget(programs)
     qtbot.keyClicks(find(programs, "programName"), "Visit 1")
     qtbot.mouseClick(find(programs, "programSave"), LEFT)
+    drg_events.wait_record(qtbot, "program_saved")  # saved off the GUI thread, then listed
+    qtbot.waitUntil(lambda: getattr(programs.selected_program(), "name", None) == "Visit 1")
     qtbot.mouseClick(find(programs, "programWrite"), LEFT)
     answer_dialog(qtbot, "programWriteConfirm", "OK")
     written = drg_events.wait_program(qtbot)

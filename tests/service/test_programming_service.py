@@ -3,6 +3,7 @@ records store: what the device holds and what the records hold."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date
 
@@ -47,6 +48,17 @@ def service(drg_service):
 @pytest.fixture
 def session(drg_session):
     return drg_session
+
+
+def until(condition, timeout_s: float = WAIT) -> bool:
+    """Wait for `condition` on the service's own threads' progress (an event, not a fixed time)."""
+    done = threading.Event()
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        done.wait(0.005)
+    return True
 
 
 def kinds(store, session_id):
@@ -127,6 +139,7 @@ def test_density_above_the_cap_needs_a_recorded_confirmation(service, store, ses
         service.outputs.set_amplitude(1, 1700)
     assert asked.value.kind == Confirm.CHARGE_DENSITY and asked.value.config.amplitude_ua == 1700
     service.outputs.confirm(asked.value)
+    service.wait_idle(WAIT)  # the confirmation is written on records-io
     assert "density_confirmed" in kinds(store, session)
     service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
     service.outputs.set_enabled(1, True).result(WAIT)
@@ -149,14 +162,13 @@ def test_stop_all_turns_everything_off_and_ends_ramps(service, session):
     service.impedance.measure(ImpedanceMode.LEAD_PAIR).result(WAIT)
     for lead in (1, 2):
         service.outputs.set_enabled(lead, True).result(WAIT)
+    device = service.link.simulator.model
     ramp = confirmed(service, lambda: service.outputs.set_amplitude(1, 2000))
-    time.sleep(0.2)
+    assert until(lambda: device.live_leads[0].amplitude_ua > 0)  # the ramp is under way
     service.stop_all().result(WAIT)
     with pytest.raises(CancelledByStopAll):
         ramp.result(WAIT)
-    service.wait_idle(WAIT)  # everything queued before has run
-    time.sleep(0.2)  # and the ramp thread has had its ticks
-    device = service.link.simulator.model
+    service.wait_idle(WAIT)  # everything queued before has run: a ramp has nothing left to queue
     assert device.outputs_on == ()
     assert device.live_leads[0].amplitude_ua < 2000
     assert not any(c.enabled for c in service.state.leads.values())
@@ -166,9 +178,8 @@ def test_output_changes_queued_before_stop_all_are_dropped(service, session):
     device = service.link.simulator
     service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
     device.model.scenario = device.model.scenario.__class__(impedance_ms=300)  # a slow measurement
-    slow = service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,))
-    time.sleep(0.05)  # the measurement now runs on the I/O thread; the enable waits behind it
-    queued_enable = service.outputs.set_enabled(1, True)
+    slow = service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,))  # device-io is busy with it ...
+    queued_enable = service.outputs.set_enabled(1, True)  # ... so the enable waits in the queue
     service.stop_all().result(WAIT)
     slow.result(WAIT)
     with pytest.raises(CancelledByStopAll):
@@ -223,16 +234,50 @@ def test_impedance_values_measured_before_an_unplug_are_kept(service, store, ses
 
 def test_unplug_reconnects_and_resynchronises(service, session):
     states = []
-    service.subscribe(lambda n: isinstance(n, LinkChanged) and states.append(n.state))
+    back = threading.Event()
+
+    def on_notice(notice) -> None:
+        if isinstance(notice, LinkChanged):
+            states.append(notice.state)
+            if notice.state == LinkState.CONNECTED:
+                back.set()
+
+    service.subscribe(on_notice)
     device = service.link.simulator
     device.unplug()
     with pytest.raises(Exception):  # noqa: B017 - the unplug surfaces as whichever error the link raises
         service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
     assert service.link_state == LinkState.RECONNECTING
     device.replug()
-    deadline = time.monotonic() + WAIT
-    while states[-1] != LinkState.CONNECTED and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert back.wait(WAIT)
     assert service.link_state == LinkState.CONNECTED
     assert states == [LinkState.RECONNECTING, LinkState.CONNECTED]
     assert service.state.leads[1] == device.model.live_leads[0]
+
+
+def test_a_ramp_moves_only_when_the_service_clock_does(drg_store, drg_patient):
+    """The ramp runs on the injected clock: with a stepped clock nothing rises until it is advanced."""
+    from ui.testing.plugin import sim_uri
+    from workstation.service import ProgrammingService, SteppedClock
+
+    clock = SteppedClock()
+    service = ProgrammingService(drg_store, clock=clock)
+    try:
+        service.connection.connect(sim_uri()).result(WAIT)
+        service.recording.start_session(drg_patient.id, "Dr Clock").result(WAIT)
+        service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
+        service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+        service.outputs.set_enabled(1, True).result(WAIT)
+        device = service.link.simulator.model
+        ramp = confirmed(service, lambda: service.outputs.set_amplitude(1, 500))
+        service.wait_idle(WAIT)
+        assert device.live_leads[0].amplitude_ua == 0 and not ramp.done()  # the clock has not moved
+        steps = 0
+        while not ramp.done() and steps < 1000:
+            clock.advance(0.05)
+            steps += 1
+            until(lambda: ramp.done(), timeout_s=0.05)
+        assert ramp.result(WAIT).amplitude_ua == 500 == device.live_leads[0].amplitude_ua
+        assert steps > 1  # it took several ticks of the clock, at the ramp rate
+    finally:
+        service.shutdown()
