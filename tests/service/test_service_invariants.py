@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
-from workstation import safety
+from workstation import events, safety
 from workstation.records.store import RecordsStore
 from workstation.service import (
     ConfirmationRequired,
@@ -82,6 +82,9 @@ class ServiceInvariants(RuleBasedStateMachine):
     def teardown(self) -> None:
         if hasattr(self, "service"):
             self.service.shutdown()
+            for event in self.store.session_events(self.session):  # every record the run wrote reads as a sentence
+                assert events.summarise(event), event
+                COVERAGE[f"summarised {event.outcome.value}"] += 1
             self.store.close()
             self.dir.cleanup()
 
@@ -293,5 +296,8 @@ def test_every_outcome_is_reached():
         "program raising output refused",
         "refused SafetyRefused",
         "ramped or confirmed rise",
+        "summarised refused",
+        "summarised ok",
+        "summarised error",
     ]
     assert_reached(ServiceInvariants, COVERAGE, needed, max_examples=25, steps=20)
