@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
+from shiboken6 import isValid
 
 from drivers.types import Polarity, Program
 from ui.bridge import ServiceBridge
@@ -44,17 +45,30 @@ def change_lead_1(service, **settings) -> None:
     service.outputs.write_lead(service.state.leads[1].with_(**settings)).result(5)
 
 
-def save_current(qtbot, panel, name: str):
+def save_current(qtbot, panel, name: str, twice: bool = False):
+    """Save the live settings under `name` (clicking Save `twice` in a row); the list re-reads
+    the records and selects it."""
     qtbot.keyClicks(panel.program_name, name)
     qtbot.mouseClick(button(panel, "programSave"), Qt.MouseButton.LeftButton)
-    program = panel.selected_program()
-    assert program is not None and program.name == name
-    return program
+    if twice:
+        qtbot.keyClick(panel.program_name, Qt.Key.Key_Return)
+
+    def selected() -> bool:
+        program = panel.selected_program()
+        return program is not None and program.name == name
+
+    qtbot.waitUntil(selected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.program_message.text().startswith(f"Saved '{name}'"), timeout=WAIT_MS)
+    return panel.selected_program()
 
 
 def log_rows(panel) -> list[tuple[str, str, str]]:
     log = panel.log
     return [tuple(log.item(row, col).text() for col in (1, 2, 3)) for row in range(log.rowCount())]
+
+
+def wait_for_log(qtbot, panel, row: tuple[str, str, str]) -> None:
+    qtbot.waitUntil(lambda: row in log_rows(panel), timeout=WAIT_MS)
 
 
 def answer_modal(qtbot, object_name: str, button_name: str) -> None:
@@ -77,10 +91,12 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     qtbot, panel, drg_service, drg_device, drg_store, drg_patient
 ):
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
-    program = save_current(qtbot, panel, "Daytime")
+    program = save_current(qtbot, panel, "Daytime", twice=True)
 
     assert "saved, not written" in panel.program_list.currentItem().text()
-    assert ("Program", "recorded", "'Daytime': saved, not written") in log_rows(panel)
+    wait_for_log(qtbot, panel, ("Program", "recorded", "'Daytime': saved, not written"))
+    drg_service.wait_idle(5)
+    assert [saved.program for saved in drg_store.program_history(drg_patient.id)] == [program]  # saved once
     assert drg_device.stored_program != program
 
     qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
@@ -101,10 +117,11 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
         lambda: "Verified: device holds exactly this program" in panel.verify_result.text(), timeout=WAIT_MS
     )
     assert drg_device.stored_program == program
-    assert "written and verified" in panel.program_list.currentItem().text()
+    qtbot.waitUntil(lambda: "written and verified" in panel.program_list.currentItem().text(), timeout=WAIT_MS)
+    assert panel.selected_program() == program
     assert "on device" in panel.program_list.currentItem().text()
     assert drg_store.program_history(drg_patient.id)[-1].verified
-    qtbot.waitUntil(lambda: ("Program", "recorded", "'Daytime': written and verified") in log_rows(panel))
+    wait_for_log(qtbot, panel, ("Program", "recorded", "'Daytime': written and verified"))
 
 
 def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_service, drg_device):
@@ -114,7 +131,8 @@ def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_serv
     qtbot.mouseClick(button(panel, "programWrite"), Qt.MouseButton.LeftButton)
     confirm = panel.findChild(QDialog, "programWriteConfirm")
     qtbot.mouseClick(button(confirm, "programWriteCancel"), Qt.MouseButton.LeftButton)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not isValid(confirm) or not confirm.isVisible(), timeout=WAIT_MS)
+    drg_service.wait_idle(5)  # anything the click had queued has run
     assert drg_device.stored_program == before
     assert panel.verify_result.isHidden()
 
@@ -189,7 +207,7 @@ def test_end_session_with_unwritten_changes_asks_and_discard_ends_it(
     stored = drg_device.stored_program
     answer_modal(qtbot, "unwrittenDialog", "unwrittenDiscard")
     qtbot.mouseClick(patient_panel.end, Qt.MouseButton.LeftButton)
-    assert drg_service.session_id is None
+    qtbot.waitUntil(lambda: drg_service.session_id is None, timeout=WAIT_MS)
     assert drg_store.get_session(session_id).ended is not None
     assert drg_device.stored_program == stored
 
@@ -232,41 +250,58 @@ def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_se
 
     qtbot.waitUntil(lambda: panel.program_message.text().startswith("Applied 'Evening'"), timeout=WAIT_MS)
     assert drg_device.live_leads == program.leads
-    amplitude_rows = [details for event, _outcome, details in log_rows(panel) if event == "Amplitude"]
-    assert amplitude_rows[-1].startswith("lead 1: 125 \u2192 500 \u00b5A on the device, ")  # the ramp in one row
+
+    def ramp_in_one_row() -> bool:
+        amplitude_rows = [details for event, _outcome, details in log_rows(panel) if event == "Amplitude"]
+        return bool(amplitude_rows) and amplitude_rows[-1].startswith("lead 1: 125 \u2192 500 \u00b5A on the device, ")
+
+    drg_service.wait_idle(5)
+    qtbot.waitUntil(ramp_in_one_row, timeout=WAIT_MS)
 
 
 def test_refusals_are_highlighted_in_the_log(qtbot, panel, drg_service):
     with pytest.raises(SafetyRefused):
         drg_service.outputs.set_amplitude(1, 500)  # no anode/cathode yet
+    qtbot.waitUntil(lambda: bool(log_rows(panel)) and log_rows(panel)[-1][1] == "refused", timeout=WAIT_MS)
     row = panel.log.rowCount() - 1
     assert panel.log.item(row, 2).text() == "refused"
     assert "needs at least one anode (+) and one cathode (-)" in panel.log.item(row, 3).text()
     assert panel.log.item(row, 0).background().color() == QColor(WARNING_TINT)
 
 
-def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_store, drg_session):
+def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_service, drg_store, drg_session):
+    notes = panel.notes
     qtbot.mouseClick(button(panel, "noteAdd"), Qt.MouseButton.LeftButton)
-    assert panel.note_message.text() == "The note is empty."
+    assert notes.note_message.text() == "The note is empty."
 
-    panel.note_text.setFocus()
-    qtbot.keyClicks(panel.note_text, "Tingling in the left medial ankle")
-    qtbot.keyClick(panel.note_text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    notes.note_text.setFocus()
+    qtbot.keyClicks(notes.note_text, "Tingling in the left medial ankle")
+    qtbot.keyClick(notes.note_text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        notes.note_text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+    )  # pressed twice before the first is recorded
 
-    assert panel.note_text.toPlainText() == ""
-    assert ("Note", "recorded", "Tingling in the left medial ankle") in log_rows(panel)
+    qtbot.waitUntil(lambda: notes.note_message.text().startswith("Note added at"), timeout=WAIT_MS)
+    assert notes.note_text.toPlainText() == ""
+    wait_for_log(qtbot, panel, ("Note", "recorded", "Tingling in the left medial ankle"))
 
     qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
-    assert panel.nrs_message.text().startswith("Rate the pain")
-    before = panel.nrs[PainTiming.BEFORE]
+    assert notes.nrs_message.text().startswith("Rate the pain")
+    before = notes.nrs[PainTiming.BEFORE]
     before.setFocus()
     before.selectAll()
     qtbot.keyClicks(before, "6")
     qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)  # an impatient second click
 
-    assert ("Pain score", "recorded", "NRS 6/10 (before programming)") in log_rows(panel)
+    qtbot.waitUntil(lambda: notes.nrs_message.text().startswith("Recorded NRS before 6/10"), timeout=WAIT_MS)
+    wait_for_log(qtbot, panel, ("Pain score", "recorded", "NRS 6/10 (before programming)"))
     assert before.text() == "not rated"  # recorded once, not again by a second click
-    payloads = {e.kind: e.payload for e in drg_store.session_events(drg_session)}
+    drg_service.wait_idle(5)
+    events = drg_store.session_events(drg_session)
+    assert [e.payload for e in events if e.kind == "pain_score_recorded"] == [{"nrs": 6, "when": "BEFORE"}]
+    assert [e.payload for e in events if e.kind == "note_added"] == [{"text": "Tingling in the left medial ankle"}]
+    payloads = {e.kind: e.payload for e in events}
     assert payloads["note_added"] == {"text": "Tingling in the left medial ankle"}
     assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE"}
     assert not any(kind == "pain_score_recorded" and p["when"] == "AFTER" for kind, p in payloads.items())
@@ -278,22 +313,30 @@ def test_log_keeps_the_newest_row_in_view(qtbot, panel, drg_service):
     for n in range(40):
         drg_service.recording.add_note(Note(f"note {n}")).result()
     log = panel.log
+    qtbot.waitUntil(lambda: log.rowCount() > 0 and log.item(log.rowCount() - 1, 3).text() == "note 39", timeout=WAIT_MS)
     last = log.item(log.rowCount() - 1, 3)
-    assert last.text() == "note 39"
     assert log.viewport().rect().intersects(log.visualItemRect(last))
 
 
 def test_stop_all_during_apply_ends_it_even_before_the_stopped_signal(qtbot, panel, drg_service, drg_device):
     change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
-    program = save_current(qtbot, panel, "Later")
-    drg_service.stop_all().result(5)  # pressed while the first step is in flight: the epoch moved on
-    panel._applying = panel._apply_steps(
-        program.__class__(
-            program.name, tuple(c.with_(enabled=True, amplitude_ua=500) if c.lead == 1 else c for c in program.leads)
-        )
-    )
-    panel._apply_epoch = drg_service.stop_epoch - 1
-    panel._next_step()
-    assert panel._applying is None
-    assert "STOP ALL" in panel.program_message.text()
+    drg_service.impedance.measure().result(5)
+    drg_service.outputs.set_enabled(1, True).result(5)
+    raise_amplitude(drg_service, 1, 500)
+    save_current(qtbot, panel, "Later")
+    drg_service.outputs.set_amplitude(1, 100).result(5)
+
+    qtbot.mouseClick(button(panel, "programApply"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.findChild(QMessageBox, "riseConfirm") is not None, timeout=WAIT_MS)
+    box = panel.findChild(QMessageBox, "riseConfirm")
+    stopped = []
+    panel.bridge.stopped.connect(lambda: stopped.append(True))
+    drg_service.stop_all().result(5)  # pressed while Apply waits for the clinician: the epoch moved on
+    assert not stopped  # the panel has not heard of the stop yet: Apply must not rely on it
+    qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Ramp up"), Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: "STOP ALL" in panel.program_message.text(), timeout=WAIT_MS)
+    assert panel.program_message.text().startswith("Apply stopped: ")
+    assert panel._applying is None and button(panel, "programApply").isEnabled()
+    drg_service.wait_idle(5)
     assert drg_device.outputs_on == ()

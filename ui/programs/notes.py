@@ -21,6 +21,9 @@ class NotesBox(QGroupBox):
     def __init__(self, bridge: ServiceBridge) -> None:
         super().__init__("Notes and pain (NRS 0-10)")
         self._bridge = bridge
+        self._active = False
+        self._note_pending = False  # a note is on its way to the records: not again until it is there
+        self._nrs_pending = False
         self.note_text = named(
             QPlainTextEdit(), "noteText", "Note", "A note for the session record. Ctrl+Enter adds it."
         )
@@ -74,20 +77,30 @@ class NotesBox(QGroupBox):
         layout.addStretch(1)
 
     def set_active(self, active: bool) -> None:
-        for widget in (self.note_add, self.nrs_record):
-            widget.setEnabled(active)
+        self._active = active
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.note_add.setEnabled(self._active and not self._note_pending)
+        self.nrs_record.setEnabled(self._active and not self._nrs_pending)
 
     def _add_note(self) -> None:
+        if self._note_pending:  # a second click or Ctrl+Enter before the first is recorded
+            return
         try:
             future = self._bridge.service.recording.add_note(Note(self.note_text.toPlainText()))
         except (ValueError, ServiceError) as exc:
             show_message(self.note_message, str(exc), DANGER_BOX)
             return
+        self._note_pending = True
+        self._update_buttons()
         self._bridge.run(future, self._note_added)
 
     def _note_added(self, future: Future) -> None:
         if not isValid(self):
             return
+        self._note_pending = False
+        self._update_buttons()
         if future.exception() is not None:
             show_message(self.note_message, str(future.exception()), DANGER_BOX)
             return
@@ -95,6 +108,8 @@ class NotesBox(QGroupBox):
         show_message(self.note_message, f"Note added at {local_time(datetime.now(timezone.utc))}.")
 
     def _record_nrs(self) -> None:
+        if self._nrs_pending:  # the scores are on their way: a second click must not record them again
+            return
         rated = [(when, box.value()) for when, box in self.nrs.items() if box.value() >= 0]
         if not rated:
             show_message(self.nrs_message, "Rate the pain before or after programming (0-10) first.", DANGER_BOX)
@@ -105,11 +120,15 @@ class NotesBox(QGroupBox):
         except (ValueError, ServiceError) as exc:
             show_message(self.nrs_message, str(exc), DANGER_BOX)
             return
+        self._nrs_pending = True
+        self._update_buttons()
         self._bridge.run(futures[-1], lambda _last: self._scores_recorded(rated, futures))
 
     def _scores_recorded(self, rated: list[tuple[PainTiming, int]], futures: list[Future]) -> None:
         if not isValid(self):
             return
+        self._nrs_pending = False
+        self._update_buttons()
         failed = next((f.exception() for f in futures if f.exception() is not None), None)
         if failed is not None:
             show_message(self.nrs_message, str(failed), DANGER_BOX)

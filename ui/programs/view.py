@@ -76,6 +76,7 @@ class ProgramsPanel(QWidget):
         self._shown_session: Session | None = None  # the one whose log and history are shown
         self._loaded: Program | None = None
         self._applying: Future | None = None
+        self._saving = False  # a save is on its way to the records: not again until it is there
         self._build()
         bridge.sessionChanged.connect(self._session_changed)
         for signal in (bridge.leadChanged, bridge.deviceChanged, bridge.stopped):
@@ -298,11 +299,13 @@ class ProgramsPanel(QWidget):
         self.load_button.setEnabled(chosen)
         self.apply_button.setEnabled(chosen and active and self._applying is None)
         self.write_button.setEnabled(chosen and active)
-        self.save_button.setEnabled(active)
+        self.save_button.setEnabled(active and not self._saving)
         self.notes.set_active(active)
 
     # -- save, load ---------------------------------------------------------------------------
     def _save(self) -> None:
+        if self._saving:  # a second click or Return before the first save is recorded
+            return
         name = self.program_name.text().strip()
         if not name:
             show_message(self.program_message, "Name the program before saving it.", DANGER_BOX)
@@ -313,9 +316,13 @@ class ProgramsPanel(QWidget):
         except ServiceError as exc:
             show_message(self.program_message, f"Not saved: {exc}", DANGER_BOX)
             return
+        self._saving = True
+        self._update_buttons()
         self.bridge.run(future, lambda done: isValid(self) and self._saved(name, done))
 
     def _saved(self, name: str, future: Future) -> None:
+        self._saving = False
+        self._update_buttons()
         if future.exception() is not None:
             show_message(self.program_message, f"Not saved: {future.exception()}", DANGER_BOX)
             return
@@ -352,9 +359,17 @@ class ProgramsPanel(QWidget):
         """On the service's thread: ask the clinician on the GUI thread; the future holds the answer."""
         answer: Future = Future()
 
+        def no() -> None:
+            answer.done() or answer.set_result(False)
+
         def ask() -> None:
+            if not isValid(self):
+                no()  # the panel is gone: nobody can answer
+                return
             box = ask_confirmation(self, request, lambda: answer.done() or answer.set_result(True))
-            box.finished.connect(lambda _result: answer.done() or answer.set_result(False))
+            box.finished.connect(lambda _result: no())
+            self.bridge.stopped.connect(box.reject)  # STOP ALL answers "no" and closes the question
+            self.destroyed.connect(no)
 
         self.bridge.in_gui(ask)
         return answer
