@@ -294,13 +294,15 @@ class MainWindow(QMainWindow):
     def _on_session(self, session) -> None:
         self.placements = {}
         if session is not None:
-            self.bridge.run(self.service.recording.placements(session.patient_id), self._placements_read)
+            future = self.service.recording.placements(session.patient_id)
+            self.bridge.run(future, lambda done: self._placements_read(session, done))
         self.impedance.set_patient(session.patient_id if session else None)
         self._show_placements()
 
-    def _placements_read(self, future) -> None:
-        if future.exception() is None and self.service.session is not None:
-            self.placements = dict(future.result())
+    def _placements_read(self, session, future) -> None:
+        """Only for the session still active (an answer for one ended or replaced meanwhile is dropped)."""
+        if future.exception() is None and self.service.session is session:
+            self.placements = {**future.result(), **self.placements}  # a placement recorded meanwhile wins
             self._show_placements()
 
     def _show_placements(self) -> None:

@@ -404,12 +404,13 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
     sensation.setCurrentIndex(sensation.findData(Sensation.BUZZING))
     click(qtbot, panel, "saveResponse")
 
+    message = child(panel, QLabel, "responseMessage")
+    qtbot.waitUntil(lambda: message.text() == "Response saved in the session.", timeout=WAIT_MS)
     history = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
     response = history[-1].response
     assert (response.perception_threshold_ua, response.comfortable_ua, response.max_tolerable_ua) == (300, 500, 700)
     assert response.body_regions == ("foot", "heel") and response.sensation is Sensation.BUZZING
     assert (response.contacts, response.pulse_width_us, response.frequency_hz) == ((P, M, O, O), 300, 20)
-    assert child(panel, QLabel, "responseMessage").text() == "Response saved in the session."
 
 
 def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(

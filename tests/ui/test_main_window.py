@@ -4,6 +4,7 @@ records hold."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -40,11 +41,27 @@ def click_at(qtbot, widget: QWidget, rect) -> None:
 
 
 def answer_if_asked(qtbot, parent: QWidget, name: str, button_text: str) -> None:
-    """Answer a confirmation dialog by clicking its button, if the app asked."""
-    qtbot.wait(100)
+    """Answer a confirmation dialog by clicking its button, if the app asked (the click that
+    needs a confirmation opens it at once)."""
     for box in parent.findChildren(QMessageBox, name):
         if box.isVisible():
             click(qtbot, next(b for b in box.buttons() if b.text().replace("&", "") == button_text))
+
+
+def announced_rise(up: QWidget) -> int:
+    """The amplitude (µA) one click on "+" raises to, as its tooltip tells the clinician."""
+    match = re.search(r"Click: raise to (\d+\.\d+) mA", up.toolTip())
+    assert match, up.toolTip()
+    return round(float(match.group(1)) * 1000)
+
+
+def click_up_and_see(qtbot, panel: QWidget, device) -> int:
+    """Click "+" once; wait until the device delivers, and the panel shows, the amplitude it announced."""
+    target = announced_rise(find(panel, "ampUp"))
+    click(qtbot, find(panel, "ampUp"))
+    qtbot.waitUntil(lambda: device.live_leads[0].amplitude_ua == target, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: find(panel, "ampReadout").text() == f"{target / 1000:.3f} mA", timeout=WAIT_MS)
+    return target
 
 
 @pytest.fixture
@@ -93,30 +110,38 @@ def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg
     up = find(panel, "ampUp")
     qtbot.mousePress(up, LEFT)
     qtbot.waitUntil(lambda: drg_device.live_leads[0].amplitude_ua >= 300, timeout=WAIT_MS)
-    qtbot.mouseRelease(up, LEFT)
-    qtbot.wait(300)
+    qtbot.mouseRelease(up, LEFT)  # the ramp ends here: nothing more is queued for the device
+    window.service.wait_idle()  # the steps already queued have reached it
     perception = drg_device.live_leads[0].amplitude_ua
+    assert perception >= 300
     qtbot.waitUntil(lambda: find(panel, "ampReadout").text() == f"{perception / 1000:.3f} mA", timeout=WAIT_MS)
     click(qtbot, find(panel, "recordPerception"))
-    for _ in range(4):
-        click(qtbot, up)
-    qtbot.waitUntil(lambda: drg_device.live_leads[0].amplitude_ua > perception, timeout=WAIT_MS)
-    qtbot.wait(300)
-    comfortable = drg_device.live_leads[0].amplitude_ua
-    qtbot.waitUntil(lambda: find(panel, "ampReadout").text() == f"{comfortable / 1000:.3f} mA", timeout=WAIT_MS)
+    comfortable = perception
+    for _ in range(4):  # each click raises to the value "+" announces; the clinician waits to see it
+        comfortable = click_up_and_see(qtbot, panel, drg_device)
+    assert comfortable > perception
     click(qtbot, find(panel, "recordComfortable"))
     regions = panel.findChild(QListWidget, "bodyRegions")
     foot = regions.findItems("foot", Qt.MatchFlag.MatchExactly)[0]
     foot.setCheckState(Qt.CheckState.Checked)
     click(qtbot, find(panel, "saveResponse"))
+    saved = find(panel, "responseMessage")
+    qtbot.waitUntil(lambda: saved.text() == "Response saved in the session.", timeout=WAIT_MS)
 
     # save and write the program, confirm, see it verified
     window.tabs.setCurrentWidget(window.programs)
     qtbot.keyClicks(find(window.programs, "programName"), "Visit 1")
     click(qtbot, find(window.programs, "programSave"))
+    programs = find(window.programs, "programList")
+    qtbot.waitUntil(
+        lambda: find(window.programs, "programMessage").text().startswith("Saved 'Visit 1'"), timeout=WAIT_MS
+    )
+    qtbot.waitUntil(
+        lambda: programs.currentItem() is not None and "Visit 1" in programs.currentItem().text(), timeout=WAIT_MS
+    )
     click(qtbot, find(window.programs, "programWrite"))
     confirm = window.programs.findChild(QDialog, "programWriteConfirm")
-    qtbot.waitUntil(lambda: confirm is not None and confirm.isVisible(), timeout=WAIT_MS)
+    assert confirm is not None and confirm.isVisible()
     click(qtbot, confirm.findChild(QPushButton, "programWriteOk"))
     verify = window.programs.findChild(QLabel, "programVerifyResult")
     qtbot.waitUntil(lambda: "Verified" in verify.text(), timeout=WAIT_MS)
@@ -289,5 +314,7 @@ def test_a_lead_is_placed_from_the_keyboard_alone(qtbot, drg_window_session, drg
     assert (placement.level, placement.side) == (SpinalLevel.L4, Side.RIGHT)
 
 
-def test_the_clinician_field_shows_a_session_started_elsewhere(drg_window_session):
-    assert find(drg_window_session, "clinicianName").text() == "QA Clinician"
+def test_the_clinician_field_shows_a_session_started_elsewhere(qtbot, drg_window_session):
+    clinician = find(drg_window_session, "clinicianName")
+    qtbot.waitUntil(lambda: clinician.text() == "QA Clinician", timeout=WAIT_MS)
+    assert not clinician.isEnabled()  # recorded with the session when it started

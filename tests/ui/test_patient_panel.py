@@ -7,12 +7,15 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QPushButton
+from shiboken6 import isValid
 
 from ui.bridge import ServiceBridge
 from ui.patients import PatientPanel
 from ui.spinal_map import SpinalMap
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
 from workstation.service import ProgrammingService
+
+WAIT_MS = 5000
 
 
 @pytest.fixture
@@ -38,6 +41,11 @@ def dialog_named(panel, name: str) -> QDialog:
     dialog = panel.findChild(QDialog, name)
     assert dialog is not None and dialog.isVisible(), f"{name} is not shown"
     return dialog
+
+
+def closed(dialog: QDialog) -> bool:
+    """The dialog is gone (closed, or closed and deleted)."""
+    return not isValid(dialog) or not dialog.isVisible()
 
 
 def click(qtbot, dialog: QDialog, button: str) -> None:
@@ -68,7 +76,8 @@ def fill_patient_dialog(qtbot, panel, name: str, born: str, record: str) -> QDia
 def test_new_patient_typed_in_the_dialog_is_saved_and_selected(qtbot, panel, drg_store):
     dialog = fill_patient_dialog(qtbot, panel, "Maria Gonzalez", "19680412", "RN-204518")
 
-    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: panel.selected_patient() is not None, timeout=WAIT_MS)
+    assert closed(dialog)
     [patient] = drg_store.find_patients("Gonzalez")
     assert (patient.name, patient.date_of_birth, patient.record_number) == (
         "Maria Gonzalez",
@@ -92,13 +101,18 @@ def test_invalid_patient_shows_why_next_to_the_fields_and_saves_nothing(
 ):
     dialog = fill_patient_dialog(qtbot, panel, name, born, record)
 
-    assert dialog.isVisible()
-    assert dialog.message.isVisible() and dialog.message.text() == sentence
+    qtbot.waitUntil(lambda: dialog.message.text() == sentence, timeout=WAIT_MS)
+    assert dialog.isVisible() and dialog.message.isVisible()
     assert drg_store.find_patients() == [drg_patient]
 
 
 def select_patient(qtbot, panel, patient) -> None:
     qtbot.keyClicks(panel.search, patient.record_number)
+    panel.service.wait_idle()  # every search has been answered; the newest answer is listed
+    qtbot.waitUntil(
+        lambda: panel.patients.count() == 1 and panel.patients.item(0).data(Qt.ItemDataRole.UserRole) == patient,
+        timeout=WAIT_MS,
+    )
     item = panel.patients.item(0)
     qtbot.mouseClick(
         panel.patients.viewport(), Qt.MouseButton.LeftButton, pos=panel.patients.visualItemRect(item).center()
@@ -113,6 +127,7 @@ def test_start_then_end_session_records_both_and_remembers_the_clinician(
     qtbot.keyClicks(panel.clinician, "Dr A. Lindqvist")
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
 
+    qtbot.waitUntil(lambda: "Dr A. Lindqvist" in panel.info.text(), timeout=WAIT_MS)
     session_id = drg_service.session_id
     assert session_id is not None
     session = drg_store.get_session(session_id)
@@ -124,12 +139,15 @@ def test_start_then_end_session_records_both_and_remembers_the_clinician(
     qtbot.mouseClick(panel.end, Qt.MouseButton.LeftButton)
     click(qtbot, dialog_named(panel, "sessionEndConfirm"), "sessionEndConfirmOk")
 
+    qtbot.waitUntil(lambda: "No session" in panel.info.text(), timeout=WAIT_MS)
+    assert panel.message.text() == "Session ended and closed."
     assert drg_service.session_id is None
     assert drg_store.get_session(session_id).state is SessionState.CLOSED
     assert "No session" in panel.info.text() and panel.start.isEnabled()
 
 
 def test_cancelling_the_end_confirmation_keeps_the_session(qtbot, panel, drg_service, drg_session):
+    qtbot.waitUntil(panel.end.isEnabled, timeout=WAIT_MS)  # the panel shows the session started meanwhile
     qtbot.mouseClick(panel.end, Qt.MouseButton.LeftButton)
     click(qtbot, dialog_named(panel, "sessionEndConfirm"), "sessionEndConfirmCancel")
     assert drg_service.session_id == drg_session
@@ -157,21 +175,29 @@ def test_start_needs_a_patient_and_a_clinician(qtbot, panel, drg_service, drg_pa
     assert drg_service.session_id is None
 
 
+def offered(qtbot, panel) -> QDialog | None:
+    """What offer_resumption() opened, once the records have answered."""
+    future = panel.offer_resumption()
+    qtbot.waitUntil(future.done, timeout=WAIT_MS)
+    return future.result()
+
+
 def test_crashed_session_is_offered_and_resumed(qtbot, panel, drg_service, drg_store, drg_patient):
-    assert panel.offer_resumption() is None  # nothing unclosed yet
+    assert offered(qtbot, panel) is None  # nothing unclosed yet
     state = drg_service.state
     crashed = drg_store.open_session(drg_patient.id, state.identity, state.capabilities, "Dr Before Crash")
     drg_store.log_event(crashed.id, "note_added", {"text": "before the crash"}, "recorded")
 
-    dialog = panel.offer_resumption()
+    dialog = offered(qtbot, panel)
 
     assert dialog is dialog_named(panel, "resumeDialog")
     assert "Dr Before Crash" in dialog.sessions.item(0).text()
     click(qtbot, dialog, "resumeAccept")
+    qtbot.waitUntil(lambda: "Dr Before Crash" in panel.info.text(), timeout=WAIT_MS)
+    assert closed(dialog)
     assert drg_service.session_id == crashed.id
     assert drg_store.get_session(crashed.id).state is SessionState.ACTIVE
     assert [e.kind for e in drg_store.session_events(crashed.id)][-1] == "session_resumed"
-    assert "Dr Before Crash" in panel.info.text()
 
 
 def test_ticking_pain_regions_emits_the_suggested_levels(qtbot, panel):
@@ -196,14 +222,15 @@ def test_clicking_a_ganglion_asks_for_the_channel_and_records_it(qtbot, panel, d
     qtbot.keyClick(dialog.channel, Qt.Key.Key_Down)
     click(qtbot, dialog, "placeLeadDialogOk")
 
+    qtbot.waitUntil(lambda: panel.message.text() == "Lead 2 placed at L4 left.", timeout=WAIT_MS)
+    assert closed(dialog)
     assert drg_store.current_placements(drg_patient.id) == {
         2: LeadPlacement(2, SpinalLevel.L4, Side.LEFT, date.today())
     }
-    assert panel.message.text() == "Lead 2 placed at L4 left."
 
 
 def test_place_lead_without_a_session_explains_and_records_nothing(qtbot, panel, drg_store, drg_patient):
     dialog = panel.place_lead(3, SpinalLevel.S1, Side.RIGHT)
     click(qtbot, dialog, "placeLeadDialogOk")
-    assert dialog.message.text().startswith("Start or resume a session first")
+    assert dialog.isVisible() and dialog.message.text().startswith("Start or resume a session first")
     assert drg_store.current_placements(drg_patient.id) == {}

@@ -202,15 +202,19 @@ class PatientPanel(QWidget):
 
     def _find_patients(self, select: Patient | None = None) -> None:
         """Ask the records for the patients matching the search (off the GUI thread: one per keystroke,
-        the newest answer wins)."""
+        the newest answer wins). The answer keeps `select`, else the patient selected when it arrives."""
         self._search += 1
-        search, select = self._search, select or self.selected_patient()
+        search = self._search
         future = self.service.recording.find_patients(self.search.text().strip())
         self.bridge.run(future, lambda done: isValid(self) and self._list_patients(search, done, select))
 
     def _list_patients(self, search: int, future: Future, select: Patient | None) -> None:
-        if search != self._search or future.exception() is not None:
+        if search != self._search:
             return
+        if future.exception() is not None:
+            show_message(self.message, f"Could not search the patients: {future.exception()}", DANGER_BOX)
+            return
+        select = select or self.selected_patient()  # chosen while the answer was on its way: kept
         self.patients.clear()
         for patient in future.result():
             item = QListWidgetItem(patient_label(patient))
