@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
-        self.waveforms = WaveformView(4)
+        self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
         self.tabs = QTabWidget()
@@ -262,15 +262,17 @@ class MainWindow(QMainWindow):
 
     def _on_device(self, state) -> None:
         count = state.capabilities.lead_count
+        if self.waveforms.lead_count != count:
+            self.waveforms.set_lead_count(count)
+            for channel in range(1, count + 1):
+                self.waveforms.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()
             self.lead_chooser.addItems([f"Lead {n}" for n in range(1, count + 1)])
             self.lead_chooser.blockSignals(False)
             self.select_lead(1)
-        for lead, config in state.leads.items():
-            self.waveforms.set_programmed(lead, config)
-        self._refresh_map()
+        self._refresh_map()  # and the programmed overlays
 
     def _on_impedance(self, result) -> None:
         thresholds = self.service.thresholds()
@@ -283,7 +285,8 @@ class MainWindow(QMainWindow):
 
     def _on_placement(self, placement) -> None:
         self.placements[placement.channel] = placement
-        self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
+        if placement.channel <= self.waveforms.lead_count:  # a lead the device has (or none yet)
+            self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
         if self.lead_panel_lead() == placement.channel:
             self.lead_panel.set_location(self._location(placement.channel))
         self._refresh_map()
@@ -315,7 +318,8 @@ class MainWindow(QMainWindow):
             leads.append((channel, placement.level, placement.side, state))
         self.spinal_map.set_leads(leads)
         for lead, config in self.service.state.leads.items():
-            self.waveforms.set_programmed(lead, config)
+            if lead <= self.waveforms.lead_count:
+                self.waveforms.set_programmed(lead, config)
 
     # -- closing ------------------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
