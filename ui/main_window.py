@@ -11,6 +11,8 @@ which is always safe.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from drivers.types import Capabilities
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
@@ -40,8 +43,14 @@ from ui.widgets import named
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.programming import LinkState, ProgrammingService
 
-TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two samples
+SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
 SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
+
+
+def telemetry_rate_hz(caps: Capabilities) -> int:
+    """The stream rate: two samples in the shortest pulse phase the device delivers (50 kS/s for
+    40 µs), within the device's maximum rate."""
+    return min(caps.telemetry_max_rate_hz, math.ceil(SAMPLES_PER_SHORTEST_PHASE * 1e6 / caps.pulse_width_min_us))
 
 
 class MainWindow(QMainWindow):
@@ -251,7 +260,8 @@ class MainWindow(QMainWindow):
         elif state == LinkState.CONNECTED:
             self.banner.hide()
             if self.service.telemetry is None or not self.service.telemetry.running:
-                self.bridge.run(self.service.start_telemetry(TELEMETRY_RATE_HZ), self._telemetry_started)
+                rate = telemetry_rate_hz(self.service.state.capabilities)
+                self.bridge.run(self.service.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
             self.banner.hide()
         self._refresh_map()

@@ -243,6 +243,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             self._limits.show_readings("Lead setting unknown: the link is not connected.", None)
             return
         proposed = self._pending.proposed(device)
+        self._contacts.set_count(caps.contacts_per_lead)
         self._contacts.show_contacts(proposed.contacts, device.contacts)
         contacts = sum(a != b for a, b in zip(proposed.contacts, device.contacts))
         self._apply_contacts.setEnabled(bool(contacts))
