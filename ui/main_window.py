@@ -11,6 +11,8 @@ which is always safe.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from drivers.types import Capabilities
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
@@ -40,8 +43,14 @@ from ui.widgets import named
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
-TELEMETRY_RATE_HZ = 50_000  # resolves the shortest (40 µs) phase in two samples
+SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
 SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
+
+
+def telemetry_rate_hz(caps: Capabilities) -> int:
+    """The stream rate: two samples in the shortest pulse phase the device delivers (50 kS/s for
+    40 µs), within the device's maximum rate."""
+    return min(caps.telemetry_max_rate_hz, math.ceil(SAMPLES_PER_SHORTEST_PHASE * 1e6 / caps.pulse_width_min_us))
 
 
 class MainWindow(QMainWindow):
@@ -74,7 +83,7 @@ class MainWindow(QMainWindow):
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
-        self.waveforms = WaveformView(4)
+        self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
         self.tabs = QTabWidget()
@@ -251,7 +260,8 @@ class MainWindow(QMainWindow):
         elif state == LinkState.CONNECTED:
             self.banner.hide()
             if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
-                self.bridge.run(self.service.connection.start_telemetry(TELEMETRY_RATE_HZ), self._telemetry_started)
+                rate = telemetry_rate_hz(self.service.state.capabilities)
+                self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
             self.banner.hide()
         self._refresh_map()
@@ -262,15 +272,17 @@ class MainWindow(QMainWindow):
 
     def _on_device(self, state) -> None:
         count = state.capabilities.lead_count
+        if self.waveforms.lead_count != count:
+            self.waveforms.set_lead_count(count)
+            for channel in range(1, count + 1):
+                self.waveforms.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()
             self.lead_chooser.addItems([f"Lead {n}" for n in range(1, count + 1)])
             self.lead_chooser.blockSignals(False)
             self.select_lead(1)
-        for lead, config in state.leads.items():
-            self.waveforms.set_programmed(lead, config)
-        self._refresh_map()
+        self._refresh_map()  # and the programmed overlays
 
     def _on_impedance(self, result) -> None:
         thresholds = self.service.impedance.thresholds()
@@ -283,7 +295,8 @@ class MainWindow(QMainWindow):
 
     def _on_placement(self, placement) -> None:
         self.placements[placement.channel] = placement
-        self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
+        if placement.channel <= self.waveforms.lead_count:  # a lead the device has (or none yet)
+            self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
         if self.lead_panel_lead() == placement.channel:
             self.lead_panel.set_location(self._location(placement.channel))
         self._refresh_map()
@@ -327,7 +340,8 @@ class MainWindow(QMainWindow):
             leads.append((channel, placement.level, placement.side, state))
         self.spinal_map.set_leads(leads)
         for lead, config in self.service.state.leads.items():
-            self.waveforms.set_programmed(lead, config)
+            if lead <= self.waveforms.lead_count:
+                self.waveforms.set_programmed(lead, config)
 
     # -- closing ------------------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
 from ui.bridge import ServiceBridge
 from ui.lead_panel import LeadPanel
+from ui.lead_panel.contacts import ContactsView
 from ui.testing.actions import raise_amplitude
 from workstation import safety
 from workstation.models import LeadPlacement, Sensation, Side, SpinalLevel
@@ -455,3 +456,17 @@ def test_each_lead_keeps_its_own_pending_edits_and_location(qtbot, panel, drg_se
     assert child(panel, QLabel, "leadTitle").text() == "Lead 1 · L4 left"
     with pytest.raises(ValueError, match="no lead 5"):
         panel.set_lead(5)
+
+
+def test_the_contacts_view_has_a_toggle_per_contact_of_the_device(qtbot):
+    view = ContactsView()
+    qtbot.addWidget(view)
+    assert [button.objectName() for button in view.buttons] == ["contact1", "contact2", "contact3", "contact4"]
+    view.set_count(8)
+    names = [f"contact{n}" for n in range(1, 9)]
+    assert [button.objectName() for button in view.buttons] == names
+    assert sorted(b.objectName() for b in view.findChildren(QPushButton)) == sorted(names)
+    view.set_count(4)
+    assert len(view.findChildren(QPushButton)) == 4
+    view.show_contacts((Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF), None)
+    assert [button.text() for button in view.buttons[:2]] == ["−  cathode", "+  anode"]

@@ -4,6 +4,7 @@ records hold."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
+from ui.main_window import telemetry_rate_hz
 from ui.spinal_map import LeadState
 from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import find
@@ -318,3 +320,18 @@ def test_the_clinician_field_shows_a_session_started_elsewhere(qtbot, drg_window
     clinician = find(drg_window_session, "clinicianName")
     qtbot.waitUntil(lambda: clinician.text() == "QA Clinician", timeout=WAIT_MS)
     assert not clinician.isEnabled()  # recorded with the session when it started
+
+
+def test_the_waveforms_show_the_leads_the_device_reports(drg_window, drg_service):
+    window, caps = drg_window, drg_service.state.capabilities
+    assert window.waveforms.lead_count == caps.lead_count == window.lead_chooser.count()
+    two_leads = dataclasses.replace(caps, lead_count=2)  # a pulse generator with two leads
+    window.bridge.deviceChanged.emit(dataclasses.replace(drg_service.state, capabilities=two_leads))
+    assert window.waveforms.lead_count == 2 and window.lead_chooser.count() == 2
+    assert [row.lead for row in window.waveforms._rows] == [1, 2]
+
+
+def test_telemetry_resolves_the_shortest_phase_within_the_devices_maximum_rate(drg_service):
+    caps = drg_service.state.capabilities
+    assert (caps.pulse_width_min_us, telemetry_rate_hz(caps)) == (40, 50_000)  # two samples in 40 µs
+    assert telemetry_rate_hz(dataclasses.replace(caps, pulse_width_min_us=10)) == caps.telemetry_max_rate_hz

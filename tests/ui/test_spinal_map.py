@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, QPoint, QRectF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from ui.spinal_map.view import SUGGESTED_BAND, LeadState, SpinalMap
+from ui.spinal_map import LeadState, SpinalMap
+from ui.spinal_map.painting import SUGGESTED_BAND
 from workstation.models import Side, SpinalLevel
 
 L = SpinalLevel

@@ -16,7 +16,9 @@ from drivers.sim.tissue import DrivePath
 from drivers.sim.waveform import LeadDrive, render
 from drivers.types import LeadConfig, Polarity, TelemetryBlock
 from ui import dialogs, theme
-from ui.waveforms.view import WaveformView, nice_ceil, programmed_trace
+from ui.waveforms import WaveformView
+from ui.waveforms.programmed import programmed_trace
+from ui.waveforms.ranges import nice_ceil
 
 RATE_HZ = 50_000
 SETTINGS = ((1000, 300, 60), (600, 200, 40), (1500, 400, 100), (300, 720, 20))  # µA, µs, Hz
@@ -26,15 +28,15 @@ CONTACTS = (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF)
 class FakeReceiver:
     """Delivers a 20 ms block of simulated biphasic pulses on every drain, like TelemetryReceiver."""
 
-    def __init__(self, rate_hz: int = RATE_HZ, block_s: float = 0.02) -> None:
-        self.rate_hz, self.block = rate_hz, int(rate_hz * block_s)
-        self.drives = [LeadDrive(a, pw, f, DrivePath(r_ohm=650.0, c_f=10e-6)) for a, pw, f in SETTINGS]
+    def __init__(self, rate_hz: int = RATE_HZ, block_s: float = 0.02, leads: tuple[int, ...] = (1, 2, 3, 4)) -> None:
+        self.rate_hz, self.block, self.leads = rate_hz, int(rate_hz * block_s), leads
+        self.drives = [LeadDrive(a, pw, f, DrivePath(r_ohm=650.0, c_f=10e-6)) for a, pw, f in SETTINGS[: len(leads)]]
         self.next_sample = 0
         self.dropped_blocks, self.lost_samples = 3, 17
 
     def drain(self) -> list[TelemetryBlock]:
         current, voltage = render(self.drives, self.next_sample, self.block, self.rate_hz)
-        block = TelemetryBlock(self.next_sample, self.rate_hz, (1, 2, 3, 4), current, voltage)
+        block = TelemetryBlock(self.next_sample, self.rate_hz, self.leads, current, voltage)
         self.next_sample += self.block
         return [block]
 
@@ -315,3 +317,34 @@ def test_every_control_has_a_stable_name_an_accessible_name_and_a_tooltip(view):
     ]
     with pytest.raises(ValueError):
         view.set_lead_label(5, "no such lead")
+
+
+def test_before_a_device_is_connected_the_view_has_no_rows_and_says_so(qtbot):
+    empty = WaveformView()
+    qtbot.addWidget(empty)
+    assert empty.lead_count == 0 and empty._rows == []
+    assert "no pulse generator" in empty.plots.accessibleName()
+    empty.attach(receiver := FakeReceiver())
+    empty.tick()  # a stream before the device's lead count is known has no row to show in
+    assert receiver.next_sample > 0
+    assert empty.visible_samples()[2].shape == (0, 0)
+    with pytest.raises(ValueError):
+        empty.set_lead_label(1, "no lead yet")
+
+
+def test_the_rows_follow_the_lead_count_keeping_labels_and_overlays(qtbot):
+    view = WaveformView()
+    qtbot.addWidget(view)
+    view.set_lead_count(4)
+    assert [row.lead for row in view._rows] == [1, 2, 3, 4]
+    assert view.plots.accessibleName() == "Current and voltage waveforms of 4 leads"
+    view.set_lead_label(2, "Lead 2 · L5 right")
+    view.set_programmed(1, LeadConfig(1, CONTACTS, 1000, 300, 60, enabled=True))
+    view.set_lead_count(2)
+    assert [row.lead for row in view._rows] == [1, 2]
+    assert view._rows[1].title.text == "Lead 2 · L5 right" and view._rows[0].programmed.amplitude_ua == 1000
+    with pytest.raises(ValueError):
+        view.set_lead_label(3, "not on a two-lead device")
+    view.attach(receiver := FakeReceiver(leads=(1, 2)))
+    qtbot.waitUntil(lambda: view.visible_samples()[2].shape[1] > 0, timeout=5000)
+    assert view.visible_samples()[2].shape[0] == 2 and receiver.next_sample > 0

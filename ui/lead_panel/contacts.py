@@ -23,7 +23,7 @@ SPOKEN = {Polarity.OFF: "off", Polarity.ANODE: "anode (+)", Polarity.CATHODE: "c
 
 
 class ContactButton(QPushButton):
-    """One contact's polarity toggle (objectName contact1..contact4)."""
+    """One contact's polarity toggle (objectName contact1, contact2, …: contact1..contact4 on a 4-contact lead)."""
 
     chosen = Signal(int, object)  # contact number, Polarity
 
@@ -66,31 +66,48 @@ class ContactButton(QPushButton):
 
 
 class ContactsView(QWidget):
-    """Four contact toggles on a drawn lead body, tip at the top."""
+    """A toggle per contact (the device's contacts per lead) on a drawn lead body, tip at the top."""
 
     polarityChosen = Signal(int, object)  # contact number, Polarity
 
     def __init__(self, contacts: int = 4, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QGridLayout(self)
-        layout.setContentsMargins(4, 22, 4, 26)  # room for the tip above and the body below
-        layout.setVerticalSpacing(14)
-        layout.setRowStretch(contacts, 1)  # contacts stay together near the tip
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(4, 22, 4, 26)  # room for the tip above and the body below
+        self._layout.setVerticalSpacing(14)
         self.buttons: list[ContactButton] = []
+        self._captions: list[QLabel] = []
+        self.set_count(contacts)
+
+    def set_count(self, contacts: int) -> None:
+        """One toggle per contact: `contacts` from the device's capabilities (4 until one is connected)."""
+        if contacts == len(self.buttons):
+            return
+        for widget in self.buttons + self._captions:
+            self._layout.removeWidget(widget)
+            widget.setParent(None)  # gone at once for findChild; deleted by Qt later
+            widget.deleteLater()
+        self._layout.setRowStretch(len(self.buttons), 0)
+        self.buttons, self._captions = [], []
         for n in range(1, contacts + 1):
             button = ContactButton(n, self)
             button.chosen.connect(self.polarityChosen)
             caption = QLabel(f"{n}" + (" tip" if n == 1 else ""), self)
             caption.setBuddy(button)
-            layout.addWidget(caption, n - 1, 0, Qt.AlignmentFlag.AlignRight)
-            layout.addWidget(button, n - 1, 1, Qt.AlignmentFlag.AlignHCenter)
+            self._layout.addWidget(caption, n - 1, 0, Qt.AlignmentFlag.AlignRight)
+            self._layout.addWidget(button, n - 1, 1, Qt.AlignmentFlag.AlignHCenter)
             self.buttons.append(button)
+            self._captions.append(caption)
+        self._layout.setRowStretch(contacts, 1)  # contacts stay together near the tip
+        self.update()
 
     def show_contacts(self, proposed: tuple[Polarity, ...], device: tuple[Polarity, ...] | None) -> None:
         for i, button in enumerate(self.buttons):
             button.show_polarity(proposed[i], device[i] if device else None)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.buttons:
+            return
         first = self.buttons[0].geometry()
         width = first.width() * 0.62
         x = first.center().x() - width / 2

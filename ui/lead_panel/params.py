@@ -31,6 +31,15 @@ class RowSpec:
     down: str | None = None
 
 
+# The timing rows of the lead panel, in order.
+ROWS = (
+    RowSpec("pulse_width_us", "pulse_width", "Pulse width", "µs", "pwEntry", "pwError", "pwUp", "pwDown"),
+    RowSpec("frequency_hz", "frequency", "Frequency", "Hz", "freqEntry", "freqError", "freqUp", "freqDown"),
+    RowSpec("patient_max_ua", "amplitude", "Patient maximum", "µA", "patientMaxEntry", "patientMaxError"),
+)
+SPECS = {spec.field: spec for spec in ROWS}
+
+
 class _Entry(QLineEdit):
     escaped = Signal()
 

@@ -7,21 +7,18 @@ min/max of the samples behind every pixel column (decimate.py), so a frame
 strokes about two points per pixel whatever the stream rate. Pausing keeps
 ingesting (nothing is lost) but shows a frozen copy of the ring.
 
-Every line pen is opaque: with pyqtgraph's default translucent grid the
-frame of bench/plot_frame.py took about 25 ms instead of 3.5 ms (raster
-paint engine, offscreen), the blending of the long grid lines dominating.
+One row per lead of the connected device (set_lead_count, from its
+capabilities); before a device is connected the view says so. The plot grid
+is plots.py, the programmed overlay programmed.py, the y ranges ranges.py.
 """
 
 from __future__ import annotations
 
 import copy
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -35,9 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig, TelemetryBlock
-from ui import dialogs, theme
+from ui import dialogs
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
+from ui.waveforms.plots import LeadRow, lay_out, plot_area
+from ui.waveforms.programmed import programmed_trace, pulse_onset_s
 from ui.waveforms.ring import SampleRing
 from ui.widgets import named
 
@@ -53,92 +52,19 @@ DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
 FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
 
-LEFT_AXIS_PX = 52
-
 
 class TelemetrySource(Protocol):
     def drain(self) -> list[TelemetryBlock]: ...
 
 
-def programmed_trace(config: LeadConfig, start_s: float, end_s: float, onset_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices (time s, current µA) of the ideal programmed pulse train over [start_s, end_s].
-
-    Charge-balanced biphasic, cathodic first: -I for the pulse width, then a
-    passive-recharge tail of I/10 for ten pulse widths (capped at the rest of
-    the period) carrying the same charge back. Pulses start at onset_s plus
-    whole periods. A disabled lead programs no current: a flat line.
-    """
-    amplitude = config.amplitude_ua if config.enabled else 0
-    if amplitude == 0:
-        return np.array([start_s, end_s]), np.zeros(2)
-    period = 1.0 / config.frequency_hz
-    width = config.pulse_width_us * 1e-6
-    tail = min(10 * width, period - width)
-    tail_ua = amplitude * width / tail
-    offsets = np.array([0.0, 0.0, width, width, width + tail, width + tail])
-    levels = np.array([0.0, -amplitude, -amplitude, tail_ua, tail_ua, 0.0])
-    first = math.floor((start_s - onset_s) / period)
-    last = math.ceil((end_s - onset_s) / period)
-    starts = onset_s + period * np.arange(first, last + 1)
-    return (starts[:, None] + offsets).ravel(), np.tile(levels, starts.size)
-
-
-def nice_ceil(value: float) -> float:
-    """Smallest 1, 2 or 5 times a power of ten that is >= value (> 0)."""
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= value * (1 - 1e-12))
-
-
-class _StickyRange:
-    """Symmetric y range on a 1-2-5 scale: grows at once, shrinks only when far too wide.
-
-    Changing the range re-lays out the axis ticks, so it must not follow
-    every frame's noise.
-    """
-
-    def __init__(self, plot: pg.PlotItem, floor: float) -> None:
-        self.plot, self.floor, self.half = plot, floor, 0.0
-
-    def fit(self, peak: float) -> None:
-        want = nice_ceil(max(peak * 1.1, self.floor))
-        if want > self.half or want * 4 < self.half:
-            self.half = want
-            self.plot.setYRange(-want, want, padding=0)
-
-    def reset(self) -> None:
-        self.half = 0.0
-        self.fit(0.0)
-
-
-@dataclass
-class _LeadRow:
-    """The plots and items of one lead."""
-
-    lead: int
-    title: pg.LabelItem
-    current: pg.PlotItem
-    voltage: pg.PlotItem
-    current_curve: pg.PlotDataItem
-    voltage_curve: pg.PlotDataItem
-    programmed_curve: pg.PlotDataItem
-    cursors: tuple[pg.InfiniteLine, pg.InfiniteLine]
-    current_range: _StickyRange
-    voltage_range: _StickyRange
-    programmed: LeadConfig | None = None
-    label: str = ""
-
-    def plots(self) -> tuple[pg.PlotItem, pg.PlotItem]:
-        return self.current, self.voltage
-
-
 class WaveformView(QWidget):
     """Scrolling current and voltage plots, one row per lead, fed by a telemetry source."""
 
-    def __init__(self, lead_count: int, parent: QWidget | None = None) -> None:
+    def __init__(self, lead_count: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         named(self, "waveformView", "Live waveforms", "")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.lead_count = lead_count
+        self._lead_count = lead_count
         self._source: TelemetrySource | None = None
         self._ring: SampleRing | None = None
         self._shown: SampleRing | None = None  # the ring on screen: live, or a frozen copy
@@ -147,7 +73,10 @@ class WaveformView(QWidget):
         self._hovered: tuple[int, float] | None = None  # (lead, time s)
 
         self._build_controls()
-        self._build_plots()
+        self.plots = plot_area()
+        self._rows: list[LeadRow] = lay_out(self.plots, lead_count, self._window_s)
+        # every move and the leave, unlike the scene's rate-limited sigMouseMoved
+        self.plots.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -211,79 +140,27 @@ class WaveformView(QWidget):
             self._toolbar.addWidget(widget)
         self._toolbar.addStretch(1)
 
-    def _build_plots(self) -> None:
-        self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setObjectName("waveformPlots")
-        self.plots.setAccessibleName(f"Current and voltage waveforms of {self.lead_count} leads")
-        self.plots.setBackground(theme.SCOPE_BACKGROUND)
-        self.plots.ci.setSpacing(2)
-        self.plots.addLabel("Delivered current (µA)", row=0, col=0, color=theme.SCOPE_CURRENT)
-        self.plots.addLabel("Electrode voltage (V)", row=0, col=1, color=theme.SCOPE_VOLTAGE)
-        self._rows: list[_LeadRow] = []
-        for lead in range(1, self.lead_count + 1):
-            title = self.plots.addLabel(
-                f"Lead {lead}", row=2 * lead - 1, col=0, colspan=2, color=theme.SCOPE_TEXT, bold=True
-            )
-            current, voltage = (self._add_plot(2 * lead, col, lead == self.lead_count) for col in (0, 1))
-            cursors = (self._cursor(current), self._cursor(voltage))
-            self._rows.append(
-                _LeadRow(
-                    lead,
-                    title,
-                    current,
-                    voltage,
-                    current.plot(pen=pg.mkPen(theme.SCOPE_CURRENT, width=1)),
-                    voltage.plot(pen=pg.mkPen(theme.SCOPE_VOLTAGE, width=1)),
-                    current.plot(pen=pg.mkPen(theme.SCOPE_PROGRAMMED, width=1, style=Qt.PenStyle.DashLine)),
-                    cursors,
-                    _StickyRange(current, floor=10.0),
-                    _StickyRange(voltage, floor=0.01),
-                    label=f"Lead {lead}",
-                )
-            )
-        first = self._rows[0].current
-        for row in self._rows:
-            for plot in row.plots():
-                if plot is not first:
-                    plot.setXLink(first)
-        first.setXRange(-self._window_s, 0, padding=0)
-        # every move and the leave, unlike the scene's rate-limited sigMouseMoved
-        self.plots.viewport().installEventFilter(self)
-
-    def _add_plot(self, row: int, col: int, last_row: bool) -> pg.PlotItem:
-        plot = self.plots.addPlot(row=row, col=col)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")  # fallback: curves are decimated already
-        plot.getViewBox().setDefaultPadding(0)
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(theme.SCOPE_GRID))
-            axis.setTextPen(pg.mkPen(theme.SCOPE_TEXT))
-            axis.setStyle(tickAlpha=255, maxTickLevel=0)  # one grid line per labelled tick
-            axis.setGrid(255)
-            axis.setZValue(-1)  # grid behind the curves
-        plot.getAxis("left").setWidth(LEFT_AXIS_PX)
-        plot.getAxis("left").enableAutoSIPrefix(False)
-        bottom = plot.getAxis("bottom")
-        bottom.enableAutoSIPrefix(False)
-        if last_row:
-            bottom.setLabel("time (s)", color=theme.SCOPE_TEXT)
-        else:
-            bottom.setStyle(showValues=False)
-            bottom.setHeight(1)
-        return plot
-
-    @staticmethod
-    def _cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
-        line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.SCOPE_CURSOR, width=1))
-        line.setVisible(False)
-        plot.addItem(line, ignoreBounds=True)
-        return line
-
     # ----- public API -----------------------------------------------------
+    @property
+    def lead_count(self) -> int:
+        return self._lead_count
+
+    def set_lead_count(self, lead_count: int) -> None:
+        """Show `lead_count` rows (the connected device's leads); a new count forgets the samples,
+        and the labels and programmed overlays of the leads that remain stay."""
+        if lead_count == self._lead_count:
+            return
+        kept = {row.lead: row for row in self._rows if row.lead <= lead_count}
+        self._lead_count = lead_count
+        self._rows = lay_out(self.plots, lead_count, self._window_s)
+        for row in self._rows:
+            if row.lead in kept:
+                self.set_lead_label(row.lead, kept[row.lead].label)
+                row.programmed = kept[row.lead].programmed
+        self._ring = None  # its rows are the old leads; the next block makes a new one
+        self._hovered = None
+        self.clear()
+
     def attach(self, source: TelemetrySource | None) -> None:
         """Show what `source.drain()` delivers (the TelemetryReceiver); None detaches."""
         self._source = source
@@ -310,7 +187,8 @@ class WaveformView(QWidget):
             raise ValueError(f"window {seconds} s is not one of {[s for _, s in WINDOWS_S]}")
         self._window_s = seconds
         self.window_combo.setCurrentIndex(index)
-        self._rows[0].current.setXRange(-seconds, 0, padding=0)
+        if self._rows:
+            self._rows[0].current.setXRange(-seconds, 0, padding=0)
         self._redraw()
 
     @property
@@ -365,12 +243,14 @@ class WaveformView(QWidget):
         write_png(self.plots, path)
 
     # ----- data path ------------------------------------------------------
-    def _row(self, lead: int) -> _LeadRow:
+    def _row(self, lead: int) -> LeadRow:
         if not 1 <= lead <= self.lead_count:
             raise ValueError(f"lead {lead} is not in 1..{self.lead_count}")
         return self._rows[lead - 1]
 
     def _ingest(self, block: TelemetryBlock) -> None:
+        if max(block.leads, default=0) > self.lead_count:
+            return  # no row to show it in (the device's lead count is not known yet)
         if self._ring is None or self._ring.rate_hz not in (0, block.rate_hz):
             self._ring = SampleRing(self.lead_count, RING_SECONDS * block.rate_hz)
             if not self.paused:
@@ -382,6 +262,8 @@ class WaveformView(QWidget):
         return min(ring.filled, max(1, round(self._window_s * ring.rate_hz)))
 
     def _columns(self) -> int:
+        if not self._rows:
+            return 1
         width = self._rows[0].current.getViewBox().width() * self.devicePixelRatioF()
         return max(1, int(width))
 
@@ -401,35 +283,18 @@ class WaveformView(QWidget):
         lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
         x = np.repeat(times, 2)
         current, voltage = interleave(lo_i, hi_i), interleave(lo_v, hi_v) / 1000.0
+        newest_s = (ring.total - 1) / ring.rate_hz
         for i, row in enumerate(self._rows):
             row.current_curve.setData(x, current[i])
             row.voltage_curve.setData(x, voltage[i])
-            onset = self._onset_s(row, ring, lo_i[i], times)
+            onset = None if row.programmed is None else pulse_onset_s(row.programmed, lo_i[i], times, newest_s)
             self._draw_programmed(row, onset)
             programmed = row.programmed.amplitude_ua if row.programmed else 0
             row.current_range.fit(max(-int(lo_i[i].min()), int(hi_i[i].max()), programmed))
             row.voltage_range.fit(max(-int(lo_v[i].min()), int(hi_v[i].max())) / 1000.0)
         self._update_cursor_readout()
 
-    @staticmethod
-    def _onset_s(row: _LeadRow, ring: SampleRing, lows: np.ndarray, times: np.ndarray) -> float | None:
-        """Time of the column where the newest delivered pulse starts, to phase the programmed overlay.
-
-        Falls back to pulses at whole periods of stream time when no pulse
-        edge shows (nothing delivered, or more pulses than pixel columns).
-        """
-        config = row.programmed
-        if config is None:
-            return None
-        threshold = -config.amplitude_ua / 2
-        below = lows < threshold
-        falling = np.flatnonzero(below[1:] & ~below[:-1]) + 1
-        if config.amplitude_ua > 0 and falling.size:
-            return float(times[falling[-1]])
-        newest_s = (ring.total - 1) / ring.rate_hz
-        return math.floor(newest_s * config.frequency_hz) / config.frequency_hz - newest_s
-
-    def _draw_programmed(self, row: _LeadRow, onset_s: float | None) -> None:
+    def _draw_programmed(self, row: LeadRow, onset_s: float | None) -> None:
         if row.programmed is None or onset_s is None:
             row.programmed_curve.setData([], [])
             return
