@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
+from ui.testing.actions import raise_amplitude
 from workstation.models import LeadPlacement, Side, SpinalLevel
 from workstation.records.store import RecordsStore
 from workstation.service import ConfirmationRequired, ProgrammingService
@@ -67,9 +68,7 @@ def main() -> int:
     service.impedance.measure(ImpedanceMode.LEAD_PAIR).result(10)
     for lead, amplitude in ((1, 800), (2, 600)):
         service.outputs.set_enabled(lead, True).result(10)
-        confirmed(
-            service, lambda lead=lead, amplitude=amplitude: service.outputs.set_amplitude(lead, amplitude)
-        ).result(20)
+        raise_amplitude(service, lead, amplitude, 20)
     regions = window.patient_panel.findChild(object, "painRegions")
     for row in range(regions.count()):
         if regions.item(row).text() in ("foot", "knee"):
