@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections import Counter
 from concurrent.futures import Future
@@ -38,6 +39,7 @@ from workstation import events, safety
 from workstation.records.store import RecordsStore
 from workstation.service import (
     ConfirmationRequired,
+    LinkChanged,
     LinkState,
     ProgrammingService,
     ServiceError,
@@ -237,16 +239,16 @@ class ServiceInvariants(RuleBasedStateMachine):
         self.device.unplug()
         noticed = self.service.impedance.measure()  # the unplug is noticed here: it fails
         assert noticed.exception(WAIT) is not None
+        back = threading.Event()
+        self.service.subscribe(lambda n: isinstance(n, LinkChanged) and n.state == LinkState.CONNECTED and back.set())
         self.device.replug()
-        deadline = time.monotonic() + WAIT
-        while self.service.link_state != LinkState.CONNECTED and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.service.link_state == LinkState.CONNECTED
+        assert back.wait(WAIT) and self.service.link_state == LinkState.CONNECTED
         COVERAGE["reconnected"] += 1
 
     @precondition(lambda self: hasattr(self, "service"))
     @rule(seconds=st.sampled_from([0.0, 0.05]))
     def idle(self, seconds: float) -> None:
+        """Host silence: the clinician does nothing for a while (the device's watchdog runs on)."""
         self.before = self.live
         time.sleep(seconds)
 

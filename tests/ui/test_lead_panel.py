@@ -149,7 +149,7 @@ def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at
     box = open_dialog(qtbot, panel, "contactsConfirm")
     assert "OFF" in box.text() and "0 mA" in box.text()
     answer(qtbot, box, "Cancel")
-    qtbot.wait(100)
+    drg_service.wait_idle(WAIT_S)  # anything sent has reached the simulator
     assert live(drg_device) == LeadConfig(1, (P, M, O, O), 200, 300, 20, True, 6000)
 
     click(qtbot, panel, "applyContacts")
@@ -184,16 +184,15 @@ def test_plus_steps_hold_ramps_until_release_and_minus_drops_at_once(qtbot, pane
     qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 150, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: child(panel, QLabel, "ampReadout").text() == "0.150 mA", timeout=WAIT_MS)
     assert child(panel, QLabel, "ampMicro").text() == "150 µA"
-    qtbot.wait(300)
+    drg_service.wait_idle(WAIT_S)
     assert live(drg_device).amplitude_ua == 150  # clicks step exactly, no ramp beyond
 
     qtbot.mousePress(up, Qt.MouseButton.LeftButton)
-    qtbot.wait(1300)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua > 150 + 50, timeout=WAIT_MS)  # held: more than one step
     qtbot.mouseRelease(up, Qt.MouseButton.LeftButton)
-    qtbot.wait(250)  # a write already on the wire may still land
+    drg_service.wait_idle(WAIT_S)  # a write already on the wire lands; the release ended the ramp
     released_at = live(drg_device).amplitude_ua
-    assert released_at > 150 + 50  # held: more than one increment
-    qtbot.wait(700)
+    drg_service.wait_idle(WAIT_S)
     assert live(drg_device).amplitude_ua == released_at  # and nothing more after release
 
     writes = len(drg_device.events)
@@ -207,12 +206,14 @@ def test_arrow_and_page_keys_on_the_amplitude_area_step_small_and_large(qtbot, p
     ready_lead(qtbot, panel, drg_service)
     area = child(panel, QWidget, "ampArea")
     area.setFocus()
+    readout = child(panel, QLabel, "ampReadout")
+    # each key steps from what the panel shows the device holds: wait until it shows it
     qtbot.keyClick(area, Qt.Key.Key_Up)
-    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 25, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 25 and readout.text() == "0.025 mA", timeout=WAIT_MS)
     qtbot.keyClick(area, Qt.Key.Key_PageUp)
-    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 225, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 225 and readout.text() == "0.225 mA", timeout=WAIT_MS)
     qtbot.keyClick(area, Qt.Key.Key_Down)
-    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 200, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 200 and readout.text() == "0.200 mA", timeout=WAIT_MS)
     qtbot.keyClick(area, Qt.Key.Key_PageDown)
     qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 0, timeout=WAIT_MS)
 
@@ -242,7 +243,7 @@ def test_a_bare_typed_number_is_in_ma_and_a_large_typed_rise_asks_first(
     box = open_dialog(qtbot, panel, "riseConfirm")
     assert "3000 µA" in box.text() and "ramps up over about 6 s" in box.text()
     answer(qtbot, box, "Cancel")
-    qtbot.wait(200)  # anything sent would have reached the simulator by now
+    drg_service.wait_idle(WAIT_S)  # anything sent has reached the simulator
     assert live(drg_device).amplitude_ua == 0 and len(drg_device.events) == events
     assert "rise_confirmed" not in session_kinds(drg_store, drg_session)
     assert "Sent" not in child(panel, QLabel, "ampError").text()
@@ -369,7 +370,7 @@ def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
     assert "30.2" in box.text() and "30" in box.text() and "confirm" in box.informativeText()
     events = len(drg_device.events)
     answer(qtbot, box, "Cancel")
-    qtbot.wait(200)
+    drg_service.wait_idle(WAIT_S)
     assert live(drg_device).amplitude_ua == 1625 and len(drg_device.events) == events
     assert "density_confirmed" not in session_kinds(drg_store, drg_session)
 

@@ -71,7 +71,7 @@ def test_bad_input_shows_a_message_and_changes_nothing(
         send = child(panel, QPushButton, send_name)
         assert not send.isEnabled()  # nothing pending to apply
         qtbot.mouseClick(send, Qt.MouseButton.LeftButton)
-    qtbot.wait(150)  # anything sent would have reached the simulator by now
+    drg_service.wait_idle()  # anything sent has reached the simulator (and its record the store)
 
     message = child(panel, QLabel, error_name)
     assert message.isVisible() and words in message.text()

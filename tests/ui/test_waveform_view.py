@@ -85,8 +85,19 @@ def test_the_waveforms_and_axes_are_really_painted(view, qtbot):
 
     view.attach(receiver := FakeReceiver())
     qtbot.waitUntil(lambda: receiver.next_sample >= RATE_HZ // 5, timeout=5000)
-    qtbot.wait(100)
-    image = view.grab().toImage()
+
+    def drawn():
+        image = view.grab().toImage()
+        rows = view._rows
+        colour = theme.rgb(theme.SCOPE_CURRENT)
+        return (
+            image
+            if all(count_colour(image, plot_rect(view, r.current.getViewBox()), colour) > 50 for r in rows)
+            else None
+        )
+
+    qtbot.waitUntil(lambda: drawn() is not None, timeout=5000)  # the display timer has painted the samples
+    image = drawn()
     for row in view._rows:
         assert count_colour(image, plot_rect(view, row.current.getViewBox()), theme.rgb(theme.SCOPE_CURRENT)) > 50
         assert count_colour(image, plot_rect(view, row.voltage.getViewBox()), theme.rgb(theme.SCOPE_VOLTAGE)) > 50
