@@ -153,12 +153,15 @@ class PulseGeneratorContract:
         actual = pg.start_telemetry(10_000, (1, 2))
         receiver = TelemetryReceiver(link.transport)
         receiver.start()
+        blocks: list = []
         try:
-            time.sleep(0.5)
+            deadline = time.monotonic() + 5
+            while sum(b.n_samples for b in blocks) < 2_000 and time.monotonic() < deadline:
+                blocks += receiver.drain()  # until 0.2 s of samples arrived, not for a fixed time
+                time.sleep(0.01)
         finally:
             pg.stop_telemetry()
             receiver.stop()
-        blocks = receiver.drain()
         assert actual.rate_hz == 10_000 and blocks
         assert all(b.leads == (1, 2) and b.rate_hz == 10_000 for b in blocks)
         assert sum(b.n_samples for b in blocks) >= 2_000
