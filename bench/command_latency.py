@@ -68,7 +68,7 @@ def ms_since(start: float, stamp: float) -> float:
 
 def set_directly(service, amplitude_ua: int) -> None:
     """Untimed reset between tries: the device and the service's mirror of it, bypassing the ramp."""
-    service.state.leads[LEAD] = PulseGenerator.set_amplitude(service.link.client, LEAD, amplitude_ua)
+    service._core.mirror.set_leads(PulseGenerator.set_amplitude(service.link.client, LEAD, amplitude_ua))
 
 
 def one_step(service) -> tuple[int, int]:

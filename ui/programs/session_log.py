@@ -2,8 +2,10 @@
 
 Each new record is announced (bridge.eventRecorded); the log then asks the
 service for the events after the last one it shows (`events_since`), one
-request at a time, on the service's records thread. A burst of records (a
-ramp writes one per step) costs one read, not one per record.
+request at a time, on the service's records thread, at most every
+READ_EVERY_MS (display on a timer). A burst of records (a ramp writes one
+per step) costs one read, not one per record, and a read never follows a
+command at once, when STOP ALL may be pressed (bench/command_latency.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from datetime import datetime
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 from shiboken6 import isValid
@@ -22,6 +25,7 @@ from workstation import events
 from workstation.events import EventKind, Outcome
 from workstation.records import SessionEvent
 
+READ_EVERY_MS = 200
 TONES = {Outcome.REFUSED: WARNING_BOX, Outcome.ERROR: DANGER_BOX, Outcome.UNKNOWN: DANGER_BOX}
 
 
@@ -56,7 +60,8 @@ class SessionLog(QTableWidget):
         self._reading = False  # a read is on its way
         self._stale = False  # more was recorded while it was
         self._ramp: tuple[int, int, datetime, int, int] | None = None  # lead, first value, start, steps, last value
-        bridge.eventRecorded.connect(lambda _id: self.catch_up())
+        self._soon = QTimer(self, singleShot=True, interval=READ_EVERY_MS, timeout=self.catch_up)
+        bridge.eventRecorded.connect(lambda _id: self._soon.isActive() or self._soon.start())
 
     def follow(self, session_id: int | None) -> None:
         """Show `session_id`'s log (from its start when it is another session than shown)."""
