@@ -4,8 +4,10 @@ Each new record is announced (bridge.eventRecorded); the log then asks the
 service for the events after the last one it shows (`events_since`), one
 request at a time, on the service's records thread, at most every
 READ_EVERY_MS (display on a timer). A burst of records (a ramp writes one
-per step) costs one read, not one per record, and a read never follows a
-command at once, when STOP ALL may be pressed (bench/command_latency.py).
+per step) costs one read, not one per record. A hidden log (the clinician
+is on another tab) reads nothing until it is shown: background reads on the
+records thread compete with STOP ALL for the interpreter
+(bench/command_latency.py, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class SessionLog(QTableWidget):
         self._reading = False  # a read is on its way
         self._stale = False  # more was recorded while it was
         self._ramp: tuple[int, int, datetime, int, int] | None = None  # lead, first value, start, steps, last value
-        self._soon = QTimer(self, singleShot=True, interval=READ_EVERY_MS, timeout=self.catch_up)
+        self._soon = QTimer(self, singleShot=True, interval=READ_EVERY_MS, timeout=self._when_shown)
         bridge.eventRecorded.connect(lambda _id: self._soon.isActive() or self._soon.start())
 
     def follow(self, session_id: int | None) -> None:
@@ -69,6 +71,11 @@ class SessionLog(QTableWidget):
             self.setRowCount(0)
             self._seq, self._ramp, self._session_id = 0, None, session_id
         self.catch_up()
+
+    def _when_shown(self) -> None:
+        """A hidden log (another tab is in front) reads nothing; it catches up when shown."""
+        if self.isVisible():
+            self.catch_up()
 
     def catch_up(self) -> None:
         """Read what was recorded since the last event shown."""
@@ -98,6 +105,7 @@ class SessionLog(QTableWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.catch_up()
         self.scrollToBottom()
 
     def _append(self, event: SessionEvent) -> None:
