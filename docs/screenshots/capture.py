@@ -22,7 +22,7 @@ from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.testing.actions import raise_amplitude
 from workstation.models import LeadPlacement, Side, SpinalLevel
-from workstation.records.store import RecordsStore
+from workstation.records import RecordsStore
 from workstation.service import ConfirmationRequired, ProgrammingService
 
 OUT = Path(__file__).parent
@@ -54,13 +54,13 @@ def main() -> int:
     settle(app, 0.5)
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
-    service.recording.start_session(patient.id, "Dr A. Clinician")
+    service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
         (2, SpinalLevel.L5, Side.LEFT),
         (3, SpinalLevel.S1, Side.RIGHT),
     ):
-        service.recording.place_lead(LeadPlacement(channel, level, side, date(2026, 9, 2)))
+        service.recording.place_lead(LeadPlacement(channel, level, side, date(2026, 9, 2))).result(10)
     for lead in (1, 2, 3):
         service.outputs.write_lead(
             LeadConfig(lead, (P, M, O, O) if lead != 3 else (O, P, M, O), 0, 300, 20, False, 2000)

@@ -363,7 +363,7 @@ class PatientPanel(QWidget):
             self.info.setText(
                 f"<b>{escape(patient.name)}</b><br>Record {escape(patient.record_number)}, born "
                 f"{patient.date_of_birth.isoformat()}<br>Started {local_time(session.started)} by "
-                f"{escape(session.clinician)} \u00b7 <b>{session.state.value.lower()}</b><br>{escape(device_text)}"
+                f"{escape(session.clinician)} \u00b7 <b>in progress</b><br>{escape(device_text)}"
             )
         active = session_id is not None
         self.patient_box.setVisible(not active)  # the session names the patient; room for the map
