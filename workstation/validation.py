@@ -25,6 +25,7 @@ _UNITS = {"amplitude": "µA", "pulse_width": "µs", "frequency": "Hz"}
 
 
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 
 class InvalidValue(ServiceError, ValueError):
@@ -116,14 +117,58 @@ def program(caps: Capabilities, value: object) -> Program:
     """A whole program: a name that fits the protocol and every lead exactly once."""
     if not isinstance(value, Program):
         raise InvalidValue("program", value, f"A program was expected, not {_describe(value)}.")
-    if not isinstance(value.name, str) or not value.name.strip() or len(value.name.encode()) > PROGRAM_NAME_BYTES:
-        raise InvalidValue("name", value.name, f"A program needs a name of 1 to {PROGRAM_NAME_BYTES} bytes.")
+    program_name(value.name)
     configs = [lead_config(caps, config) for config in value.leads]
     numbers = sorted(config.lead for config in configs)
     if numbers != list(range(1, caps.lead_count + 1)):
         raise InvalidValue(
             "leads", numbers, f"A program holds each of leads 1 to {caps.lead_count} once, not {numbers}."
         )
+    return value
+
+
+def program_name(value: object) -> str:
+    """A name the protocol can store: printable text of 1 to PROGRAM_NAME_BYTES bytes."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or not value.isprintable()
+        or len(value.encode()) > PROGRAM_NAME_BYTES
+    ):
+        raise InvalidValue(
+            "name",
+            value,
+            f"A program needs a printable name of 1 to {PROGRAM_NAME_BYTES} bytes, not {_describe(value)}.",
+        )
+    return value.strip()
+
+
+def record_id(value: object, field: str) -> int:
+    """The number of a record (a patient, a session): a whole number from 1."""
+    number = _integer(field, value, f"The {field.replace('_', ' ')}")
+    if number < 1:
+        raise InvalidValue(field, value, f"The {field.replace('_', ' ')} counts from 1, not {number}.")
+    return number
+
+
+def count(value: object, field: str) -> int:
+    """A position in a sequence (an event's seq): a whole number from 0."""
+    number = _integer(field, value, f"The {field}")
+    if number < 0:
+        raise InvalidValue(field, value, f"The {field} counts from 0, not {number}.")
+    return number
+
+
+def text(value: object, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, f"The {field} must be text, not {_describe(value)}.")
+    return value
+
+
+def instance(kind: type[T], value: object, field: str) -> T:
+    """A record of the expected kind (a Note, a LeadPlacement, ...)."""
+    if not isinstance(value, kind):
+        raise InvalidValue(field, value, f"A {kind.__name__} was expected, not {_describe(value)}.")
     return value
 
 

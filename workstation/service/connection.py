@@ -59,6 +59,7 @@ class Connection:
                 raise service_error(exc) from exc
             with core.lock:
                 core.link, core.uri = link, uri
+                core.stop_pending = False  # a STOP ALL pressed with no device open has nothing to stop
             try:
                 self._interrogate(link)
             except DriverError as exc:
@@ -125,7 +126,7 @@ class Connection:
                 return
             self._reconnecting = True
             core.link_state = LinkState.RECONNECTING
-        core.end_ramps(exc)
+        core.end_ramps(service_error(exc))  # type: ignore[arg-type]
         core.record(EventKind.LINK_LOST, {"reason": str(exc)}, Outcome.ERROR)
         core.emit(LinkChanged(LinkState.RECONNECTING, str(exc)))
         threading.Thread(target=self._reconnect, name="reconnect", daemon=True).start()
@@ -159,13 +160,18 @@ class Connection:
 
     def _try_reopen(self, link: Link) -> None:
         link.reopen()
+        core = self._core
+        if core.stop_pending:  # STOP ALL was pressed while the device was away: it goes first
+            link.client.stop_all()
+            core.stop_pending = False
+            core.outputs_stopped({"after_reconnect": True})
         self._interrogate(link)
 
     # -- telemetry ------------------------------------------------------------------------------
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future[TelemetryRequest]:
         core = self._core
         caps = core.caps()
-        leads = core.valid(EventKind.START_TELEMETRY, lambda: validation.leads(caps, leads or None))
+        leads = core.valid(EventKind.START_TELEMETRY, lambda: validation.leads(caps, leads))
         rate_hz = core.valid(EventKind.START_TELEMETRY, lambda: validation.telemetry_rate(caps, rate_hz))
         return core.submit(EventKind.START_TELEMETRY, self._start_telemetry, rate_hz, leads)
 

@@ -72,6 +72,8 @@ class ServiceCore:
         self.stopping = threading.Event()
         self.last_io = clock.now()
         self.stop_epoch = 0  # bumped by STOP ALL: output changes queued before it are dropped
+        self.stop_pending = False  # STOP ALL could not reach the device: sent first when it is back
+        self.session_ending = False  # end_session called: no new output change is accepted
         self.on_lost: Callable[[DriverError], None] = lambda exc: None  # set by the connection
         self.end_ramps: Callable[[Exception], None] = lambda exc: None  # set by the outputs
         self._listeners: list[Listener] = []
@@ -154,9 +156,10 @@ class ServiceCore:
             return closed
 
     def require_session(self) -> int:
-        if self.session_id is None:
+        session_id = self.session_id
+        if session_id is None or self.session_ending:
             raise NoActiveSession()
-        return self.session_id
+        return session_id
 
     def refused(self, action: EventKind, payload: dict[str, Any], exc: Exception) -> None:
         """Record a request turned down; a confirmation request is recorded as "asked" and not
@@ -184,14 +187,18 @@ class ServiceCore:
         executor: ThreadPoolExecutor | None = None,
         raises_output: bool = False,
         payload: dict[str, Any] | None = None,
+        epoch: int | None = None,
+        any_link_state: bool = False,
     ) -> Future[T]:
         """Queue fn on the device I/O thread; a driver error reaches the caller as a service
         error. An action that can raise output is dropped (and recorded with `payload`) if
-        STOP ALL was pressed after it was queued."""
-        epoch = self.stop_epoch
+        STOP ALL was pressed after `epoch` (by default: after it was queued). Only STOP ALL
+        is tried in any link state (`any_link_state`)."""
+        epoch = self.stop_epoch if epoch is None else epoch
 
         def run() -> T:
-            if self.link is None or self.link_state not in (LinkState.CONNECTED, LinkState.CONNECTING):
+            usable = any_link_state or self.link_state in (LinkState.CONNECTED, LinkState.CONNECTING)
+            if self.link is None or not usable:
                 raise NotConnected(f"{action.value}: the pulse generator is {self.link_state.value}.")
             if raises_output and epoch != self.stop_epoch:
                 self.record(action, payload or {}, Outcome.CANCELLED)

@@ -18,6 +18,7 @@ from workstation.clock import Clock, SystemClock
 from workstation.models import Session
 from workstation.service.connection import Connection
 from workstation.service.core import ServiceCore
+from workstation.service.errors import ServiceError
 from workstation.service.impedance import Impedance
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import LinkState, Listener
@@ -98,6 +99,7 @@ class ProgrammingService:
     def shutdown(self) -> None:
         core = self._core
         core.stopping.set()
+        self.outputs.ramps.end_all(ServiceError("The workstation is shutting down."))
         try:
             self.connection.disconnect().result(timeout=5)
         except Exception:  # noqa: BLE001 - shutting down: nothing left to tell

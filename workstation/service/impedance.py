@@ -42,7 +42,7 @@ class Impedance:
         """Measure lead by lead; `progress(done, of)` is called on the device thread."""
         core = self._core
         caps = core.caps()
-        chosen = core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.leads(caps, leads or None))
+        chosen = core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.leads(caps, leads))
         mode = ImpedanceMode(
             core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.member(ImpedanceMode, mode, "mode"))
         )
@@ -87,6 +87,9 @@ class Impedance:
 
     def history(self, patient_id: int, lead: int, a: int, b: int) -> Future[list[ImpedancePoint]]:
         """One contact pair's values across the patient's visits (either contact order), oldest first."""
+
+        patient_id = validation.record_id(patient_id, "patient_id")
+        lead, a, b = (validation.count(n, name) for n, name in ((lead, "lead"), (a, "contact"), (b, "contact")))
 
         def both_orders() -> list[ImpedancePoint]:
             points = list(core.records.impedance_history(patient_id, lead, a, b))

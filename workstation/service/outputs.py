@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from drivers.errors import DeviceRefused, DriverError
@@ -34,6 +35,15 @@ def _density_key(config: LeadConfig) -> DensityKey:
     return (config.lead, config.contacts, config.amplitude_ua, config.pulse_width_us)
 
 
+@dataclass(frozen=True)
+class Preview:
+    config: LeadConfig
+    assessment: safety.Assessment
+    impedance_ohm: int | None  # last measured, of the lead's active pair
+    max_safe_ua: int  # the highest amplitude these settings allow without a warning
+    density_confirmed: bool
+
+
 class Outputs:
     def __init__(self, core: ServiceCore) -> None:
         self._core = core
@@ -55,9 +65,20 @@ class Outputs:
             density_confirmed = _density_key(config) in self._confirmed_density
         return safety.evaluate(core.caps(), config, core.state.lead_impedance(config), density_confirmed)
 
-    def preview(self, lead: int, proposed: LeadConfig) -> safety.Assessment:
-        """The limit read-outs of `proposed` for `lead`, as the gate would judge it now."""
-        return self.assess(proposed.with_(lead=lead))
+    def preview(self, lead: int, proposed: LeadConfig) -> Preview:
+        """What the gate would say about `proposed` on `lead` now, with the figures the limit
+        read-outs show: one place for the UI to ask, so it never re-derives a rule."""
+        config = proposed.with_(lead=lead)
+        impedance = self._core.state.lead_impedance(config)
+        confirmed = _density_key(config) in self._confirmed_density
+        caps = self._core.caps()
+        return Preview(
+            config,
+            safety.evaluate(caps, config, impedance, confirmed),
+            impedance,
+            safety.max_safe_amplitude(caps, config, impedance),
+            confirmed,
+        )
 
     def confirm(self, request: ConfirmationRequired) -> None:
         """Record the clinician's explicit acceptance of what `request` refused; the same
@@ -123,7 +144,7 @@ class Outputs:
         core.lead_changed(config)
         return config
 
-    def write_lead(self, config: LeadConfig) -> Future[LeadConfig]:
+    def write_lead(self, config: LeadConfig, epoch: int | None = None) -> Future[LeadConfig]:
         """Write contacts, pulse width, frequency and patient maximum of one lead.
 
         As on the device, a change of contacts disables the lead and sets its
@@ -150,13 +171,21 @@ class Outputs:
         payload = {"lead": config.lead, "config": config}
 
         def run() -> LeadConfig:
-            if config.amplitude_ua < core.state.leads[config.lead].amplitude_ua:
-                self.write_amplitude(config.lead, config.amplitude_ua)  # below the new patient maximum first
-            return self._lead_call(EventKind.WRITE_LEAD, payload, lambda: core.client.write_lead(config))
+            # Judged again on the device thread: a lead switched off (STOP ALL) or lowered since the
+            # call is not switched back on or raised by a write that was waiting in the queue.
+            live = core.state.leads[config.lead]
+            sent = config.with_(
+                enabled=config.enabled and live.enabled, amplitude_ua=min(config.amplitude_ua, live.amplitude_ua)
+            )
+            if sent.amplitude_ua < live.amplitude_ua:
+                self.write_amplitude(sent.lead, sent.amplitude_ua)  # below the new patient maximum first
+            call = {**payload, "config": sent}
+            return self._lead_call(EventKind.WRITE_LEAD, call, lambda: core.client.write_lead(sent))
 
-        return core.submit(EventKind.WRITE_LEAD, run, raises_output=config.delivers_more_than(current), payload=payload)
+        raises = config.delivers_more_than(current)
+        return core.submit(EventKind.WRITE_LEAD, run, raises_output=raises, payload=payload, epoch=epoch)
 
-    def set_enabled(self, lead: int, on: bool) -> Future[LeadConfig]:
+    def set_enabled(self, lead: int, on: bool, epoch: int | None = None) -> Future[LeadConfig]:
         """Switch a lead's output. Turning it on starts at 0 µA: the amplitude it had is kept
         in `resume_amplitudes` for the clinician to ramp back to, never restored by itself."""
         core = self._core
@@ -183,9 +212,9 @@ class Outputs:
                 self.resume_amplitudes[lead] = earlier.amplitude_ua
             return self._lead_call(EventKind.SET_ENABLED, payload, lambda: core.client.set_stimulation(lead, True))
 
-        return core.submit(EventKind.SET_ENABLED, run, raises_output=True, payload=payload)
+        return core.submit(EventKind.SET_ENABLED, run, raises_output=True, payload=payload, epoch=epoch)
 
-    def set_amplitude(self, lead: int, target_ua: int) -> Future[LeadConfig | None]:
+    def set_amplitude(self, lead: int, target_ua: int, epoch: int | None = None) -> Future[LeadConfig | None]:
         """Move a lead's amplitude to target_ua, a value on the device's grid.
 
         A decrease goes at once and is never refused, confirmed or delayed. A
@@ -222,8 +251,9 @@ class Outputs:
             )
             core.refused(EventKind.SET_AMPLITUDE, {"lead": lead, "config": proposed}, error)
             raise error
+        future = self.ramps.start(lead, target, epoch)
         self._confirmed_rises.discard((lead, target))
-        return self.ramps.start(lead, target)
+        return future
 
     def hold_amplitude(self, lead: int) -> None:
         """Stop a ramp where it is (hold-to-ramp: the control was released)."""
@@ -243,11 +273,13 @@ class Outputs:
 
     # -- STOP ALL ------------------------------------------------------------------------------
     def stop_all(self) -> Future[None]:
-        """Every output off, ahead of anything queued; output changes queued
-        before it are dropped. Allowed without a session."""
+        """Every output off, ahead of anything queued; output changes queued before it are
+        dropped. Allowed without a session and tried in every link state: when it cannot reach
+        the device it stays pending and is sent first once the device is back."""
         core = self._core
         with core.lock:
             core.stop_epoch += 1
+            core.stop_pending = True
             self.ramps.end_all(CancelledByStopAll("amplitude ramp"))
         if core.link is None or core.link_state != LinkState.CONNECTED:
             core.record(
@@ -260,7 +292,8 @@ class Outputs:
             except (DriverError, NotConnected) as exc:
                 core.record(EventKind.STOP_ALL, {"reason": str(exc)}, Outcome.ERROR)
                 raise
+            core.stop_pending = False
             core.outputs_stopped({})
-            core.io.submit(core.refresh_leads)
+            core.run_on(core.io, core.refresh_leads)
 
-        return core.submit(EventKind.STOP_ALL, run, executor=core.urgent)
+        return core.submit(EventKind.STOP_ALL, run, executor=core.urgent, any_link_state=True)

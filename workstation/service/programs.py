@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from workstation.service.notices import EventRecorded, ProgramSaved, ProgramWrit
 from workstation.service.outputs import Outputs
 from workstation.wording import by_lead, describe_mismatch, lead_differences
 
+ANSWER_POLL_S = 0.1  # how often Apply, waiting for the clinician, looks for STOP ALL
 Ask = Callable[[ConfirmationRequired], Future[bool]]  # the clinician's answer to a confirmation
 
 
@@ -51,6 +53,7 @@ class Programs:
 
     def history(self, patient_id: int) -> Future[list[SavedProgram]]:
         """Every program saved for the patient, oldest first."""
+        patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.program_history, patient_id)
 
     # -- save -----------------------------------------------------------------------------------
@@ -58,11 +61,10 @@ class Programs:
         """Save the live settings under `name` in the session's records (not written to the device)."""
         core = self._core
         session_id = core.require_session()
-        if not name.strip():
-            raise ServiceError("Name the program before saving it.")
+        name = core.valid(EventKind.PROGRAM_SAVED, lambda: validation.program_name(name))
         if not core.state.leads:
             raise NotConnected("Connect to the device to save its settings.")
-        program = self.current(name.strip())
+        program = self.current(name)
 
         def run() -> Program:
             core.emit(EventRecorded(core.records.save_program(session_id, program, written=False, verified=False)))
@@ -80,6 +82,8 @@ class Programs:
         when a rise needs the clinician's confirmation). STOP ALL ends it."""
         core = self._core
         core.require_session()
+        caps = core.caps()
+        program = core.valid(EventKind.WRITE_PROGRAM, lambda: validation.program(caps, program))
         finished: Future[None] = Future()
         epoch = core.stop_epoch
 
@@ -114,25 +118,37 @@ class Programs:
         def live() -> LeadConfig:
             return core.state.leads[config.lead]
 
-        step(lambda: outputs.write_lead(config))
+        step(lambda: outputs.write_lead(config, epoch))
         if live().amplitude_ua > config.amplitude_ua:
-            step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua))
+            step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua, epoch))
         if live().enabled != config.enabled:
-            step(lambda: outputs.set_enabled(config.lead, config.enabled))
+            step(lambda: outputs.set_enabled(config.lead, config.enabled, epoch))
         for _ in range(3):
             if live().amplitude_ua >= config.amplitude_ua:
                 return
             try:
-                step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua))
+                step(lambda: outputs.set_amplitude(config.lead, config.amplitude_ua, epoch))
             except ConfirmationRequired as request:
-                if not ask(request).result():
+                if not self._answer(ask(request), epoch):
                     raise ServiceError(f"The rise of lead {config.lead} was not confirmed.") from None
-                if core.stop_epoch != epoch:
+                if core.stop_epoch != epoch:  # answered "yes" after STOP ALL: nothing is confirmed
                     raise CancelledByStopAll("Apply") from None
                 outputs.confirm(request)
         reached = live().amplitude_ua
         if reached < config.amplitude_ua:
             raise ServiceError(f"Lead {config.lead} stopped at {reached} \u00b5A (ramp held or stopped).")
+
+    def _answer(self, answer: Future[bool], epoch: int) -> bool:
+        """The clinician's answer; STOP ALL or shutting down ends the wait (as a "no" that stops Apply)."""
+        core = self._core
+        while True:
+            try:
+                return answer.result(timeout=ANSWER_POLL_S)
+            except FutureTimeout:
+                if core.stop_epoch != epoch:
+                    raise CancelledByStopAll("Apply") from None
+                if core.stopping.is_set():
+                    raise ServiceError("The workstation is shutting down.") from None
 
     # -- write and verify ----------------------------------------------------------------------------
     def write(self, program: Program) -> Future[WriteResult]:

@@ -12,6 +12,7 @@ from drivers.types import LeadConfig
 from workstation import safety
 from workstation.events import EventKind
 from workstation.service.core import ServiceCore, mark_service_thread
+from workstation.service.errors import CancelledByStopAll
 
 RAMP_TICK_S = 0.05
 
@@ -26,10 +27,13 @@ class Ramps:
         core.end_ramps = self.end_all
         threading.Thread(target=self._run, name="amplitude-ramp", daemon=True).start()
 
-    def start(self, lead: int, target: int) -> Future[LeadConfig | None]:
-        """Ramp `lead` toward `target`; the future completes once it is reached (or the ramp ends)."""
+    def start(self, lead: int, target: int, epoch: int | None = None) -> Future[LeadConfig | None]:
+        """Ramp `lead` toward `target`; the future completes once it is reached (or the ramp ends).
+        Refused when STOP ALL came after `epoch` (a multi-step action started before it)."""
         core = self._core
-        with core.lock:
+        with core.lock:  # STOP ALL bumps the epoch and ends every ramp under this lock
+            if epoch is not None and epoch != core.stop_epoch:
+                raise CancelledByStopAll("amplitude ramp")
             done: Future[LeadConfig | None] = Future()
             if lead not in self._targets:
                 self._changed[lead] = core.clock.now()  # a new ramp starts slow

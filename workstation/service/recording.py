@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
+from workstation import validation
 from workstation.events import EventKind
 from workstation.models import LeadPlacement, Note, PainScore, Patient, Session, StimulusResponse
 from workstation.records.rows import SessionEvent, ThresholdPoint
@@ -27,19 +28,22 @@ class Recording:
 
     # -- patients -------------------------------------------------------------------------------
     def find_patients(self, text: str = "") -> Future[list[Patient]]:
+        text = validation.text(text, "search")
         return self._core.query(self._core.records.find_patients, text)
 
     def add_patient(self, name: str, date_of_birth: date, record_number: str) -> Future[Patient]:
+        name, record_number = validation.text(name, "name"), validation.text(record_number, "record_number")
+        date_of_birth = validation.instance(date, date_of_birth, "date_of_birth")
         return self._core.query(self._core.records.add_patient, name, date_of_birth, record_number)
 
     def patient(self, patient_id: int) -> Future[Patient]:
-        return self._core.query(self._core.records.get_patient, patient_id)
+        return self._core.query(self._core.records.get_patient, validation.record_id(patient_id, "patient_id"))
 
     def session(self, session_id: int) -> Future[Session]:
-        return self._core.query(self._core.records.get_session, session_id)
+        return self._core.query(self._core.records.get_session, validation.record_id(session_id, "session_id"))
 
     def sessions_of(self, patient_id: int) -> Future[list[Session]]:
-        return self._core.query(self._core.records.sessions_of, patient_id)
+        return self._core.query(self._core.records.sessions_of, validation.record_id(patient_id, "patient_id"))
 
     def unclosed_sessions(self) -> Future[list[Session]]:
         return self._core.query(self._core.records.unclosed_sessions)
@@ -56,9 +60,11 @@ class Recording:
         return self._core.query(read)
 
     def placements(self, patient_id: int) -> Future[dict[int, LeadPlacement]]:
+        patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.current_placements, patient_id)
 
     def threshold_history(self, patient_id: int) -> Future[list[ThresholdPoint]]:
+        patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.threshold_history, patient_id)
 
     # -- sessions --------------------------------------------------------------------------------
@@ -68,6 +74,7 @@ class Recording:
         identity, caps = state.identity, state.capabilities
         if identity is None or caps is None:
             raise NotConnected("Connect to the patient's pulse generator before starting a session.")
+        patient_id, clinician = validation.record_id(patient_id, "patient_id"), validation.text(clinician, "clinician")
 
         def run() -> Session:
             session = core.records.open_session(patient_id, identity, caps, clinician)
@@ -81,6 +88,7 @@ class Recording:
 
     def resume_session(self, session_id: int) -> Future[Session]:
         core = self._core
+        session_id = validation.record_id(session_id, "session_id")
 
         def run() -> Session:
             session = core.records.resume_session(session_id)
@@ -92,13 +100,21 @@ class Recording:
         return core.run_on(core.records_io, run)
 
     def end_session(self) -> Future[Session]:
+        """Close the session. From the call on no output change is accepted and ramps end; the
+        commands already queued run first, so what they did is recorded in this session."""
         core = self._core
         session_id = core.require_session()
+        core.session_ending = True
+        core.end_ramps(NoActiveSession())
 
         def run() -> Session:
-            core.record(EventKind.SESSION_ENDED, {})
-            session = core.records.close_session(session_id)
-            core.session = None
+            try:
+                core.run_on(core.io, lambda: None).result()  # every queued command done and recorded
+                core.record(EventKind.SESSION_ENDED, {})
+                session = core.records.close_session(session_id)
+                core.session = None
+            finally:
+                core.session_ending = False
             self._forget()
             core.emit(SessionChanged(None))
             return session
@@ -108,22 +124,32 @@ class Recording:
     # -- the session log -------------------------------------------------------------------------------
     def events_since(self, session_id: int, after_seq: int = 0) -> Future[list[SessionEvent]]:
         """The session's events after `after_seq`: a log view asks for what is new, not for all."""
+        session_id, after_seq = validation.record_id(session_id, "session_id"), validation.count(after_seq, "seq")
         return self._core.query(self._core.records.events_since, session_id, after_seq)
 
     # -- clinical records (each future gives the id of the event that recorded it) -----------------------
     def place_lead(self, placement: LeadPlacement) -> Future[int]:
+        placement = self._core.valid(
+            EventKind.PLACEMENT_RECORDED, lambda: validation.instance(LeadPlacement, placement, "placement")
+        )
+
         def announced(event_id: int) -> None:
             self._core.emit(PlacementChanged(placement))
 
         return self._write(lambda sid: self._core.records.record_placement(sid, placement), announced)
 
     def record_response(self, response: StimulusResponse) -> Future[int]:
+        response = self._core.valid(
+            EventKind.RESPONSE_RECORDED, lambda: validation.instance(StimulusResponse, response, "response")
+        )
         return self._write(lambda sid: self._core.records.record_response(sid, response))
 
     def record_pain_score(self, score: PainScore) -> Future[int]:
+        score = self._core.valid(EventKind.PAIN_SCORE_RECORDED, lambda: validation.instance(PainScore, score, "score"))
         return self._write(lambda sid: self._core.records.record_pain_score(sid, score))
 
     def add_note(self, note: Note) -> Future[int]:
+        note = self._core.valid(EventKind.NOTE_ADDED, lambda: validation.instance(Note, note, "note"))
         return self._write(lambda sid: self._core.records.add_note(sid, note))
 
     def _write(self, write: Callable[[int], int], then: Callable[[int], None] | None = None) -> Future[int]:
