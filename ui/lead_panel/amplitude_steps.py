@@ -37,9 +37,7 @@ class AmplitudeSteps:
         self._refresh_up(device, caps)
         amplitude.offer_resume(self._resume_amplitude(device))
         nxt = apply_increment(caps, "amplitude", proposed.amplitude_ua, amplitude.size(), "up")
-        judged = proposed.with_(amplitude_ua=nxt)
-        impedance = self._service.state.lead_impedance(judged)
-        confirmed = not self._service.outputs.assess(judged).needs_confirmation
+        judged = self._service.outputs.preview(self._lead, proposed.with_(amplitude_ua=nxt))
         changed = self._pending.changed(device, PARAM_FIELDS + CONTACT_FIELDS)
         parts = [f"{nxt / 1000:.3f} mA", f"{proposed.pulse_width_us} µs" + (" pending" * ("pulse_width_us" in changed))]
         if "patient_max_ua" in changed:
@@ -47,10 +45,9 @@ class AmplitudeSteps:
         if "contacts" in changed:
             parts.append("new contacts pending")
         caption = f"At the next + step: {', '.join(parts)}."
-        self._limits.show_readings(caption, limit_readings(caps, judged, impedance, confirmed))
-        amplitude.show_max_safe(
-            safety.max_safe_amplitude(caps, proposed, self._service.state.lead_impedance(proposed)), bool(changed)
-        )
+        readings = limit_readings(caps, judged.config, judged.impedance_ohm, judged.density_confirmed)
+        self._limits.show_readings(caption, readings)
+        amplitude.show_max_safe(self._service.outputs.preview(self._lead, proposed).max_safe_ua, bool(changed))
 
     def _refresh_up(self, device: LeadConfig, caps: Capabilities) -> None:
         """Enable "+" with what it does, or disable it with the true reason: only once the present
@@ -71,7 +68,7 @@ class AmplitudeSteps:
         if up <= base:  # already rising to the limit: "+" stays on, the ramp goes on while held
             amplitude.allow_up(True, f"Rising to {base / 1000:.3f} mA, the limit of this lead's settings.")
             return
-        assessment = self._service.outputs.assess(device.with_(amplitude_ua=up))
+        assessment = self._service.outputs.preview(lead, device.with_(amplitude_ua=up)).assessment
         if assessment.refusals:
             at = (
                 f"Lead {lead} is at the highest amplitude these settings allow ({present} µA). "
@@ -92,7 +89,7 @@ class AmplitudeSteps:
         if base >= device.patient_max_ua:
             return base
         up = apply_increment(caps, "amplitude", base, size, "up")
-        max_safe = safety.max_safe_amplitude(caps, device, self._service.state.lead_impedance(device))
+        max_safe = self._service.outputs.preview(self._lead, device).max_safe_ua
         for limit in sorted({device.patient_max_ua, max_safe}):
             if base < limit < up:
                 return limit
