@@ -35,7 +35,6 @@ from workstation.service.notices import (
     WriteResult,
 )
 from workstation.service.programs import ApplyProgress
-from workstation.wording import describe_mismatch
 
 __all__ = [
     "ApplyProgress",
@@ -71,5 +70,4 @@ __all__ = [
     "SteppedClock",
     "SystemClock",
     "WriteResult",
-    "describe_mismatch",
 ]

@@ -58,13 +58,6 @@ class Outputs:
         self._confirmed_rises.clear()
 
     # -- the gate ---------------------------------------------------------------------------
-    def assess(self, config: LeadConfig, density_confirmed: bool | None = None) -> safety.Assessment:
-        """The safety rules applied to a proposed lead setting (the limit read-outs and checks)."""
-        core = self._core
-        if density_confirmed is None:
-            density_confirmed = _density_key(config) in self._confirmed_density
-        return safety.evaluate(core.caps(), config, core.state.lead_impedance(config), density_confirmed)
-
     def preview(self, lead: int, proposed: LeadConfig) -> Preview:
         """What the gate would say about `proposed` on `lead` now, with the figures the limit
         read-outs show: one place for the UI to ask, so it never re-derives a rule."""
@@ -80,6 +73,10 @@ class Outputs:
             confirmed,
         )
 
+    def _assess(self, config: LeadConfig, density_confirmed: bool) -> safety.Assessment:
+        core = self._core
+        return safety.evaluate(core.caps(), config, core.state.lead_impedance(config), density_confirmed)
+
     def confirm(self, request: ConfirmationRequired) -> None:
         """Record the clinician's explicit acceptance of what `request` refused; the same
         request then goes through (a density for this session, a large rise once)."""
@@ -87,7 +84,7 @@ class Outputs:
         core.require_session()
         config = request.config
         if request.kind == Confirm.CHARGE_DENSITY:
-            check = self.assess(config, True).check(safety.Rule.CHARGE_DENSITY)
+            check = self._assess(config, True).check(safety.Rule.CHARGE_DENSITY)
             self._confirmed_density.add(_density_key(config))
             core.record(
                 EventKind.DENSITY_CONFIRMED,
@@ -107,10 +104,11 @@ class Outputs:
 
     def gate(self, action: EventKind, config: LeadConfig) -> None:
         """Refuse (and record) a setting the rules do not allow."""
-        assessment = self.assess(config)
+        confirmed = _density_key(config) in self._confirmed_density
+        assessment = self._assess(config, confirmed)
         if assessment.refusals:
             error: ServiceError = SafetyRefused(assessment)
-        elif not assessment.allowed(_density_key(config) in self._confirmed_density):
+        elif not assessment.allowed(confirmed):
             error = ConfirmationRequired(
                 Confirm.CHARGE_DENSITY,
                 config,

@@ -67,7 +67,7 @@ class Programs:
         program = self.current(name)
 
         def run() -> Program:
-            core.emit(EventRecorded(core.records.save_program(session_id, program, written=False, verified=False)))
+            self._save(session_id, program, written=False, verified=False, mismatch=None)
             core.emit(ProgramSaved(program))
             return program
 
