@@ -14,11 +14,13 @@ from PySide6.QtCore import QObject, Signal
 from workstation.service import (
     BatteryRead,
     DeviceRead,
+    DeviceReverted,
     EventRecorded,
     ImpedanceMeasured,
     LeadChanged,
     LinkChanged,
     Notice,
+    OutcomeSettled,
     OutputsStopped,
     PlacementChanged,
     ProgrammingService,
@@ -46,6 +48,8 @@ class ServiceBridge(QObject):
     batteryChanged = Signal(object)
     placementChanged = Signal(object)  # LeadPlacement
     fault = Signal(str)  # a background task failed
+    outcomeSettled = Signal(object)  # OutcomeSettled: an unknown outcome corrected once the device was back
+    deviceReverted = Signal(object)  # DeviceReverted: the device changed its settings while the link was down
     _done = Signal(object, object)  # callback, future
     _call = Signal(object)  # a function to run on the GUI thread
 
@@ -68,6 +72,8 @@ class ServiceBridge(QObject):
             BatteryRead: lambda n: self.batteryChanged.emit(n.battery),
             PlacementChanged: lambda n: self.placementChanged.emit(n.placement),
             ServiceFault: lambda n: self.fault.emit(n.sentence),
+            OutcomeSettled: self.outcomeSettled.emit,
+            DeviceReverted: self.deviceReverted.emit,
         }
         service.subscribe(self._relay)
 

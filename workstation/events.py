@@ -11,7 +11,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from workstation.wording import lead_text, program_status
+from workstation.wording import lead_text, program_status, reverted_sentence
 
 if TYPE_CHECKING:
     from workstation.records.rows import SessionEvent
@@ -47,6 +47,7 @@ class EventKind(str, Enum):
     IMPEDANCE_FAILED = "impedance_failed"
     WRITE_PROGRAM = "write_program"
     START_TELEMETRY = "start_telemetry"
+    DEVICE_REVERTED = "device_reverted"  # the device changed its live settings while the link was down
 
 
 class Outcome(str, Enum):
@@ -87,6 +88,7 @@ NAMES = {
     EventKind.WRITE_PROGRAM: "Program write",
     EventKind.START_TELEMETRY: "Waveforms",
     EventKind.CORRECTION: "Correction",
+    EventKind.DEVICE_REVERTED: "Device changed",
 }
 
 
@@ -175,6 +177,7 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
     EventKind.WRITE_PROGRAM: lambda p: f"lead {p['lead']}" if "lead" in p else "program",
     EventKind.START_TELEMETRY: lambda p: f"{p.get('rate_hz', '')} samples/s of {_leads_of(p)}".strip(),
     EventKind.CORRECTION: lambda p: f"{p['reason']}",
+    EventKind.DEVICE_REVERTED: lambda p: reverted_sentence(p["program"], p["changes"]),
 }
 
 _OWN_REASON = (EventKind.LINK_LOST, EventKind.CORRECTION)  # their summary is the reason itself

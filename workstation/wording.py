@@ -76,10 +76,18 @@ def describe_mismatch(sent: Program, got: Program) -> str | None:
     return "; ".join(program_differences(sent, got)) or "programs differ"
 
 
-def program_status(written: bool, verified: bool, mismatch: str | None) -> str:
+def program_status(written: bool | None, verified: bool | None, mismatch: str | None) -> str:
     """Status words of a saved program."""
+    if written is None:
+        return "outcome unknown: the link was lost during the write; checked when the device is back"
     if verified:
         return "written and verified"
     if written:
         return f"MISMATCH after writing: {mismatch}"
     return mismatch or "saved, not written"  # "not written: <reason>"
+
+
+def reverted_sentence(program: str | None, changes: Iterable[str]) -> str:
+    """What the device did on its own while the link was down (its watchdog)."""
+    went = f"went back to its stored program '{program}'" if program else "changed its settings"
+    return f"While the link was down the device {went}: " + "; ".join(changes) + "."

@@ -250,6 +250,12 @@ class DeviceModel:
         with self._lock:
             self._check_watchdog(self._clock())
 
+    def elapse_silence(self, seconds: float) -> None:
+        """As if the host had sent nothing for `seconds` more: the watchdog acts now (tests, demos)."""
+        with self._lock:
+            self._last_life -= seconds
+            self._check_watchdog(self._clock())
+
     def reset_link(self) -> None:
         """USB reset / set_configuration: drops the staged program, keeps everything else."""
         with self._lock:

@@ -12,9 +12,9 @@ from ui.widgets import named
 from workstation.wording import CONTACT_LEGEND, SETTINGS, program_status, setting_text
 
 
-def status_line(written: bool, verified: bool, mismatch: str | None) -> tuple[str, Tone | None]:
-    """A saved program's status words and their tone."""
-    tone = OK_BOX if verified else DANGER_BOX if (written or mismatch) else None
+def status_line(written: bool | None, verified: bool | None, mismatch: str | None) -> tuple[str, Tone | None]:
+    """A saved program's status words and their tone (an unknown outcome is a danger until settled)."""
+    tone = OK_BOX if verified else DANGER_BOX if (written is None or written or mismatch) else None
     return program_status(written, verified, mismatch), tone
 
 

@@ -129,6 +129,21 @@ def program_history_query(patient_id: int) -> sa.Select[Any]:
     return _patient_rows(programs, patient_id)
 
 
+def program_corrections_query(patient_id: int) -> sa.Select[Any]:
+    """Corrections of the patient's saved programs (references_event_id, payload), oldest first."""
+    e = session_events.c
+    return (
+        sa.select(e.references_event_id, e.payload)
+        .join(sessions, sessions.c.id == e.session_id)
+        .where(
+            sessions.c.patient_id == patient_id,
+            e.kind == EventKind.CORRECTION.value,
+            e.references_event_id.in_(sa.select(programs.c.event_id)),
+        )
+        .order_by(e.id)
+    )
+
+
 def to_saved_program(row: Row) -> SavedProgram:
     return SavedProgram(
         row.event_id,

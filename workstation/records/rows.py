@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,13 +37,23 @@ class ImpedancePoint:
 
 @dataclass(frozen=True)
 class SavedProgram:
+    """A saved program; `written`/`verified` None: the write's outcome is unknown (reply lost)."""
+
     event_id: int
     session_id: int
     time: datetime
     program: Program
-    written: bool
-    verified: bool
+    written: bool | None
+    verified: bool | None
     mismatch: str | None
+    corrected: bool = False  # settled by a later correction event
+
+    def settled(self, corrected: dict[str, Any]) -> SavedProgram:
+        """As a correction (its `corrected` values) settled it; other corrections leave it as it was."""
+        keys = ("written", "verified", "mismatch")
+        if not any(k in corrected for k in keys):
+            return self
+        return replace(self, corrected=True, **{k: corrected[k] for k in keys if k in corrected})
 
 
 @dataclass(frozen=True)

@@ -282,14 +282,19 @@ class RecordsStore:
         self,
         session_id: int,
         program: Program,
-        written: bool,
-        verified: bool,
+        written: bool | None,
+        verified: bool | None,
         mismatch: str | None = None,
     ) -> int:
         """A program as saved, whether it was written to the device and read back identical.
 
-        `mismatch` says what differed when the read-back did not match.
+        `mismatch` says what differed when the read-back did not match, or why
+        not written. `written` None means the host cannot know (the reply was
+        lost and the device could not be read back): recorded as unknown, to be
+        settled by a correction (`correct_program_write`) once the device is back.
         """
+        if (written is None) != (verified is None):
+            raise ValueError("An unknown write outcome leaves both written and verified unknown.")
         if verified and not written:
             raise ValueError("A program cannot be verified before it is written to the device.")
         if verified and mismatch:
@@ -297,7 +302,8 @@ class RecordsStore:
         flags = {"written": written, "verified": verified, "mismatch": mismatch}
         row = {"name": program.name, "leads": to_json(program.leads), **flags}
         payload = {"program": program, **flags}
-        return self._record_rows(session_id, EventKind.PROGRAM_SAVED, payload, programs, [row])
+        outcome = Outcome.UNKNOWN if written is None else RECORDED
+        return self._record_rows(session_id, EventKind.PROGRAM_SAVED, payload, programs, [row], outcome)
 
     # -- history ----------------------------------------------------------
 
@@ -307,8 +313,11 @@ class RecordsStore:
         return self._all(query, queries.to_impedance_point)
 
     def program_history(self, patient_id: int) -> list[SavedProgram]:
-        """Every program saved for the patient, oldest first."""
-        return self._all(queries.program_history_query(patient_id), queries.to_saved_program)
+        """Every program saved for the patient, oldest first, as its corrections last settled it."""
+        saved = self._all(queries.program_history_query(patient_id), queries.to_saved_program)
+        settled = self._all(queries.program_corrections_query(patient_id), lambda row: row)
+        latest = {row.references_event_id: row.payload["corrected"] for row in settled}  # in order: last wins
+        return [p.settled(latest[p.event_id]) if p.event_id in latest else p for p in saved]
 
     def threshold_history(self, patient_id: int, level: SpinalLevel | None = None) -> list[ThresholdPoint]:
         """Stimulus responses of placed leads, by spinal level (cranial first), then oldest first."""
@@ -357,14 +366,20 @@ class RecordsStore:
         return event_id
 
     def _record_rows(
-        self, session_id: int, kind: EventKind, payload: Any, table: sa.Table, rows: list[dict[str, Any]]
+        self,
+        session_id: int,
+        kind: EventKind,
+        payload: Any,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        outcome: Outcome = RECORDED,
     ) -> int:
         """_record whose event inserts `rows` into `table`."""
 
         def write(conn: sa.Connection, event_id: int) -> None:
             _insert_rows(conn, table, session_id, event_id, rows)
 
-        return self._record(session_id, kind, payload, RECORDED, write)
+        return self._record(session_id, kind, payload, outcome, write)
 
     def _write_returning_session(self, session_id: int, kind: EventKind, update: dict[str, Any]) -> Session:
         with self._engine.begin() as conn:

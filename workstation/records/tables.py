@@ -129,8 +129,8 @@ programs = sa.Table(
     _session_fk(),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("leads", sa.JSON, nullable=False),
-    sa.Column("written", sa.Boolean, nullable=False),
-    sa.Column("verified", sa.Boolean, nullable=False),
+    sa.Column("written", sa.Boolean),  # NULL: the outcome is unknown (reply lost); a correction follows
+    sa.Column("verified", sa.Boolean),
     sa.Column("mismatch", sa.Text),
     sa.Index("ix_programs_session_id", "session_id"),
 )

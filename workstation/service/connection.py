@@ -16,6 +16,7 @@ from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import NotConnected, service_error
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
+from workstation.service.unknowns import reverted
 
 KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
 KEEPALIVE_TICK_S = 0.2
@@ -165,7 +166,13 @@ class Connection:
             link.client.stop_all()
             core.stop_pending = False
             core.outputs_stopped({"after_reconnect": True})
+        before = core.state.leads
         self._interrogate(link)
+        core.settle_unknowns()
+        change = reverted(before, core.state)
+        if change is not None:
+            core.record(EventKind.DEVICE_REVERTED, {"program": change.program, "changes": list(change.changes)})
+            core.emit(change)
 
     # -- telemetry ------------------------------------------------------------------------------
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future[TelemetryRequest]:

@@ -44,6 +44,7 @@ from workstation.service.notices import (
     ServiceFault,
 )
 from workstation.service.ports import Records
+from workstation.service.unknowns import UnknownOutcomes
 
 T = TypeVar("T")
 _on_worker = threading.local()
@@ -66,6 +67,7 @@ class ServiceCore:
         self.link: Link | None = None
         self.uri: str | None = None
         self.mirror = Mirror()
+        self.unknowns = UnknownOutcomes()  # records whose outcome waits for the device to be back
         self.link_state = LinkState.DISCONNECTED
         self.session: Session | None = None  # the active session
         self.lock = threading.RLock()
@@ -117,18 +119,25 @@ class ServiceCore:
         return link.client
 
     # -- recording -----------------------------------------------------------------------
-    def record(self, kind: EventKind, payload: dict[str, Any], outcome: Outcome = Outcome.OK) -> None:
+    def record(self, kind: EventKind, payload: dict[str, Any], outcome: Outcome = Outcome.OK) -> int | None:
         """Log one session event (when a session is active). On a service thread it commits
-        before the thread goes on; from a caller's thread it is queued on records-io."""
+        before the thread goes on and returns its id; from a caller's thread it is queued on
+        records-io (None)."""
         session_id = self.session_id
         if session_id is None:
-            return
+            return None
         if on_service_thread():
-            self.emit(EventRecorded(self.records.log_event(session_id, kind, payload, outcome)))
-        else:
-            self.in_background(
-                lambda: self.emit(EventRecorded(self.records.log_event(session_id, kind, payload, outcome)))
-            )
+            event_id = self.records.log_event(session_id, kind, payload, outcome)
+            self.emit(EventRecorded(event_id))
+            return event_id
+        self.in_background(lambda: self.emit(EventRecorded(self.records.log_event(session_id, kind, payload, outcome))))
+        return None
+
+    def settle_unknowns(self) -> None:
+        """After the device was re-read: correct each record of unknown outcome by what it holds."""
+        for settled in self.unknowns.settle(self.state, self.records):
+            self.emit(EventRecorded(settled.correction_id))
+            self.emit(settled)
 
     def in_background(self, work: Callable[[], object]) -> None:
         """Run on records-io; a failure is announced (nobody waits for it)."""

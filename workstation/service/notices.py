@@ -11,6 +11,7 @@ from drivers.types import BatteryStatus, ImpedanceResult, LeadConfig, Program
 from workstation.events import EventKind
 from workstation.models import LeadPlacement, Session
 from workstation.service.mirror import DeviceState
+from workstation.wording import reverted_sentence
 
 
 class LinkState(str, Enum):
@@ -93,6 +94,28 @@ class PlacementChanged:
 
 
 @dataclass(frozen=True)
+class OutcomeSettled:
+    """A record of unknown outcome (reply lost) was settled by a correction once the device was back."""
+
+    event_id: int  # the record corrected
+    correction_id: int
+    kind: EventKind
+    sentence: str
+
+
+@dataclass(frozen=True)
+class DeviceReverted:
+    """The device's live settings changed while the link was down (its watchdog)."""
+
+    program: str | None  # the stored program it went back to, when it did
+    changes: tuple[str, ...]  # "Lead 1 amplitude: before 800 µA, now 0 µA", ...
+
+    @property
+    def sentence(self) -> str:
+        return reverted_sentence(self.program, self.changes)
+
+
+@dataclass(frozen=True)
 class ServiceFault:
     """A background task failed (a keep-alive tick, a record write the caller did not wait for)."""
 
@@ -112,6 +135,8 @@ Notice = (
     | SessionChanged
     | BatteryRead
     | PlacementChanged
+    | OutcomeSettled
+    | DeviceReverted
     | ServiceFault
 )
 Listener = Callable[[Notice], None]

@@ -27,6 +27,7 @@ from workstation.service.errors import (
 )
 from workstation.service.notices import LinkState
 from workstation.service.ramps import Ramps
+from workstation.service.unknowns import UnknownLead
 
 DensityKey = tuple[int, tuple[Any, ...], int, int]
 
@@ -136,7 +137,9 @@ class Outputs:
         except DriverError as exc:
             # The command may or may not have run (a lost reply): record what the device now holds.
             held = core.read_back_lead(payload["lead"])
-            core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
+            event_id = core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
+            if held is None and event_id is not None:  # unreachable too: settled once the device is back
+                core.unknowns.add(UnknownLead(event_id, action, payload["lead"]))
             raise
         core.record(action, {**payload, "result": config})
         core.lead_changed(config)

@@ -20,6 +20,7 @@ from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import CancelledByStopAll, ConfirmationRequired, NotConnected, ServiceError
 from workstation.service.notices import EventRecorded, ProgramSaved, ProgramWritten, WriteResult
 from workstation.service.outputs import Outputs
+from workstation.service.unknowns import UnknownWrite, write_outcome
 from workstation.wording import by_lead, describe_mismatch, lead_differences
 
 ANSWER_POLL_S = 0.1  # how often Apply, waiting for the clinician, looks for STOP ALL
@@ -167,14 +168,15 @@ class Programs:
             outputs.gate(EventKind.WRITE_PROGRAM, config)
 
         def run() -> WriteResult:
+            committed: Program | None = None
             try:
                 committed = core.client.write_program(program)
                 read_back = core.client.read_program()
             except DeviceRefused as exc:
                 self._save(session_id, program, written=False, verified=False, mismatch=f"not written: {exc}")
                 raise
-            except DriverError as exc:
-                self._record_unknown_write(session_id, program, exc)
+            except DriverError:
+                self._record_lost_reply(session_id, program, committed is not None)
                 raise
             mismatch = describe_mismatch(program, read_back) or describe_mismatch(program, committed)
             core.mirror.set(stored_program=read_back)
@@ -186,9 +188,13 @@ class Programs:
 
         return core.submit(EventKind.WRITE_PROGRAM, run, raises_output=True, payload={"program": program.name})
 
-    def _save(self, session_id: int, program: Program, written: bool, verified: bool, mismatch: str | None) -> None:
+    def _save(
+        self, session_id: int, program: Program, written: bool | None, verified: bool | None, mismatch: str | None
+    ) -> int:
         core = self._core
-        core.emit(EventRecorded(core.records.save_program(session_id, program, written, verified, mismatch)))
+        event_id = core.records.save_program(session_id, program, written, verified, mismatch)
+        core.emit(EventRecorded(event_id))
+        return event_id
 
     def _refuse_jump(self, config: LeadConfig) -> None:
         """The device makes a committed program live at once: it may deliver no more than now."""
@@ -208,17 +214,19 @@ class Programs:
                 "Apply it to the leads first (rises ramp), then write it.",
             )
 
-    def _record_unknown_write(self, session_id: int, program: Program, exc: DriverError) -> None:
-        """The link failed mid-write: the device holds the old or the new program; find out which."""
+    def _record_lost_reply(self, session_id: int, program: Program, committed: bool) -> None:
+        """The link failed mid-write: read the device back to learn what it stores. If that fails
+        too the outcome is recorded as unknown and settled when the device is back (unknowns.py)."""
         core = self._core
         try:
-            held = core.client.read_program()
-            core.mirror.set(stored_program=held)
-            core.refresh_leads()
+            stored = core.client.read_program()
         except (DriverError, NotConnected):
-            held = None
-        if held == program:
-            self._save(session_id, program, written=True, verified=True, mismatch=None)
-        else:
-            reason = "device unreachable" if held is None else "the device kept its previous program"
-            self._save(session_id, program, written=False, verified=False, mismatch=f"not written ({reason}): {exc}")
+            event_id = self._save(session_id, program, written=None, verified=None, mismatch=None)
+            core.unknowns.add(UnknownWrite(event_id, EventKind.PROGRAM_SAVED, program, committed))
+            return
+        core.mirror.set(stored_program=stored)
+        self._save(session_id, program, *write_outcome(program, committed, stored))
+        try:
+            core.refresh_leads()
+        except DriverError:
+            pass  # gone again: the reconnect re-reads every lead

@@ -48,10 +48,6 @@ def test_stop_all_during_reconnect_with_device_back(drg_service, drg_session):
         pytest.fail(f"STOP ALL refused though the device is reachable: {e}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: an outcome the host cannot know must be recorded as unknown and corrected after reconnect",
-)
 def test_write_program_unplug_after_commit_records_truth(drg_service, drg_session, drg_store):
     """A program write whose reply is lost after the commit is not recorded as "not written"."""
     svc = drg_service
