@@ -24,11 +24,14 @@ def test_unplugged_after_commit_then_found_again(
     answer_dialog(qtbot, "programWriteConfirm", "OK")
     drg_events.wait_link(qtbot, LinkState.RECONNECTING)
     record = drg_events.wait_record(qtbot, "program_saved")
-    assert not record.payload["written"] and "device unreachable" in record.payload["mismatch"]
+    # the host cannot know whether the device stored it: recorded as unknown, never as "not written"
+    assert record.outcome == "unknown" and record.payload["written"] is None
     assert drg_device.stored_program.name == "Visit 1"  # the device had stored it all the same
-    # plugged back: the workstation finds it and reads what it really holds
+    # plugged back: the workstation reads what the device holds and corrects the record
     drg_usb.replug()
     drg_events.wait_link(qtbot, LinkState.CONNECTED)
+    correction = drg_events.wait_record(qtbot, "correction")
+    assert correction.references_event_id == record.id and correction.payload["corrected"]["verified"]
     assert drg_service.state.stored_program.name == "Visit 1"
 
 

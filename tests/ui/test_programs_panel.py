@@ -340,3 +340,95 @@ def test_stop_all_during_apply_ends_it_even_before_the_stopped_signal(qtbot, pan
     assert panel._applying is None and button(panel, "programApply").isEnabled()
     drg_service.wait_idle(5)
     assert drg_device.outputs_on == ()
+
+
+def _stored_therapy_then_stop_all(drg_service) -> Program:
+    """Lead 1 stimulating, written as 'Night' and verified, then STOP ALL."""
+    change_lead_1(drg_service, contacts=BIPOLE, pulse_width_us=300, frequency_hz=20, patient_max_ua=2000)
+    drg_service.impedance.measure().result(5)
+    drg_service.outputs.set_enabled(1, True).result(5)
+    raise_amplitude(drg_service, 1, 300)
+    night = drg_service.programs.current("Night")
+    assert drg_service.programs.write(night).result(5).verified
+    drg_service.stop_all().result(5)
+    return night
+
+
+def test_end_after_stop_all_offers_to_resume_therapy_and_never_to_write_it_off(
+    qtbot, bridge, drg_service, drg_device, drg_session
+):
+    """After STOP ALL the end guard offers 'Resume therapy with Night'; Cancel is the default,
+    there is no 'Write now' of the stopped state, and resuming makes the stored program live."""
+    from ui.programs.unwritten import UnwrittenDialog
+
+    night = _stored_therapy_then_stop_all(drg_service)
+    assert drg_service.programs.end_of_visit().therapy_off == (1,)
+    dialog = UnwrittenDialog(bridge, "end the session")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.findChild(QPushButton, "unwrittenWrite") is None
+    assert button(dialog, "unwrittenCancel").isDefault()
+    assert not any(b.isDefault() for b in (button(dialog, "unwrittenResume"), button(dialog, "unwrittenDiscard")))
+    assert button(dialog, "unwrittenDiscard").text() == "End the session with therapy off"
+
+    qtbot.mouseClick(button(dialog, "unwrittenResume"), Qt.MouseButton.LeftButton)
+
+    def resumed_or_asked() -> bool:
+        box = dialog.findChild(QMessageBox, "riseConfirm")
+        if box is not None and box.isVisible():
+            qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Ramp up"), Qt.MouseButton.LeftButton)
+        return dialog.message.text() == "Therapy resumed with 'Night'."
+
+    qtbot.waitUntil(resumed_or_asked, timeout=WAIT_MS)
+    assert drg_device.live_leads == night.leads and drg_device.stored_program == night
+    assert button(dialog, "unwrittenResume").isHidden()
+    assert button(dialog, "unwrittenDiscard").text() == "End the session"
+
+
+def test_end_guard_without_stop_offers_write_but_cancel_is_default(qtbot, bridge, drg_service, drg_session):
+    from ui.programs.unwritten import UnwrittenDialog
+
+    change_lead_1(drg_service, frequency_hz=20)
+    dialog = UnwrittenDialog(bridge, "end the session")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.findChild(QPushButton, "unwrittenResume") is None
+    assert button(dialog, "unwrittenCancel").isDefault() and not button(dialog, "unwrittenWrite").isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter cancels: nothing written, nothing ended
+    assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_the_programs_tab_says_when_the_device_went_back_to_its_stored_program(qtbot, panel, drg_service, drg_device):
+    from workstation.service import LinkState
+
+    change_lead_1(drg_service, pulse_width_us=300)  # live, not written
+    sim = drg_service.link.simulator
+    sim.unplug()
+    sim.model.elapse_silence(60)  # the device's watchdog goes back to its stored program
+    qtbot.waitUntil(lambda: drg_service.link_state == LinkState.RECONNECTING, timeout=WAIT_MS)
+    sim.replug()
+    qtbot.waitUntil(lambda: "went back to its stored program" in panel.program_message.text(), timeout=WAIT_MS)
+    assert "Lead 1 pulse width: before 300 \u00b5s, now 40 \u00b5s" in panel.program_message.text()
+    assert not panel.has_unwritten_changes()
+
+
+def test_the_programs_tab_settles_an_unknown_write_once_the_device_is_back(qtbot, panel, drg_service, drg_device):
+    from ui.testing.faults import Fault, MsgType, inject_at
+    from workstation.service import LinkState, ServiceError
+
+    change_lead_1(drg_service, pulse_width_us=300)
+    program = drg_service.programs.current("Wide")
+    inject_at(drg_service, MsgType.COMMIT_PROGRAM, "after_execute", Fault.UNPLUG)
+    with pytest.raises(ServiceError):
+        drg_service.programs.write(program).result(5)
+
+    def status_of_wide() -> str:
+        items = [panel.program_list.item(row) for row in range(panel.program_list.count())]
+        return next((i.text() for i in items if i.text().startswith("Wide")), "")
+
+    qtbot.waitUntil(lambda: "outcome unknown" in status_of_wide(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: drg_service.link_state == LinkState.RECONNECTING, timeout=WAIT_MS)
+    drg_service.link.simulator.replug()
+    qtbot.waitUntil(lambda: "written and verified" in status_of_wide(), timeout=WAIT_MS)
+    assert panel.program_message.text() == "Program 'Wide' checked after the link came back: written and verified."
+    assert drg_device.stored_program == program

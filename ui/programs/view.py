@@ -50,7 +50,7 @@ from shiboken6 import isValid
 
 from drivers.types import Program
 from ui.bridge import ServiceBridge
-from ui.lead_panel.confirm import ask_confirmation
+from ui.programs.asker import clinician_asker
 from ui.programs.notes import NotesBox
 from ui.programs.session_log import SessionLog
 from ui.programs.tables import fill_lead_table, lead_table, status_line
@@ -58,9 +58,10 @@ from ui.programs.unwritten import confirm_discard_unwritten
 from ui.programs.write_dialog import ask_write
 from ui.theme import DANGER_BOX, OK_BOX, WARNING_BOX, Tone
 from ui.widgets import local_time, message_label, named, show_message
+from workstation.events import EventKind
 from workstation.models import Session
 from workstation.records import SavedProgram
-from workstation.service import ApplyProgress, ConfirmationRequired, ServiceError, WriteResult
+from workstation.service import ApplyProgress, OutcomeSettled, ServiceError, WriteResult
 from workstation.wording import CONTACT_LEGEND, VERIFIED_TEXT, by_lead, lead_differences, lead_text
 
 
@@ -83,6 +84,8 @@ class ProgramsPanel(QWidget):
             signal.connect(self._device_changed)
         bridge.programWritten.connect(self._program_written)
         bridge.programSaved.connect(lambda program: self._refresh_programs(select=program))
+        bridge.outcomeSettled.connect(self._outcome_settled)
+        bridge.deviceReverted.connect(lambda change: show_message(self.program_message, change.sentence, WARNING_BOX))
         self._session_changed(self.service.session)
 
     # -- layout --------------------------------------------------------------------------------
@@ -245,6 +248,13 @@ class ProgramsPanel(QWidget):
         self._device_changed()
 
     # -- program list --------------------------------------------------------------------------
+    def _outcome_settled(self, settled: OutcomeSettled) -> None:
+        """A write whose outcome was unknown is settled now that the device is back: say how."""
+        if settled.kind == EventKind.PROGRAM_SAVED:
+            tone = OK_BOX if settled.corrected.get("verified") else DANGER_BOX
+            show_message(self.program_message, settled.sentence, tone)
+            self._refresh_programs()
+
     def _refresh_programs(self, select: Program | None = None) -> None:
         """Read the patient's programs (off the GUI thread), then list them."""
         shown = self._shown_session
@@ -348,31 +358,12 @@ class ProgramsPanel(QWidget):
         if program is None:
             return
         try:
-            self._applying = self.service.programs.apply(program, self._ask, self._progress)
+            self._applying = self.service.programs.apply(program, clinician_asker(self, self.bridge), self._progress)
         except ServiceError as exc:
             show_message(self.program_message, f"Apply stopped: {exc}", DANGER_BOX)
             return
         self._update_buttons()
         self.bridge.run(self._applying, lambda done: isValid(self) and self._applied(program, done))
-
-    def _ask(self, request: ConfirmationRequired) -> Future:
-        """On the service's thread: ask the clinician on the GUI thread; the future holds the answer."""
-        answer: Future = Future()
-
-        def no() -> None:
-            answer.done() or answer.set_result(False)
-
-        def ask() -> None:
-            if not isValid(self):
-                no()  # the panel is gone: nobody can answer
-                return
-            box = ask_confirmation(self, request, lambda: answer.done() or answer.set_result(True))
-            box.finished.connect(lambda _result: no())
-            self.bridge.stopped.connect(box.reject)  # STOP ALL answers "no" and closes the question
-            self.destroyed.connect(no)
-
-        self.bridge.in_gui(ask)
-        return answer
 
     def _progress(self, step: ApplyProgress) -> None:
         if step.lead is not None:

@@ -36,10 +36,11 @@ from workstation.service.notices import (
     SessionChanged,
     WriteResult,
 )
-from workstation.service.programs import ApplyProgress
+from workstation.service.programs import ApplyProgress, EndOfVisit
 
 __all__ = [
     "ApplyProgress",
+    "EndOfVisit",
     "BatteryRead",
     "CancelledByStopAll",
     "Clock",

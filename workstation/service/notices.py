@@ -3,7 +3,7 @@ change, carrying a snapshot (the UI bridge turns each into a Qt signal)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -101,6 +101,7 @@ class OutcomeSettled:
     correction_id: int
     kind: EventKind
     sentence: str
+    corrected: Mapping[str, object]  # the values the correction records (e.g. written, verified)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,26 @@ class ApplyProgress:
     of: int
 
 
+@dataclass(frozen=True)
+class EndOfVisit:
+    """The device's live settings against its stored program, as the session ends.
+
+    `therapy_off`: leads the stored program stimulates that deliver nothing
+    now (STOP ALL, or switched off). Then the patient would leave with no
+    therapy (the device never turns an output on by itself), so the end guard
+    offers to resume the stored program and never offers to store the stopped
+    state in its place.
+    """
+
+    stored: Program | None
+    changes: tuple[str, ...]
+    therapy_off: tuple[int, ...]
+
+    @property
+    def offer_resume(self) -> bool:
+        return self.stored is not None and bool(self.therapy_off)
+
+
 class Programs:
     def __init__(self, core: ServiceCore, outputs: Outputs) -> None:
         self._core = core
@@ -51,6 +71,19 @@ class Programs:
         if state.stored_program is None:
             return []
         return lead_differences(state.leads, by_lead(state.stored_program.leads), "live", "stored")
+
+    def end_of_visit(self) -> EndOfVisit:
+        """What ending the session now would leave on the device (see EndOfVisit)."""
+        state = self._core.state
+        stored = state.stored_program
+        if stored is None:
+            return EndOfVisit(None, (), ())
+        off = tuple(
+            c.lead
+            for c in stored.leads
+            if c.delivering and c.lead in state.leads and not state.leads[c.lead].delivering
+        )
+        return EndOfVisit(stored, tuple(self.unwritten_changes()), off)
 
     def history(self, patient_id: int) -> Future[list[SavedProgram]]:
         """Every program saved for the patient, oldest first."""
@@ -223,9 +256,11 @@ class Programs:
         except (DriverError, NotConnected):
             event_id = self._save(session_id, program, written=None, verified=None, mismatch=None)
             core.unknowns.add(UnknownWrite(event_id, EventKind.PROGRAM_SAVED, program, committed))
+            core.emit(ProgramSaved(program))
             return
         core.mirror.set(stored_program=stored)
         self._save(session_id, program, *write_outcome(program, committed, stored))
+        core.emit(ProgramSaved(program))
         try:
             core.refresh_leads()
         except DriverError:

@@ -96,7 +96,7 @@ class UnknownOutcomes:
         for unknown in waiting:
             sentence, corrected = unknown.settle(state)
             correction_id = records.add_correction(unknown.event_id, sentence, corrected)
-            settled.append(OutcomeSettled(unknown.event_id, correction_id, unknown.kind, sentence))
+            settled.append(OutcomeSettled(unknown.event_id, correction_id, unknown.kind, sentence, corrected))
         return settled
 
 

@@ -103,6 +103,18 @@ class RecordTruth(RuleBasedStateMachine):
         self.service.wait_idle(WAIT)
 
     @precondition(lambda self: self.up)
+    @rule(pulse_width_us=st.sampled_from([60, 100, 150, 200]), moment=st.sampled_from(list(Moment)))
+    def unplug_at_commit(self, pulse_width_us: int, moment: Moment) -> None:
+        """The classic: the cable comes out just before the commit, or after it but before its reply."""
+        self.write_program(pulse_width_us, "Night", (MsgType.COMMIT_PROGRAM, moment, Fault.UNPLUG))
+
+    @precondition(lambda self: self.up)
+    @rule(lead=st.sampled_from([1, 2]), pulse_width_us=st.sampled_from([60, 120, 200]))
+    def unplug_after_lead_write(self, lead: int, pulse_width_us: int) -> None:
+        """A lead's settings reach the device; the cable comes out before the reply."""
+        self.write_lead(lead, pulse_width_us, (MsgType.WRITE_LEAD, Moment.AFTER_EXECUTE, Fault.UNPLUG))
+
+    @precondition(lambda self: self.up)
     @rule(lead=st.sampled_from([1, 2]), pulse_width_us=st.sampled_from([60, 120, 200]), fault=lead_faults)
     def write_lead(self, lead: int, pulse_width_us: int, fault) -> None:
         config = self.service.state.leads[lead].with_(pulse_width_us=pulse_width_us)
@@ -198,4 +210,4 @@ def test_every_outcome_is_reached():
         "program written",
         "silence while away",
     ]
-    assert_reached(RecordTruth, COVERAGE, needed, max_examples=20, steps=15)
+    assert_reached(RecordTruth, COVERAGE, needed, max_examples=25, steps=15)
