@@ -7,6 +7,7 @@ the client's. Every pyusb error becomes a typed driver error.
 from __future__ import annotations
 
 import errno
+import logging
 import threading
 from contextlib import contextmanager
 
@@ -17,6 +18,7 @@ from drivers import usb_ids
 from drivers.errors import DeviceGone, DeviceNotFound, DeviceTimeout, DriverError, EndpointStalled, PermissionDenied
 from drivers.protocol.frame import MAX_FRAME
 
+log = logging.getLogger(__name__)
 _GONE = {errno.ENODEV, errno.ENOENT, errno.ESHUTDOWN}
 
 
@@ -74,6 +76,14 @@ class UsbTransport:
             dev.set_configuration()
             usb.util.claim_interface(dev, usb_ids.INTERFACE)
         self.device = dev
+        log.info(
+            "opened USB device %04x:%04x%s on bus %s address %s",
+            self.vendor_id,
+            self.product_id,
+            f" serial {self.serial}" if self.serial else "",
+            getattr(dev, "bus", "?"),
+            getattr(dev, "address", "?"),
+        )
 
     def close(self) -> None:
         if self.device is None:
@@ -84,6 +94,7 @@ class UsbTransport:
         except usb.core.USBError:
             pass  # the device is already gone: nothing left to release
         self.device = None
+        log.info("closed USB device %04x:%04x", self.vendor_id, self.product_id)
 
     def _dev(self) -> usb.core.Device:
         if self.device is None:
@@ -122,6 +133,7 @@ class UsbTransport:
             with usb_errors():
                 return call()
         except EndpointStalled as exc:
+            log.warning("endpoint 0x%02x stalled; clearing the halt", endpoint)
             self._clear_halt(endpoint)
             raise EndpointStalled(str(exc), delivered=delivered) from exc
 

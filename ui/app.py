@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 DEFAULT_LINK = "sim://0"
+LOG_LEVEL_SETTING = "logging/level"  # QSettings key, chosen in the Field engineer tab
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -26,6 +27,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-connect", action="store_true", help="start without connecting")
     parser.add_argument(
+        "--log-level",
+        default=None,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="level of the workstation's log file (default: the one chosen in the Field engineer tab, else INFO)",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s",
@@ -38,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OpenDRG")
     app.setApplicationName("DRG Workstation")
+    _start_logging(args.log_level)
 
     from ui.main_window import MainWindow
     from workstation.service import ProgrammingService
@@ -55,6 +64,30 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         service.shutdown()
+
+
+def _start_logging(level: str | None) -> None:
+    """The rotating log file, at the level given here, else the one saved in the settings (else INFO)."""
+    import logging
+
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import QSettings, qVersion
+
+    from workstation import logs
+    from workstation.versions import versions
+
+    saved = QSettings().value(LOG_LEVEL_SETTING)
+    path = logs.configure(level or (saved if isinstance(saved, str) else None))
+    found = versions()
+    logging.getLogger("ui.app").info(
+        "drg-workstation %s starting (Python %s, Qt %s, PySide6 %s, %s); log %s",
+        found["drg-workstation"],
+        found["python"],
+        qVersion(),
+        pyside_version,
+        found["platform"],
+        path,
+    )
 
 
 def _quit_once_shown(app, window, service, need_link: bool) -> None:

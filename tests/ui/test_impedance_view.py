@@ -311,3 +311,31 @@ def test_measuring_without_a_session_warns_that_nothing_is_recorded(qtbot, drg_s
 )
 def test_ohms_read_as_a_clinician_writes_them(ohms, text):
     assert format_ohms(ohms) == text
+
+
+def test_after_a_reconnect_the_stale_note_says_the_link_is_back_and_nothing_contradicts_it(qtbot, view, faulty_service):
+    run = _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
+    usb = faulty_service.link.simulator
+    usb.unplug()
+    note = _child(view, QLabel, "impedanceStaleNote")
+    faulty_service.stop_all()  # any command finds the device gone
+    qtbot.waitUntil(lambda: note.isVisible() and "reconnecting" in note.text(), timeout=WAIT_MS)
+    assert "Measure again once connected" in note.text()
+    usb.replug()
+    qtbot.waitUntil(lambda: "Link back" in note.text(), timeout=WAIT_MS)
+    assert "once connected" not in note.text()  # the link is connected: it must not say to wait for it
+    assert f"{run.measured_at:%H:%M:%S}" in note.text()
+
+
+def test_an_export_does_not_replace_the_fault_summary(qtbot, view, tmp_path, monkeypatch):
+    from ui import dialogs
+
+    _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
+    status = _child(view, QLabel, "impedanceStatus")
+    summary = status.text()
+    assert "FAIL" not in summary and "short" in summary.lower()  # names the faults
+    path = tmp_path / "impedance.csv"
+    monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(path))
+    qtbot.mouseClick(_child(view, QPushButton, "impedanceExportCsv"), Qt.MouseButton.LeftButton)
+    assert status.text() == summary
+    assert "Saved 4 measurements to impedance.csv" in _child(view, QLabel, "impedanceExportStatus").text()
