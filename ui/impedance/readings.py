@@ -1,5 +1,5 @@
 """One impedance run as the view shows it: readings with their class, their
-text ("812 Ω", "7.4 MΩ", "3–case") and colours, and the CSV that QA files.
+text ("812 Ω", "> 4000 Ω" for an open, "3–case") and colours, and the CSV that QA files.
 
 Qt-free on purpose: the formatting and the CSV are the record a field
 engineer sends on, so they are tested without widgets.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from drivers.types import CASE, ImpedanceMode, ImpedanceResult
 from ui import theme
+from workstation.diagnosis import format_ohms
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 
 MODE_LABELS: dict[ImpedanceMode, str] = {
@@ -53,16 +54,6 @@ CSV_COLUMNS = (
 )
 
 
-def format_ohms(ohms: float) -> str:
-    """Impedance as a clinician reads it: "812 Ω", "4120 Ω", "12.3 kΩ", "7.4 MΩ"."""
-    if ohms < 10_000:
-        return f"{ohms:.0f} Ω"
-    if ohms < 1_000_000:
-        kilo = ohms / 1e3
-        return f"{kilo:.1f} kΩ" if kilo < 100 else f"{kilo:.0f} kΩ"
-    return f"{ohms / 1e6:.1f} MΩ"
-
-
 def contact_name(contact: int) -> str:
     return "case" if contact == CASE else str(contact)
 
@@ -76,6 +67,7 @@ class Reading:
     contact_b: int
     ohms: int
     impedance_class: ImpedanceClass
+    open_above_ohm: int | None = None  # the run's open limit: an open reads "> limit", not a false precise value
 
     @property
     def pair(self) -> tuple[int, int, int]:
@@ -101,6 +93,8 @@ class Reading:
 
     @property
     def value_text(self) -> str:
+        if self.impedance_class is ImpedanceClass.OPEN and self.open_above_ohm is not None:
+            return f"> {format_ohms(self.open_above_ohm)}"
         return format_ohms(self.ohms)
 
     @property
@@ -128,7 +122,8 @@ class MeasuredSet:
         session_id: int | None = None,
     ) -> MeasuredSet:
         readings = tuple(
-            Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms)) for m in result.measurements
+            Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms), thresholds.open_above_ohm)
+            for m in result.measurements
         )  # in the device's order: by lead, then contact
         return cls(result.mode, readings, thresholds, measured_at, session_id)
 
