@@ -40,6 +40,7 @@ from drivers.types import (
     ImpedanceResult,
     LeadConfig,
     Program,
+    SelfTestReport,
 )
 
 IDEMPOTENT = frozenset(
@@ -51,11 +52,13 @@ IDEMPOTENT = frozenset(
         MsgType.READ_LEAD,
         MsgType.READ_PROGRAM,
         MsgType.READ_EVENTS,
+        MsgType.SELF_TEST,  # changes nothing but the event log
     }
 )
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_MS = 500
 STOP_ALL_TIMEOUT_MS = 100
+SELF_TEST_TIMEOUT_MS = 5_000  # the device tests output stage, measurement path, battery, memory and clock
 IMPEDANCE_TIMEOUT_MS = 15_000  # every contact pair of every lead takes a few seconds
 RETRIES = 2
 
@@ -144,6 +147,10 @@ class PulseGenerator:
             events.extend(log.events)
             if not log.events or len(events) >= log.total:
                 return events
+
+    def self_test(self) -> SelfTestReport:
+        """Run the device's self-test: one pass/fail line per check."""
+        return self.call(MsgType.SELF_TEST, timeout_ms=SELF_TEST_TIMEOUT_MS)
 
     # -- leads (live settings)
     def read_lead(self, lead: int) -> LeadConfig:

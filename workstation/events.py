@@ -47,6 +47,10 @@ class EventKind(str, Enum):
     IMPEDANCE_FAILED = "impedance_failed"
     WRITE_PROGRAM = "write_program"
     START_TELEMETRY = "start_telemetry"
+    # written by the field-engineer tools (workstation/service/field.py)
+    SELF_TEST = "self_test"
+    LEAD_DIAGNOSIS = "lead_diagnosis"
+    DEVICE_LOG_READ = "device_log_read"
 
 
 class Outcome(str, Enum):
@@ -87,6 +91,9 @@ NAMES = {
     EventKind.WRITE_PROGRAM: "Program write",
     EventKind.START_TELEMETRY: "Waveforms",
     EventKind.CORRECTION: "Correction",
+    EventKind.SELF_TEST: "Self-test",
+    EventKind.LEAD_DIAGNOSIS: "Lead diagnosis",
+    EventKind.DEVICE_LOG_READ: "Device log read",
 }
 
 
@@ -135,6 +142,23 @@ def _amplitude(p: dict[str, Any]) -> str:
     return f"lead {p['lead']}: {(p.get('config') or p)['amplitude_ua']} \u00b5A requested"
 
 
+def _self_test(p: dict[str, Any]) -> str:
+    failed = [c for c in p.get("checks", ()) if c["result"] == "FAIL"]
+    warned = [c for c in p.get("checks", ()) if c["result"] == "WARN"]
+    if failed:
+        text = "FAILED: " + "; ".join(c["detail"] for c in failed)
+    else:
+        text = f"passed all {len(p.get('checks', ()))} checks"
+    return text + "".join(f"; warning: {c['detail']}" for c in warned)
+
+
+def _diagnosis(p: dict[str, Any]) -> str:
+    found = p.get("conclusions") or []
+    if not found:
+        return f"every measured contact conducts normally ({p.get('readings', 0)} readings)"
+    return "; ".join(c["sentence"] for c in found)
+
+
 def _leads_of(p: dict[str, Any]) -> str:
     return ", ".join(str(lead) for lead in p.get("leads") or ()) or "every lead"
 
@@ -175,6 +199,9 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
     EventKind.WRITE_PROGRAM: lambda p: f"lead {p['lead']}" if "lead" in p else "program",
     EventKind.START_TELEMETRY: lambda p: f"{p.get('rate_hz', '')} samples/s of {_leads_of(p)}".strip(),
     EventKind.CORRECTION: lambda p: f"{p['reason']}",
+    EventKind.SELF_TEST: _self_test,
+    EventKind.LEAD_DIAGNOSIS: _diagnosis,
+    EventKind.DEVICE_LOG_READ: lambda p: f"{p['events']} device event(s) read",
 }
 
 _OWN_REASON = (EventKind.LINK_LOST, EventKind.CORRECTION)  # their summary is the reason itself
