@@ -226,6 +226,11 @@ def test_csv_export_has_a_header_and_a_row_per_measurement(qtbot, view, faulty_s
     assert {r["session"] for r in rows} == {str(faulty_service.session_id)}
     assert datetime.fromisoformat(rows[0]["measured_at"]) == pairs.measured_at.replace(microsecond=0)
     assert rows[0]["ohms"] == str(pairs.readings[0].ohms)
+    assert rows[1]["reading"] == "> 4000 Ω"  # the open contact: above range, not a false precise value
+    assert {(r["device_model"], r["device_serial"], r["device_firmware"]) for r in rows} == {
+        ("DRG-SIM-4", "SIM-0001", "1.0.0")
+    }
+    assert all(r["workstation_version"] and datetime.fromisoformat(r["exported_at"]) for r in rows)
 
 
 def test_matrix_shows_every_contact_pair_of_the_chosen_lead(qtbot, view):
@@ -261,7 +266,8 @@ def test_a_lost_link_keeps_the_results_greyed_with_their_time(qtbot, view, fault
     assert all(b.color() == QColor(STALE_COLOUR) for b in view.bars.bar_item.opts["brushes"])
     table = _child(view, QTableWidget, "impedanceTable")
     assert table.item(0, 3).background().color() != QColor(CLASS_TINTS[ImpedanceClass.SHORT])
-    assert "failed" in _child(view, QLabel, "impedanceStatus").text()
+    status = _child(view, QLabel, "impedanceStatus")
+    qtbot.waitUntil(lambda: "failed" in status.text(), timeout=WAIT_MS)  # the link's loss may be told first
     assert not _child(view, QPushButton, "impedanceMeasure").isEnabled()
 
 

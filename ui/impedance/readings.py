@@ -16,6 +16,7 @@ from pathlib import Path
 from drivers.types import CASE, ImpedanceMode, ImpedanceResult
 from ui import theme
 from workstation.diagnosis import format_ohms
+from workstation.exports import IDENTITY_COLUMNS, ExportIdentity
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 
 MODE_LABELS: dict[ImpedanceMode, str] = {
@@ -51,6 +52,8 @@ CSV_COLUMNS = (
     "result",
     "short_below_ohm",
     "open_above_ohm",
+    "reading",  # as shown: an open as "> limit"
+    *IDENTITY_COLUMNS,  # device model, serial, firmware, hardware; workstation version; export time
 )
 
 
@@ -136,8 +139,10 @@ class MeasuredSet:
         return tuple(r for r in self.readings if not r.passed)
 
 
-def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
-    """Write a header and one row per measurement of `runs`; returns the number of rows."""
+def write_csv(path: str | Path, runs: Iterable[MeasuredSet], identity: ExportIdentity | None = None) -> int:
+    """Write a header and one row per measurement of `runs`, each naming the device and the
+    workstation (`identity`); returns the number of rows."""
+    identity = identity or ExportIdentity.of(None)
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -157,6 +162,8 @@ def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
                         r.verdict,
                         run.thresholds.short_below_ohm,
                         run.thresholds.open_above_ohm,
+                        r.value_text,
+                        *identity.values,
                     )
                 )
                 rows += 1

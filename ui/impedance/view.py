@@ -57,6 +57,7 @@ from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
 from ui.theme import DANGER_TEXT, WARNING_TEXT, tone_style
 from ui.widgets import named
+from workstation.exports import ExportIdentity
 from workstation.service import LinkState, ServiceError
 
 ERROR_STYLE = tone_style(DANGER_TEXT)
@@ -209,7 +210,8 @@ class ImpedanceView(QWidget):
 
     def export_csv(self, path: str | Path) -> int:
         """Write every run shown here to `path` (header, one row per measurement); returns the rows."""
-        return write_csv(path, (self._runs[mode] for mode in MODE_LABELS if mode in self._runs))
+        identity = ExportIdentity.of(self._service.state.identity)
+        return write_csv(path, (self._runs[mode] for mode in MODE_LABELS if mode in self._runs), identity)
 
     # -- measuring -------------------------------------------------------------------------------
     def _progress_from_io(self, done: int, total: int) -> None:

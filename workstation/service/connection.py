@@ -60,6 +60,8 @@ class Connection:
             except (DriverError, ValueError) as exc:
                 core.set_link_state(LinkState.DISCONNECTED, str(exc))
                 raise service_error(exc) from exc
+            for opened in core.on_link_opened:
+                opened(link)
             with core.lock:
                 core.link, core.uri = link, uri
                 core.stop_pending = False  # a STOP ALL pressed with no device open has nothing to stop

@@ -78,6 +78,7 @@ class ServiceCore:
         self.session_ending = False  # end_session called: no new output change is accepted
         self.on_lost: Callable[[DriverError], None] = lambda exc: None  # set by the connection
         self.end_ramps: Callable[[Exception], None] = lambda exc: None  # set by the outputs
+        self.on_link_opened: list[Callable[[Link], None]] = []  # before interrogation (the USB capture)
         self._listeners: list[Listener] = []
         self.io = ThreadPoolExecutor(1, "device-io", initializer=mark_service_thread)
         self.urgent = ThreadPoolExecutor(1, "device-stop", initializer=mark_service_thread)
