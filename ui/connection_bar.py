@@ -142,5 +142,12 @@ class ConnectionBar(QWidget):
         self.battery.setText(
             f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · {BATTERY_TEXT[battery.state]}"
         )
-        self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
+        if battery.state is BatteryState.OK:
+            self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
+        else:  # ERI and EOS are not a footnote: a filled, bold badge
+            ink = theme.TEXT if battery.state is BatteryState.ERI else theme.TEXT_ON_FILL
+            fill = theme.WARNING_FILL if battery.state is BatteryState.ERI else theme.DANGER
+            self.battery.setStyleSheet(
+                f"background:{fill};color:{ink};font-weight:bold;padding:3px 8px;border-radius:3px;"
+            )
         self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
