@@ -17,9 +17,14 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workstation import devicelog, exports, logs
+
+if TYPE_CHECKING:
+    from workstation.service import ProgrammingService
 
 HEALTHY, FAULT, FAILED = 0, 1, 2
 
@@ -70,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             logs.shutdown()
 
 
-def _identity_lines(service) -> list[str]:
+def _identity_lines(service: ProgrammingService) -> list[str]:
     return service.field.identity().header_lines()
 
 
-def _diagnose(service, args) -> int:
+def _diagnose(service: ProgrammingService, args: argparse.Namespace) -> int:
     run = service.field.diagnose(rounds=args.rounds).result(timeout=120)
     found = run.diagnosis
     print(exports.diagnosis_report(found, service.field.identity()), end="")
@@ -85,7 +90,7 @@ def _diagnose(service, args) -> int:
     return FAULT if found.conclusions else HEALTHY
 
 
-def _self_test(service, args) -> int:
+def _self_test(service: ProgrammingService, args: argparse.Namespace) -> int:
     run = service.field.self_test().result(timeout=30)
     print(exports.self_test_report(run.report, service.field.identity()), end="")
     if args.csv:
@@ -94,21 +99,20 @@ def _self_test(service, args) -> int:
     return HEALTHY if run.report.passed else FAULT
 
 
-def _events(service, args) -> int:
+def _events(service: ProgrammingService, args: argparse.Namespace) -> int:
     read = service.field.read_device_log().result(timeout=30)
-    for line in [*_identity_lines(service), ""]:
-        print(line)
-    for line in devicelog.lines(read.events):
-        print(f"#{line.index:<5} {line.uptime}  {line.severity:<7} {line.sentence}")
+    print("\n".join([*_identity_lines(service), ""]))
+    for event in devicelog.lines(read.events):
+        print(f"#{event.index:<5} {event.uptime}  {event.severity:<7} {event.sentence}")
     if args.csv:
         service.field.export(lambda p, ident: exports.write_device_log_csv(p, read.events, ident), args.csv).result(30)
         print(f"saved {args.csv}")
     return HEALTHY
 
 
-def _capture(service, args) -> int:
-    if args.telemetry:
-        caps = service.state.capabilities
+def _capture(service: ProgrammingService, args: argparse.Namespace) -> int:
+    caps = service.state.capabilities
+    if args.telemetry and caps is not None:
         service.connection.start_telemetry(caps.telemetry_max_rate_hz).result(timeout=10)
     deadline = time.monotonic() + args.seconds
     while time.monotonic() < deadline:
@@ -117,15 +121,17 @@ def _capture(service, args) -> int:
         service.connection.stop_telemetry_now()
     stats = service.field.capture_stats()
     size = service.field.save_capture(args.out).result(timeout=60)
+    transfers = stats.transfers if stats else 0
+    dropped = stats.dropped_packets if stats else 0
     print(
-        f"saved {args.out}: {size:,} bytes, {stats.transfers} transfers"
-        + (f", {stats.dropped_packets} oldest packets dropped at the cap" if stats.dropped_packets else "")
+        f"saved {args.out}: {size:,} bytes, {transfers} transfers"
+        + (f", {dropped} oldest packets dropped at the cap" if dropped else "")
     )
     print(f"open it with: wireshark -X lua_script:{_dissector()} {args.out}")
     return HEALTHY
 
 
-def _bundle(service, args) -> int:
+def _bundle(service: ProgrammingService, args: argparse.Namespace) -> int:
     diagnosis = service.field.diagnose().result(timeout=120)
     self_test = service.field.self_test().result(timeout=30)
     path = service.field.save_bundle(args.out, {"interface": "drg-field"}).result(timeout=120)
@@ -141,7 +147,7 @@ def _dissector() -> str:
     return str(DISSECTOR)
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[ProgrammingService, argparse.Namespace], int]] = {
     "diagnose": _diagnose,
     "self-test": _self_test,
     "events": _events,
