@@ -77,7 +77,8 @@ class UsbCapture:
         if max_bytes < 4096:
             raise ValueError("give the capture at least 4096 bytes")
         self.max_bytes = max_bytes
-        self.bus, self.device = bus, device
+        # USB addresses are 1-127 and bus numbers 16-bit; the simulator numbers its devices on and on
+        self.bus, self.device = (bus & 0xFFFF) or 1, (device % 128) or 1
         self._clock = clock
         self._lock = threading.Lock()
         self._packets: deque[tuple[bytes, bytes]] = deque()  # (record header + usbmon header, data)

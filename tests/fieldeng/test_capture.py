@@ -192,3 +192,9 @@ def test_tshark_flags_a_corrupt_frame(tmp_path):
     summary = _tshark("-r", str(path))
     assert "IDENTIFY reply" in summary
     assert "[BAD CRC]" in summary or "URB_BULK in" in summary  # a damaged header is no DRG frame at all
+
+
+def test_any_bus_address_fits_the_usbmon_header():
+    capture = UsbCapture(bus=70_000, device=261)  # the simulator numbers its devices on and on
+    capture.transfer(0x81, XFER_BULK, capture.now(), data_in=b"x", requested=10)
+    assert len(read_pcap(capture.to_bytes())) == 2

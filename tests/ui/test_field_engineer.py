@@ -91,7 +91,7 @@ def test_device_page_self_test_and_log(qtbot, workspace, tmp_path, monkeypatch):
     path = tmp_path / "device-log.csv"
     monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(path))
     _click(qtbot, workspace, "fieldLogExport")
-    qtbot.waitUntil(path.exists, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Device log saved" in find(workspace, "fieldStatus").text(), timeout=WAIT_MS)
     header = path.read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(",".join(IDENTITY_COLUMNS))
 
