@@ -9,6 +9,7 @@ and turns refusals into DeviceRefused with the device's own sentence.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 
 from drivers.errors import DeviceGone, DeviceRefused, DeviceTimeout, DriverError, EndpointStalled, ProtocolError
@@ -39,6 +40,7 @@ from drivers.types import (
     ImpedanceResult,
     LeadConfig,
     Program,
+    SelfTestReport,
 )
 
 IDEMPOTENT = frozenset(
@@ -50,10 +52,13 @@ IDEMPOTENT = frozenset(
         MsgType.READ_LEAD,
         MsgType.READ_PROGRAM,
         MsgType.READ_EVENTS,
+        MsgType.SELF_TEST,  # changes nothing but the event log
     }
 )
+log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_MS = 500
 STOP_ALL_TIMEOUT_MS = 100
+SELF_TEST_TIMEOUT_MS = 5_000  # the device tests output stage, measurement path, battery, memory and clock
 IMPEDANCE_TIMEOUT_MS = 15_000  # every contact pair of every lead takes a few seconds
 RETRIES = 2
 
@@ -82,17 +87,27 @@ class PulseGenerator:
             except EndpointStalled as exc:
                 # The transport cleared the halt; once is enough: a second stall is a real fault.
                 if (mtype in IDEMPOTENT or not exc.delivered) and attempt == 0:
+                    log.warning("%s seq %d: endpoint stalled, halt cleared; sending again", mtype.name, seq)
                     continue
+                log.error("%s seq %d: endpoint stalled: %s", mtype.name, seq, exc)
                 raise
-            except (DeviceTimeout, ProtocolError):
+            except (DeviceTimeout, ProtocolError) as exc:
                 if mtype in IDEMPOTENT and attempt < attempts - 1:
+                    log.warning("%s seq %d: %s: %s; retrying", mtype.name, seq, type(exc).__name__, exc)
                     continue
+                log.error("%s seq %d: %s: %s", mtype.name, seq, type(exc).__name__, exc)
+                raise
+            except DeviceGone as exc:
+                log.error("%s seq %d: device gone: %s", mtype.name, seq, exc)
                 raise
             body = decode_reply(spec, reply.payload)
             if isinstance(body, ErrorReply):
                 if body.status == Status.BAD_FRAME and attempt < attempts - 1:
+                    log.warning("%s seq %d: the device reports a bad frame; sending again", mtype.name, seq)
                     continue  # the device discarded the request unread: safe to send again
+                log.warning("%s seq %d refused by the device: %s: %s", mtype.name, seq, body.status.name, body.detail)
                 raise DeviceRefused(body.status, body.detail)
+            log.debug("%s seq %d: ok", mtype.name, seq)
             return body
         raise AssertionError("unreachable")
 
@@ -132,6 +147,10 @@ class PulseGenerator:
             events.extend(log.events)
             if not log.events or len(events) >= log.total:
                 return events
+
+    def self_test(self) -> SelfTestReport:
+        """Run the device's self-test: one pass/fail line per check."""
+        return self.call(MsgType.SELF_TEST, timeout_ms=SELF_TEST_TIMEOUT_MS)
 
     # -- leads (live settings)
     def read_lead(self, lead: int) -> LeadConfig:

@@ -40,6 +40,7 @@ class Link:
         """Find the device again after it was unplugged (same VID/PID/serial)."""
         self.transport.close()
         self.transport.open()
+        self.transport.stats.reopened += 1
 
 
 _SCHEMES: dict[str, Callable[[str, str, dict[str, str]], Link]] = {}

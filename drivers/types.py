@@ -206,6 +206,67 @@ class EventCode(IntEnum):
     WATCHDOG_RESTORE = 11
     COMMAND_REFUSED = 12
     BATTERY_STATE = 13
+    # 14-31 left free for other additive event codes; self-test and later field tools from 32
+    SELF_TEST = 32  # value: bit (check - 1) set for each check that did not pass
+
+
+class SelfTestItem(IntEnum):
+    """What the device's self-test checks (docs/protocol.md, SELF_TEST)."""
+
+    OUTPUT_STAGE = 1  # a test pulse into the internal load: µA delivered
+    MEASUREMENT_PATH = 2  # the internal reference resistor as the impedance path reads it: Ω
+    BATTERY = 3  # cell voltage: mV
+    MEMORY = 4  # CRC-32 of the stored program recomputed, against the CRC stored with it
+    CLOCK = 5  # main clock against the independent watchdog oscillator: |drift| in ppm
+
+
+class SelfTestResult(IntEnum):
+    PASS = 0
+    WARN = 1  # works, but needs attention (battery at ERI)
+    FAIL = 2
+
+
+SELF_TEST_UNITS = {
+    SelfTestItem.OUTPUT_STAGE: "µA",
+    SelfTestItem.MEASUREMENT_PATH: "Ω",
+    SelfTestItem.BATTERY: "mV",
+    SelfTestItem.MEMORY: "CRC-32",
+    SelfTestItem.CLOCK: "ppm",
+}
+
+
+@dataclass(frozen=True)
+class SelfTestCheck:
+    """One line of the self-test: what was measured against the range it must lie in."""
+
+    check: SelfTestItem
+    result: SelfTestResult
+    measured: int
+    expected_min: int
+    expected_max: int
+    detail: str
+
+    @property
+    def unit(self) -> str:
+        return SELF_TEST_UNITS.get(self.check, "")
+
+    @property
+    def passed(self) -> bool:
+        return self.result is not SelfTestResult.FAIL
+
+
+@dataclass(frozen=True)
+class SelfTestReport:
+    checks: tuple[SelfTestCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        """No check failed (a warning still passes)."""
+        return all(c.passed for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[SelfTestCheck, ...]:
+        return tuple(c for c in self.checks if c.result is SelfTestResult.FAIL)
 
 
 @dataclass(frozen=True)

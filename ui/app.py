@@ -26,6 +26,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-connect", action="store_true", help="start without connecting")
     parser.add_argument(
+        "--log-level",
+        default=None,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="level of the workstation's log file (default: the one chosen in the Field engineer tab, else INFO)",
+    )
+    parser.add_argument(
+        "--field-engineer",
+        action="store_true",
+        help="open on the Field engineer tab (device information, lead diagnosis, device log, self-test, capture)",
+    )
+    parser.add_argument(
+        "--capture",
+        metavar="FILE.pcap",
+        default=None,
+        help="record the USB traffic from the first connection on, and save it to FILE.pcap on quitting "
+        "(open it in Wireshark with resources/wireshark/drg.lua)",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s",
@@ -38,12 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OpenDRG")
     app.setApplicationName("DRG Workstation")
+    _start_logging(args.log_level)
 
     from ui.main_window import MainWindow
     from workstation.service import ProgrammingService
 
     service = ProgrammingService.open(args.records)
+    if args.capture:
+        service.field.start_capture()
     window = MainWindow(service)
+    if args.field_engineer:
+        window.show_field_engineer()
     window.connection.uri.setCurrentText(args.link)
     window.show()
     if not args.no_connect:
@@ -54,7 +78,43 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        if args.capture:
+            _save_capture(service, args.capture)
         service.shutdown()
+
+
+def _save_capture(service, path: str) -> None:
+    try:
+        size = service.field.save_capture(path).result(timeout=30)
+    except Exception as exc:  # noqa: BLE001 - quitting: say why, do not hide the exit status
+        print(f"capture not saved: {exc}", file=sys.stderr)
+    else:
+        print(f"USB capture saved to {path} ({size} bytes)", flush=True)
+
+
+def _start_logging(level: str | None) -> None:
+    """The rotating log file, at the level given here, else the one saved in the settings (else INFO)."""
+    import logging
+
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import QSettings, qVersion
+
+    from ui.fieldeng import LOG_LEVEL_SETTING
+    from workstation import logs
+    from workstation.versions import versions
+
+    saved = QSettings().value(LOG_LEVEL_SETTING)
+    path = logs.configure(level or (saved if isinstance(saved, str) else None))
+    found = versions()
+    logging.getLogger("ui.app").info(
+        "drg-workstation %s starting (Python %s, Qt %s, PySide6 %s, %s); log %s",
+        found["drg-workstation"],
+        found["python"],
+        qVersion(),
+        pyside_version,
+        found["platform"],
+        path,
+    )
 
 
 def _quit_once_shown(app, window, service, need_link: bool) -> None:

@@ -139,8 +139,16 @@ class ConnectionBar(QWidget):
     def _on_battery(self, battery) -> None:
         if battery is None:
             return
-        self.battery.setText(
-            f"Battery {battery.percent}% ({battery.voltage_mv / 1000:.2f} V) · {BATTERY_TEXT[battery.state]}"
-        )
-        self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
+        volts = f"{battery.voltage_mv / 1000:.2f} V"
+        self.battery.setToolTip(f"Primary-cell battery: {battery.percent}% ({volts}), {BATTERY_TEXT[battery.state]}.")
+        if battery.state is BatteryState.OK:
+            self.battery.setText(f"Battery {battery.percent}% ({volts}) · {BATTERY_TEXT[battery.state]}")
+            self.battery.setStyleSheet(f"color:{BATTERY_COLOUR[battery.state]};")
+        else:  # ERI and EOS are not a footnote: a filled, bold badge (the volts go to the tooltip)
+            self.battery.setText(f"Battery {battery.percent}% · {BATTERY_TEXT[battery.state]}")
+            ink = theme.TEXT if battery.state is BatteryState.ERI else theme.TEXT_ON_FILL
+            fill = theme.WARNING_FILL if battery.state is BatteryState.ERI else theme.DANGER
+            self.battery.setStyleSheet(
+                f"background:{fill};color:{ink};font-weight:bold;padding:2px 6px;border-radius:3px;"
+            )
         self.battery.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -44,6 +44,7 @@ DIALOGS: dict[str, str] = {
     "impedanceExportFile": "save impedance as CSV (impedance/view)",
     "waveformExportFile": "save waveforms as PNG or CSV (waveforms/view)",
     "waveformExportFailed": "waveform export could not be written (waveforms/view)",
+    "fieldExportFile": "save a field-engineer export, capture or diagnostics bundle (fieldeng/view)",
 }
 
 

@@ -32,6 +32,7 @@ from drivers.types import Capabilities
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
+from ui.fieldeng import FieldEngineerView
 from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
+        self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         programming = QWidget()
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.waveforms, "&Waveforms")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
+        self.tabs.addTab(self.field, "&Field engineer")
 
         left = QSplitter(Qt.Vertical)
         left.setObjectName("leftSplitter")
@@ -156,6 +159,18 @@ class MainWindow(QMainWindow):
         place.triggered.connect(self.ask_lead_position)
         self.menuBar().addMenu("&Lead").addAction(place)
         self.addAction(place)  # the shortcut works wherever the focus is
+        field = QAction("&Field engineer workspace", self)
+        field.setObjectName("fieldEngineerAction")
+        field.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        field.setToolTip("Device information, lead diagnosis, device log, self-test and USB capture.")
+        field.triggered.connect(self.show_field_engineer)
+        tools = self.menuBar().addMenu("&Tools")
+        tools.addAction(field)
+        bundle = QAction("Save &diagnostics bundle…", self)
+        bundle.setObjectName("diagnosticsBundleAction")
+        bundle.triggered.connect(lambda: (self.show_field_engineer(), self.field.ask_bundle()))
+        tools.addAction(bundle)
+        self.addAction(field)
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -214,6 +229,9 @@ class MainWindow(QMainWindow):
                 self._stop_failed = box
             self._stop_failed.setText(text)
             self._stop_failed.open()
+
+    def show_field_engineer(self) -> None:
+        self.tabs.setCurrentWidget(self.field)
 
     def ask_lead_position(self) -> None:
         """The keyboard way to place a lead: pick the ganglion from a list, then the channel."""

@@ -48,6 +48,10 @@ class EventKind(str, Enum):
     WRITE_PROGRAM = "write_program"
     START_TELEMETRY = "start_telemetry"
     DEVICE_REVERTED = "device_reverted"  # the device changed its live settings while the link was down
+    # written by the field-engineer tools (workstation/service/field.py)
+    SELF_TEST = "self_test"
+    LEAD_DIAGNOSIS = "lead_diagnosis"
+    DEVICE_LOG_READ = "device_log_read"
 
 
 class Outcome(str, Enum):
@@ -89,6 +93,9 @@ NAMES = {
     EventKind.START_TELEMETRY: "Waveforms",
     EventKind.CORRECTION: "Correction",
     EventKind.DEVICE_REVERTED: "Device changed",
+    EventKind.SELF_TEST: "Self-test",
+    EventKind.LEAD_DIAGNOSIS: "Lead diagnosis",
+    EventKind.DEVICE_LOG_READ: "Device log read",
 }
 
 
@@ -137,6 +144,23 @@ def _amplitude(p: dict[str, Any]) -> str:
     return f"lead {p['lead']}: {(p.get('config') or p)['amplitude_ua']} \u00b5A requested"
 
 
+def _self_test(p: dict[str, Any]) -> str:
+    failed = [c for c in p.get("checks", ()) if c["result"] == "FAIL"]
+    warned = [c for c in p.get("checks", ()) if c["result"] == "WARN"]
+    if failed:
+        text = "FAILED: " + "; ".join(c["detail"] for c in failed)
+    else:
+        text = f"passed all {len(p.get('checks', ()))} checks"
+    return text + "".join(f"; warning: {c['detail']}" for c in warned)
+
+
+def _diagnosis(p: dict[str, Any]) -> str:
+    found = p.get("conclusions") or []
+    if not found:
+        return f"every measured contact conducts normally ({p.get('readings', 0)} readings)"
+    return "; ".join(c["sentence"] for c in found)
+
+
 def _leads_of(p: dict[str, Any]) -> str:
     return ", ".join(str(lead) for lead in p.get("leads") or ()) or "every lead"
 
@@ -178,6 +202,9 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
     EventKind.START_TELEMETRY: lambda p: f"{p.get('rate_hz', '')} samples/s of {_leads_of(p)}".strip(),
     EventKind.CORRECTION: lambda p: f"{p['reason']}",
     EventKind.DEVICE_REVERTED: lambda p: reverted_sentence(p["program"], p["changes"]),
+    EventKind.SELF_TEST: _self_test,
+    EventKind.LEAD_DIAGNOSIS: _diagnosis,
+    EventKind.DEVICE_LOG_READ: lambda p: f"{p['events']} device event(s) read",
 }
 
 _OWN_REASON = (EventKind.LINK_LOST, EventKind.CORRECTION)  # their summary is the reason itself

@@ -3,7 +3,10 @@
 Run under Xvfb (no window manager needed):
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python docs/screenshots/capture.py
 It drives a demo visit on the simulator (a fault on lead 3 contact 3), then
-grabs the screen with each main view showing.
+grabs the screen with each main view showing. Then a field engineer connects to a
+generator with contact 3 of lead 2 open, contacts 1-2 of lead 1 shorted and the battery
+at ERI (`sim://0?open=2.3&short=1.2&battery=eri`), without a patient or a session, and
+each page of the Field engineer tab is captured (field_*.png).
 """
 
 from __future__ import annotations
@@ -102,8 +105,54 @@ def main() -> int:
     window.programs.has_unwritten_changes = lambda: False
     window.close()
     service.shutdown()
+    field_engineer(app, store, folder)
     store.close()
     return 0
+
+
+def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
+    """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
+    service = ProgrammingService(store)
+    service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5").result(10)
+    window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
+    window.setGeometry(0, 0, 1366, 768)
+    window.show()
+    window.show_field_engineer()
+    field = window.field
+    field.start_capture()
+    service.connection.start_telemetry(10_000).result(10)
+    settle(app, 0.5)
+    shot(app, window, "field_device")
+    field.tabs.setCurrentIndex(1)
+    field.diagnose()
+    wait_for(app, lambda: service.field.last_diagnosis is not None)
+    field.load_history()
+    shot(app, window, "field_diagnosis")
+    field.tabs.setCurrentIndex(3)
+    field.run_self_test()
+    wait_for(app, lambda: service.field.last_self_test is not None)
+    shot(app, window, "field_self_test")
+    field.tabs.setCurrentIndex(2)
+    field.read_log()
+    wait_for(app, lambda: bool(field.shown_log()))
+    shot(app, window, "field_device_log")
+    field.tabs.setCurrentIndex(4)
+    bundle = folder / "diagnostics.zip"
+    field.save_bundle(bundle)
+    wait_for(app, bundle.exists)
+    field.refresh()
+    shot(app, window, "field_capture")
+    window.programs.has_unwritten_changes = lambda: False
+    window.close()
+    service.shutdown()
+
+
+def wait_for(app: QApplication, condition, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the workstation did not finish in time")
+        settle(app, 0.05)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    SelfTestCheck,
+    SelfTestItem,
+    SelfTestReport,
+    SelfTestResult,
     TelemetryBlock,
 )
 
@@ -73,6 +77,8 @@ class MsgType(IntEnum):
     STOP_TELEMETRY = 0x41
     TELEMETRY_BLOCK = 0x42
     READ_EVENTS = 0x50
+    # 0x51-0x5F left free for other additive messages; field-engineer tools from 0x60
+    SELF_TEST = 0x60
 
 
 # Request bodies that are not domain values of their own.
@@ -178,6 +184,21 @@ IMPEDANCE_RESULT = Record(
 TELEMETRY_REQUEST = Record(TelemetryRequest, rate_hz=U32, leads=Seq(U8, max_items=MAX_LEADS))
 DEVICE_EVENT = Record(DeviceEvent, index=U32, time_ms=U64, code=Enum(EventCode, U16), lead=U8, value=U32)
 EVENT_LOG = Record(EventLog, total=U32, events=Seq(DEVICE_EVENT, max_items=64))
+SELF_TEST_REPORT = Record(
+    SelfTestReport,
+    checks=Seq(
+        Record(
+            SelfTestCheck,
+            check=Enum(SelfTestItem),
+            result=Enum(SelfTestResult),
+            measured=U32,
+            expected_min=U32,
+            expected_max=U32,
+            detail=Str(128),
+        ),
+        max_items=16,
+    ),
+)
 ERROR_REPLY = Record(ErrorReply, status=Enum(Status), detail=Str(255))
 
 
@@ -248,6 +269,7 @@ _SPECS = [
     MessageSpec(MsgType.STOP_TELEMETRY, EMPTY, EMPTY),
     MessageSpec(MsgType.TELEMETRY_BLOCK, TelemetryCodec(), None),
     MessageSpec(MsgType.READ_EVENTS, Record(EventLogRequest, start=U32, max_count=U8), EVENT_LOG),
+    MessageSpec(MsgType.SELF_TEST, EMPTY, SELF_TEST_REPORT),
 ]
 MESSAGES: dict[MsgType, MessageSpec] = {spec.type: spec for spec in _SPECS}
 

@@ -70,6 +70,10 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    SelfTestCheck,
+    SelfTestItem,
+    SelfTestReport,
+    SelfTestResult,
     TelemetryBlock,
 )
 
@@ -95,6 +99,12 @@ CAPABILITIES = Capabilities(
 )
 MODEL, FIRMWARE, HARDWARE_REV = "DRG-SIM-4", "1.0.0", "A"
 EVENTS_PER_READ = 64
+SELF_TEST_S = 0.05  # the checks take this long (simulated time)
+TEST_LOAD_UA = 1000  # the output stage's test pulse into its internal load
+REFERENCE_OHM = 1000  # the measurement path's internal reference resistor
+TOLERANCE = 0.05  # output and measurement must be within ±5 %
+CLOCK_LIMIT_PPM = 500
+ERI_MV, EOS_MV = 2650, 2400
 
 
 def default_program(caps: Capabilities) -> Program:
@@ -173,6 +183,7 @@ class DeviceModel:
             MsgType.START_TELEMETRY: self._start_telemetry,
             MsgType.STOP_TELEMETRY: self._stop_telemetry,
             MsgType.READ_EVENTS: self._read_events,
+            MsgType.SELF_TEST: self._self_test,
         }
         self._log(EventCode.POWER_ON)
         if self.battery.state != BatteryState.OK:
@@ -541,6 +552,73 @@ class DeviceModel:
         )
         return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path)
 
+    # ---- self-test -----------------------------------------------------------------
+
+    def _self_test(self, _request: None) -> SelfTestReport:
+        """Output stage, measurement path, battery, stored-program memory and clock, each against
+        its limits. Therapy goes on: the test pulses go into internal loads between pulses."""
+        s = self.scenario
+        with self._released():
+            self._sleep(SELF_TEST_S)
+        checks = [
+            _ranged(
+                SelfTestItem.OUTPUT_STAGE,
+                round(TEST_LOAD_UA * {"ok": 1.002, "weak": 0.8, "dead": 0.0}[s.output]),
+                TEST_LOAD_UA,
+                "output stage: {measured} µA into the test load for {nominal} µA",
+            ),
+            _ranged(
+                SelfTestItem.MEASUREMENT_PATH,
+                round(REFERENCE_OHM * (1.06 if s.adc == "drift" else 0.997)),
+                REFERENCE_OHM,
+                "measurement path: the {nominal} Ω reference reads {measured} Ω",
+            ),
+            self._battery_check(),
+            self._memory_check(),
+            self._clock_check(),
+        ]
+        failed = sum(1 << (c.check - 1) for c in checks if c.result is SelfTestResult.FAIL)
+        self._log(EventCode.SELF_TEST, value=failed)
+        return SelfTestReport(tuple(checks))
+
+    def _battery_check(self) -> SelfTestCheck:
+        mv, state = self.battery.voltage_mv, self.battery.state
+        result = {BatteryState.OK: SelfTestResult.PASS, BatteryState.ERI: SelfTestResult.WARN}.get(
+            state, SelfTestResult.FAIL
+        )
+        words = {
+            BatteryState.OK: "above the elective replacement level",
+            BatteryState.ERI: "at elective replacement (ERI): plan the generator's replacement",
+            BatteryState.EOS: "at end of service (EOS): output cannot be turned on; replace the generator",
+        }[state]
+        return SelfTestCheck(SelfTestItem.BATTERY, result, mv, ERI_MV, 3300, f"battery {mv} mV, {words}")
+
+    def _memory_check(self) -> SelfTestCheck:
+        kept = program_crc(self._stored)  # written with the program at commit
+        found = kept ^ 0x0040_0000 if self.scenario.memory == "corrupt" else kept
+        ok = found == kept
+        words = "matches" if ok else "does NOT match: the stored program is corrupt; write it again"
+        return SelfTestCheck(
+            SelfTestItem.MEMORY,
+            SelfTestResult.PASS if ok else SelfTestResult.FAIL,
+            found,
+            kept,
+            kept,
+            f"stored program CRC-32 0x{found:08x} {words} (0x{kept:08x} stored)",
+        )
+
+    def _clock_check(self) -> SelfTestCheck:
+        ppm = 2400 if self.scenario.clock == "drift" else 12
+        ok = ppm <= CLOCK_LIMIT_PPM
+        return SelfTestCheck(
+            SelfTestItem.CLOCK,
+            SelfTestResult.PASS if ok else SelfTestResult.FAIL,
+            ppm,
+            0,
+            CLOCK_LIMIT_PPM,
+            f"main clock {ppm} ppm off the watchdog oscillator (limit {CLOCK_LIMIT_PPM} ppm)",
+        )
+
     def _read_events(self, request: EventLogRequest) -> EventLog:
         count = min(request.max_count, EVENTS_PER_READ)
         return EventLog(len(self._events), tuple(self._events[request.start : request.start + count]))
@@ -549,6 +627,13 @@ class DeviceModel:
 def active_pairs(config: LeadConfig) -> tuple[tuple[int, int], ...]:
     """Every (anode, cathode) pair current can flow through with these contacts."""
     return tuple((a, c) for a in config.anodes for c in config.cathodes)
+
+
+def _ranged(check: SelfTestItem, measured: int, nominal: int, words: str) -> SelfTestCheck:
+    low, high = round(nominal * (1 - TOLERANCE)), round(nominal * (1 + TOLERANCE))
+    ok = low <= measured <= high
+    detail = words.format(measured=measured, nominal=nominal) + ("" if ok else f": outside {low}-{high}")
+    return SelfTestCheck(check, SelfTestResult.PASS if ok else SelfTestResult.FAIL, measured, low, high, detail)
 
 
 def _rules_refusal(caps: Capabilities, config: LeadConfig) -> Refusal | None:

@@ -12,11 +12,21 @@ without code:
     battery=ok|eri|eos     primary-cell state
     impedance_ms=30        time one impedance measurement takes
     seed=1                 seed of the tissue values and the random faults
+
+Faults the device's self-test finds (SELF_TEST, docs/protocol.md §3.6); each makes
+one check fail, and they change nothing else:
+
+    output=ok|weak|dead    output stage: delivers 80 % / nothing into its test load
+    adc=ok|drift           measurement path: reads its reference resistor 6 % high
+    memory=ok|corrupt      stored program: one bit flipped, so its CRC no longer matches
+    clock=ok|drift         main clock 2400 ppm off the watchdog oscillator
+    (battery=eri warns, battery=eos fails the battery check)
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +59,10 @@ class Scenario:
     battery: BatteryState = BatteryState.OK
     impedance_ms: float = 30.0
     seed: int = 1
+    output: str = "ok"
+    adc: str = "ok"
+    memory: str = "ok"
+    clock: str = "ok"
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> Scenario:
@@ -61,6 +75,10 @@ class Scenario:
             "battery": _battery,
             "impedance_ms": _impedance_ms,
             "seed": _seed,
+            "output": _choice("ok", "weak", "dead"),
+            "adc": _choice("ok", "drift"),
+            "memory": _choice("ok", "corrupt"),
+            "clock": _choice("ok", "drift"),
         }
         options = {}
         for key, value in params.items():
@@ -115,6 +133,15 @@ def _short(item: str) -> ShortedPair:
     if a == b or min(a, b) < 1:
         raise ValueError(f"{item!r}: name two different contacts, as LEAD.A-B (1.1-2) or LEAD.C (C and C-1)")
     return ShortedPair(int(lead), min(a, b), max(a, b))
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.lower() not in allowed:
+            raise ValueError(f"give {', '.join(allowed[:-1])} or {allowed[-1]}")
+        return value.lower()
+
+    return parse
 
 
 def _battery(value: str) -> BatteryState:

@@ -15,7 +15,7 @@ import pytest
 from drivers.errors import DeviceRefused
 from drivers.protocol.status import Status
 from drivers.telemetry import TelemetryReceiver
-from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity, Program, SelfTestItem
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
@@ -176,3 +176,11 @@ class PulseGeneratorContract:
 
     def test_keepalive_is_answered(self, pg):
         pg.keepalive()
+
+    def test_self_test_answers_every_check_and_logs_it(self, pg):
+        before = len(pg.read_all_events())
+        report = pg.self_test()
+        assert [c.check for c in report.checks] == list(SelfTestItem)
+        assert all(c.detail and c.expected_min <= c.expected_max for c in report.checks)
+        events = pg.read_all_events()
+        assert len(events) == before + 1 and events[-1].code == EventCode.SELF_TEST

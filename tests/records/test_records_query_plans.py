@@ -27,6 +27,7 @@ PER_PATIENT = {
     "thresholds at one level": queries.threshold_history_query(7, SpinalLevel.L4),
     "placements of a patient": queries.placement_history_query(7),
     "placement in force": queries.latest_placement_id_query(7, 1),
+    "contacts of a device's patients": queries.contact_history_query("SIM-0001"),
 }
 
 

@@ -226,6 +226,11 @@ def test_csv_export_has_a_header_and_a_row_per_measurement(qtbot, view, faulty_s
     assert {r["session"] for r in rows} == {str(faulty_service.session_id)}
     assert datetime.fromisoformat(rows[0]["measured_at"]) == pairs.measured_at.replace(microsecond=0)
     assert rows[0]["ohms"] == str(pairs.readings[0].ohms)
+    assert rows[1]["reading"] == "> 4000 Ω"  # the open contact: above range, not a false precise value
+    assert {(r["device_model"], r["device_serial"], r["device_firmware"]) for r in rows} == {
+        ("DRG-SIM-4", "SIM-0001", "1.0.0")
+    }
+    assert all(r["workstation_version"] and datetime.fromisoformat(r["exported_at"]) for r in rows)
 
 
 def test_matrix_shows_every_contact_pair_of_the_chosen_lead(qtbot, view):
@@ -261,7 +266,8 @@ def test_a_lost_link_keeps_the_results_greyed_with_their_time(qtbot, view, fault
     assert all(b.color() == QColor(STALE_COLOUR) for b in view.bars.bar_item.opts["brushes"])
     table = _child(view, QTableWidget, "impedanceTable")
     assert table.item(0, 3).background().color() != QColor(CLASS_TINTS[ImpedanceClass.SHORT])
-    assert "failed" in _child(view, QLabel, "impedanceStatus").text()
+    status = _child(view, QLabel, "impedanceStatus")
+    qtbot.waitUntil(lambda: "failed" in status.text(), timeout=WAIT_MS)  # the link's loss may be told first
     assert not _child(view, QPushButton, "impedanceMeasure").isEnabled()
 
 
@@ -311,3 +317,31 @@ def test_measuring_without_a_session_warns_that_nothing_is_recorded(qtbot, drg_s
 )
 def test_ohms_read_as_a_clinician_writes_them(ohms, text):
     assert format_ohms(ohms) == text
+
+
+def test_after_a_reconnect_the_stale_note_says_the_link_is_back_and_nothing_contradicts_it(qtbot, view, faulty_service):
+    run = _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
+    usb = faulty_service.link.simulator
+    usb.unplug()
+    note = _child(view, QLabel, "impedanceStaleNote")
+    faulty_service.stop_all()  # any command finds the device gone
+    qtbot.waitUntil(lambda: note.isVisible() and "reconnecting" in note.text(), timeout=WAIT_MS)
+    assert "Measure again once connected" in note.text()
+    usb.replug()
+    qtbot.waitUntil(lambda: "Link back" in note.text(), timeout=WAIT_MS)
+    assert "once connected" not in note.text()  # the link is connected: it must not say to wait for it
+    assert f"{run.measured_at:%H:%M:%S}" in note.text()
+
+
+def test_an_export_does_not_replace_the_fault_summary(qtbot, view, tmp_path, monkeypatch):
+    from ui import dialogs
+
+    _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
+    status = _child(view, QLabel, "impedanceStatus")
+    summary = status.text()
+    assert "FAIL" not in summary and "short" in summary.lower()  # names the faults
+    path = tmp_path / "impedance.csv"
+    monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(path))
+    qtbot.mouseClick(_child(view, QPushButton, "impedanceExportCsv"), Qt.MouseButton.LeftButton)
+    assert status.text() == summary
+    assert "Saved 4 measurements to impedance.csv" in _child(view, QLabel, "impedanceExportStatus").text()

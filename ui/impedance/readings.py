@@ -1,5 +1,5 @@
 """One impedance run as the view shows it: readings with their class, their
-text ("812 Ω", "7.4 MΩ", "3–case") and colours, and the CSV that QA files.
+text ("812 Ω", "> 4000 Ω" for an open, "3–case") and colours, and the CSV that QA files.
 
 Qt-free on purpose: the formatting and the CSV are the record a field
 engineer sends on, so they are tested without widgets.
@@ -15,6 +15,8 @@ from pathlib import Path
 
 from drivers.types import CASE, ImpedanceMode, ImpedanceResult
 from ui import theme
+from workstation.diagnosis import format_ohms
+from workstation.exports import IDENTITY_COLUMNS, ExportIdentity
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 
 MODE_LABELS: dict[ImpedanceMode, str] = {
@@ -50,17 +52,9 @@ CSV_COLUMNS = (
     "result",
     "short_below_ohm",
     "open_above_ohm",
+    "reading",  # as shown: an open as "> limit"
+    *IDENTITY_COLUMNS,  # device model, serial, firmware, hardware; workstation version; export time
 )
-
-
-def format_ohms(ohms: float) -> str:
-    """Impedance as a clinician reads it: "812 Ω", "4120 Ω", "12.3 kΩ", "7.4 MΩ"."""
-    if ohms < 10_000:
-        return f"{ohms:.0f} Ω"
-    if ohms < 1_000_000:
-        kilo = ohms / 1e3
-        return f"{kilo:.1f} kΩ" if kilo < 100 else f"{kilo:.0f} kΩ"
-    return f"{ohms / 1e6:.1f} MΩ"
 
 
 def contact_name(contact: int) -> str:
@@ -76,6 +70,7 @@ class Reading:
     contact_b: int
     ohms: int
     impedance_class: ImpedanceClass
+    open_above_ohm: int | None = None  # the run's open limit: an open reads "> limit", not a false precise value
 
     @property
     def pair(self) -> tuple[int, int, int]:
@@ -101,6 +96,8 @@ class Reading:
 
     @property
     def value_text(self) -> str:
+        if self.impedance_class is ImpedanceClass.OPEN and self.open_above_ohm is not None:
+            return f"> {format_ohms(self.open_above_ohm)}"
         return format_ohms(self.ohms)
 
     @property
@@ -128,7 +125,8 @@ class MeasuredSet:
         session_id: int | None = None,
     ) -> MeasuredSet:
         readings = tuple(
-            Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms)) for m in result.measurements
+            Reading(m.lead, m.contact_a, m.contact_b, m.ohms, thresholds.classify(m.ohms), thresholds.open_above_ohm)
+            for m in result.measurements
         )  # in the device's order: by lead, then contact
         return cls(result.mode, readings, thresholds, measured_at, session_id)
 
@@ -141,8 +139,10 @@ class MeasuredSet:
         return tuple(r for r in self.readings if not r.passed)
 
 
-def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
-    """Write a header and one row per measurement of `runs`; returns the number of rows."""
+def write_csv(path: str | Path, runs: Iterable[MeasuredSet], identity: ExportIdentity | None = None) -> int:
+    """Write a header and one row per measurement of `runs`, each naming the device and the
+    workstation (`identity`); returns the number of rows."""
+    identity = identity or ExportIdentity.of(None)
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -162,6 +162,8 @@ def write_csv(path: str | Path, runs: Iterable[MeasuredSet]) -> int:
                         r.verdict,
                         run.thresholds.short_below_ohm,
                         run.thresholds.open_above_ohm,
+                        r.value_text,
+                        *identity.values,
                     )
                 )
                 rows += 1

@@ -20,7 +20,7 @@ from ui import theme
 from ui.impedance.readings import CLASS_COLOURS, Reading, format_ohms
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
 from ui.widgets import named
-from workstation.models import ImpedanceThresholds
+from workstation.models import ImpedanceClass, ImpedanceThresholds
 from workstation.records import ImpedancePoint
 
 HistoryQuery = Callable[[int, int, int, int], Future]  # service.impedance.history: Future[list[ImpedancePoint]]
@@ -45,6 +45,7 @@ class ImpedanceTrend(QWidget):
         self._patient: int | None = None
         self._reading: Reading | None = None
         self._points: list[ImpedancePoint] = []
+        self._thresholds: ImpedanceThresholds | None = None
         self._request = 0
         self._run = run  # ServiceBridge.run: the answer is handled on the GUI thread
         self.caption = QLabel()
@@ -83,6 +84,7 @@ class ImpedanceTrend(QWidget):
         return list(zip(map(float, xs), map(float, ys)))
 
     def set_thresholds(self, thresholds: ImpedanceThresholds) -> None:
+        self._thresholds = thresholds
         self._marks.set(thresholds)
 
     def show_pair(self, patient_id: int | None, reading: Reading | None) -> None:
@@ -121,8 +123,7 @@ class ImpedanceTrend(QWidget):
             y=ys,
             brush=[pg.mkBrush(CLASS_COLOURS[p.impedance_class]) for p in points],
             data=[
-                f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{format_ohms(p.ohms)} {p.impedance_class.value}"
-                for p in points
+                f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{self._shown(p)} {p.impedance_class.value}" for p in points
             ],
         )
         axis = self.plot.getPlotItem().getAxis("bottom")
@@ -130,6 +131,12 @@ class ImpedanceTrend(QWidget):
         if xs:
             pad = max((xs[-1] - xs[0]) * 0.12, MIN_SPAN_S / 2)
             self.plot.getPlotItem().setXRange(xs[0] - pad, xs[-1] + pad, padding=0)
+
+    def _shown(self, point: ImpedancePoint) -> str:
+        """An open as "> limit" (the value above it is no resistance), anything else as measured."""
+        if point.impedance_class is ImpedanceClass.OPEN and self._thresholds is not None:
+            return f"> {format_ohms(self._thresholds.open_above_ohm)}"
+        return format_ohms(point.ohms)
 
     def _title(self) -> str:
         reading = self._reading
@@ -147,7 +154,7 @@ class ImpedanceTrend(QWidget):
             sessions = len({p.session_id for p in self._points})
             text = (
                 f"{self._title()}: {len(self._points)} readings in {sessions} session"
-                f"{'s' if sessions != 1 else ''}; latest {format_ohms(last.ohms)} "
+                f"{'s' if sessions != 1 else ''}; latest {self._shown(last)} "
                 f"{last.impedance_class.value}."
             )
         self.caption.setText(text)

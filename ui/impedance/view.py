@@ -10,6 +10,7 @@ objectNames (stable, for QA automation):
   impedanceStatus       what the last measurement found, or why it failed
   impedanceStaleNote    shown once the link is lost: "last measured hh:mm:ss"
   impedanceExportCsv    save the measurements as CSV
+  impedanceExportStatus where the last export went (beside the button: the fault summary stays)
   impedanceBars         bars on a log-ohm scale (ui.impedance.bars)
   impedanceTable        pass/fail table (ui.impedance.table)
   impedanceMatrixLead   lead of the contact-pair matrix (ui.impedance.matrix)
@@ -56,6 +57,7 @@ from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
 from ui.theme import DANGER_TEXT, WARNING_TEXT, tone_style
 from ui.widgets import named
+from workstation.exports import ExportIdentity
 from workstation.service import LinkState, ServiceError
 
 ERROR_STYLE = tone_style(DANGER_TEXT)
@@ -116,6 +118,10 @@ class ImpedanceView(QWidget):
             "Export impedance as CSV",
             "Save every measurement shown here (all modes) as a CSV file",
         )
+        self.export_status = named(
+            QLabel(), "impedanceExportStatus", "Export status", "Where the last export was saved, or why it failed"
+        )
+        self.export_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = named(QProgressBar(), "impedanceProgress", "Measurement progress", "Leads measured so far")
         self.progress.setFormat("Not measured")
         self.progress.setRange(0, 1)
@@ -142,6 +148,7 @@ class ImpedanceView(QWidget):
             controls.addWidget(widget)
         controls.addWidget(self.progress, 1)
         controls.addWidget(self.export_button)
+        controls.addWidget(self.export_status)
         # bars over (matrix | trend) on the left, the tall pass/fail table on the right
         lower = _splitter(Qt.Orientation.Horizontal, (self.matrix, 0), (self.trend, 1))
         left = _splitter(Qt.Orientation.Vertical, (self.bars, 6), (lower, 5))
@@ -203,7 +210,8 @@ class ImpedanceView(QWidget):
 
     def export_csv(self, path: str | Path) -> int:
         """Write every run shown here to `path` (header, one row per measurement); returns the rows."""
-        return write_csv(path, (self._runs[mode] for mode in MODE_LABELS if mode in self._runs))
+        identity = ExportIdentity.of(self._service.state.identity)
+        return write_csv(path, (self._runs[mode] for mode in MODE_LABELS if mode in self._runs), identity)
 
     # -- measuring -------------------------------------------------------------------------------
     def _progress_from_io(self, done: int, total: int) -> None:
@@ -310,10 +318,16 @@ class ImpedanceView(QWidget):
         self.stale_note.setVisible(self._stale)
         if self._stale:
             run = self._runs.get(self.current_mode()) or max(self._runs.values(), key=lambda r: r.measured_at)
-            self.stale_note.setText(
-                f"Link {self._service.link_state.value}: results greyed, last measured "
-                f"{run.time_text}. Measure again once connected."
-            )
+            if self._service.link_state is LinkState.CONNECTED:
+                self.stale_note.setText(
+                    f"Link back: the greyed results were measured at {run.time_text}, before the link was lost. "
+                    "Measure again to refresh them."
+                )
+            else:
+                self.stale_note.setText(
+                    f"Link {self._service.link_state.value}: results greyed, last measured "
+                    f"{run.time_text}. Measure again once connected."
+                )
 
     def _update_controls(self) -> None:
         measuring = self._cancel is not None
@@ -343,7 +357,7 @@ class ImpedanceView(QWidget):
 
     def _export_clicked(self) -> None:
         if not self._runs:
-            self._say("Nothing to export yet: measure first.", ERROR_STYLE)
+            self._export_said("Nothing to export yet: measure first.", ERROR_STYLE)
             return
         path = dialogs.save_file_name(
             self,
@@ -357,9 +371,15 @@ class ImpedanceView(QWidget):
         try:
             rows = self.export_csv(path)
         except OSError as exc:
-            self._say(f"Could not save {path}: {exc.strerror or exc}", ERROR_STYLE)
+            self._export_said(f"Could not save {path}: {exc.strerror or exc}", ERROR_STYLE)
             return
-        self._say(f"Saved {rows} measurement{'s' if rows != 1 else ''} to {path}.")
+        self._export_said(f"Saved {rows} measurement{'s' if rows != 1 else ''} to {Path(path).name}.")
+        self.export_status.setToolTip(str(path))
+
+    def _export_said(self, text: str, style: str = "") -> None:
+        """The export's own line: the fault summary in impedanceStatus is never replaced by it."""
+        self.export_status.setText(text)
+        self.export_status.setStyleSheet(style)
 
 
 def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSplitter:

@@ -7,6 +7,7 @@ from workstation.records.errors import (
     RecordsError,
 )
 from workstation.records.rows import (
+    ContactReading,
     ImpedancePoint,
     SavedProgram,
     SessionEvent,
@@ -16,6 +17,7 @@ from workstation.records.store import RecordsStore
 
 __all__ = [
     "ClosedSessionError",
+    "ContactReading",
     "DuplicateRecordNumber",
     "ImpedancePoint",
     "RecordNotFound",

@@ -26,7 +26,7 @@ from workstation.models import (
     StimulusResponse,
 )
 from workstation.records.codec import decode_contacts, decode_program
-from workstation.records.rows import ImpedancePoint, SavedProgram, SessionEvent, ThresholdPoint
+from workstation.records.rows import ContactReading, ImpedancePoint, SavedProgram, SessionEvent, ThresholdPoint
 from workstation.records.tables import (
     devices,
     impedance_measurements,
@@ -120,6 +120,46 @@ def to_impedance_point(row: Row) -> ImpedancePoint:
         row.session_id,
         row.time,
         ImpedanceMode[row.mode],
+        row.ohms,
+        ImpedanceClass(row.impedance_class),
+    )
+
+
+def contact_history_query(serial: str) -> sa.Select[Any]:
+    """Every impedance reading of the patients who had a session with the device `serial`, on any of
+    their generators (a replaced one too), with the device of each, oldest first: the history of
+    each contact across visits and devices, found from the device in hand, without a session."""
+    patients_of_device = (
+        sa.select(sessions.c.patient_id)
+        .join(devices, devices.c.id == sessions.c.device_id)
+        .where(devices.c.serial == serial)
+    )
+    return (
+        sa.select(
+            impedance_measurements,
+            EVENT_TIME,
+            devices.c.model.label("device_model"),
+            devices.c.serial.label("device_serial"),
+        )
+        .join(sessions, sessions.c.id == impedance_measurements.c.session_id)
+        .join(devices, devices.c.id == sessions.c.device_id)
+        .join(session_events, session_events.c.id == impedance_measurements.c.event_id)
+        .where(sessions.c.patient_id.in_(patients_of_device))
+        .order_by(session_events.c.time, session_events.c.id)
+    )
+
+
+def to_contact_reading(row: Row) -> ContactReading:
+    return ContactReading(
+        row.event_id,
+        row.session_id,
+        row.time,
+        row.device_model,
+        row.device_serial,
+        ImpedanceMode[row.mode],
+        row.lead,
+        row.contact_a,
+        row.contact_b,
         row.ohms,
         ImpedanceClass(row.impedance_class),
     )

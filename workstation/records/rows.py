@@ -36,6 +36,24 @@ class ImpedancePoint:
 
 
 @dataclass(frozen=True)
+class ContactReading:
+    """One recorded impedance reading with the device it was measured on: a contact's history
+    across visits and generators, read without a session (the field-engineer workspace)."""
+
+    event_id: int
+    session_id: int
+    time: datetime
+    device_model: str
+    device_serial: str
+    mode: ImpedanceMode
+    lead: int
+    contact_a: int
+    contact_b: int
+    ohms: int
+    impedance_class: ImpedanceClass
+
+
+@dataclass(frozen=True)
 class SavedProgram:
     """A saved program; `written`/`verified` None: the write's outcome is unknown (reply lost)."""
 

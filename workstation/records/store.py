@@ -52,6 +52,7 @@ from workstation.records.errors import (
 )
 from workstation.records.migrate import upgrade
 from workstation.records.rows import (
+    ContactReading,
     ImpedancePoint,
     SavedProgram,
     SessionEvent,
@@ -311,6 +312,10 @@ class RecordsStore:
         """One contact pair's impedance across the patient's sessions, oldest first."""
         query = queries.impedance_history_query(patient_id, lead, contact_a, contact_b)
         return self._all(query, queries.to_impedance_point)
+
+    def contact_history(self, serial: str) -> list[ContactReading]:
+        """Impedance readings of the patients of device `serial`, on every one of their devices, oldest first."""
+        return self._all(queries.contact_history_query(serial), queries.to_contact_reading)
 
     def program_history(self, patient_id: int) -> list[SavedProgram]:
         """Every program saved for the patient, oldest first, as its corrections last settled it."""

@@ -92,6 +92,7 @@ sessions = sa.Table(
     sa.Column("state", sa.String(8), nullable=False, index=True),
     sa.CheckConstraint("state IN ('OPEN', 'ACTIVE', 'CLOSED')", name="state"),
     sa.Index("ix_sessions_patient_id_started", "patient_id", "started"),
+    sa.Index("ix_sessions_device_id", "device_id"),  # revision 0002: a device's patients
 )
 
 session_events = sa.Table(

@@ -15,6 +15,7 @@ from workstation.service.errors import (
     ServiceError,
 )
 from workstation.service.facade import ProgrammingService
+from workstation.service.field import DeviceInfo, DeviceLog, DiagnosisRun, FieldTools, SelfTestRun
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import (
     BatteryRead,
@@ -39,6 +40,11 @@ from workstation.service.notices import (
 from workstation.service.programs import ApplyProgress, EndOfVisit
 
 __all__ = [
+    "DeviceInfo",
+    "DeviceLog",
+    "DiagnosisRun",
+    "FieldTools",
+    "SelfTestRun",
     "ApplyProgress",
     "EndOfVisit",
     "BatteryRead",

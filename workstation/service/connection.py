@@ -3,6 +3,7 @@ watchdog fed, poll the battery, and stream telemetry."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -10,6 +11,7 @@ from drivers.errors import DeviceGone, DriverError
 from drivers.links import Link, available_links
 from drivers.protocol.messages import TelemetryRequest
 from drivers.telemetry import TelemetryReceiver
+from drivers.types import BatteryState
 from workstation import validation
 from workstation.events import EventKind, Outcome
 from workstation.service.core import ServiceCore, mark_service_thread
@@ -18,6 +20,7 @@ from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
 from workstation.service.unknowns import reverted
 
+log = logging.getLogger(__name__)
 KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
 KEEPALIVE_TICK_S = 0.2
 RECONNECT_INTERVAL_S = 0.5
@@ -58,6 +61,8 @@ class Connection:
             except (DriverError, ValueError) as exc:
                 core.set_link_state(LinkState.DISCONNECTED, str(exc))
                 raise service_error(exc) from exc
+            for opened in core.on_link_opened:
+                opened(link)
             with core.lock:
                 core.link, core.uri = link, uri
                 core.stop_pending = False  # a STOP ALL pressed with no device open has nothing to stop
@@ -81,6 +86,19 @@ class Connection:
         state = core.mirror.update(
             lambda s: DeviceState(identity, caps, battery, {}, stored, s.impedance).with_leads(leads.values())
         )
+        log.info(
+            "interrogated %s serial %s firmware %s hardware %s; battery %s %d %% %d mV; stored program of %d leads",
+            identity.model,
+            identity.serial,
+            identity.firmware,
+            identity.hardware_rev,
+            battery.state.name,
+            battery.percent,
+            battery.voltage_mv,
+            len(stored.leads),
+        )
+        if battery.state != BatteryState.OK:
+            log.warning("battery at %s", battery.state.name)
         core.last_io = core.clock.now()
         self.record_device_state()
         core.emit(DeviceRead(state))
@@ -127,6 +145,7 @@ class Connection:
                 return
             self._reconnecting = True
             core.link_state = LinkState.RECONNECTING
+        log.warning("link connected -> reconnecting: device lost: %s", exc)
         core.end_ramps(service_error(exc))  # type: ignore[arg-type]
         core.record(EventKind.LINK_LOST, {"reason": str(exc)}, Outcome.ERROR)
         core.emit(LinkChanged(LinkState.RECONNECTING, str(exc)))
@@ -155,6 +174,7 @@ class Connection:
         finally:
             with core.lock:
                 self._reconnecting = False
+        log.info("device back after a loss")
         core.set_link_state(LinkState.CONNECTED, "device back; state re-read from the device")
         if self.telemetry is not None and self._telemetry_request is not None:
             core.io.submit(self._start_telemetry, *self._telemetry_request)
@@ -196,6 +216,7 @@ class Connection:
         return actual
 
     def _telemetry_error(self, exc: DriverError) -> None:
+        log.warning("telemetry: %s: %s", type(exc).__name__, exc)
         if isinstance(exc, DeviceGone):
             self._lost(exc)
 
@@ -235,5 +256,7 @@ class Connection:
 
     def _poll_battery(self) -> None:
         battery = self._core.client.battery()
+        if battery != self._core.state.battery:
+            log.info("battery now %s %d %% %d mV", battery.state.name, battery.percent, battery.voltage_mv)
         self._core.mirror.set(battery=battery)
         self._core.emit(BatteryRead(battery))

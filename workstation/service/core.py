@@ -10,6 +10,7 @@ runs every records query and every write a caller does not wait for. A caller
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,6 +48,7 @@ from workstation.service.ports import Records
 from workstation.service.unknowns import UnknownOutcomes
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _on_worker = threading.local()
 
 
@@ -78,6 +80,7 @@ class ServiceCore:
         self.session_ending = False  # end_session called: no new output change is accepted
         self.on_lost: Callable[[DriverError], None] = lambda exc: None  # set by the connection
         self.end_ramps: Callable[[Exception], None] = lambda exc: None  # set by the outputs
+        self.on_link_opened: list[Callable[[Link], None]] = []  # before interrogation (the USB capture)
         self._listeners: list[Listener] = []
         self.io = ThreadPoolExecutor(1, "device-io", initializer=mark_service_thread)
         self.urgent = ThreadPoolExecutor(1, "device-stop", initializer=mark_service_thread)
@@ -97,11 +100,20 @@ class ServiceCore:
         self._listeners.append(listener)
 
     def emit(self, notice: Notice) -> None:
+        if isinstance(notice, ServiceFault):
+            log.error("service fault: %s", notice.sentence)
         for listener in list(self._listeners):
             listener(notice)
 
     def set_link_state(self, state: LinkState, detail: str = "") -> None:
-        self.link_state = state
+        previous, self.link_state = self.link_state, state
+        log.log(
+            logging.WARNING if state is LinkState.DISCONNECTED and previous is LinkState.CONNECTING else logging.INFO,
+            "link %s -> %s%s",
+            previous.value,
+            state.value,
+            f": {detail}" if detail else "",
+        )
         self.record(EventKind.LINK_STATE, {"state": state.value, "detail": detail})
         self.emit(LinkChanged(state, detail))
 
@@ -174,8 +186,13 @@ class ServiceCore:
         """Record a request turned down; a confirmation request is recorded as "asked" and not
         announced as a refusal: the question itself is shown to the clinician."""
         if isinstance(exc, ConfirmationRequired):
+            log.info("%s: confirmation asked (%s)", action.value, exc.kind.value)
             self.record(action, {**payload, "reason": str(exc)}, Outcome.ASKED)
             return
+        if isinstance(exc, InvalidValue):  # its sentence may quote the value (a name being typed): field only
+            log.warning("refused %s: invalid value for field %r", action.value, exc.field)
+        else:
+            log.warning("refused %s: %s", action.value, exc)
         self.record(action, {**payload, "reason": str(exc)}, Outcome.REFUSED)
         self.emit(Refused(action, str(exc)))
 
@@ -216,9 +233,11 @@ class ServiceCore:
             try:
                 return fn(*args)
             except DeviceGone as exc:
+                log.warning("device gone during %s: %s", action.value, exc)
                 self.on_lost(exc)
                 raise service_error(exc) from exc
             except DriverError as exc:
+                log.warning("device error during %s: %s: %s", action.value, type(exc).__name__, exc)
                 raise service_error(exc) from exc
             finally:
                 if raises_output and epoch != self.stop_epoch:
@@ -232,12 +251,14 @@ class ServiceCore:
         try:
             self.client.stop_all()
         except (DriverError, NotConnected) as exc:
+            log.error("STOP ALL repeated after %s failed: %s", action.value, exc)
             self.record(EventKind.STOP_ALL, {"reason": f"repeat after {action.value}: {exc}"}, Outcome.ERROR)
             return
         self.outputs_stopped({"repeat_after": action.value})
 
     def outputs_stopped(self, payload: dict[str, Any]) -> None:
         """The device confirmed STOP ALL: record it, mirror it, announce it."""
+        log.info("STOP ALL confirmed by the device")
         self.record(EventKind.STOP_ALL, payload)
         self.mirror.update(lambda s: s.with_leads(c.with_(enabled=False) for c in s.leads.values()))
         self.emit(OutputsStopped())

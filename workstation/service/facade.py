@@ -19,6 +19,7 @@ from workstation.models import Session
 from workstation.service.connection import Connection
 from workstation.service.core import ServiceCore
 from workstation.service.errors import ServiceError
+from workstation.service.field import FieldTools
 from workstation.service.impedance import Impedance
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import LinkState, Listener
@@ -38,6 +39,7 @@ class ProgrammingService:
         self.programs = Programs(core, self.outputs)
         self.impedance = Impedance(core)
         self.recording = Recording(core, self.outputs.forget_confirmations, self.connection.record_device_state)
+        self.field = FieldTools(core, self.impedance.thresholds, lambda: self.connection.telemetry)
         self._owns_records = False
 
     @classmethod
@@ -106,6 +108,7 @@ class ProgrammingService:
             pass
         self.connection.shutdown()
         core.io.shutdown(wait=True, cancel_futures=True)
+        self.field.shutdown()
         core.urgent.shutdown(wait=True)
         core.records_io.shutdown(wait=True)
         if self._owns_records:

@@ -6,6 +6,7 @@ the clinician's confirmation, and ramps; STOP ALL overtakes everything.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from workstation.service.notices import LinkState
 from workstation.service.ramps import Ramps
 from workstation.service.unknowns import UnknownLead
 
+log = logging.getLogger(__name__)
 DensityKey = tuple[int, tuple[Any, ...], int, int]
 
 
@@ -136,6 +138,7 @@ class Outputs:
             raise
         except DriverError as exc:
             # The command may or may not have run (a lost reply): record what the device now holds.
+            log.warning("%s on lead %s: outcome unknown: %s", action.value, payload.get("lead"), exc)
             held = core.read_back_lead(payload["lead"])
             event_id = core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
             if held is None and event_id is not None:  # unreachable too: settled once the device is back
@@ -278,6 +281,7 @@ class Outputs:
         dropped. Allowed without a session and tried in every link state: when it cannot reach
         the device it stays pending and is sent first once the device is back."""
         core = self._core
+        log.warning("STOP ALL pressed (link %s)", core.link_state.value)
         with core.lock:
             core.stop_epoch += 1
             core.stop_pending = True
@@ -291,6 +295,7 @@ class Outputs:
             try:
                 core.client.stop_all()
             except (DriverError, NotConnected) as exc:
+                log.error("STOP ALL did not reach the device: %s", exc)
                 core.record(EventKind.STOP_ALL, {"reason": str(exc)}, Outcome.ERROR)
                 raise
             core.stop_pending = False

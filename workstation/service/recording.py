@@ -4,6 +4,7 @@ Every call runs on records-io and returns a Future."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
@@ -18,6 +19,7 @@ from workstation.service.errors import NoActiveSession, NotConnected
 from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Recording:
@@ -78,6 +80,7 @@ class Recording:
 
         def run() -> Session:
             session = core.records.open_session(patient_id, identity, caps, clinician)
+            log.info("session %d opened (patient record %d)", session.id, patient_id)
             core.session = session
             self._forget()
             self._log_device()
@@ -92,6 +95,7 @@ class Recording:
 
         def run() -> Session:
             session = core.records.resume_session(session_id)
+            log.info("session %d resumed", session.id)
             core.session = session
             self._forget()
             core.emit(SessionChanged(session))
@@ -112,6 +116,7 @@ class Recording:
                 core.run_on(core.io, lambda: None).result()  # every queued command done and recorded
                 core.record(EventKind.SESSION_ENDED, {})
                 session = core.records.close_session(session_id)
+                log.info("session %d ended", session_id)
                 core.session = None
             finally:
                 core.session_ending = False

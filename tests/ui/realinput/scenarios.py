@@ -109,6 +109,12 @@ def _waveform_export_failed(app) -> None:
     app.window.waveforms._export_via_dialog("CSV table (*.csv)", app.window.waveforms.export_csv)
 
 
+def _field_export(app) -> None:
+    view = app.window.field
+    app.window.tabs.setCurrentWidget(view)
+    view._save_bundle()
+
+
 def _menu(app):
     """A real click on the menubar's Device menu: its popup is then open."""
     from ui.testing import realinput
@@ -174,6 +180,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("impedanceExportFile", _impedance_export, dialog_open("impedanceExportFile")),
         Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),
         Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
+        Scenario("fieldExportFile", _field_export, dialog_open("fieldExportFile"), session=False),
         Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
         Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
         Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),

@@ -1,0 +1,56 @@
+"""`drg-field`, the field engineer's command line: each command on a faulty simulator, its
+output, its files and its exit status."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+
+from drivers.capture import read_pcap
+from drivers.protocol.frame import decode_frame
+from drivers.protocol.messages import MsgType
+from workstation.fieldtool import FAULT, HEALTHY, main
+
+FAULTY = "sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
+HEALTHY_SIM = "sim://0?latency_ms=0&impedance_ms=0"
+
+
+def test_diagnose_prints_the_conclusions_and_saves_them(tmp_path, capsys):
+    out = tmp_path / "diag.csv"
+    assert main(["--link", FAULTY, "diagnose", "--csv", str(out)]) == FAULT
+    text = capsys.readouterr().out
+    assert "lead 2 contact 3 open" in text and "lead 1 contacts 1-2 shorted" in text
+    assert "Device: DRG-SIM-4, serial SIM-0001, firmware 1.0.0" in text
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert len(rows) == 16 and {r["device_serial"] for r in rows} == {"SIM-0001"}
+    assert next(r for r in rows if (r["lead"], r["contact"]) == ("2", "3"))["case_reading"] == "> 4000 Ω"
+    assert out.with_suffix(".txt").exists()
+    assert main(["--link", HEALTHY_SIM, "diagnose", "--rounds", "1"]) == HEALTHY
+
+
+def test_self_test_and_events(tmp_path, capsys):
+    assert main(["--link", "sim://0?latency_ms=0&clock=drift", "self-test", "--csv", str(tmp_path / "st.csv")]) == FAULT
+    assert "CLOCK             FAIL" in capsys.readouterr().out
+    assert main(["--link", HEALTHY_SIM, "events"]) == HEALTHY
+    assert "Powered on." in capsys.readouterr().out
+
+
+def test_capture_writes_a_pcap_with_telemetry(tmp_path, capsys):
+    out = tmp_path / "c.pcap"
+    assert main(["--link", HEALTHY_SIM, "capture", "--seconds", "0.5", "--telemetry", "--out", str(out)]) == HEALTHY
+    assert "wireshark -X lua_script:" in capsys.readouterr().out
+    frames = [decode_frame(p.data) for p in read_pcap(out.read_bytes()) if p.xfer == 3 and p.data]
+    assert frames[0].type == MsgType.IDENTIFY  # from the link's opening
+    assert any(f.type == MsgType.TELEMETRY_BLOCK for f in frames)
+
+
+def test_bundle(tmp_path, capsys):
+    out = tmp_path / "b.zip"
+    assert main(["--link", FAULTY, "bundle", "--out", str(out)]) == FAULT
+    with zipfile.ZipFile(out) as bundle:
+        assert {"capture.pcap", "lead-diagnosis.csv", "self-test.csv", "device-log.csv"} <= set(bundle.namelist())
+
+
+def test_a_link_that_cannot_open_is_told(capsys):
+    assert main(["--link", "usb://NO-SUCH-DEVICE", "events"]) == 2
+    assert "drg-field:" in capsys.readouterr().err
