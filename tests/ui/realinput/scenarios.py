@@ -115,6 +115,26 @@ def _field_export(app) -> None:
     view._save_bundle()
 
 
+def _resuming_after_stop(app) -> None:
+    """STOP ALL, then End: the guard offers to resume the stored program; Resume is clicked, so
+    therapy is coming back (a ramp under way) when STOP ALL is pressed again with real input."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton
+
+    app.service.stop_all().result(5)
+
+    def resume() -> None:
+        dialog = QApplication.activeModalWidget()
+        button = dialog.findChild(QPushButton, "unwrittenResume") if dialog is not None else None
+        if button is None:
+            QTimer.singleShot(20, resume)
+            return
+        button.click()
+
+    QTimer.singleShot(0, resume)
+    app.window.patient_panel._end_session()  # the guard's own exec(): the driver goes on meanwhile
+
+
 def _menu(app):
     """A real click on the menubar's Device menu: its popup is then open."""
     from ui.testing import realinput
@@ -172,6 +192,12 @@ SCENARIOS: dict[str, Scenario] = {
             lambda app: app.window.patient_panel._end_session(),
             dialog_open("unwrittenDialog"),
             unwritten=True,
+        ),
+        Scenario(
+            "unwrittenDialogResuming",
+            _resuming_after_stop,
+            lambda app: dialog_open("unwrittenDialog")(app) and app.device.outputs_on == (1,),
+            stored=True,
         ),
         Scenario("programWriteConfirm", _program_write, dialog_open("programWriteConfirm")),
         Scenario("densityConfirm", _density, dialog_open("densityConfirm"), pulse_width_us=720),
