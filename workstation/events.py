@@ -11,6 +11,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from workstation import bodymap
+from workstation.models import PainScore
 from workstation.wording import lead_text, program_status, reverted_sentence
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class EventKind(str, Enum):
     RESPONSE_RECORDED = "response_recorded"
     PAIN_SCORE_RECORDED = "pain_score_recorded"
     NOTE_ADDED = "note_added"
+    BODY_MAP_RECORDED = "body_map_recorded"  # the visit's pain areas and each lead's area
     PROGRAM_SAVED = "program_saved"
     CORRECTION = "correction"
     # written by the service for what it did or saw
@@ -88,6 +91,7 @@ NAMES = {
     EventKind.RESPONSE_RECORDED: "Response",
     EventKind.PAIN_SCORE_RECORDED: "Pain score",
     EventKind.NOTE_ADDED: "Note",
+    EventKind.BODY_MAP_RECORDED: "Body map",
     EventKind.PROGRAM_SAVED: "Program",
     EventKind.WRITE_PROGRAM: "Program write",
     EventKind.START_TELEMETRY: "Waveforms",
@@ -136,6 +140,14 @@ def _response(p: dict[str, Any]) -> str:
     regions = ", ".join(p.get("body_regions") or ()) or "no region"
     free = " (paresthesia-free)" if p.get("paresthesia_free") else ""
     return f"lead {p['lead']}: {p['sensation'].lower()}{free} in {regions}" + "".join(f"; {f}" for f in found)
+
+
+def _pain_score(p: dict[str, Any]) -> str:
+    return f"{PainScore(p['nrs'], p['when'], p.get('vas_mm')).text} ({p['when'].lower()} programming)"
+
+
+def _body_map(p: dict[str, Any]) -> str:
+    return bodymap.summary(bodymap.BodyMap.from_json(p))
 
 
 def _amplitude(p: dict[str, Any]) -> str:
@@ -193,7 +205,8 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
         f"lead {p['channel']} at {p['level']} {p['side'].lower()}, implanted {p['implant_date']}"
     ),
     EventKind.RESPONSE_RECORDED: _response,
-    EventKind.PAIN_SCORE_RECORDED: lambda p: f"NRS {p['nrs']}/10 ({p['when'].lower()} programming)",
+    EventKind.PAIN_SCORE_RECORDED: _pain_score,
+    EventKind.BODY_MAP_RECORDED: _body_map,
     EventKind.NOTE_ADDED: lambda p: p["text"],
     EventKind.PROGRAM_SAVED: lambda p: (
         f"'{p['program']['name']}': {program_status(p['written'], p['verified'], p.get('mismatch'))}"

@@ -299,11 +299,13 @@ def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_ser
     assert before.text() == "not rated"  # recorded once, not again by a second click
     drg_service.wait_idle(5)
     events = drg_store.session_events(drg_session)
-    assert [e.payload for e in events if e.kind == "pain_score_recorded"] == [{"nrs": 6, "when": "BEFORE"}]
+    assert [e.payload for e in events if e.kind == "pain_score_recorded"] == [
+        {"nrs": 6, "when": "BEFORE", "vas_mm": None}
+    ]
     assert [e.payload for e in events if e.kind == "note_added"] == [{"text": "Tingling in the left medial ankle"}]
     payloads = {e.kind: e.payload for e in events}
     assert payloads["note_added"] == {"text": "Tingling in the left medial ankle"}
-    assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE"}
+    assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE", "vas_mm": None}
     assert not any(kind == "pain_score_recorded" and p["when"] == "AFTER" for kind, p in payloads.items())
 
 

@@ -29,6 +29,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from drivers.types import Capabilities, Identity, ImpedanceResult, Program
+from workstation import bodymap
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind, Outcome
 from workstation.models import (
     DeviceRecord,
@@ -52,13 +54,18 @@ from workstation.records.errors import (
 )
 from workstation.records.migrate import upgrade
 from workstation.records.rows import (
+    BodyMapPoint,
     ContactReading,
     ImpedancePoint,
+    NotePoint,
+    PainPoint,
+    PlacementPoint,
     SavedProgram,
     SessionEvent,
     ThresholdPoint,
 )
 from workstation.records.tables import (
+    body_map_areas,
     devices,
     impedance_measurements,
     lead_placements,
@@ -273,8 +280,33 @@ class RecordsStore:
         return self._record(session_id, EventKind.RESPONSE_RECORDED, response, RECORDED, write)
 
     def record_pain_score(self, session_id: int, score: PainScore) -> int:
-        row = {"nrs": score.nrs, "timing": score.when.value}
+        row = {"nrs": score.nrs, "timing": score.when.value, "vas_mm": score.vas_mm}
         return self._record_rows(session_id, EventKind.PAIN_SCORE_RECORDED, score, pain_scores, [row])
+
+    def record_body_map(self, session_id: int, body_map: BodyMap) -> int:
+        """The visit's body map as it stands (a later one replaces it for the visit), with its coverage.
+
+        One row per painted area, with the area's side and dermatome level; the event holds the whole
+        map and the shares shown, so the log and a report read it without the drawing.
+        """
+        drawn = bodymap.body_regions()
+
+        def row(region: str, kind: str, lead: int | None, intensity: int | None) -> dict[str, Any]:
+            area = drawn[region]
+            return {
+                "kind": kind,
+                "lead": lead,
+                "region": region,
+                "side": area.side.value,
+                "level": area.level.name,
+                "intensity": intensity,
+            }
+
+        rows = [row(p.region, "PAIN", None, p.intensity) for p in body_map.pain]
+        rows += [row(r, "LEAD", a.lead, None) for a in body_map.leads for r in a.regions]
+        shares = [{"lead": c.lead, "coverage": c.coverage, "spill": c.spill} for c in bodymap.coverage(body_map)]
+        payload = {**to_json(body_map), "coverage": shares}
+        return self._record_rows(session_id, EventKind.BODY_MAP_RECORDED, payload, body_map_areas, rows)
 
     def add_note(self, session_id: int, note: Note) -> int:
         return self._record_rows(session_id, EventKind.NOTE_ADDED, note, notes, [{"text": note.text}])
@@ -328,6 +360,25 @@ class RecordsStore:
         """Stimulus responses of placed leads, by spinal level (cranial first), then oldest first."""
         points = self._all(queries.threshold_history_query(patient_id, level), queries.to_threshold_point)
         return sorted(points, key=lambda p: p.level)  # stable: time order kept within a level
+
+    def placement_history(self, patient_id: int) -> list[PlacementPoint]:
+        """Every placement recorded for the patient, oldest first (a lead moved is placed again)."""
+        return self._all(queries.placement_history_query(patient_id), queries.to_placement_point)
+
+    def pain_history(self, patient_id: int) -> list[PainPoint]:
+        """Every pain score of the patient, oldest first."""
+        return self._all(queries.pain_history_query(patient_id), queries.to_pain_point)
+
+    def note_history(self, patient_id: int) -> list[NotePoint]:
+        return self._all(queries.note_history_query(patient_id), queries.to_note_point)
+
+    def body_map_history(self, patient_id: int) -> list[BodyMapPoint]:
+        """Every body map recorded for the patient, oldest first (the last of a visit is the visit's)."""
+        return self._all(queries.body_map_history_query(patient_id), queries.to_body_map_point)
+
+    def impedance_readings(self, patient_id: int) -> list[ContactReading]:
+        """Every impedance reading of the patient on any of their devices, oldest first."""
+        return self._all(queries.patient_impedance_query(patient_id), queries.to_contact_reading)
 
     def current_placements(self, patient_id: int) -> dict[int, LeadPlacement]:
         """The last placement recorded for each of the patient's lead channels."""

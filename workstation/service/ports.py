@@ -7,8 +7,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from drivers.types import Capabilities, Identity, ImpedanceResult, Program
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind, Outcome
 from workstation.models import (
+    DeviceRecord,
     ImpedanceThresholds,
     LeadPlacement,
     Note,
@@ -18,7 +20,17 @@ from workstation.models import (
     SpinalLevel,
     StimulusResponse,
 )
-from workstation.records.rows import ContactReading, ImpedancePoint, SavedProgram, SessionEvent, ThresholdPoint
+from workstation.records.rows import (
+    BodyMapPoint,
+    ContactReading,
+    ImpedancePoint,
+    NotePoint,
+    PainPoint,
+    PlacementPoint,
+    SavedProgram,
+    SessionEvent,
+    ThresholdPoint,
+)
 
 
 class Records(Protocol):
@@ -44,6 +56,7 @@ class Records(Protocol):
     def record_response(self, session_id: int, response: StimulusResponse) -> int: ...
     def record_pain_score(self, session_id: int, score: PainScore) -> int: ...
     def add_note(self, session_id: int, note: Note) -> int: ...
+    def record_body_map(self, session_id: int, body_map: BodyMap) -> int: ...
     def save_program(
         self,
         session_id: int,
@@ -58,4 +71,11 @@ class Records(Protocol):
     def program_history(self, patient_id: int) -> list[SavedProgram]: ...
     def threshold_history(self, patient_id: int, level: SpinalLevel | None = None) -> list[ThresholdPoint]: ...
     def current_placements(self, patient_id: int) -> dict[int, LeadPlacement]: ...
+    def placement_history(self, patient_id: int) -> list[PlacementPoint]: ...
+    def pain_history(self, patient_id: int) -> list[PainPoint]: ...
+    def note_history(self, patient_id: int) -> list[NotePoint]: ...
+    def body_map_history(self, patient_id: int) -> list[BodyMapPoint]: ...
+    def impedance_readings(self, patient_id: int) -> list[ContactReading]: ...
+    def session_events(self, session_id: int) -> list[SessionEvent]: ...
+    def session_device(self, session_id: int) -> DeviceRecord: ...
     def close(self) -> None: ...

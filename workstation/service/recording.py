@@ -10,8 +10,10 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
-from workstation import validation
+from workstation import history, validation
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind
+from workstation.history import PatientHistory
 from workstation.models import LeadPlacement, Note, PainScore, Patient, Session, StimulusResponse
 from workstation.records.rows import SessionEvent, ThresholdPoint
 from workstation.service.core import ServiceCore
@@ -68,6 +70,11 @@ class Recording:
     def threshold_history(self, patient_id: int) -> Future[list[ThresholdPoint]]:
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.threshold_history, patient_id)
+
+    def history(self, patient_id: int) -> Future[PatientHistory]:
+        """A returning patient's visits, thresholds, coverage, programs and impedance; no session needed."""
+        patient_id = validation.record_id(patient_id, "patient_id")
+        return self._core.query(history.load, self._core.records, patient_id)
 
     # -- sessions --------------------------------------------------------------------------------
     def start_session(self, patient_id: int, clinician: str) -> Future[Session]:
@@ -152,6 +159,13 @@ class Recording:
     def record_pain_score(self, score: PainScore) -> Future[int]:
         score = self._core.valid(EventKind.PAIN_SCORE_RECORDED, lambda: validation.instance(PainScore, score, "score"))
         return self._write(lambda sid: self._core.records.record_pain_score(sid, score))
+
+    def record_body_map(self, body_map: BodyMap) -> Future[int]:
+        """The visit's body map as it stands now (pain areas, each lead's area), with its coverage."""
+        body_map = self._core.valid(
+            EventKind.BODY_MAP_RECORDED, lambda: validation.instance(BodyMap, body_map, "body_map")
+        )
+        return self._write(lambda sid: self._core.records.record_body_map(sid, body_map))
 
     def add_note(self, note: Note) -> Future[int]:
         note = self._core.valid(EventKind.NOTE_ADDED, lambda: validation.instance(Note, note, "note"))
