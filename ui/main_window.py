@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from drivers.types import Capabilities
 from ui import dialogs, theme
+from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.fieldeng import FieldEngineerView
@@ -41,6 +42,7 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
+from workstation.bodymap import BodyMap
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
+        self.body_map = BodyMapPanel(self.bridge)
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         box.addLayout(row)
         box.addWidget(self.lead_panel, 1)
         self.tabs.addTab(programming, "&Programming")
+        self.tabs.addTab(self.body_map, "&Body map")
         self.tabs.addTab(self.waveforms, "&Waveforms")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
@@ -183,6 +187,7 @@ class MainWindow(QMainWindow):
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
         self.spinal_map.leadSelected.connect(self.select_lead)
+        self.body_map.areaPointed.connect(self.spinal_map.set_lit)
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
@@ -256,9 +261,15 @@ class MainWindow(QMainWindow):
         self.spinal_map.set_selected(channel)
         self.lead_panel.set_lead(channel)
         placement = self.placements.get(channel)
+        self._light_dermatome()
         self.lead_panel.set_location(self._location(channel))
         if placement is not None:
             self.tabs.setCurrentIndex(0)
+
+    def _light_dermatome(self) -> None:
+        """The body map outlines the dermatome of the lead selected (select L4 left: its areas light)."""
+        placement = self.placements.get(self.lead_panel_lead())
+        self.body_map.highlight(*((placement.level, placement.side) if placement else (None, None)))
 
     def _location(self, channel: int) -> str:
         placement = self.placements.get(channel)
@@ -290,6 +301,7 @@ class MainWindow(QMainWindow):
 
     def _on_device(self, state) -> None:
         count = state.capabilities.lead_count
+        self.body_map.set_lead_count(count)
         if self.waveforms.lead_count != count:
             self.waveforms.set_lead_count(count)
             for channel in range(1, count + 1):
@@ -324,6 +336,7 @@ class MainWindow(QMainWindow):
 
     def _on_session(self, session) -> None:
         self.placements = {}
+        self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
         if session is not None:
             future = self.service.recording.placements(session.patient_id)
             self.bridge.run(future, lambda done: self._placements_read(session, done))
@@ -343,6 +356,7 @@ class MainWindow(QMainWindow):
         self._refresh_map()
 
     def _refresh_map(self) -> None:
+        self._light_dermatome()
         known = self.service.link_state == LinkState.CONNECTED
         leads = []
         for channel, placement in self.placements.items():

@@ -95,3 +95,10 @@ def rgb(colour: str) -> tuple[int, int, int]:
     """ "#RRGGBB" (or Qt's "#AARRGGBB") as (red, green, blue)."""
     digits = colour.lstrip("#")[-6:]
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+# body map (ui/bodymap): skin, pain by intensity (its alpha grows with it), each lead's area hatched
+BODY_SKIN = "#F6F1EA"
+BODY_EDGE = "#6B6259"
+BODY_PAIN = "#C5221F"  # DANGER's hue: where it hurts
+BODY_LEADS = ("#1A56C4", "#137333", "#6A1B9A", "#9A5200")  # lead 1..4: INFO, OK, SIMULATOR, WARNING hues
