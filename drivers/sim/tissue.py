@@ -71,6 +71,11 @@ class Tissue:
             for s in scenario.short
         }
 
+    def develop_short(self, lead: int, contact_a: int, contact_b: int, ohms: float = 50.0) -> None:
+        """Two contacts of a lead short from now on (an insulation breach mid-visit): tests of
+        what the device and the workstation do when a lead that is on goes bad."""
+        self._shorts[(lead, frozenset((contact_a, contact_b)))] = ohms
+
     def measure(self, lead: int, contact_a: int, contact_b: int) -> int:
         """Impedance in Ω a test pulse reads between two contacts (contact_b == CASE: the case)."""
         ends = [ContactRef(lead, c) for c in (contact_a, contact_b) if c != CASE]
