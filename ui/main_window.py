@@ -34,6 +34,7 @@ from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.fieldeng import FieldEngineerView
+from ui.history import HistoryView
 from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
         self.body_map = BodyMapPanel(self.bridge)
+        self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.waveforms, "&Waveforms")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
+        self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(self.field, "&Field engineer")
 
         left = QSplitter(Qt.Vertical)
@@ -189,6 +192,10 @@ class MainWindow(QMainWindow):
         bridge.leadSwitchedOff.connect(lambda _lead, sentence: self.statusBar().showMessage(sentence, 15000))
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.body_map.areaPointed.connect(self.spinal_map.set_lit)
+        self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
+        )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
@@ -338,11 +345,18 @@ class MainWindow(QMainWindow):
     def _on_session(self, session) -> None:
         self.placements = {}
         self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
+        self._show_history()
         if session is not None:
             future = self.service.recording.placements(session.patient_id)
             self.bridge.run(future, lambda done: self._placements_read(session, done))
         self.impedance.set_patient(session.patient_id if session else None)
         self._show_placements()
+
+    def _show_history(self) -> None:
+        """The session's patient, else the one chosen in the patient list."""
+        session = self.service.session
+        patient = self.patient_panel.selected_patient()
+        self.history.show_patient(session.patient_id if session else (patient.id if patient else None))
 
     def _placements_read(self, session, future) -> None:
         """Only for the session still active (an answer for one ended or replaced meanwhile is dropped)."""

@@ -101,17 +101,17 @@ class VisitRecord:
         scores = [s for _, s in self.pain if s.when is when]
         return scores[-1] if scores else None
 
-    def patient_maximums(self) -> dict[int, int]:
-        """Per lead: the patient maximum of the program written, else the highest tolerable tested."""
-        found: dict[int, int] = {}
-        for tested in self.responses:
-            r = tested.response
+    def patient_maximums(self) -> dict[int, tuple[int | None, int | None]]:
+        """Per lead: (the highest tolerable amplitude tested in the visit, the patient maximum of the
+        program written), None where there is none."""
+        tested: dict[int, int] = {}
+        for t in self.responses:
+            r = t.response
             if r.max_tolerable_ua is not None:
-                found[r.lead] = max(found.get(r.lead, 0), r.max_tolerable_ua)
+                tested[r.lead] = max(tested.get(r.lead, 0), r.max_tolerable_ua)
         program = self.written_program
-        if program is not None:
-            found.update({c.lead: c.patient_max_ua for c in program.program.leads if c.patient_max_ua})
-        return dict(sorted(found.items()))
+        programmed = {c.lead: c.patient_max_ua for c in program.program.leads} if program is not None else {}
+        return {lead: (tested.get(lead), programmed.get(lead)) for lead in sorted({*tested, *programmed})}
 
     def event_counts(self) -> list[tuple[str, int]]:
         """How many events of each kind (as the log names them), most frequent first."""

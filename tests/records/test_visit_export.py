@@ -74,7 +74,7 @@ def test_the_visit_is_read_from_the_records_alone(recorded, store):
     (tested,) = recorded.responses
     assert tested.location == "L4 left · lead 1" and tested.response.comfortable_ua == 800
     assert recorded.program == PROGRAM and recorded.written_program.verified
-    assert recorded.patient_maximums() == {1: 1400}
+    assert recorded.patient_maximums() == {1: (1400, 1400), 2: (None, 0)}
     assert recorded.pain_score(PainTiming.AFTER) == PainScore(3, PainTiming.AFTER, 28)
     assert recorded.coverage[-1].coverage == 1
     # reprinting gives the same record id; a correction changes it

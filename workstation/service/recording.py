@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
-from workstation import history, validation
+from workstation import history, validation, visit
 from workstation.bodymap import BodyMap
 from workstation.events import EventKind
 from workstation.history import PatientHistory
@@ -19,6 +19,7 @@ from workstation.records.rows import SessionEvent, ThresholdPoint
 from workstation.service.core import ServiceCore
 from workstation.service.errors import NoActiveSession, NotConnected
 from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
+from workstation.visit import VisitRecord
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -75,6 +76,11 @@ class Recording:
         """A returning patient's visits, thresholds, coverage, programs and impedance; no session needed."""
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(history.load, self._core.records, patient_id)
+
+    def visit(self, session_id: int) -> Future[VisitRecord]:
+        """One visit as the records hold it (the report's and the exports' source); any past visit."""
+        session_id = validation.record_id(session_id, "session_id")
+        return self._core.query(visit.load, self._core.records, session_id)
 
     # -- sessions --------------------------------------------------------------------------------
     def start_session(self, patient_id: int, clinician: str) -> Future[Session]:
