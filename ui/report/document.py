@@ -34,7 +34,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     last = len(headers) - 1  # only the last column wraps (a sentence); values stay on one line
 
     def cell(i: int, value: str) -> str:
-        return f"<td{'' if i == last else ' nowrap'}>{escape(str(value))}</td>"
+        style = "" if i == last else ' style="white-space: nowrap"'
+        return f"<td{style}>{escape(str(value))}</td>"
 
     body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table border='1' cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
