@@ -46,7 +46,6 @@ DIALOGS: dict[str, str] = {
     "waveformExportFailed": "waveform export could not be written (waveforms/view)",
     "fieldExportFile": "save a field-engineer export, capture or diagnostics bundle (fieldeng/view)",
     "visitReportFile": "save a visit's report as PDF (history/view)",
-    "visitPrintDialog": "print a visit's report (report/output)",
     "visitExportFile": "export a visit as FHIR and CSV (history/view)",
 }
 

@@ -49,7 +49,7 @@ class BodyCanvas(QWidget):
         super().__init__(parent)
         named(self, "bodyCanvas", "Body map", "Click or drag over an area to paint it with the brush chosen.")
         self.setMouseTracking(True)
-        self.setMinimumSize(360, 350)
+        self.setMinimumSize(300, 290)
         self.pain: dict[str, int] = {}
         self.leads: dict[int, set[str]] = {}
         self.highlighted: tuple[str, ...] = ()

@@ -4,11 +4,11 @@ The patient is the session's, else the one selected in the patient list. One rec
 (service.recording.history, on the records thread) brings visits, pain, thresholds, coverage,
 programs and impedance; the plots show what a clinician would rather look at than read: pain
 before and after (NRS, and VAS beside it), thresholds per lead location, coverage, impedance.
-A visit chosen in the table can be saved as a PDF report, printed, or exported (CSV and FHIR),
+A visit chosen in the table can be saved as a PDF report or exported (CSV and FHIR),
 all from the records alone.
 
 objectNames: historyCaption, historyVisits, historyPrograms, historyPainPlot, historyVasPlot,
-historyThresholdPlot, historyCoveragePlot, historyImpedancePlot, historyReport, historyPrint,
+historyThresholdPlot, historyCoveragePlot, historyImpedancePlot, historyReport,
 historyExport, historyMessage.
 """
 
@@ -36,7 +36,7 @@ from shiboken6 import isValid
 
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
-from ui.report import print_dialog, write_pdf
+from ui.report import write_pdf
 from ui.widgets import local_time, message_label, named, show_message
 from workstation import bodymap, visit_export
 from workstation.history import PatientHistory
@@ -59,7 +59,7 @@ def _plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
     plot.setLabel("left", left)
     plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT)
     plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.setMinimumHeight(150)
+    plot.setMinimumHeight(90)
     return plot
 
 
@@ -78,7 +78,7 @@ class HistoryView(QWidget):
             QTableWidget(0, len(VISIT_COLUMNS)),
             "historyVisits",
             "Visits",
-            "The patient's visits, newest first; choose one to print, save or export its report.",
+            "The patient's visits, newest first; choose one to save its report or export it.",
         )
         self.visits.setHorizontalHeaderLabels(list(VISIT_COLUMNS))
         self.visits.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -97,14 +97,13 @@ class HistoryView(QWidget):
             "Save report",
             "Save the chosen visit's report as a PDF.",
         )
-        self.print = named(QPushButton("&Print…"), "historyPrint", "Print report", "Print the chosen visit's report.")
         self.export = named(
             QPushButton("E&xport (CSV, FHIR)…"),
             "historyExport",
             "Export visit",
             "Save the chosen visit as CSV files (events, impedance, thresholds, program) and an HL7 FHIR R4 bundle.",
         )
-        for button in (self.report, self.print, self.export):
+        for button in (self.report, self.export):
             button.setAutoDefault(False)
             button.setEnabled(False)
         self.message = message_label("historyMessage", "History message")
@@ -123,7 +122,7 @@ class HistoryView(QWidget):
         ):
             grid.addWidget(plot, index // 2, index % 2)
         buttons = QHBoxLayout()
-        for button in (self.report, self.print, self.export):
+        for button in (self.report, self.export):
             buttons.addWidget(button)
         buttons.addStretch(1)
         upper = QWidget()
@@ -141,7 +140,6 @@ class HistoryView(QWidget):
         layout.addWidget(splitter)
         self.visits.itemSelectionChanged.connect(self._chosen)
         self.report.clicked.connect(self.save_report)
-        self.print.clicked.connect(self.print_report)
         self.export.clicked.connect(self.export_visit)
 
     # -- whose history -------------------------------------------------------------------------------
@@ -243,13 +241,13 @@ class HistoryView(QWidget):
         ys = [float(v) for _, v in series]
         plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=label)
 
-    # -- one visit: report, print, export ------------------------------------------------------------------
+    # -- one visit: report, export ------------------------------------------------------------------------
     def chosen_session(self) -> int | None:
         items = self.visits.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
     def _chosen(self) -> None:
-        for button in (self.report, self.print, self.export):
+        for button in (self.report, self.export):
             button.setEnabled(self.chosen_session() is not None)
 
     def _with_visit(self, then) -> None:
@@ -280,15 +278,6 @@ class HistoryView(QWidget):
             show_message(self.message, f"Not saved: {exc}", theme.DANGER_TEXT)
             return
         show_message(self.message, f"Report {record.record_id} saved to {path}.", theme.OK_TEXT)
-
-    def print_report(self) -> None:
-        self._with_visit(
-            lambda record: print_dialog(
-                self,
-                record,
-                lambda done: done and show_message(self.message, f"Report {record.record_id} printed.", theme.OK_TEXT),
-            )
-        )
 
     def export_visit(self) -> None:
         self._with_visit(self._export)

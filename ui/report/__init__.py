@@ -1,5 +1,5 @@
-"""The visit report (document.py) and its PDF and printer output (output.py)."""
+"""The visit report (document.py) and its PDF output (output.py)."""
 
-from ui.report.output import print_dialog, write_pdf
+from ui.report.output import write_pdf
 
-__all__ = ["print_dialog", "write_pdf"]
+__all__ = ["write_pdf"]

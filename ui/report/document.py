@@ -1,7 +1,7 @@
 """The visit report as a QTextDocument, from a workstation.visit.VisitRecord (the records alone).
 
-Qt's own text layout paginates it for the PDF writer and the printer alike, so the PDF and the
-paper say the same thing. The body map is painted by ui.bodymap.painting into an image resource.
+Qt's own text layout paginates it for the PDF writer (a QPrinter would take the same document).
+The body map is painted by ui.bodymap.painting into an image resource.
 """
 
 from __future__ import annotations

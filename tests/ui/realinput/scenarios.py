@@ -132,10 +132,6 @@ def _visit_report(app) -> None:
     _visit_chosen(app).save_report()
 
 
-def _visit_print(app) -> None:
-    _visit_chosen(app).print_report()
-
-
 def _visit_export(app) -> None:
     _visit_chosen(app).export_visit()
 
@@ -233,7 +229,6 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
         Scenario("fieldExportFile", _field_export, dialog_open("fieldExportFile"), session=False),
         Scenario("visitReportFile", _visit_report, dialog_open("visitReportFile")),
-        Scenario("visitPrintDialog", _visit_print, dialog_open("visitPrintDialog")),
         Scenario("visitExportFile", _visit_export, dialog_open("visitExportFile")),
         Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
         Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
