@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)  # the size it was last given
         else:
+            self.resize(1366, 768)  # its size once un-maximised
             self.setWindowState(Qt.WindowState.WindowMaximized)  # first start: the whole screen
         splitter = self.settings.value("mainWindow/splitter")
         if isinstance(splitter, QByteArray):
