@@ -102,6 +102,28 @@ def test_the_ring_keeps_the_newest_traffic_within_its_cap():
     assert len(capture.to_bytes()) == stats.bytes
 
 
+def test_the_ring_drops_whole_transfers_and_keeps_the_device_descriptor():
+    """Wrapping never leaves a completion without its submission, loses the descriptor that tells
+    Wireshark the VID/PID, or is emptied by one transfer larger than the ring."""
+    capture = UsbCapture(max_bytes=4096)
+    capture.transfer(
+        0x80, XFER_CONTROL, capture.now(), data_in=b"D" * 18, requested=18, setup=b"\x80\x06" + 6 * b"\0", pinned=True
+    )
+    for n in range(100):
+        capture.transfer(0x81 if n % 2 else 0x01, XFER_BULK, capture.now(), data_out=b"o" * (37 + n), data_in=b"i" * n)
+    capture.transfer(0x01, XFER_BULK, capture.now(), data_out=b"x" * 5000)  # larger than the ring: itself dropped
+    packets = read_pcap(capture.to_bytes())
+    assert packets[0].xfer == XFER_CONTROL and packets[1].data == b"D" * 18
+    urbs = [p.urb for p in packets]
+    assert all(urbs.count(urb) == 2 for urb in urbs), "a transfer split by the ring"
+    assert [p.kind for p in packets[::2]] == ["S"] * (len(packets) // 2)
+    assert len(packets) > 4 and not any(p.data == b"x" * 5000 for p in packets)
+    stats = capture.stats()
+    assert stats.bytes <= 4096 and stats.packets == len(packets) and stats.transfers == 102
+    capture.clear()
+    assert [p.data for p in read_pcap(capture.to_bytes())] == [b"", b"D" * 18]
+
+
 def test_failed_transfers_are_recorded_with_their_status(tmp_path):
     link = open_link("sim://0?latency_ms=0")
     try:

@@ -23,6 +23,8 @@ from drivers.types import Capabilities, LeadConfig
 from workstation.clock import Clock
 from workstation.events import EventKind, Outcome
 from workstation.models import Session
+from workstation.records.errors import without_values
+from workstation.service import unknowns
 from workstation.service.errors import (
     CancelledByStopAll,
     ConfirmationRequired,
@@ -45,7 +47,6 @@ from workstation.service.notices import (
     ServiceFault,
 )
 from workstation.service.ports import Records
-from workstation.service.unknowns import UnknownOutcomes
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -69,7 +70,6 @@ class ServiceCore:
         self.link: Link | None = None
         self.uri: str | None = None
         self.mirror = Mirror()
-        self.unknowns = UnknownOutcomes()  # records whose outcome waits for the device to be back
         self.link_state = LinkState.DISCONNECTED
         self.session: Session | None = None  # the active session
         self.lock = threading.RLock()
@@ -146,8 +146,16 @@ class ServiceCore:
         return None
 
     def settle_unknowns(self) -> None:
-        """After the device was re-read: correct each record of unknown outcome by what it holds."""
-        for settled in self.unknowns.settle(self.state, self.records):
+        """After the device was re-read: correct each record of unknown outcome by what it holds.
+
+        A records failure is announced and leaves the records waiting for the next connection;
+        it never undoes the connection itself."""
+        try:
+            done = unknowns.settle(self.state, self.records)
+        except Exception as exc:  # noqa: BLE001 - the records are unreachable: settled next time
+            self.emit(ServiceFault(f"Could not settle records of unknown outcome: {without_values(exc)}"))
+            return
+        for settled in done:
             self.emit(EventRecorded(settled.correction_id))
             self.emit(settled)
 
@@ -158,7 +166,7 @@ class ServiceCore:
             try:
                 work()
             except Exception as exc:  # noqa: BLE001 - told to the listeners: nobody waits on this
-                self.emit(ServiceFault(f"Could not record: {exc}"))
+                self.emit(ServiceFault(f"Could not record: {without_values(exc)}"))
 
         self.run_on(self.records_io, run)
 

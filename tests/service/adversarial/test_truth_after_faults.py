@@ -6,6 +6,7 @@ from helpers import WAIT, lead_on, until
 
 from drivers.types import Program
 from ui.testing.faults import Fault, MsgType, inject_at
+from ui.testing.plugin import sim_uri
 from workstation.events import EventKind, Outcome
 from workstation.service import DeviceReverted, LinkState, OutcomeSettled, ServiceError
 
@@ -130,3 +131,32 @@ def test_reconnect_with_nothing_changed_says_nothing(drg_service, drg_session):
     svc.link.simulator.unplug()
     _reconnect(svc)
     assert reverted == []
+
+
+def test_unknown_outcome_outlives_a_restart_and_only_its_device_settles_it(
+    drg_service, drg_service_factory, drg_session, drg_store, drg_patient
+):
+    """The workstation closes while a write's outcome is unknown. The next run settles it when it
+    connects to that device (by serial), and never from another device's state."""
+    before = drg_service
+    inject_at(before, MsgType.COMMIT_PROGRAM, "before_command", Fault.UNPLUG)
+    with pytest.raises(ServiceError):
+        before.programs.write(_night(before)).result(WAIT)
+    before.wait_idle(WAIT)
+    unknown = _saved(drg_store, drg_patient.id)
+    assert (unknown.written, unknown.corrected) == (None, False)
+    before.shutdown()  # closed with the device still away
+
+    other = drg_service_factory(serial="SIM-0002")
+    other.wait_idle(WAIT)
+    assert drg_store.corrections_of(unknown.event_id) == [], "settled from another device's state"
+
+    after = drg_service_factory(connect=False)  # the same device (SIM-0001), back in a later run
+    settled = _notices(after, OutcomeSettled)
+    after.connection.connect(sim_uri()).result(WAIT)
+    after.wait_idle(WAIT)
+    assert [n.event_id for n in settled] == [unknown.event_id]
+    now = _saved(drg_store, drg_patient.id)
+    assert (now.written, now.verified, now.corrected) == (False, False, True)
+    assert "previous program" in now.mismatch
+    assert len(drg_store.corrections_of(unknown.event_id)) == 1
