@@ -38,6 +38,7 @@ from workstation.service.notices import (
     WriteResult,
 )
 from workstation.service.programs import ApplyProgress, EndOfVisit
+from workstation.service.scope import PulseScope, ScopeFrame, ScopeSettings
 
 __all__ = [
     "DeviceInfo",
@@ -71,6 +72,9 @@ __all__ = [
     "ProgramSaved",
     "ProgramWritten",
     "ProgrammingService",
+    "PulseScope",
+    "ScopeFrame",
+    "ScopeSettings",
     "Refused",
     "SafetyRefused",
     "ServiceError",
