@@ -57,8 +57,8 @@ class Quantity(str, Enum):
     CATHODIC_WIDTH = "Cathodic phase"
     INTERPHASE = "Interphase"
     RECHARGE = "Recharge"
-    CATHODIC_CHARGE = "Charge, cathodic"
-    RECHARGE_CHARGE = "Charge, recharge"
+    CATHODIC_CHARGE = "Cathodic charge"
+    RECHARGE_CHARGE = "Recharge charge"
     BALANCE = "Charge balance"
     COMPLIANCE = "Compliance"
 
@@ -84,6 +84,7 @@ class PulseAnalysis:
     cathodic_start_us: float | None = None  # edges, to mark them on the trace
     cathodic_end_us: float | None = None
     recharge_start_us: float | None = None
+    recharge_tau_us: float | None = None  # the load's time constant, for the programmed overlay
 
     @property
     def flagged(self) -> tuple[Reading, ...]:
@@ -147,7 +148,15 @@ def analyse(
         readings.append(Reading(Quantity.BALANCE, None, 0.0, "%", True, "—", "no recharge: the charge is not returned"))
     else:
         readings.append(
-            Reading(Quantity.RECHARGE_CHARGE, q_recharge, q_cathodic, "µC", False, f"{q_recharge:.3f} µC", "")
+            Reading(
+                Quantity.RECHARGE_CHARGE,
+                q_recharge,
+                q_cathodic,
+                "µC",
+                False,
+                f"{q_recharge:.3f} µC",
+                "returned before the next pulse (the tail past the window fitted)",
+            )
         )
         balance = 100 * (q_recharge - q_cathodic) / q_cathodic
         readings.append(_compare(Quantity.BALANCE, balance, 0.0, "%", "balance", 0.0, decimals=1))
@@ -159,6 +168,7 @@ def analyse(
         start_us,
         end_us,
         None if recharge is None else recharge[0],
+        None if recharge is None else recharge[2],
     )
 
 
