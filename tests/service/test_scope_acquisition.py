@@ -3,26 +3,15 @@ analysed there; the newest frame for a display; STOP ALL during a capture acts a
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
+from scope_setup import HeldSleep, deliver  # tests/drivers, on the path through tests/conftest.py
 
-from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from workstation.pulse import Quantity
 from workstation.service import ScopeSettings
 
-P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 WAIT_MS = 10_000
-
-
-def deliver(service, amplitude: int, frequency: int = 60, lead: int = 1) -> None:
-    """Set the device up directly (no session needed for the scope): contacts, impedance, on, amplitude."""
-    client = service.link.client
-    client.write_lead(LeadConfig(lead, (M, P, O, O), 0, 300, frequency, False, 6000))
-    client.measure_impedance(ImpedanceMode.LEAD_PAIR, lead)
-    client.set_stimulation(lead, True)
-    client.set_amplitude(lead, amplitude)
 
 
 def settings(service, lead: int = 1, average: int = 4) -> ScopeSettings:
@@ -61,23 +50,9 @@ def test_a_high_impedance_lead_shows_clipping_on_the_scope(qtbot, drg_service):
     assert Quantity.COMPLIANCE in {r.quantity for r in scope.frame.analysis.flagged}
 
 
-class Gate:
-    """The device's sleep, held while a test acts: a capture caught waiting for its pulse."""
-
-    def __init__(self, sleep) -> None:
-        self.sleep, self.armed = sleep, True
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    def __call__(self, seconds: float) -> None:
-        if self.armed:
-            self.entered.set()
-            self.release.wait(10)
-        self.sleep(seconds)
-
-
 def test_stop_all_during_a_capture_acts_at_once_and_the_scope_then_shows_no_pulse(qtbot, drg_service, drg_device):
     deliver(drg_service, 1000, frequency=4)  # a capture waits up to 250 ms for the next pulse
-    gate = Gate(drg_device._sleep)
+    gate = HeldSleep(drg_device._sleep)
     drg_device._sleep = gate
     scope = drg_service.scope
     scope.min_interval_s = 0.0

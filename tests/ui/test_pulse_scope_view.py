@@ -4,26 +4,16 @@ waits for its pulse stops the device at once."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from scope_setup import HeldSleep, deliver  # tests/drivers, on the path through tests/conftest.py
 
-from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.testing.plugin import find
 
-P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 WAIT_MS = 10_000
-
-
-def deliver(service, amplitude: int, frequency: int = 60) -> None:
-    client = service.link.client
-    client.write_lead(LeadConfig(1, (M, P, O, O), 0, 300, frequency, False, 6000))
-    client.measure_impedance(ImpedanceMode.LEAD_PAIR, 1)
-    client.set_stimulation(1, True)
-    client.set_amplitude(1, amplitude)
 
 
 def open_scope(qtbot, window):
@@ -81,24 +71,10 @@ def test_persistent_and_paused_displays(qtbot, drg_window, drg_service):
     assert "Paused" in find(scope, "scopeStatus").text()
 
 
-class Gate:
-    """The device's sleep held while the test clicks: a capture caught waiting for its pulse."""
-
-    def __init__(self, sleep) -> None:
-        self.sleep, self.armed = sleep, True
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    def __call__(self, seconds: float) -> None:
-        if self.armed:
-            self.entered.set()
-            self.release.wait(10)
-        self.sleep(seconds)
-
-
 def test_stop_all_clicked_while_a_capture_waits_stops_the_device_at_once(qtbot, drg_window, drg_service, drg_device):
     deliver(drg_service, 1000, frequency=4)
     scope = open_scope(qtbot, drg_window)
-    gate = Gate(drg_device._sleep)
+    gate = HeldSleep(drg_device._sleep)
     drg_device._sleep = gate
     try:
         assert gate.entered.wait(10)  # the scope's capture is on the wire, waiting for its pulse
