@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         bridge.sessionChanged.connect(self._on_session)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
+        bridge.leadSwitchedOff.connect(lambda _lead, sentence: self.statusBar().showMessage(sentence, 15000))
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)

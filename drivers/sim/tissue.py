@@ -77,6 +77,11 @@ class Tissue:
         for ref in sorted(set(scenario.high)):  # drawn after the others, so they keep their values
             self.electrodes[ref] = Electrode(float(self._rng.uniform(*HIGH_RS_OHM)), self.electrodes[ref].cdl_f)
 
+    def develop_short(self, lead: int, contact_a: int, contact_b: int, ohms: float = 50.0) -> None:
+        """Two contacts of a lead short from now on (an insulation breach mid-visit): tests of
+        what the device and the workstation do when a lead that is on goes bad."""
+        self._shorts[(lead, frozenset((contact_a, contact_b)))] = ohms
+
     def measure(self, lead: int, contact_a: int, contact_b: int) -> int:
         """Impedance in Ω a test pulse reads between two contacts (contact_b == CASE: the case)."""
         ends = [ContactRef(lead, c) for c in (contact_a, contact_b) if c != CASE]

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from drivers.client import PulseGenerator
 from drivers.errors import DeviceGone, DriverError
 from drivers.links import Link
-from drivers.types import Capabilities, LeadConfig
+from drivers.types import Capabilities, ImpedanceMeasurement, LeadConfig
 from workstation.clock import Clock
 from workstation.events import EventKind, Outcome
 from workstation.models import Session
@@ -38,6 +38,7 @@ from workstation.service.mirror import DeviceState, Mirror
 from workstation.service.notices import (
     EventRecorded,
     LeadChanged,
+    LeadSwitchedOff,
     LinkChanged,
     LinkState,
     Listener,
@@ -282,6 +283,25 @@ class ServiceCore:
             return
         for lead in list(self.state.leads):
             self.lead_changed(link.client.read_lead(lead))
+
+    def refresh_after_measurement(self, measured: Sequence[ImpedanceMeasurement]) -> None:
+        """Re-read every lead after an impedance measurement. The device switches a stimulating
+        lead off when it reads a short on the contacts it uses: that is recorded and said, not
+        left for the clinician to notice."""
+        on_before = [lead for lead, config in self.state.leads.items() if config.enabled]
+        self.refresh_leads()
+        for lead in on_before:
+            if self.state.leads[lead].enabled:
+                continue
+            lowest = min((m.ohms for m in measured if m.lead == lead), default=None)
+            reading = f" (lowest reading {lowest} Ω)" if lowest is not None else ""
+            sentence = (
+                f"The device switched lead {lead} off: it read a short on the contacts it was stimulating"
+                f"{reading}. Check the lead before switching it on again."
+            )
+            log.warning("device switched lead %d off after a short", lead)
+            self.record(EventKind.LEAD_SWITCHED_OFF, {"lead": lead, "ohms": lowest, "sentence": sentence})
+            self.emit(LeadSwitchedOff(lead, sentence))
 
     def read_back_lead(self, lead: int) -> LeadConfig | None:
         try:

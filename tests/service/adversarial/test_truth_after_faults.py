@@ -160,3 +160,35 @@ def test_unknown_outcome_outlives_a_restart_and_only_its_device_settles_it(
     assert (now.written, now.verified, now.corrected) == (False, False, True)
     assert "previous program" in now.mismatch
     assert len(drg_store.corrections_of(unknown.event_id)) == 1
+
+
+def test_a_lead_the_device_switches_off_after_a_short_is_said_and_recorded(drg_service, drg_session, drg_store):
+    """A lead that is on develops a short; the next measurement makes the device switch it off.
+    The workstation says so and records it, instead of leaving the clinician to notice."""
+    from drivers.types import ImpedanceMode
+    from workstation.service import LeadSwitchedOff
+
+    svc = drg_service
+    lead_on(svc)
+    told = _notices(svc, LeadSwitchedOff)
+    svc.link.simulator.model.tissue.develop_short(1, 1, 2)
+    svc.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    svc.wait_idle(WAIT)
+    assert not svc.link.simulator.model.live_leads[0].enabled, "the device did not switch the lead off"
+    assert not svc.state.leads[1].enabled
+    [notice] = told
+    assert notice.lead == 1 and "switched lead 1 off" in notice.sentence and "short" in notice.sentence
+    [event] = [e for e in drg_store.session_events(drg_session) if e.kind == EventKind.LEAD_SWITCHED_OFF]
+    assert event.payload["lead"] == 1 and event.payload["ohms"] < 200
+
+
+def test_a_measurement_that_switches_nothing_off_says_nothing(drg_service, drg_session):
+    from drivers.types import ImpedanceMode
+    from workstation.service import LeadSwitchedOff
+
+    svc = drg_service
+    lead_on(svc)
+    told = _notices(svc, LeadSwitchedOff)
+    svc.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    svc.wait_idle(WAIT)
+    assert svc.state.leads[1].enabled and told == []
