@@ -38,6 +38,7 @@ from ui.lead_names import LeadNames
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
 from ui.programs import ProgramsPanel
+from ui.scope import PulseScopeView
 from ui.session_bar import SessionBar
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
         self.lead_panel.names = self.names
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
+        self.scope = PulseScopeView(self.bridge)  # captures only while shown
         self.impedance = ImpedanceView(self.bridge, names=self.names)
         self.programs = ProgramsPanel(self.bridge, names=self.names)
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         box.addWidget(self.lead_panel, 1)
         self.tabs.addTab(programming, "&Programming")
         self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.scope, "Pulse &scope")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.field, "&Field engineer")
@@ -191,6 +194,9 @@ class MainWindow(QMainWindow):
         bridge.sessionChanged.connect(self._on_session)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
+        bridge.leadSwitchedOff.connect(
+            lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
+        )
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
@@ -281,6 +287,7 @@ class MainWindow(QMainWindow):
             self.lead_chooser.setItemText(channel - 1, self.names.name(channel))
             if channel <= self.waveforms.lead_count:
                 self.waveforms.set_lead_label(channel, self.names.name(channel))
+                self.scope.set_lead_label(channel, self.names.name(channel))
         self.lead_panel.set_location(self._location(self.lead_panel_lead()))
         self.impedance.names_changed()
         self.programs.names_changed()
@@ -311,8 +318,10 @@ class MainWindow(QMainWindow):
         count = state.capabilities.lead_count
         if self.waveforms.lead_count != count:
             self.waveforms.set_lead_count(count)
+            self.scope.set_lead_count(count)
             for channel in range(1, count + 1):
                 self.waveforms.set_lead_label(channel, self._location(channel))
+                self.scope.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()

@@ -202,6 +202,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         bridge.refused.connect(lambda _action, text: self._show_refusal(text))
         bridge.sessionChanged.connect(self._session_changed)
         bridge.impedanceMeasured.connect(lambda _result: self._refresh())
+        bridge.leadSwitchedOff.connect(lambda _lead, sentence: self._show_refusal(sentence))
         self._contacts.polarityChosen.connect(self._on_polarity)
         self._apply_contacts.clicked.connect(self._on_apply_contacts)
         self._enable.clicked.connect(self._on_enable)
