@@ -18,7 +18,7 @@ from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, StageBegin
 from drivers.sim.backend import Fault
-from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from drivers.types import CaptureRequest, ImpedanceMode, LeadConfig, Polarity, Program
 
 DISSECTOR = Path(__file__).resolve().parents[2] / "resources" / "wireshark" / "drg.lua"
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
@@ -37,6 +37,8 @@ def _session(link) -> None:
     pg.measure_impedance(ImpedanceMode.CONTACT_TO_CASE, 2)
     pg.set_stimulation(3, True)
     pg.set_amplitude(3, 500)
+    limits = pg.capture_capabilities()
+    pg.capture_pulse(CaptureRequest(3, limits.rate_max_hz, 1000, 100), limits.trigger_timeout_ms)
     pg.start_telemetry(10_000, (3,))
     deadline = time.monotonic() + 2
     frames = 0
@@ -199,6 +201,9 @@ def test_tshark_decodes_every_message_of_a_captured_session(captured):
     summary = _tshark("-r", str(captured))
     assert "STOP_ALL control request" in summary and "STOP_ALL control reply (outputs off)" in summary
     assert "SELF_TEST reply seq=" in summary and "1 of 5 checks FAILED" in summary
+    assert "CAPTURE_PULSE request" in summary and "lead 3, 1000 samples at 2000000 Hz, 100 before the onset" in summary
+    assert "CAPTURE_PULSE reply" in summary and ", triggered)" in summary
+    assert "CAPTURE_CAPABILITIES reply" in summary and "interphase 20 µs" in summary
 
 
 def test_tshark_flags_a_corrupt_frame(tmp_path):

@@ -39,6 +39,7 @@ from workstation.service.notices import (
     WriteResult,
 )
 from workstation.service.programs import ApplyProgress, EndOfVisit
+from workstation.service.scope import PulseScope, ScopeFrame, ScopeSettings
 
 __all__ = [
     "DeviceInfo",
@@ -72,6 +73,9 @@ __all__ = [
     "ProgramSaved",
     "ProgramWritten",
     "ProgrammingService",
+    "PulseScope",
+    "ScopeFrame",
+    "ScopeSettings",
     "Refused",
     "SafetyRefused",
     "ServiceError",
