@@ -111,15 +111,6 @@ def add_returning_patient(store: RecordsStore, rng: random.Random) -> tuple[int,
     return patient.id, last
 
 
-def timed(tries: int, call) -> list[float]:
-    values = []
-    for _ in range(tries):
-        start = time.perf_counter()
-        call()
-        values.append((time.perf_counter() - start) * 1e3)
-    return values
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=20)
