@@ -26,7 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import sqlalchemy as sa
 from _harness import describe, machine, result
-from records import TIMED_COPY, prepared, remove_sqlite
+from records import TIMED_COPY, prepared, remove_sqlite, timed
 
 from drivers.sim.device import CAPABILITIES, FIRMWARE, HARDWARE_REV, MODEL
 from drivers.types import (
