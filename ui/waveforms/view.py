@@ -15,10 +15,12 @@ is plots.py, the programmed overlay programmed.py, the y ranges ranges.py.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig, TelemetryBlock
-from ui import dialogs
+from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
 from ui.waveforms.plots import LeadRow, lay_out, plot_area
@@ -71,6 +73,7 @@ class WaveformView(QWidget):
         self._received = 0
         self._window_s = DEFAULT_WINDOW_S
         self._hovered: tuple[int, float] | None = None  # (lead, time s)
+        self._no_signal_since: datetime | None = None  # the link is down: the traces are old
 
         self._build_controls()
         self.plots = plot_area()
@@ -175,10 +178,31 @@ class WaveformView(QWidget):
         self._redraw()
 
     def set_lead_label(self, lead: int, text: str) -> None:
-        """Title of a lead's row, e.g. "Lead 1 · L4 left"."""
+        """Title of a lead's row, e.g. "L4 left · lead 1"."""
         row = self._row(lead)
         row.label = text
-        row.title.setText(text)
+        self._show_title(row)
+
+    def set_signal(self, live: bool, now: datetime | None = None) -> None:
+        """The link is up (live) or not: without it the last traces grey out under "no signal since
+        hh:mm:ss" (from `now`, the moment it was lost) and the footer says so, never a frozen live look."""
+        if live == (self._no_signal_since is None):
+            return
+        self._no_signal_since = None if live else (now or datetime.now()).astimezone()
+        current, voltage = (theme.SCOPE_CURRENT, theme.SCOPE_VOLTAGE) if live else (theme.SCOPE_NO_SIGNAL,) * 2
+        for row in self._rows:
+            row.current_curve.setPen(pg.mkPen(current, width=1))
+            row.voltage_curve.setPen(pg.mkPen(voltage, width=1))
+            self._show_title(row)
+        self._update_status()
+
+    @property
+    def no_signal_since(self) -> datetime | None:
+        return self._no_signal_since
+
+    def _show_title(self, row: LeadRow) -> None:
+        since = self._no_signal_since
+        row.title.setText(row.label if since is None else f"{row.label} \u00b7 no signal since {since:%H:%M:%S}")
 
     def set_window(self, seconds: float) -> None:
         """Show the newest `seconds` (one of WINDOWS_S)."""
@@ -311,8 +335,13 @@ class WaveformView(QWidget):
 
     def _update_status(self) -> None:
         ring = self._ring
+        since = self._no_signal_since
         parts = [
-            f"{ring.rate_hz / 1000:g} kS/s" if ring is not None and ring.rate_hz else "no stream",
+            f"Link lost: no signal since {since:%H:%M:%S}"
+            if since is not None
+            else f"{ring.rate_hz / 1000:g} kS/s"
+            if ring is not None and ring.rate_hz
+            else "no stream",
             f"{self._received:,} samples",
         ]
         for attribute, text in (
