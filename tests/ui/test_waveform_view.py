@@ -304,6 +304,20 @@ def test_on_link_loss_the_traces_grey_out_with_no_signal_since_and_the_footer_sa
     assert "50 kS/s" in view.status_label.text()
 
 
+def test_zoom_shows_the_pulse_at_full_resolution_and_reset_brings_the_window_back(view, source, qtbot):
+    view.tick()
+    rate = view.visible_samples()[1]
+    plot = view._rows[0].current
+    plot.setXRange(-0.002, -0.001, padding=0)  # zoomed to 1 ms: 50 samples at 50 kS/s
+    x = view._rows[0].current_curve.getData()[0]
+    assert x.min() >= -0.002 - 2 / rate and x.max() <= -0.001 + 2 / rate
+    assert len(x) >= 2 * 45  # every sample of the span reaches the screen, not a window's column
+    qtbot.mouseClick(view.reset_button, Qt.MouseButton.LeftButton)
+    assert view.shown_span_s() == (-view.window_s, 0.0)
+    x = view._rows[0].current_curve.getData()[0]
+    assert x.min() < -0.9 * view.window_s
+
+
 def test_a_new_stream_rate_recreates_the_ring(view, qtbot):
     view.attach(slow := FakeReceiver(rate_hz=10_000))
     qtbot.waitUntil(lambda: view.visible_samples()[1] == 10_000)

@@ -78,6 +78,7 @@ class WaveformView(QWidget):
         self._build_controls()
         self.plots = plot_area()
         self._rows: list[LeadRow] = lay_out(self.plots, lead_count, self._window_s)
+        self._watch_zoom()
         # every move and the leave, unlike the scene's rate-limited sigMouseMoved
         self.plots.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
@@ -116,6 +117,13 @@ class WaveformView(QWidget):
             self.pause_button.toggle,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        self.reset_button = named(
+            QPushButton("Reset zoom"),
+            "waveformResetZoom",
+            "Reset zoom",
+            "Show the whole time window again (the mouse wheel zooms the time axis, a drag pans it)",
+        )
+        self.reset_button.clicked.connect(self.reset_zoom)
         self.png_button = named(
             QPushButton("Export PNG…"),
             "waveformExportPng",
@@ -139,7 +147,14 @@ class WaveformView(QWidget):
         window_label = QLabel("Window")
         window_label.setBuddy(self.window_combo)
         self._toolbar = QHBoxLayout()
-        for widget in (window_label, self.window_combo, self.pause_button, self.png_button, self.csv_button):
+        for widget in (
+            window_label,
+            self.window_combo,
+            self.pause_button,
+            self.reset_button,
+            self.png_button,
+            self.csv_button,
+        ):
             self._toolbar.addWidget(widget)
         self._toolbar.addStretch(1)
 
@@ -156,6 +171,7 @@ class WaveformView(QWidget):
         kept = {row.lead: row for row in self._rows if row.lead <= lead_count}
         self._lead_count = lead_count
         self._rows = lay_out(self.plots, lead_count, self._window_s)
+        self._watch_zoom()
         for row in self._rows:
             if row.lead in kept:
                 self.set_lead_label(row.lead, kept[row.lead].label)
@@ -211,9 +227,20 @@ class WaveformView(QWidget):
             raise ValueError(f"window {seconds} s is not one of {[s for _, s in WINDOWS_S]}")
         self._window_s = seconds
         self.window_combo.setCurrentIndex(index)
+        self.reset_zoom()
+
+    def reset_zoom(self) -> None:
+        """Show the whole window again, newest sample at the right."""
         if self._rows:
-            self._rows[0].current.setXRange(-seconds, 0, padding=0)
+            self._rows[0].current.setXRange(-self._window_s, 0, padding=0)
         self._redraw()
+
+    def shown_span_s(self) -> tuple[float, float]:
+        """(oldest, newest) time shown, seconds before the newest sample (zoomed or the whole window)."""
+        if not self._rows:
+            return -self._window_s, 0.0
+        x0, x1 = self._rows[0].current.getViewBox().viewRange()[0]
+        return max(x0, -self._window_s), min(x1, 0.0)
 
     @property
     def window_s(self) -> float:
@@ -299,10 +326,12 @@ class WaveformView(QWidget):
                 row.voltage_curve.setData([], [])
                 self._draw_programmed(row, None)
             return
-        n = self._window_samples(ring)
-        start = (ring.head - n) % ring.capacity
+        oldest_s, newest_shown_s = self.shown_span_s()  # zoomed in: the columns cover only the span shown
+        newer = min(ring.filled - 1, max(0, int(-newest_shown_s * ring.rate_hz)))
+        n = max(1, min(self._window_samples(ring), int(np.ceil(-oldest_s * ring.rate_hz)) + 1) - newer)
+        start = (ring.head - newer - n) % ring.capacity
         edges = column_edges(n, self._columns())
-        times = column_times(edges, n, ring.rate_hz)
+        times = column_times(edges, n, ring.rate_hz) - newer / ring.rate_hz
         lo_i, hi_i = minmax_window(ring.current, start, n, edges)
         lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
         x = np.repeat(times, 2)
@@ -326,6 +355,11 @@ class WaveformView(QWidget):
         row.programmed_curve.setData(t, current)
 
     # ----- controls -------------------------------------------------------
+    def _watch_zoom(self) -> None:
+        """A zoom or pan redraws at once (live, the next frame would; paused, nothing else does)."""
+        if self._rows:
+            self._rows[0].current.sigXRangeChanged.connect(lambda *_: self._redraw())
+
     def _on_pause(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setAccessibleName("Resume waveforms" if paused else "Pause waveforms")
