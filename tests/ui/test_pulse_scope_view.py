@@ -46,6 +46,13 @@ def test_the_scope_shows_the_delivered_pulse_over_the_programmed_one_with_read_o
     assert abs(np.median(delivered[(t > 10) & (t < 290)]) + 1500) < 5
     assert "µs per sample" in find(scope, "scopeStatus").text()
 
+    qtbot.mouseClick(find(scope, "scopeRecharge"), Qt.MouseButton.LeftButton)  # the small, long recharge
+    (x_low, x_high), (y_low, y_high) = scope.current_plot.viewRange()
+    assert x_high - x_low > 2000 and 0 < y_high < 200 and y_low > -100
+    qtbot.mouseClick(find(scope, "scopeResetZoom"), Qt.MouseButton.LeftButton)
+    (x_low, x_high), _y = scope.current_plot.viewRange()
+    assert x_low < 0 < 300 < x_high < 1000
+
 
 @pytest.mark.drg_sim(high="1.1")
 def test_a_clipped_pulse_is_flagged_in_words_and_in_the_table(qtbot, drg_window, drg_service):

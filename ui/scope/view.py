@@ -13,6 +13,7 @@ objectNames (stable, for QA automation):
   scopeMode        averaged, persistent or single pulse
   scopeRun         pause / run the acquisition
   scopeResetZoom   the time axis back to the whole pulse
+  scopeRecharge    zoom on the passive recharge (small and long: invisible beside the cathodic phase)
   scopeStatus      what the scope is doing, or why it is not capturing
   scopePlots       the current and voltage plots
   scopeVerdict     one sentence: as programmed, or what differs
@@ -33,6 +34,7 @@ from ui.bridge import ServiceBridge
 from ui.scope.programmed import programmed_pulse
 from ui.scope.readouts import readout_table, show_analysis, verdict
 from ui.widgets import named, set_style_sheet
+from workstation.pulse import Quantity
 from workstation.service import LinkState, ScopeFrame, ScopeSettings
 
 REFRESH_HZ = 30  # the display timer; captures come at most service.scope's MAX_RATE_HZ
@@ -66,7 +68,13 @@ class PulseScopeView(QWidget):
         self.reset_zoom = named(
             QPushButton("Whole pulse"), "scopeResetZoom", "Whole pulse", "Show the whole pulse again after zooming."
         )
-        for control in (self.lead, self.mode, self.run, self.reset_zoom):
+        self.recharge = named(
+            QPushButton("Recharge"),
+            "scopeRecharge",
+            "Zoom on the recharge",
+            "The passive recharge is a small current over milliseconds: show it at full height.",
+        )
+        for control in (self.lead, self.mode, self.run, self.reset_zoom, self.recharge):
             control.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.status = self._message("scopeStatus", "Scope status")
         self.verdict = self._message("scopeVerdict", "Pulse verdict")
@@ -103,6 +111,7 @@ class PulseScopeView(QWidget):
         controls.addWidget(self.mode)
         controls.addWidget(self.run)
         controls.addWidget(self.reset_zoom)
+        controls.addWidget(self.recharge)
         controls.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -117,6 +126,7 @@ class PulseScopeView(QWidget):
         self.mode.currentIndexChanged.connect(lambda _i: self._restart())
         self.run.toggled.connect(self._paused)
         self.reset_zoom.clicked.connect(self._whole_pulse)
+        self.recharge.clicked.connect(self._recharge_zoom)
         bridge.deviceChanged.connect(self._on_device)
         bridge.linkChanged.connect(self._on_link)
         bridge.stopped.connect(
@@ -246,6 +256,19 @@ class PulseScopeView(QWidget):
         if caps is not None:
             self.compliance_line.setValue(-caps.compliance_v)
             self.voltage_plot.setYRange(-caps.compliance_v * 1.1, 1.0)
+
+    def _recharge_zoom(self) -> None:
+        """The whole window in time, the current axis scaled to the recharge (the cathodic
+        phase runs off the bottom): as an oscilloscope's vertical zoom."""
+        frame = self.service.scope.frame
+        if frame is None:
+            return
+        analysis = frame.analysis
+        peak = next((r.measured for r in analysis.readings if r.quantity is Quantity.RECHARGE and r.measured), None)
+        if peak is None:
+            return
+        self.current_plot.setXRange(float(frame.times_us[0]), float(frame.times_us[-1]), padding=0)
+        self.current_plot.setYRange(-0.5 * peak, 1.3 * peak, padding=0)
 
     def _grey(self, grey: bool) -> None:
         self.plots.setEnabled(not grey)

@@ -154,7 +154,10 @@ class PulseScope:
             if recent and (recent[-1].config != capture.config or recent[-1].triggered != capture.triggered):
                 recent.clear()  # another pulse: the average starts again
             recent.append(capture)
-            self._publish(recent, limits)
+            try:
+                self._publish(recent, limits)
+            except ServiceError as exc:  # the link went between the capture and its analysis
+                self._fail(str(exc))
             stop.wait(max(0.0, self.min_interval_s - (time.monotonic() - started)))
 
     def _capture(self, settings: ScopeSettings, limits: CaptureCapabilities) -> PulseCapture:
