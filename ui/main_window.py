@@ -312,6 +312,8 @@ class MainWindow(QMainWindow):
 
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:
+        if self.waveforms.lead_count:  # rows exist once a device was read: their traces go grey without it
+            self.waveforms.set_signal(state == LinkState.CONNECTED)
         if state == LinkState.RECONNECTING:
             self.banner.setText(
                 "USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "

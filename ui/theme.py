@@ -64,6 +64,7 @@ SCOPE_PERSISTENCE = "#806000"  # earlier pulses of the pulse scope: SCOPE_CURREN
 SCOPE_VOLTAGE = "#00C8FF"
 SCOPE_PROGRAMMED = "#EBEBEB"
 SCOPE_CURSOR = "#FF5050"
+SCOPE_NO_SIGNAL = "#5A5A62"  # the last traces, greyed, while the link is down (they are not live)
 
 
 class Tone(NamedTuple):
