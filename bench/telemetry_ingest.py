@@ -24,13 +24,13 @@ import time
 
 from _harness import machine, result, stimulate_every_lead
 
-from drivers.client import PulseGenerator
 from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
 from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel
+from drivers.sim.direct import paired_client
 from drivers.telemetry import TelemetryReceiver, decode_telemetry
 from drivers.transport import UsbTransport
 from ui.waveforms.ring import SampleRing
@@ -44,24 +44,11 @@ RING_SECONDS = 10  # the waveform view keeps 10 s per lead
 DRAIN_HZ = 30
 
 
-class FirmwareTransport:
-    """Hands command frames straight to a DeviceModel: the typed client without USB."""
-
-    def __init__(self, model: DeviceModel) -> None:
-        self.model = model
-
-    def exchange(self, frame: bytes, timeout_ms: int, expect_reply) -> bytes:
-        reply = self.model.handle_command(frame)
-        if not expect_reply(reply):
-            raise RuntimeError("the simulated firmware answered another request")
-        return reply
-
-
 def firmware_frames(seconds: float) -> list[bytes]:
     """`seconds` of the simulator's telemetry frames with every lead stimulating."""
     clock = ManualClock()
     model = DeviceModel(clock=clock, sleep=clock.sleep)
-    client = PulseGenerator(FirmwareTransport(model))
+    client = paired_client(model)
     client.start_telemetry(RATE_HZ, stimulate_every_lead(client))
     frames = []
     while len(frames) < seconds * 100:
@@ -150,7 +137,7 @@ def pyusb_unpaced(frames: list[bytes], seconds: float) -> float:
 
 
 def paced_stream(seconds: float) -> dict[str, float]:
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     receiver = TelemetryReceiver(link.transport)
     try:
         link.client.start_telemetry(RATE_HZ, LEADS)

@@ -21,6 +21,8 @@ STATE_STYLE = {
     LinkState.CONNECTING: ("Connecting…", theme.INFO),
     LinkState.RECONNECTING: ("Reconnecting…", theme.WARNING),
     LinkState.DISCONNECTED: ("Disconnected", theme.TEXT_MUTED),
+    LinkState.PAIRING: ("Pairing: confirm on the device…", theme.INFO),
+    LinkState.UNPAIRED: ("Not paired", theme.WARNING),
 }
 BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", BatteryState.EOS: "END OF SERVICE"}
 BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
