@@ -37,6 +37,7 @@ from ui.impedance import ImpedanceView
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
 from ui.programs import ProgramsPanel
+from ui.scope import PulseScopeView
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
+        self.scope = PulseScopeView(self.bridge)  # captures only while shown
         self.impedance = ImpedanceView(self.bridge)
         self.programs = ProgramsPanel(self.bridge)
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         box.addWidget(self.lead_panel, 1)
         self.tabs.addTab(programming, "&Programming")
         self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.scope, "Pulse &scope")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.field, "&Field engineer")
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
         bridge.sessionChanged.connect(self._on_session)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
+        bridge.leadSwitchedOff.connect(lambda _lead, sentence: self.statusBar().showMessage(sentence, 15000))
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
@@ -292,8 +296,10 @@ class MainWindow(QMainWindow):
         count = state.capabilities.lead_count
         if self.waveforms.lead_count != count:
             self.waveforms.set_lead_count(count)
+            self.scope.set_lead_count(count)
             for channel in range(1, count + 1):
                 self.waveforms.set_lead_label(channel, self._location(channel))
+                self.scope.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()
@@ -315,6 +321,7 @@ class MainWindow(QMainWindow):
         self.placements[placement.channel] = placement
         if placement.channel <= self.waveforms.lead_count:  # a lead the device has (or none yet)
             self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
+            self.scope.set_lead_label(placement.channel, self._location(placement.channel))
         if self.lead_panel_lead() == placement.channel:
             self.lead_panel.set_location(self._location(placement.channel))
         self._refresh_map()
@@ -339,6 +346,7 @@ class MainWindow(QMainWindow):
     def _show_placements(self) -> None:
         for channel in range(1, self.lead_chooser.count() + 1):
             self.waveforms.set_lead_label(channel, self._location(channel))
+            self.scope.set_lead_label(channel, self._location(channel))
         self.lead_panel.set_location(self._location(self.lead_panel_lead()))
         self._refresh_map()
 

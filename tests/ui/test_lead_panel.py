@@ -171,6 +171,16 @@ def test_enable_without_impedance_shows_the_devices_refusal(qtbot, panel, drg_se
     assert not enable.isChecked() and drg_device.outputs_on == ()
 
 
+def test_a_lead_switched_off_by_the_device_after_a_short_is_told_on_the_panel(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service)
+    drg_device.tissue.develop_short(1, 1, 2)
+    drg_service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT_S)
+    message = child(panel, QLabel, "refusalMessage")
+    qtbot.waitUntil(lambda: message.isVisible() and "switched lead 1 off" in message.text(), timeout=WAIT_MS)
+    assert drg_device.outputs_on == ()
+    seen(qtbot, panel, 0, "OFF")
+
+
 def test_plus_steps_hold_ramps_until_release_and_minus_drops_at_once(qtbot, panel, drg_service, drg_device):
     ready_lead(qtbot, panel, drg_service, enable=False)
     enable = child(panel, QPushButton, "enableLead")

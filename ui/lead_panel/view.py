@@ -196,6 +196,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         bridge.linkChanged.connect(self._on_link)
         bridge.refused.connect(lambda action, text: self._show_refusal(f"{text} ({action.replace('_', ' ')})"))
         bridge.impedanceMeasured.connect(lambda _result: self._refresh())
+        bridge.leadSwitchedOff.connect(lambda _lead, sentence: self._show_refusal(sentence))
         self._contacts.polarityChosen.connect(self._on_polarity)
         self._apply_contacts.clicked.connect(self._on_apply_contacts)
         self._enable.clicked.connect(self._on_enable)
