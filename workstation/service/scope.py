@@ -30,7 +30,7 @@ from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import ServiceError
 
 log = logging.getLogger(__name__)
-MAX_RATE_HZ = 20  # captures a second: the display refreshes faster, the command channel stays free
+MAX_RATE_HZ = 25  # captures a second: above the 20 Hz the scope must refresh at, and the command channel stays free
 
 
 @dataclass(frozen=True)
