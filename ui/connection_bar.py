@@ -145,7 +145,7 @@ class ConnectionBar(QWidget):
         self.bridge.run(self.bridge.service.connection.pair(), self._connected)
 
     def _connected(self, future) -> None:
-        if future.exception() is not None:
+        if future.exception() is not None and self.bridge.service.link_state is not LinkState.UNPAIRED:
             self.state_label.setText(f"Not connected: {future.exception()}")
 
     def _on_link(self, state: LinkState, detail: str) -> None:

@@ -36,6 +36,7 @@ from drivers.types import EventCode
 
 PAIRING_WINDOW_S = 60.0  # time to confirm a pairing on the device
 MAX_PAIRED_HOSTS = 4  # pairing a fifth host forgets the oldest
+MAGNET_HOLD_S = 3.0  # a magnet is held for a few seconds: it confirms a pairing begun meanwhile too
 
 
 class AuthRefusal(IntEnum):
@@ -85,6 +86,7 @@ class DeviceSecurity:
         self.keys: dict[bytes, bytes] = {}  # key id -> link key, oldest first
         self.refusals = 0
         self._pairing: _Pairing | None = None
+        self._magnet_until = float("-inf")
         self._challenge: tuple[bytes, bytes, bytes, bytes] | None = None  # key id, key, host and device nonce
         self.session: _Session | None = None
 
@@ -142,9 +144,12 @@ class DeviceSecurity:
         return session.key, session.telemetry_counter
 
     def apply_magnet(self) -> bool:
-        """The magnet over the generator: confirms the pairing in progress, if any."""
+        """The magnet over the generator, held for MAGNET_HOLD_S: confirms the pairing in progress
+        and one begun while it is held. True when a pairing was waiting for it."""
+        now = self._clock()
+        self._magnet_until = now + MAGNET_HOLD_S
         pairing = self._pairing
-        if pairing is None or self._clock() > pairing.deadline:
+        if pairing is None or now > pairing.deadline:
             return False
         pairing.confirmed = True
         return True
@@ -172,7 +177,7 @@ class DeviceSecurity:
         except ProtocolError as exc:
             raise Refusal(Status.BAD_PAYLOAD, f"PAIR_BEGIN: {exc}.") from None
         self._pairing = _Pairing(request.host_name, key, transcript, self._clock() + PAIRING_WINDOW_S)
-        self._pairing.confirmed = self.magnet_held
+        self._pairing.confirmed = self.magnet_held or self._clock() <= self._magnet_until
         self._log(EventCode.PAIRING_STARTED, 0, auth.key_number(auth.key_id(key)))
         return PairOffer(public, int(PAIRING_WINDOW_S * 1000))
 

@@ -62,7 +62,7 @@ def test_a_new_device_is_paired_on_connecting_once_confirmed_on_the_device(make,
     connected = service.connection.connect(AWAY)
     wait_for(lambda: service.link_state is LinkState.PAIRING)
     assert not connected.done() and keys.get("SIM-0001") is None
-    wait_for(service.connection.confirm_on_simulator)  # the magnet, once the device has the pairing request
+    wait_for(lambda: service.connection.confirm_on_simulator() or connected.done())  # the magnet, held
     state = connected.result(WAIT)
     assert state.capabilities is not None and service.link_state is LinkState.CONNECTED
     assert seen[:3] == [LinkState.CONNECTING, LinkState.PAIRING, LinkState.CONNECTED]
@@ -85,7 +85,7 @@ def test_cancelled_pairing_leaves_the_device_unpaired_and_stop_all_working(make,
     assert model.outputs_on == ()
     assert keys.get("SIM-0001") is None and model.security.keys == {}
     paired = service.connection.pair()  # the Pair… button
-    wait_for(service.connection.confirm_on_simulator)
+    wait_for(lambda: service.connection.confirm_on_simulator() or paired.done())
     paired.result(WAIT)
     assert service.link_state is LinkState.CONNECTED
 
