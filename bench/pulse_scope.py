@@ -49,7 +49,7 @@ def main() -> int:
     from ui.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as folder, bench_service(Path(folder)) as service:
-        service.connection.connect("sim://0").result(30)
+        service.connection.connect("sim://0?magnet=held").result(30)
         leads = stimulate_every_lead(service.link.client)
         window = MainWindow(service, QSettings(str(Path(folder) / "settings.ini"), QSettings.IniFormat))
         window.setGeometry(0, 0, 1366, 768)

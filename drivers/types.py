@@ -208,6 +208,11 @@ class EventCode(IntEnum):
     BATTERY_STATE = 13
     # 14-31 left free for other additive event codes; self-test and later field tools from 32
     SELF_TEST = 32  # value: bit (check - 1) set for each check that did not pass
+    # 40-49: the authenticated link (docs/protocol.md §7)
+    AUTH_REFUSED = 40  # lead: message type; value: AuthRefusal reason
+    PAIRING_STARTED = 41  # value: the pending key's id (first 4 bytes, big-endian)
+    PAIRED = 42  # confirmed on the device; value: key id
+    SESSION_OPENED = 43  # value: key id
 
 
 class SelfTestItem(IntEnum):

@@ -328,6 +328,16 @@ class MainWindow(QMainWindow):
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
             self.banner.hide()
+        elif state in (LinkState.PAIRING, LinkState.UNPAIRED):
+            self.banner.setText(
+                "Pairing with the pulse generator: confirm on the device, holding the magnet over the generator. "
+                "Nothing can be programmed until it is paired; STOP ALL works."
+                if state == LinkState.PAIRING
+                else "This pulse generator is not paired with this workstation, so nothing can be programmed. "
+                "Press Pair… and confirm on the device. STOP ALL works."
+            )
+            self.banner.setToolTip(detail)
+            self.banner.show()
         self._refresh_map()
 
     def _telemetry_started(self, future) -> None:

@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         service = ProgrammingService.open(records)
         try:
             service.field.start_capture(args.max_mb * 1024 * 1024 if args.command == "capture" else None)
-            service.connection.connect(args.link).result(timeout=30)
+            service.subscribe(_say_when_pairing)
+            service.connection.connect(args.link).result(timeout=90)  # pairing waits up to 60 s for the device
             return COMMANDS[args.command](service, args)
         except (ServiceError, OSError, ValueError) as exc:
             print(f"drg-field: {exc}", file=sys.stderr)
@@ -97,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             service.shutdown()
             logs.shutdown()
+
+
+def _say_when_pairing(notice: object) -> None:
+    from workstation.service import LinkChanged, LinkState
+
+    if isinstance(notice, LinkChanged) and notice.state is LinkState.PAIRING:
+        print(f"drg-field: {notice.detail}", file=sys.stderr, flush=True)
 
 
 def _identity_lines(service: ProgrammingService) -> list[str]:

@@ -53,7 +53,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
     service = ProgrammingService(store)
-    service.connection.connect("sim://0?open=3.3&impedance_ms=5").result(10)
+    service.connection.connect("sim://0?open=3.3&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
     window.show()
@@ -144,7 +144,7 @@ def visit_record(app: QApplication, window: MainWindow, service: ProgrammingServ
 def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
     """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
     service = ProgrammingService(store)
-    service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5").result(10)
+    service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
     window.show()

@@ -23,6 +23,7 @@ from drivers.protocol.schema import (
     U32,
     U64,
     Bool,
+    Bytes,
     Codec,
     Enum,
     Fixed,
@@ -86,6 +87,28 @@ class MsgType(IntEnum):
     READ_EVENTS = 0x50
     # 0x51-0x5F left free for other additive messages; field-engineer tools from 0x60
     SELF_TEST = 0x60
+    # 0x70-0x7F: the authenticated link (docs/protocol.md §7)
+    HELLO = 0x70
+    PAIR_BEGIN = 0x71
+    PAIR_CONFIRM = 0x72
+    AUTH_BEGIN = 0x73
+    AUTH_FINISH = 0x74
+
+
+# What a device answers without a MAC: a stop is never locked out, identify names the
+# device, and the rest open a session. Every other command needs a valid MAC (§7).
+UNAUTHENTICATED = frozenset(
+    {
+        MsgType.IDENTIFY,
+        MsgType.STOP_ALL,
+        MsgType.HELLO,
+        MsgType.PAIR_BEGIN,
+        MsgType.PAIR_CONFIRM,
+        MsgType.AUTH_BEGIN,
+        MsgType.AUTH_FINISH,
+    }
+)
+LINK_PROTOCOL = 2  # HELLO's message-set version: 2 = authenticated link; firmware 1.0.0 (protocol 1) has no HELLO
 
 
 # Request bodies that are not domain values of their own.
@@ -138,6 +161,54 @@ class EventLogRequest:
 class EventLog:
     total: int
     events: tuple[DeviceEvent, ...]
+
+
+@dataclass(frozen=True)
+class Hello:
+    protocol: int  # the host's highest link protocol
+
+
+@dataclass(frozen=True)
+class HelloReply:
+    protocol: int  # the device's link protocol
+    min_protocol: int  # the oldest host protocol it serves
+    paired_hosts: int  # keys it holds
+    auth_refusals: int  # commands refused for a missing or bad MAC since power-on
+
+
+@dataclass(frozen=True)
+class PairBegin:
+    host_name: str
+    host_key: bytes  # X25519 public key
+
+
+@dataclass(frozen=True)
+class PairOffer:
+    device_key: bytes  # X25519 public key
+    window_ms: int  # time left to confirm on the device
+
+
+@dataclass(frozen=True)
+class Proof:
+    proof: bytes  # HMAC-SHA256 truncated to 16 bytes
+
+
+@dataclass(frozen=True)
+class PairDone:
+    key_id: bytes
+    proof: bytes
+
+
+@dataclass(frozen=True)
+class AuthBegin:
+    key_id: bytes
+    host_nonce: bytes
+
+
+@dataclass(frozen=True)
+class AuthChallenge:
+    device_nonce: bytes
+    proof: bytes
 
 
 @dataclass(frozen=True)
@@ -215,6 +286,7 @@ CAPTURE_CAPABILITIES = Record(
     interphase_us=U16,
 )
 CAPTURE_REQUEST = Record(CaptureRequest, lead=U8, rate_hz=U32, samples=U16, pre_samples=U16)
+KEY_ID, NONCE, PROOF, PUBLIC_KEY = Bytes(8), Bytes(16), Bytes(16), Bytes(32)
 ERROR_REPLY = Record(ErrorReply, status=Enum(Status), detail=Str(255))
 
 
@@ -323,6 +395,23 @@ _SPECS = [
     MessageSpec(MsgType.CAPTURE_PULSE, CAPTURE_REQUEST, CaptureCodec()),
     MessageSpec(MsgType.READ_EVENTS, Record(EventLogRequest, start=U32, max_count=U8), EVENT_LOG),
     MessageSpec(MsgType.SELF_TEST, EMPTY, SELF_TEST_REPORT),
+    MessageSpec(
+        MsgType.HELLO,
+        Record(Hello, protocol=U8),
+        Record(HelloReply, protocol=U8, min_protocol=U8, paired_hosts=U8, auth_refusals=U32),
+    ),
+    MessageSpec(
+        MsgType.PAIR_BEGIN,
+        Record(PairBegin, host_name=Str(32), host_key=PUBLIC_KEY),
+        Record(PairOffer, device_key=PUBLIC_KEY, window_ms=U32),
+    ),
+    MessageSpec(MsgType.PAIR_CONFIRM, Record(Proof, proof=PROOF), Record(PairDone, key_id=KEY_ID, proof=PROOF)),
+    MessageSpec(
+        MsgType.AUTH_BEGIN,
+        Record(AuthBegin, key_id=KEY_ID, host_nonce=NONCE),
+        Record(AuthChallenge, device_nonce=NONCE, proof=PROOF),
+    ),
+    MessageSpec(MsgType.AUTH_FINISH, Record(Proof, proof=PROOF), EMPTY),
 ]
 MESSAGES: dict[MsgType, MessageSpec] = {spec.type: spec for spec in _SPECS}
 

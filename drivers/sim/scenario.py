@@ -13,6 +13,10 @@ without code:
     battery=ok|eri|eos     primary-cell state
     impedance_ms=30        time one impedance measurement takes
     seed=1                 seed of the tissue values and the random faults
+    magnet=away|held       pairing's confirmation on the device (docs/protocol.md §7):
+                           away (default) waits for DeviceModel.apply_magnet(), the
+                           simulator's "confirm on device"; held confirms every
+                           pairing at once, as a clinician holding the magnet there
 
 Faults the device's self-test finds (SELF_TEST, docs/protocol.md §3.6); each makes
 one check fail, and they change nothing else:
@@ -65,6 +69,11 @@ class Scenario:
     memory: str = "ok"
     clock: str = "ok"
     high: tuple[ContactRef, ...] = ()
+    magnet: str = "away"
+
+    @property
+    def magnet_held(self) -> bool:
+        return self.magnet == "held"
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> Scenario:
@@ -82,6 +91,7 @@ class Scenario:
             "adc": _choice("ok", "drift"),
             "memory": _choice("ok", "corrupt"),
             "clock": _choice("ok", "drift"),
+            "magnet": _choice("away", "held"),
         }
         options = {}
         for key, value in params.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivers.protocol.frame import Frame, decode_frame, encode_frame
+from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import (
     MESSAGES,
     AmplitudeRequest,
@@ -17,6 +17,7 @@ from drivers.protocol.messages import (
 )
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import CAPABILITIES, CAPTURE_CAPABILITIES, DeviceModel
+from drivers.sim.direct import command_frame, paired_session
 from drivers.sim.scenario import Scenario
 from drivers.types import CaptureRequest, ImpedanceMode, LeadConfig, Polarity, PulseCapture
 from workstation.pulse import PulseAnalysis, Quantity, analyse, average
@@ -131,10 +132,11 @@ def test_averaging_lowers_the_noise_and_keeps_the_pulse():
 def device_capture(amplitude: int, **scenario: str) -> PulseCapture:
     clock = ManualClock()
     model = DeviceModel(Scenario.from_query(scenario), clock=clock, sleep=clock.sleep)
+    session = paired_session(model)  # sealed frames, as a paired host sends them
 
     def send(mtype: MsgType, request=None):
         spec = MESSAGES[mtype]
-        frame = decode_frame(model.handle_command(encode_frame(Frame(mtype, 1, spec.request.encode(request)))))
+        frame = decode_frame(model.handle_command(command_frame(session, mtype, spec.request.encode(request))[0]))
         return decode_reply(spec, frame.payload)
 
     send(MsgType.WRITE_LEAD, config(0, on=False))

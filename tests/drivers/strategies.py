@@ -57,6 +57,8 @@ def values_for(codec: schema.Codec):
         return _text(codec.max_bytes)
     if isinstance(codec, schema.Seq):
         return st.lists(values_for(codec.item), max_size=min(codec.max_items, 6)).map(tuple)
+    if isinstance(codec, schema.Bytes):
+        return st.binary(min_size=codec.n, max_size=codec.n)
     if isinstance(codec, schema.Fixed):
         return st.tuples(*[values_for(codec.item)] * codec.n)
     if isinstance(codec, schema.Record):

@@ -25,8 +25,10 @@ P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
 
 def _session(link) -> None:
-    """Every message of the protocol at least once, a refusal and both kinds of STOP ALL."""
+    """Every message of the protocol at least once (pairing and the session's opening first),
+    a refusal and both kinds of STOP ALL."""
     pg = link.client
+    pg.pair("capture test")  # the scenario holds the magnet over the generator
     pg.identify()
     pg.capabilities()
     pg.battery()
@@ -64,7 +66,7 @@ def _session(link) -> None:
 
 @pytest.fixture
 def captured(tmp_path):
-    link = open_link("sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt")
+    link = open_link("sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt")
     try:
         capture = link.transport.start_capture()
         _session(link)
@@ -125,7 +127,7 @@ def test_the_ring_drops_whole_transfers_and_keeps_the_device_descriptor():
 
 
 def test_failed_transfers_are_recorded_with_their_status(tmp_path):
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         usb = link.simulator
@@ -142,7 +144,7 @@ def test_failed_transfers_are_recorded_with_their_status(tmp_path):
 
 
 def test_capture_survives_a_reconnect_and_stops_on_request():
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         link.client.identify()
@@ -197,6 +199,7 @@ def test_tshark_decodes_every_message_of_a_captured_session(captured):
     assert "Status: OUT_OF_RANGE (4)" in verbose and "There is no lead 9" in verbose
     assert "Reading: lead 2 3-case" in verbose
     assert "TELEMETRY_BLOCK telemetry" in verbose
+    assert "Link protocol: 2" in verbose and "X25519 public key: " in verbose and "Key id: " in verbose
 
     summary = _tshark("-r", str(captured))
     assert "STOP_ALL control request" in summary and "STOP_ALL control reply (outputs off)" in summary
@@ -204,10 +207,12 @@ def test_tshark_decodes_every_message_of_a_captured_session(captured):
     assert "CAPTURE_PULSE request" in summary and "lead 3, 1000 samples at 2000000 Hz, 100 before the onset" in summary
     assert "CAPTURE_PULSE reply" in summary and ", triggered)" in summary
     assert "CAPTURE_CAPABILITIES reply" in summary and "interphase 20 µs" in summary
+    assert "PAIR_CONFIRM reply seq=" in summary and "paired, key " in summary and "AUTH_FINISH reply" in summary
+    assert "READ_LEAD request seq=" in summary and "[MAC]" in summary
 
 
 def test_tshark_flags_a_corrupt_frame(tmp_path):
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         link.simulator.inject(Fault.CORRUPT, after=1)  # the reply of the next command

@@ -13,8 +13,14 @@ from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType
 from workstation.fieldtool import FAULT, HEALTHY, main
 
-FAULTY = "sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
-HEALTHY_SIM = "sim://0?latency_ms=0&impedance_ms=0"
+FAULTY = "sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
+HEALTHY_SIM = "sim://0?magnet=held&latency_ms=0&impedance_ms=0"
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """drg-field keeps the link keys it pairs in the user's data folder: a temporary one here."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 def test_diagnose_prints_the_conclusions_and_saves_them(tmp_path, capsys):
@@ -31,7 +37,10 @@ def test_diagnose_prints_the_conclusions_and_saves_them(tmp_path, capsys):
 
 
 def test_self_test_and_events(tmp_path, capsys):
-    assert main(["--link", "sim://0?latency_ms=0&clock=drift", "self-test", "--csv", str(tmp_path / "st.csv")]) == FAULT
+    assert (
+        main(["--link", "sim://0?magnet=held&latency_ms=0&clock=drift", "self-test", "--csv", str(tmp_path / "st.csv")])
+        == FAULT
+    )
     assert "CLOCK             FAIL" in capsys.readouterr().out
     assert main(["--link", HEALTHY_SIM, "events"]) == HEALTHY
     assert "Powered on." in capsys.readouterr().out

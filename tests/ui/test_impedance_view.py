@@ -26,8 +26,8 @@ from ui.impedance.view import ImpedanceView
 from workstation.models import ImpedanceClass
 from workstation.service import ProgrammingService
 
-FAULTY_URI = "sim://0?impedance_ms=1&latency_ms=0&open=2.3&short=1.1-2"
-SLOW_URI = "sim://0?impedance_ms=200&latency_ms=0"
+FAULTY_URI = "sim://0?impedance_ms=1&latency_ms=0&magnet=held&open=2.3&short=1.1-2"
+SLOW_URI = "sim://0?impedance_ms=200&latency_ms=0&magnet=held"
 WAIT_S = 10
 WAIT_MS = 5000
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF

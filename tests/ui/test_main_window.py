@@ -245,7 +245,7 @@ def test_disconnect_and_connect_from_the_connection_bar(qtbot, drg_window):
     assert find(window, "deviceIdentity").text() == "No device"
     uri = find(window, "linkUri")
     uri.lineEdit().selectAll()
-    qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0")
+    qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0&magnet=held")
     click(qtbot, find(window, "linkConnect"))
     qtbot.waitUntil(lambda: "SIM-0777" in find(window, "deviceIdentity").text(), timeout=WAIT_MS)
     assert "Connected" in find(window, "linkState").text()

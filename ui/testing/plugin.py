@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0"}  # quick measurements, no bus latency
+# Quick measurements, no bus latency, and the simulated clinician holds the magnet over the generator,
+# so connecting pairs this workstation at once (docs/protocol.md §7; each service keeps its keys in tmp_path).
+SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0", "magnet": "held"}
 SIM_URI = "sim://0?" + urlencode(SIM_OPTIONS)
 WAIT_S = 10
 MARKER = "drg_sim"
@@ -57,16 +59,18 @@ def drg_store(tmp_path):
 
 
 @pytest.fixture
-def drg_service_factory(drg_store):
-    """make(options="", **options) -> a ProgrammingService on drg_store, connected to a fresh simulator
-    with that scenario (connect=False: not connected yet). Every one is shut down after the test."""
+def drg_service_factory(drg_store, tmp_path):
+    """make(options="", **options) -> a ProgrammingService on drg_store, connected to (and so paired with)
+    a fresh simulator with that scenario (connect=False: not connected yet). Link keys go to a 0600 file
+    in tmp_path, the store a workstation without an OS keyring uses. Every one is shut down after the test."""
+    from drivers.keystore import FileKeyStore
     from ui.testing.qa import events_of
     from workstation.service import ProgrammingService
 
     made: list = []
 
     def make(options: str | dict[str, str] = "", *, connect: bool = True, **more: str):
-        service = ProgrammingService(drg_store)
+        service = ProgrammingService(drg_store, keys=FileKeyStore(tmp_path / f"device-keys-{len(made)}.json"))
         made.append(service)
         events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
         if connect:

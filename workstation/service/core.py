@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from drivers.client import PulseGenerator
 from drivers.errors import DeviceGone, DriverError
+from drivers.keystore import KeyStore
 from drivers.links import Link
 from drivers.types import Capabilities, ImpedanceMeasurement, LeadConfig
 from workstation.clock import Clock
@@ -64,10 +65,11 @@ def on_service_thread() -> bool:
 
 
 class ServiceCore:
-    def __init__(self, records: Records, opener: Callable[[str], Link], clock: Clock) -> None:
+    def __init__(self, records: Records, opener: Callable[[str], Link], clock: Clock, keys: KeyStore) -> None:
         self.records = records
         self.open_link = opener
         self.clock = clock
+        self.keys = keys  # the paired devices' link keys
         self.link: Link | None = None
         self.uri: str | None = None
         self.mirror = Mirror()

@@ -21,6 +21,7 @@ __all__ = [
     "LinkLost",
     "NoActiveSession",
     "NotConnected",
+    "NotPairedError",
     "SafetyRefused",
     "ServiceError",
     "service_error",
@@ -29,6 +30,10 @@ __all__ = [
 
 class NotConnected(ServiceError):
     pass
+
+
+class NotPairedError(ServiceError):
+    """The device is open but not paired with this workstation: only STOP ALL reaches it."""
 
 
 class NoActiveSession(ServiceError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from drivers.keystore import KeyStore, MemoryKeyStore, default_keystore
 from drivers.links import Link, open_link
 from workstation.clock import Clock, SystemClock
 from workstation.models import Session
@@ -31,10 +32,19 @@ from workstation.service.scope import PulseScope
 
 
 class ProgrammingService:
-    """Drives one pulse generator and records every action in the records."""
+    """Drives one pulse generator and records every action in the records.
 
-    def __init__(self, records: Records, opener: Callable[[str], Link] = open_link, clock: Clock | None = None) -> None:
-        self._core = core = ServiceCore(records, opener, clock or SystemClock())
+    `keys` keeps the link keys of paired devices: a process-local store unless
+    given (`open` gives the OS keyring, or its 0600 file fallback)."""
+
+    def __init__(
+        self,
+        records: Records,
+        opener: Callable[[str], Link] = open_link,
+        clock: Clock | None = None,
+        keys: KeyStore | None = None,
+    ) -> None:
+        self._core = core = ServiceCore(records, opener, clock or SystemClock(), keys or MemoryKeyStore())
         self.connection = Connection(core)
         self.outputs = Outputs(core)
         self.programs = Programs(core, self.outputs)
@@ -46,10 +56,12 @@ class ProgrammingService:
 
     @classmethod
     def open(cls, records_url: str | None = None, clock: Clock | None = None) -> ProgrammingService:
-        """A service on the records at `records_url` (the default database when None); it closes them on shutdown."""
+        """A service on the records at `records_url` (the default database when None), keeping link
+        keys in the OS keyring (or the 0600 file in the data folder); it closes the records on shutdown."""
+        from workstation.paths import data_dir
         from workstation.records.store import RecordsStore
 
-        service = cls(RecordsStore.open(records_url), clock=clock)
+        service = cls(RecordsStore.open(records_url), clock=clock, keys=default_keystore(data_dir()))
         service._owns_records = True
         return service
 
@@ -103,6 +115,7 @@ class ProgrammingService:
     def shutdown(self) -> None:
         core = self._core
         core.stopping.set()
+        self.connection.cancel_pairing()
         self.outputs.ramps.end_all(ServiceError("The workstation is shutting down."))
         self.scope.stop()
         try:

@@ -19,6 +19,8 @@ class LinkState(str, Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
+    PAIRING = "pairing"  # open, waiting for the pairing's confirmation on the device
+    UNPAIRED = "unpaired"  # open but not paired: only STOP ALL and identify reach the device
 
 
 @dataclass(frozen=True)
