@@ -56,6 +56,8 @@ class EventKind(str, Enum):
     SELF_TEST = "self_test"
     LEAD_DIAGNOSIS = "lead_diagnosis"
     DEVICE_LOG_READ = "device_log_read"
+    USB_CAPTURE = "usb_capture"  # refusals of a bad capture size
+    FIELD_FILE = "field_file"  # refusals of a bad file name (capture, export, bundle)
 
 
 class Outcome(str, Enum):
@@ -102,6 +104,8 @@ NAMES = {
     EventKind.SELF_TEST: "Self-test",
     EventKind.LEAD_DIAGNOSIS: "Lead diagnosis",
     EventKind.DEVICE_LOG_READ: "Device log read",
+    EventKind.USB_CAPTURE: "USB capture",
+    EventKind.FIELD_FILE: "File",
 }
 
 

@@ -17,7 +17,7 @@ from drivers.types import BatteryState
 from workstation import validation
 from workstation.events import EventKind, Outcome
 from workstation.service.core import ServiceCore, mark_service_thread
-from workstation.service.errors import NotConnected, NotPairedError, service_error
+from workstation.service.errors import InvalidValue, NotConnected, NotPairedError, ServiceError, service_error
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
 from workstation.service.unknowns import reverted
@@ -55,16 +55,31 @@ class Connection:
         return bool(link and link.is_simulated)
 
     def connect(self, uri: str = "sim://0") -> Future[DeviceState]:
-        """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
+        """Open the link and interrogate the device: identity, capabilities, battery, leads, program.
+
+        Refused while a link is open (reconnecting included): opening another would leave the
+        first device running unreachable, with STOP ALL going to the new one. Disconnect first."""
         core = self._core
+        uri = core.valid(EventKind.LINK_STATE, lambda: validation.text(uri, "uri"))
 
         def run() -> DeviceState:
+            if core.link is not None:  # judged on device-io: two connects queued cannot both open
+                error = ServiceError(
+                    f"The workstation is {core.link_state.value} to {core.uri}: disconnect it before opening {uri}."
+                )
+                core.refused(EventKind.LINK_STATE, {"uri": uri}, error)
+                raise error
             core.set_link_state(LinkState.CONNECTING, uri)
             try:
                 link = core.open_link(uri)
-            except (DriverError, ValueError) as exc:
+            except DriverError as exc:
                 core.set_link_state(LinkState.DISCONNECTED, str(exc))
                 raise service_error(exc) from exc
+            except ValueError as exc:  # not a link this workstation knows: a bad value, refused
+                core.set_link_state(LinkState.DISCONNECTED, str(exc))
+                error = InvalidValue("uri", uri, f"{str(exc).rstrip('.')}.")
+                core.refused(EventKind.LINK_STATE, {"field": "uri", "value": error.shown_value}, error)
+                raise error from exc
             link.client.keys = core.keys
             for opened in core.on_link_opened:
                 opened(link)

@@ -46,6 +46,8 @@ class Impedance:
         mode = ImpedanceMode(
             core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.member(ImpedanceMode, mode, "mode"))
         )
+        core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.callback(progress, "progress"))
+        core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.cancel_flag(cancel))
 
         def run() -> ImpedanceResult:
             measurements: list[ImpedanceMeasurement] = []

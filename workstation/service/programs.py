@@ -118,6 +118,8 @@ class Programs:
         core.require_session()
         caps = core.caps()
         program = core.valid(EventKind.WRITE_PROGRAM, lambda: validation.program(caps, program))
+        core.valid(EventKind.WRITE_PROGRAM, lambda: validation.callback(ask, "ask", optional=False))
+        core.valid(EventKind.WRITE_PROGRAM, lambda: validation.callback(progress, "progress"))
         finished: Future[None] = Future()
         epoch = core.stop_epoch
 
