@@ -323,10 +323,13 @@ class FieldTools:
 
     def export(self, write: Callable[[Path, exports.ExportIdentity], object], path: str | Path) -> Future[Path]:
         """Run an export writer on the files thread with the device's identity; the future gives the path."""
+        core = self._core
+        checked = core.valid(EventKind.FIELD_FILE, lambda: validation.callback(write, "write", optional=False))
+        assert checked is not None  # not optional: refused above
         target, identity = self._target(path), self.identity()
 
         def run() -> Path:
-            write(target, identity)
+            checked(target, identity)
             return target
 
         return self._core.run_on(self._files, run)

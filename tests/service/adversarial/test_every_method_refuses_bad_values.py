@@ -76,7 +76,7 @@ def attacks(svc):
                 if (sub, name, param) in HARMLESS:
                     continue
                 for bad in BAD:
-                    if (bad is None and param in NONE_MEANS_DEFAULT) or (bad == "x" and param == "name"):
+                    if (bad is None and param in NONE_MEANS_DEFAULT) or (bad == "x" and param in ("name", "path")):
                         continue
                     yield (
                         f"{sub}.{name}({param}={bad!r:.12})",
