@@ -34,12 +34,15 @@ from drivers.protocol.status import Status
 from drivers.types import (
     BatteryStatus,
     Capabilities,
+    CaptureCapabilities,
+    CaptureRequest,
     DeviceEvent,
     Identity,
     ImpedanceMode,
     ImpedanceResult,
     LeadConfig,
     Program,
+    PulseCapture,
     SelfTestReport,
 )
 
@@ -53,6 +56,8 @@ IDEMPOTENT = frozenset(
         MsgType.READ_PROGRAM,
         MsgType.READ_EVENTS,
         MsgType.SELF_TEST,  # changes nothing but the event log
+        MsgType.CAPTURE_CAPABILITIES,
+        MsgType.CAPTURE_PULSE,  # only observes the output
     }
 )
 log = logging.getLogger(__name__)
@@ -204,3 +209,14 @@ class PulseGenerator:
 
     def stop_telemetry(self) -> None:
         self.call(MsgType.STOP_TELEMETRY)
+
+    # -- pulse capture
+    def capture_capabilities(self) -> CaptureCapabilities:
+        """Rate and window limits of the triggered pulse capture; DeviceRefused(UNKNOWN_MESSAGE)
+        from a device without one."""
+        return self.call(MsgType.CAPTURE_CAPABILITIES)
+
+    def capture_pulse(self, request: CaptureRequest, trigger_timeout_ms: int) -> PulseCapture:
+        """The lead's output around its next pulse onset. The device waits for the onset (at most
+        `trigger_timeout_ms`, from CaptureCapabilities) before it answers."""
+        return self.call(MsgType.CAPTURE_PULSE, request, timeout_ms=trigger_timeout_ms + COMMAND_TIMEOUT_MS)

@@ -34,9 +34,12 @@ from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.fieldeng import FieldEngineerView
 from ui.impedance import ImpedanceView
+from ui.lead_names import LeadNames
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
 from ui.programs import ProgramsPanel
+from ui.scope import PulseScopeView
+from ui.session_bar import SessionBar
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
@@ -45,7 +48,6 @@ from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
 SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
-SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
 
 
 def telemetry_rate_hz(caps: Capabilities) -> int:
@@ -64,12 +66,15 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.undo_stack = QUndoStack(self)
         self.placements: dict[int, object] = {}
+        self.names = LeadNames()  # every panel names a lead by where it sits
         self.faulty_leads: set[int] = set()
 
         self.connection = ConnectionBar(self.bridge)
+        self.session_bar = SessionBar(self.bridge)
         self.stop_guard = StopAllGuard(self, self.stop_all)  # button + Esc, reachable whatever is open
         self.stop_button = self.stop_guard.button
         self._stop_failed = None
+        self._session_ended_for_close = False
 
         self.banner = named(QLabel(), "linkBanner", "Link alert", "")
         self.banner.setWordWrap(True)
@@ -84,9 +89,11 @@ class MainWindow(QMainWindow):
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
+        self.lead_panel.names = self.names
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
-        self.impedance = ImpedanceView(self.bridge)
-        self.programs = ProgramsPanel(self.bridge)
+        self.scope = PulseScopeView(self.bridge)  # captures only while shown
+        self.impedance = ImpedanceView(self.bridge, names=self.names)
+        self.programs = ProgramsPanel(self.bridge, names=self.names)
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -101,6 +108,7 @@ class MainWindow(QMainWindow):
         box.addWidget(self.lead_panel, 1)
         self.tabs.addTab(programming, "&Programming")
         self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.scope, "Pulse &scope")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.field, "&Field engineer")
@@ -124,7 +132,11 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([300, 1000])
 
         top = QHBoxLayout()
-        top.addWidget(self.connection, 1)
+        bars = QVBoxLayout()  # the device's line over the patient's, both beside STOP ALL
+        bars.setSpacing(2)
+        bars.addWidget(self.connection)
+        bars.addWidget(self.session_bar)
+        top.addLayout(bars, 1)
         top.addWidget(self.stop_guard.slot)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -181,7 +193,10 @@ class MainWindow(QMainWindow):
         bridge.placementChanged.connect(self._on_placement)
         bridge.sessionChanged.connect(self._on_session)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
-        bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
+        bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
+        bridge.leadSwitchedOff.connect(
+            lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
+        )
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
@@ -190,9 +205,10 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self.settings.value("mainWindow/geometry")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # the size it was last given
         else:
-            self.resize(1366, 768)
+            self.resize(1366, 768)  # its size once un-maximised
+            self.setWindowState(Qt.WindowState.WindowMaximized)  # first start: the whole screen
         splitter = self.settings.value("mainWindow/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -216,6 +232,7 @@ class MainWindow(QMainWindow):
 
     def _stopped(self, future) -> None:
         if future.exception() is not None:
+            self.stop_button.setDown(False)  # its release may go to the box below: never drawn pressed
             self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
             text = (
                 f"The device did not confirm STOP ALL: {future.exception()}\n"
@@ -261,10 +278,19 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(0)
 
     def _location(self, channel: int) -> str:
-        placement = self.placements.get(channel)
-        if placement is None:
-            return f"Lead {channel} · not placed"
-        return f"Lead {channel} · {placement.level.name} {SIDE_TEXT[placement.side.value]}"
+        return self.names.name(channel)
+
+    def _name_leads(self) -> None:
+        """Every place a lead is named follows its placement: chooser, lead panel, waveforms, tables."""
+        self.names.set_placements(self.placements)
+        for channel in range(1, self.lead_chooser.count() + 1):
+            self.lead_chooser.setItemText(channel - 1, self.names.name(channel))
+            if channel <= self.waveforms.lead_count:
+                self.waveforms.set_lead_label(channel, self.names.name(channel))
+                self.scope.set_lead_label(channel, self.names.name(channel))
+        self.lead_panel.set_location(self._location(self.lead_panel_lead()))
+        self.impedance.names_changed()
+        self.programs.names_changed()
 
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:
@@ -292,12 +318,14 @@ class MainWindow(QMainWindow):
         count = state.capabilities.lead_count
         if self.waveforms.lead_count != count:
             self.waveforms.set_lead_count(count)
+            self.scope.set_lead_count(count)
             for channel in range(1, count + 1):
                 self.waveforms.set_lead_label(channel, self._location(channel))
+                self.scope.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()
-            self.lead_chooser.addItems([f"Lead {n}" for n in range(1, count + 1)])
+            self.lead_chooser.addItems([self.names.name(n) for n in range(1, count + 1)])
             self.lead_chooser.blockSignals(False)
             self.select_lead(1)
         self._refresh_map()  # and the programmed overlays
@@ -313,10 +341,7 @@ class MainWindow(QMainWindow):
 
     def _on_placement(self, placement) -> None:
         self.placements[placement.channel] = placement
-        if placement.channel <= self.waveforms.lead_count:  # a lead the device has (or none yet)
-            self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
-        if self.lead_panel_lead() == placement.channel:
-            self.lead_panel.set_location(self._location(placement.channel))
+        self._name_leads()
         self._refresh_map()
 
     def lead_panel_lead(self) -> int:
@@ -337,9 +362,7 @@ class MainWindow(QMainWindow):
             self._show_placements()
 
     def _show_placements(self) -> None:
-        for channel in range(1, self.lead_chooser.count() + 1):
-            self.waveforms.set_lead_label(channel, self._location(channel))
-        self.lead_panel.set_location(self._location(self.lead_panel_lead()))
+        self._name_leads()
         self._refresh_map()
 
     def _refresh_map(self) -> None:
@@ -362,8 +385,22 @@ class MainWindow(QMainWindow):
                 self.waveforms.set_programmed(lead, config)
 
     # -- closing ------------------------------------------------------------------------------------------------
+    def may_close(self) -> bool:
+        """The close guard: during a session it asks to end it first (the end-of-visit guard,
+        unwritten changes included) and closes once it has ended; otherwise unwritten changes ask."""
+        if self._session_ended_for_close:
+            return True
+        if self.service.session is not None:
+            self.patient_panel.end_session("close", self._ended_for_close)
+            return False
+        return not self.programs.has_unwritten_changes() or self.programs.confirm_discard_unwritten(self)
+
+    def _ended_for_close(self) -> None:
+        self._session_ended_for_close = True
+        self.close()
+
     def closeEvent(self, event) -> None:
-        if self.programs.has_unwritten_changes() and not self.programs.confirm_discard_unwritten(self):
+        if not self.may_close():
             event.ignore()
             return
         self.settings.setValue("mainWindow/geometry", self.saveGeometry())

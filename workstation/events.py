@@ -48,6 +48,7 @@ class EventKind(str, Enum):
     WRITE_PROGRAM = "write_program"
     START_TELEMETRY = "start_telemetry"
     DEVICE_REVERTED = "device_reverted"  # the device changed its live settings while the link was down
+    LEAD_SWITCHED_OFF = "lead_switched_off"  # the device switched a stimulating lead off (a short read)
     # written by the field-engineer tools (workstation/service/field.py)
     SELF_TEST = "self_test"
     LEAD_DIAGNOSIS = "lead_diagnosis"
@@ -93,6 +94,7 @@ NAMES = {
     EventKind.START_TELEMETRY: "Waveforms",
     EventKind.CORRECTION: "Correction",
     EventKind.DEVICE_REVERTED: "Device changed",
+    EventKind.LEAD_SWITCHED_OFF: "Lead switched off",
     EventKind.SELF_TEST: "Self-test",
     EventKind.LEAD_DIAGNOSIS: "Lead diagnosis",
     EventKind.DEVICE_LOG_READ: "Device log read",
@@ -202,6 +204,7 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
     EventKind.START_TELEMETRY: lambda p: f"{p.get('rate_hz', '')} samples/s of {_leads_of(p)}".strip(),
     EventKind.CORRECTION: lambda p: f"{p['reason']}",
     EventKind.DEVICE_REVERTED: lambda p: reverted_sentence(p["program"], p["changes"]),
+    EventKind.LEAD_SWITCHED_OFF: lambda p: p["sentence"],
     EventKind.SELF_TEST: _self_test,
     EventKind.LEAD_DIAGNOSIS: _diagnosis,
     EventKind.DEVICE_LOG_READ: lambda p: f"{p['events']} device event(s) read",

@@ -80,6 +80,9 @@ def main() -> int:
     shot(app, window, "main_window")
     window.tabs.setCurrentWidget(window.waveforms)
     shot(app, window, "waveforms")
+    window.tabs.setCurrentWidget(window.scope)  # lead 1: 800 µA, 300 µs, 20 Hz, averaged
+    wait_for(app, lambda: window.scope.drawn >= 8)
+    shot(app, window, "pulse_scope")
     window.tabs.setCurrentWidget(window.impedance)
     window.impedance.measure()
     settle(app, 2.0)

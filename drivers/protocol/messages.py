@@ -36,6 +36,8 @@ from drivers.types import (
     BatteryState,
     BatteryStatus,
     Capabilities,
+    CaptureCapabilities,
+    CaptureRequest,
     DeviceEvent,
     EventCode,
     Identity,
@@ -45,6 +47,7 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    PulseCapture,
     SelfTestCheck,
     SelfTestItem,
     SelfTestReport,
@@ -55,6 +58,7 @@ from drivers.types import (
 MAX_LEADS = 8
 CONTACTS_PER_LEAD = 4  # fixed by the lead hardware; the wire carries exactly four
 MAX_TELEMETRY_SAMPLES = 4000  # per lead per block: 4 leads x 2 x 4000 x 2 B < 64 KiB
+MAX_CAPTURE_SAMPLES = 16_000  # per channel: 2 x 16000 x 2 B + header < 64 KiB
 
 
 class MsgType(IntEnum):
@@ -76,6 +80,9 @@ class MsgType(IntEnum):
     START_TELEMETRY = 0x40
     STOP_TELEMETRY = 0x41
     TELEMETRY_BLOCK = 0x42
+    CAPTURE_CAPABILITIES = 0x43
+    CAPTURE_PULSE = 0x44
+    # 0x45-0x4F left free for the telemetry family
     READ_EVENTS = 0x50
     # 0x51-0x5F left free for other additive messages; field-engineer tools from 0x60
     SELF_TEST = 0x60
@@ -199,6 +206,15 @@ SELF_TEST_REPORT = Record(
         max_items=16,
     ),
 )
+CAPTURE_CAPABILITIES = Record(
+    CaptureCapabilities,
+    rate_min_hz=U32,
+    rate_max_hz=U32,
+    max_samples=U16,
+    trigger_timeout_ms=U16,
+    interphase_us=U16,
+)
+CAPTURE_REQUEST = Record(CaptureRequest, lead=U8, rate_hz=U32, samples=U16, pre_samples=U16)
 ERROR_REPLY = Record(ErrorReply, status=Enum(Status), detail=Str(255))
 
 
@@ -240,6 +256,41 @@ class TelemetryCodec(Codec):
         return block, pos + 2 * size
 
 
+class CaptureCodec(Codec):
+    """rate u32, pre_samples u16, triggered bool, LeadConfig (the settings the pulse was
+    delivered with), n u16, then current int16[n] (µA), then voltage int16[n] (mV)."""
+
+    def pack(self, value: PulseCapture, out):
+        n = value.n_samples
+        if value.current_ua.shape != (n,) or value.voltage_mv.shape != (n,):
+            raise ProtocolError("capture current and voltage differ in length")
+        if n > MAX_CAPTURE_SAMPLES or value.pre_samples > n:
+            raise ProtocolError(f"a capture of {n} samples ({value.pre_samples} before the onset) does not fit")
+        U32.pack(value.rate_hz, out)
+        U16.pack(value.pre_samples, out)
+        Bool().pack(value.triggered, out)
+        LEAD_CONFIG.pack(value.config, out)
+        U16.pack(n, out)
+        out += np.ascontiguousarray(value.current_ua, dtype="<i2").tobytes()
+        out += np.ascontiguousarray(value.voltage_mv, dtype="<i2").tobytes()
+
+    def unpack(self, buf, pos):
+        rate, pos = U32.unpack(buf, pos)
+        pre, pos = U16.unpack(buf, pos)
+        triggered, pos = Bool().unpack(buf, pos)
+        config, pos = LEAD_CONFIG.unpack(buf, pos)
+        n, pos = U16.unpack(buf, pos)
+        if rate < 1:
+            raise ProtocolError("a capture at 0 Hz")
+        if n > MAX_CAPTURE_SAMPLES or pre > n:
+            raise ProtocolError(f"a capture of {n} samples ({pre} before the onset) breaks the limits")
+        if pos + 4 * n > len(buf):
+            raise ProtocolError("capture samples run past the payload")
+        current = np.frombuffer(buf, dtype="<i2", count=n, offset=pos).astype(np.int16)
+        voltage = np.frombuffer(buf, dtype="<i2", count=n, offset=pos + 2 * n).astype(np.int16)
+        return PulseCapture(rate, pre, triggered, config, current, voltage), pos + 4 * n
+
+
 @dataclass(frozen=True)
 class MessageSpec:
     type: MsgType
@@ -268,6 +319,8 @@ _SPECS = [
     MessageSpec(MsgType.START_TELEMETRY, TELEMETRY_REQUEST, TELEMETRY_REQUEST),
     MessageSpec(MsgType.STOP_TELEMETRY, EMPTY, EMPTY),
     MessageSpec(MsgType.TELEMETRY_BLOCK, TelemetryCodec(), None),
+    MessageSpec(MsgType.CAPTURE_CAPABILITIES, EMPTY, CAPTURE_CAPABILITIES),
+    MessageSpec(MsgType.CAPTURE_PULSE, CAPTURE_REQUEST, CaptureCodec()),
     MessageSpec(MsgType.READ_EVENTS, Record(EventLogRequest, start=U32, max_count=U8), EVENT_LOG),
     MessageSpec(MsgType.SELF_TEST, EMPTY, SELF_TEST_REPORT),
 ]

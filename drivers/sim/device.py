@@ -14,6 +14,8 @@ Rules kept here (see drivers/sim/limits.py for the per-setting limits):
   anode-cathode pair of the current contacts since they last changed, no
   short on any of them, and a battery before end of service;
 - the stored program is replaced only whole, by a CRC-checked commit;
+- a pulse capture waits for the lead's next pulse onset with the state lock
+  released, so the vendor STOP ALL acts at once while it waits;
 - after `watchdog_ms` without a valid frame the live settings revert to the
   stored program, but the watchdog never turns an output on and never
   raises what a lead delivers (`_watchdog_restore`): STOP ALL latches until
@@ -25,11 +27,14 @@ PROGRAM_REJECTED for a commit) with the refusing Status as value.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+import numpy as np
 
 from drivers.errors import ProtocolError
 from drivers.protocol.frame import HEADER, MAGIC, REPLY_BIT, VERSION, Frame, decode_frame, encode_frame
@@ -55,12 +60,14 @@ from drivers.sim.limits import Refusal, check_lead, check_lead_number, check_rul
 from drivers.sim.scenario import Scenario
 from drivers.sim.telemetry import TelemetryStats, TelemetryStream
 from drivers.sim.tissue import Tissue
-from drivers.sim.waveform import LeadDrive, delivered_ua, render
+from drivers.sim.waveform import LeadDrive, as_int16, capture, delivered_ua, render
 from drivers.types import (
     CASE,
     AmplitudeBand,
     BatteryState,
     Capabilities,
+    CaptureCapabilities,
+    CaptureRequest,
     DeviceEvent,
     EventCode,
     Identity,
@@ -70,6 +77,7 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    PulseCapture,
     SelfTestCheck,
     SelfTestItem,
     SelfTestReport,
@@ -97,6 +105,15 @@ CAPABILITIES = Capabilities(
     impedance_short_ohm=200,
     impedance_open_ohm=4000,
 )
+INTERPHASE_US = 20  # model value: the output stage opens this long before the passive recharge
+CAPTURE_CAPABILITIES = CaptureCapabilities(
+    rate_min_hz=250_000,
+    rate_max_hz=2_000_000,  # 0.5 µs per sample
+    max_samples=8192,
+    trigger_timeout_ms=1000 // CAPABILITIES.frequency_min_hz + 50,  # the slowest period, and the window after it
+    interphase_us=INTERPHASE_US,
+)
+CAPTURE_NOISE_UA, CAPTURE_NOISE_MV = 2.0, 10.0  # r.m.s. noise of the capture's converters
 MODEL, FIRMWARE, HARDWARE_REV = "DRG-SIM-4", "1.0.0", "A"
 EVENTS_PER_READ = 64
 SELF_TEST_S = 0.05  # the checks take this long (simulated time)
@@ -164,6 +181,8 @@ class DeviceModel:
         self._events: list[DeviceEvent] = []
         self._telemetry: TelemetryStream | None = None
         self._telemetry_seq = itertools.count()
+        self.capture_capabilities = CAPTURE_CAPABILITIES
+        self._capture_noise = np.random.default_rng(self.scenario.seed)
         self._handlers: dict[MsgType, Callable] = {
             MsgType.IDENTIFY: lambda _: self.identity,
             MsgType.CAPABILITIES: lambda _: self.capabilities,
@@ -182,6 +201,8 @@ class DeviceModel:
             MsgType.MEASURE_IMPEDANCE: self._measure_impedance,
             MsgType.START_TELEMETRY: self._start_telemetry,
             MsgType.STOP_TELEMETRY: self._stop_telemetry,
+            MsgType.CAPTURE_CAPABILITIES: lambda _: self.capture_capabilities,
+            MsgType.CAPTURE_PULSE: self._capture_pulse,
             MsgType.READ_EVENTS: self._read_events,
             MsgType.SELF_TEST: self._self_test,
         }
@@ -548,9 +569,59 @@ class DeviceModel:
             return LeadDrive.idle()
         path = self.tissue.drive_path(config)
         amplitude = delivered_ua(
-            config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path, self.capabilities.compliance_v
+            config.amplitude_ua,
+            config.pulse_width_us,
+            config.frequency_hz,
+            path,
+            self.capabilities.compliance_v,
+            INTERPHASE_US,
         )
-        return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path)
+        return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path, INTERPHASE_US)
+
+    # ---- pulse capture -------------------------------------------------------------
+
+    def _capture_pulse(self, request: CaptureRequest) -> PulseCapture:
+        """The lead's current and electrode voltage around its next pulse onset.
+
+        Pulses start at whole periods of the lead since power-on. The device waits
+        for the onset and the window after it with the state lock released (the
+        vendor STOP ALL acts meanwhile); then it samples what the lead delivers
+        now, so a lead stopped while it waited gives an untriggered, flat capture.
+        A lead that delivers nothing is captured at once, untriggered.
+        """
+        check_lead_number(self.capabilities, request.lead)
+        limits = self.capture_capabilities
+        if not limits.rate_min_hz <= request.rate_hz <= limits.rate_max_hz:
+            raise Refusal(
+                Status.OUT_OF_RANGE,
+                f"Capture rate {request.rate_hz} Hz is outside {limits.rate_min_hz}-{limits.rate_max_hz} Hz.",
+            )
+        if not 1 <= request.samples <= limits.max_samples:
+            raise Refusal(Status.OUT_OF_RANGE, f"Capture {request.samples} samples: give 1 to {limits.max_samples}.")
+        if request.pre_samples >= request.samples:
+            raise Refusal(
+                Status.OUT_OF_RANGE,
+                f"The pre-trigger ({request.pre_samples} samples) must be shorter than the window ({request.samples}).",
+            )
+        config = self._live[request.lead]
+        if config.delivering:
+            period = 1 / config.frequency_hz
+            since_onset = math.fmod(self._clock() - self._powered_at, period)
+            after = (request.samples - request.pre_samples) / request.rate_hz
+            with self._released():
+                self._sleep(period - since_onset + after)
+            config = self._live[request.lead]
+        drive = self._drive(config)
+        current, voltage = capture(drive, request.pre_samples, request.samples, request.rate_hz)
+        noise = self._capture_noise.standard_normal((2, request.samples))
+        return PulseCapture(
+            request.rate_hz,
+            request.pre_samples,
+            config.delivering,
+            config,
+            as_int16(current * 1e6 + CAPTURE_NOISE_UA * noise[0]),
+            as_int16(voltage * 1e3 + CAPTURE_NOISE_MV * noise[1]),
+        )
 
     # ---- self-test -----------------------------------------------------------------
 

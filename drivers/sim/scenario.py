@@ -9,6 +9,7 @@ without code:
     short=1.2              contact 2 of lead 1 shorted to its neighbour 1;
     short=1.1-3            any pair: contacts 1 and 3 of lead 1
     intermittent=3.4       contact 4 of lead 3 reads open at random
+    high=1.1               contact 1 of lead 1 encapsulated (2-3 kΩ): strong pulses clip at compliance
     battery=ok|eri|eos     primary-cell state
     impedance_ms=30        time one impedance measurement takes
     seed=1                 seed of the tissue values and the random faults
@@ -63,6 +64,7 @@ class Scenario:
     adc: str = "ok"
     memory: str = "ok"
     clock: str = "ok"
+    high: tuple[ContactRef, ...] = ()
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> Scenario:
@@ -72,6 +74,7 @@ class Scenario:
             "open": lambda v: tuple(_contact(item) for item in _items(v)),
             "short": lambda v: tuple(_short(item) for item in _items(v)),
             "intermittent": lambda v: tuple(_contact(item) for item in _items(v)),
+            "high": lambda v: tuple(_contact(item) for item in _items(v)),
             "battery": _battery,
             "impedance_ms": _impedance_ms,
             "seed": _seed,

@@ -21,7 +21,7 @@ local MESSAGES = {
   [0x14] = "STOP_ALL", [0x20] = "STAGE_BEGIN", [0x21] = "STAGE_LEAD", [0x22] = "COMMIT_PROGRAM",
   [0x23] = "READ_PROGRAM", [0x24] = "ABORT_STAGE", [0x30] = "MEASURE_IMPEDANCE",
   [0x40] = "START_TELEMETRY", [0x41] = "STOP_TELEMETRY", [0x42] = "TELEMETRY_BLOCK",
-  [0x50] = "READ_EVENTS", [0x60] = "SELF_TEST",
+  [0x43] = "CAPTURE_CAPABILITIES", [0x44] = "CAPTURE_PULSE", [0x50] = "READ_EVENTS", [0x60] = "SELF_TEST",
 }
 local STATUS = {
   [0] = "OK", [1] = "BAD_FRAME", [2] = "UNKNOWN_MESSAGE", [3] = "BAD_PAYLOAD", [4] = "OUT_OF_RANGE",
@@ -88,6 +88,11 @@ local f = {
   expected_min = ProtoField.uint32("drg.selftest.min", "Expected minimum"),
   expected_max = ProtoField.uint32("drg.selftest.max", "Expected maximum"),
   u16 = ProtoField.uint16("drg.u16", "Value"),
+  capture_samples = ProtoField.uint16("drg.capture.samples", "Samples per channel"),
+  pre_samples = ProtoField.uint16("drg.capture.pre_samples", "Samples before the onset"),
+  triggered = ProtoField.bool("drg.capture.triggered", "Triggered on a pulse onset"),
+  timeout_ms = ProtoField.uint16("drg.capture.trigger_timeout_ms", "Trigger timeout (ms)"),
+  interphase = ProtoField.uint16("drg.capture.interphase_us", "Interphase (µs)"),
 }
 drg.fields = {}
 for _, field in pairs(f) do table.insert(drg.fields, field) end
@@ -244,6 +249,30 @@ local function telemetry(c, tree)
   return string.format("leads %s, %d samples at %d Hz", table.concat(leads, ","), n, rate or 0)
 end
 
+local function capture_capabilities(c, tree)
+  local lo = c:u32(f.rate, tree)
+  local hi = c:u32(f.rate, tree)
+  local n = c:u16(f.capture_samples, tree)
+  c:u16(f.timeout_ms, tree)
+  local gap = c:u16(f.interphase, tree)
+  return string.format("%d-%d Hz, up to %d samples, interphase %d µs", lo or 0, hi or 0, n or 0, gap or 0)
+end
+
+local function pulse_capture(c, tree)
+  local rate = c:u32(f.rate)
+  local pre = c:u16(f.pre_samples)
+  local triggered = c:u8(f.triggered)
+  local lead = lead_config(c, tree, "Settings the pulse was delivered with")
+  local n = c:u16(f.capture_samples) or 0
+  if c:need(4 * n) then
+    tree:add(f.payload, c.tvb(c.pos, 2 * n)):prepend_text("Current (int16 µA) ")
+    tree:add(f.payload, c.tvb(c.pos + 2 * n, 2 * n)):prepend_text("Voltage (int16 mV) ")
+    c.pos = c.pos + 4 * n
+  end
+  return string.format("lead %s, %d samples at %d Hz, %d before the onset, %s", tostring(lead), n, rate or 0,
+    pre or 0, triggered == 1 and "triggered" or "NOT triggered")
+end
+
 local function events(c, tree)
   local total = c:u32(f.total)
   local n = c:u8(f.count) or 0
@@ -295,6 +324,10 @@ local REQUEST = {
     return string.format("%d Hz, %d leads", rate or 0, n)
   end,
   [0x42] = telemetry,
+  [0x44] = function(c)
+    local l = c:u8(f.lead); local rate = c:u32(f.rate); local n = c:u16(f.capture_samples); local pre = c:u16(f.pre_samples)
+    return string.format("lead %d, %d samples at %d Hz, %d before the onset", l or 0, n or 0, rate or 0, pre or 0)
+  end,
   [0x50] = function(c) local s = c:u32(f.start); local n = c:u8(f.count); return string.format("from %d, up to %d", s or 0, n or 0) end,
 }
 local REPLY = {
@@ -319,6 +352,8 @@ local REPLY = {
     for _ = 1, n do c:u8(f.lead) end
     return string.format("%d Hz, %d leads", rate or 0, n)
   end,
+  [0x43] = capture_capabilities,
+  [0x44] = pulse_capture,
   [0x50] = events,
   [0x60] = self_test,
 }

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from drivers.protocol import schema
-from drivers.protocol.messages import MAX_LEADS, TelemetryCodec
-from drivers.types import TelemetryBlock
+from drivers.protocol.messages import LEAD_CONFIG, MAX_LEADS, CaptureCodec, TelemetryCodec
+from drivers.types import PulseCapture, TelemetryBlock
 
 
 def _text(max_bytes: int):
@@ -28,6 +28,20 @@ def telemetry_blocks(draw):
         leads,
         cur.reshape(len(leads), n),
         volt.reshape(len(leads), n),
+    )
+
+
+@st.composite
+def pulse_captures(draw):
+    n = draw(st.integers(0, 64))
+    ints = st.lists(st.integers(-32768, 32767), min_size=n, max_size=n)
+    return PulseCapture(
+        draw(st.integers(1, 2**32 - 1)),
+        draw(st.integers(0, n)),
+        draw(st.booleans()),
+        draw(values_for(LEAD_CONFIG)),
+        np.array(draw(ints), dtype=np.int16),
+        np.array(draw(ints), dtype=np.int16),
     )
 
 
@@ -51,4 +65,6 @@ def values_for(codec: schema.Codec):
         return st.none()
     if isinstance(codec, TelemetryCodec):
         return telemetry_blocks()
+    if isinstance(codec, CaptureCodec):
+        return pulse_captures()
     raise TypeError(f"no strategy for {codec!r}")

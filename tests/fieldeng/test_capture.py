@@ -18,7 +18,7 @@ from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, StageBegin
 from drivers.sim.backend import Fault
-from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from drivers.types import CaptureRequest, ImpedanceMode, LeadConfig, Polarity, Program
 
 DISSECTOR = Path(__file__).resolve().parents[2] / "resources" / "wireshark" / "drg.lua"
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
@@ -37,6 +37,8 @@ def _session(link) -> None:
     pg.measure_impedance(ImpedanceMode.CONTACT_TO_CASE, 2)
     pg.set_stimulation(3, True)
     pg.set_amplitude(3, 500)
+    limits = pg.capture_capabilities()
+    pg.capture_pulse(CaptureRequest(3, limits.rate_max_hz, 1000, 100), limits.trigger_timeout_ms)
     pg.start_telemetry(10_000, (3,))
     deadline = time.monotonic() + 2
     frames = 0
@@ -98,6 +100,28 @@ def test_the_ring_keeps_the_newest_traffic_within_its_cap():
     packets = read_pcap(capture.to_bytes())
     assert packets[-2].data == bytes([199]) * 100  # the newest is kept
     assert len(capture.to_bytes()) == stats.bytes
+
+
+def test_the_ring_drops_whole_transfers_and_keeps_the_device_descriptor():
+    """Wrapping never leaves a completion without its submission, loses the descriptor that tells
+    Wireshark the VID/PID, or is emptied by one transfer larger than the ring."""
+    capture = UsbCapture(max_bytes=4096)
+    capture.transfer(
+        0x80, XFER_CONTROL, capture.now(), data_in=b"D" * 18, requested=18, setup=b"\x80\x06" + 6 * b"\0", pinned=True
+    )
+    for n in range(100):
+        capture.transfer(0x81 if n % 2 else 0x01, XFER_BULK, capture.now(), data_out=b"o" * (37 + n), data_in=b"i" * n)
+    capture.transfer(0x01, XFER_BULK, capture.now(), data_out=b"x" * 5000)  # larger than the ring: itself dropped
+    packets = read_pcap(capture.to_bytes())
+    assert packets[0].xfer == XFER_CONTROL and packets[1].data == b"D" * 18
+    urbs = [p.urb for p in packets]
+    assert all(urbs.count(urb) == 2 for urb in urbs), "a transfer split by the ring"
+    assert [p.kind for p in packets[::2]] == ["S"] * (len(packets) // 2)
+    assert len(packets) > 4 and not any(p.data == b"x" * 5000 for p in packets)
+    stats = capture.stats()
+    assert stats.bytes <= 4096 and stats.packets == len(packets) and stats.transfers == 102
+    capture.clear()
+    assert [p.data for p in read_pcap(capture.to_bytes())] == [b"", b"D" * 18]
 
 
 def test_failed_transfers_are_recorded_with_their_status(tmp_path):
@@ -177,6 +201,9 @@ def test_tshark_decodes_every_message_of_a_captured_session(captured):
     summary = _tshark("-r", str(captured))
     assert "STOP_ALL control request" in summary and "STOP_ALL control reply (outputs off)" in summary
     assert "SELF_TEST reply seq=" in summary and "1 of 5 checks FAILED" in summary
+    assert "CAPTURE_PULSE request" in summary and "lead 3, 1000 samples at 2000000 Hz, 100 before the onset" in summary
+    assert "CAPTURE_PULSE reply" in summary and ", triggered)" in summary
+    assert "CAPTURE_CAPABILITIES reply" in summary and "interphase 20 µs" in summary
 
 
 def test_tshark_flags_a_corrupt_frame(tmp_path):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import zipfile
 
+import pytest
+
 from drivers.capture import read_pcap
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType
@@ -54,3 +56,27 @@ def test_bundle(tmp_path, capsys):
 def test_a_link_that_cannot_open_is_told(capsys):
     assert main(["--link", "usb://NO-SUCH-DEVICE", "events"]) == 2
     assert "drg-field:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--seconds", "nan"],
+        ["--seconds", "inf"],
+        ["--seconds", "0"],
+        ["--seconds", "-1"],
+        ["--seconds", "x"],
+        ["--max-mb", "0"],
+        ["--max-mb", "-5"],
+        ["--max-mb", "1e9"],
+        ["--max-mb", "99999"],
+    ],
+)
+def test_capture_refuses_bad_durations_and_sizes_before_opening_anything(bad, tmp_path, capsys):
+    out = tmp_path / "c.pcap"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--link", HEALTHY_SIM, "capture", *bad, "--out", str(out)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be above 0" in err or "is not a number" in err
+    assert not out.exists()

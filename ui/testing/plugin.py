@@ -133,6 +133,7 @@ def drg_window(qtbot, drg_service, tmp_path):
     yield window
     bypassed = list(window.stop_guard.unregistered)
     window.programs.has_unwritten_changes = lambda: False  # the close guard's dialog would block teardown
+    window.may_close = lambda: True
     window.close()
     window.deleteLater()
     assert not bypassed, f"dialogs shown that did not come from ui.dialogs (or application-modal): {bypassed}"

@@ -83,6 +83,25 @@ def events_query() -> sa.Select[Any]:
     return sa.select(session_events).order_by(session_events.c.session_id, session_events.c.seq)
 
 
+def unsettled_unknowns_query(model: str, serial: str) -> sa.Select[Any]:
+    """Unknown-outcome events of the device's sessions with no correction yet, oldest first;
+    from the device (serial index) through its sessions, so it costs what one device holds."""
+    e = session_events.c
+    correction = session_events.alias("correction")
+    return (
+        sa.select(session_events)
+        .join(sessions, sessions.c.id == e.session_id)
+        .join(devices, devices.c.id == sessions.c.device_id)
+        .where(
+            devices.c.serial == serial,
+            devices.c.model == model,
+            e.outcome == Outcome.UNKNOWN.value,
+            ~sa.exists().where(correction.c.references_event_id == e.id),
+        )
+        .order_by(e.id)
+    )
+
+
 def to_event(row: Row) -> SessionEvent:
     return SessionEvent(
         row.id,

@@ -251,6 +251,12 @@ class RecordsStore:
         )
         return self._all(query, queries.to_event)
 
+    def unsettled_unknowns(self, model: str, serial: str) -> list[SessionEvent]:
+        """Events of the device's sessions whose outcome is unknown and that no correction has
+        settled yet, oldest first: what the next connection to that device settles, in this run
+        of the workstation or a later one."""
+        return self._all(queries.unsettled_unknowns_query(model, serial), queries.to_event)
+
     def corrections_of(self, event_id: int) -> list[SessionEvent]:
         """Corrections that reference `event_id`, oldest first."""
         query = queries.events_query().where(session_events.c.references_event_id == event_id)
@@ -309,13 +315,15 @@ class RecordsStore:
         written: bool | None,
         verified: bool | None,
         mismatch: str | None = None,
+        commit_acknowledged: bool = False,
     ) -> int:
         """A program as saved, whether it was written to the device and read back identical.
 
         `mismatch` says what differed when the read-back did not match, or why
         not written. `written` None means the host cannot know (the reply was
         lost and the device could not be read back): recorded as unknown, to be
-        settled by a correction (`correct_program_write`) once the device is back.
+        settled by a correction once the device is back; `commit_acknowledged` then
+        says whether the device's reply to COMMIT had arrived (only the read-back was lost).
         """
         if (written is None) != (verified is None):
             raise ValueError("An unknown write outcome leaves both written and verified unknown.")
@@ -325,7 +333,11 @@ class RecordsStore:
             raise ValueError("A verified program cannot also have a mismatch.")
         flags = {"written": written, "verified": verified, "mismatch": mismatch}
         row = {"name": program.name, "leads": to_json(program.leads), **flags}
-        payload = {"program": program, **flags}
+        payload: dict[str, Any] = {"program": program, **flags}
+        if written is None:
+            payload["commit_acknowledged"] = commit_acknowledged
+        elif commit_acknowledged:
+            raise ValueError("commit_acknowledged describes an unknown outcome only.")
         outcome = Outcome.UNKNOWN if written is None else RECORDED
         return self._record_rows(session_id, EventKind.PROGRAM_SAVED, payload, programs, [row], outcome)
 

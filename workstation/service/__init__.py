@@ -24,6 +24,7 @@ from workstation.service.notices import (
     EventRecorded,
     ImpedanceMeasured,
     LeadChanged,
+    LeadSwitchedOff,
     LinkChanged,
     LinkState,
     Notice,
@@ -38,6 +39,7 @@ from workstation.service.notices import (
     WriteResult,
 )
 from workstation.service.programs import ApplyProgress, EndOfVisit
+from workstation.service.scope import PulseScope, ScopeFrame, ScopeSettings
 
 __all__ = [
     "DeviceInfo",
@@ -71,12 +73,16 @@ __all__ = [
     "ProgramSaved",
     "ProgramWritten",
     "ProgrammingService",
+    "PulseScope",
+    "ScopeFrame",
+    "ScopeSettings",
     "Refused",
     "SafetyRefused",
     "ServiceError",
     "ServiceFault",
     "OutcomeSettled",
     "DeviceReverted",
+    "LeadSwitchedOff",
     "SessionChanged",
     "SteppedClock",
     "SystemClock",

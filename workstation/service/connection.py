@@ -73,6 +73,7 @@ class Connection:
                 core.set_link_state(LinkState.DISCONNECTED, str(exc))
                 raise service_error(exc) from exc
             core.set_link_state(LinkState.CONNECTED, uri)
+            core.settle_unknowns()  # left by an earlier connection to this device, in this run or before
             return core.state
 
         return core.run_on(core.io, run)

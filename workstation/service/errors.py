@@ -92,7 +92,9 @@ class ConfirmationRequired(ServiceError):
 def service_error(exc: BaseException) -> BaseException:
     """A driver error as the service error a caller sees (others unchanged)."""
     if isinstance(exc, DeviceRefused):
-        translated: ServiceError = DeviceDeclined(str(exc), exc.detail)
+        # the device's sentence; its status code stays in the driver's log, off the clinician's screen
+        said = exc.detail or exc.status.name.replace("_", " ").capitalize()
+        translated: ServiceError = DeviceDeclined(said, exc.detail)
     elif isinstance(exc, DeviceGone):
         translated = LinkLost(str(exc))
     elif isinstance(exc, DriverError):

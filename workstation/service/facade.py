@@ -27,6 +27,7 @@ from workstation.service.outputs import Outputs
 from workstation.service.ports import Records
 from workstation.service.programs import Programs
 from workstation.service.recording import Recording
+from workstation.service.scope import PulseScope
 
 
 class ProgrammingService:
@@ -40,6 +41,7 @@ class ProgrammingService:
         self.impedance = Impedance(core)
         self.recording = Recording(core, self.outputs.forget_confirmations, self.connection.record_device_state)
         self.field = FieldTools(core, self.impedance.thresholds, lambda: self.connection.telemetry)
+        self.scope = PulseScope(core)
         self._owns_records = False
 
     @classmethod
@@ -102,6 +104,7 @@ class ProgrammingService:
         core = self._core
         core.stopping.set()
         self.outputs.ramps.end_all(ServiceError("The workstation is shutting down."))
+        self.scope.stop()
         try:
             self.connection.disconnect().result(timeout=5)
         except Exception:  # noqa: BLE001 - shutting down: nothing left to tell

@@ -232,7 +232,7 @@ class FieldTools:
                     if readings and core.session_id is not None:
                         result = ImpedanceResult(mode, tuple(readings))
                         core.emit(EventRecorded(core.records.record_impedance(core.session_id, result, thresholds)))
-                core.io.submit(core.refresh_leads)  # a short switches its lead off on the device
+                core.io.submit(core.refresh_after_measurement, measured)  # a short switches a lead off
             if progress:
                 progress(len(steps), len(steps))
             found = diagnose(measured, thresholds, caps.contacts_per_lead, chosen, done_rounds)

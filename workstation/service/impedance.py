@@ -71,7 +71,7 @@ class Impedance:
                 progress(len(chosen), len(chosen))
             result = self._record(mode, measurements, caps)
             core.emit(ImpedanceMeasured(result))
-            core.io.submit(core.refresh_leads)  # a short switches the lead off on the device
+            core.io.submit(core.refresh_after_measurement, measurements)  # a short switches a lead off
             return result
 
         return core.submit(EventKind.MEASURE_IMPEDANCE, run)

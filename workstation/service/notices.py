@@ -117,6 +117,14 @@ class DeviceReverted:
 
 
 @dataclass(frozen=True)
+class LeadSwitchedOff:
+    """The device switched a stimulating lead off during a measurement: it read a short there."""
+
+    lead: int
+    sentence: str
+
+
+@dataclass(frozen=True)
 class ServiceFault:
     """A background task failed (a keep-alive tick, a record write the caller did not wait for)."""
 
@@ -138,6 +146,7 @@ Notice = (
     | PlacementChanged
     | OutcomeSettled
     | DeviceReverted
+    | LeadSwitchedOff
     | ServiceFault
 )
 Listener = Callable[[Notice], None]

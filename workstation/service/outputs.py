@@ -28,7 +28,6 @@ from workstation.service.errors import (
 )
 from workstation.service.notices import LinkState
 from workstation.service.ramps import Ramps
-from workstation.service.unknowns import UnknownLead
 
 log = logging.getLogger(__name__)
 DensityKey = tuple[int, tuple[Any, ...], int, int]
@@ -140,9 +139,8 @@ class Outputs:
             # The command may or may not have run (a lost reply): record what the device now holds.
             log.warning("%s on lead %s: outcome unknown: %s", action.value, payload.get("lead"), exc)
             held = core.read_back_lead(payload["lead"])
-            event_id = core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
-            if held is None and event_id is not None:  # unreachable too: settled once the device is back
-                core.unknowns.add(UnknownLead(event_id, action, payload["lead"]))
+            # device_holds None: unreachable too, settled once the device is back (unknowns.py)
+            core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
             raise
         core.record(action, {**payload, "result": config})
         core.lead_changed(config)

@@ -132,7 +132,7 @@ def _resuming_after_stop(app) -> None:
         button.click()
 
     QTimer.singleShot(0, resume)
-    app.window.patient_panel._end_session()  # the guard's own exec(): the driver goes on meanwhile
+    app.window.patient_panel.end_session()  # the guard's own exec(): the driver goes on meanwhile
 
 
 def _menu(app):
@@ -183,13 +183,13 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "sessionEndConfirm",
-            lambda app: app.window.patient_panel._end_session(),
+            lambda app: app.window.patient_panel.end_session(),
             dialog_open("sessionEndConfirm"),
             stored=True,
         ),
         Scenario(
             "unwrittenDialog",
-            lambda app: app.window.patient_panel._end_session(),
+            lambda app: app.window.patient_panel.end_session(),
             dialog_open("unwrittenDialog"),
             unwritten=True,
         ),
