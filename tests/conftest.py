@@ -3,8 +3,11 @@
 import os
 import pathlib
 import sys
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # tests are headless wherever they run
+# The workstation's own files (audit key and anchors, logs) go to a folder of this test run, not the user's.
+os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="drg-test-data-"))
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "drivers"))
 

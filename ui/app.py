@@ -53,7 +53,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["audit"]:  # `drg-workstation audit verify`: no window
+        from workstation import auditcli
+
+        return auditcli.main(argv[1:])
+    args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OpenDRG")
     app.setApplicationName("DRG Workstation")

@@ -18,3 +18,10 @@ def data_dir() -> Path:
 
 def default_records_file() -> Path:
     return data_dir() / "records.sqlite3"
+
+
+def keys_dir() -> Path:
+    """This workstation's own keys (the audit chain's signing key), readable by the user only."""
+    path = data_dir() / "keys"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from workstation.records import RecordsStore
 from workstation.records.connection import create_records_engine
 from workstation.records.migrate import alembic_config, upgrade
-from workstation.records.tables import metadata
+from workstation.records.tables import devices, metadata, patients, session_events, sessions
 
 FIRST_REVISION = "0001"
 
@@ -66,18 +66,29 @@ def test_the_drift_check_sees_a_missing_index(engine):
     assert [d[0] for d in drift(engine)] == ["add_index"]
 
 
-def test_upgrading_a_populated_database_keeps_its_records(records_url, engine, identity, capabilities):
+def test_upgrading_a_populated_database_keeps_its_records(records_url, engine):
+    """Rows written at revision 0001 (as that release wrote them) survive every migration; the
+    audit trail, which began at 0005, finds nothing wrong with the events recorded before it."""
     upgrade(engine, FIRST_REVISION)
-    store = RecordsStore(engine)
-    patient = store.add_patient("Ada Lovelace", date(1962, 12, 10), "MRN-1")
-    session = store.open_session(patient.id, identity, capabilities, "Dr Deer")
-    event = store.log_event(session.id, "set_amplitude", {"ua": 400}, "ok")
-    store.close_session(session.id)
+    started = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
+    with engine.begin() as conn:
+        patient_id = conn.execute(
+            sa.insert(patients).values(name="Ada Lovelace", date_of_birth=date(1962, 12, 10), record_number="MRN-1")
+        ).inserted_primary_key[0]
+        device = {"serial": "DRG-0001", "model": "SIM", "firmware": "1", "hardware_rev": "A", "capabilities": {}}
+        device_id = conn.execute(sa.insert(devices).values(**device, fingerprint="f" * 64)).inserted_primary_key[0]
+        session = {"patient_id": patient_id, "device_id": device_id, "clinician": "Dr Deer", "started": started}
+        session_id = conn.execute(
+            sa.insert(sessions).values(**session, ended=started, state="CLOSED")
+        ).inserted_primary_key[0]
+        event = {"session_id": session_id, "seq": 1, "time": started, "kind": "set_amplitude", "payload": {"ua": 400}}
+        event_id = conn.execute(sa.insert(session_events).values(**event, outcome="ok")).inserted_primary_key[0]
 
     with RecordsStore.open(records_url) as reopened:  # upgrades to head again
-        assert reopened.get_patient(patient.id) == patient
-        assert [e.id for e in reopened.session_events(session.id)][1] == event
-        assert reopened.sessions_of(patient.id)[0].ended is not None
+        assert reopened.get_patient(patient_id).record_number == "MRN-1"
+        assert [e.id for e in reopened.session_events(session_id)] == [event_id]
+        assert reopened.sessions_of(patient_id)[0].ended == started
+        assert reopened.verify_audit().intact
     assert revision_of(engine) == head()
 
 

@@ -51,9 +51,9 @@ def sim_uri(options: str | dict[str, str] = "", **more: str) -> str:
 @pytest.fixture
 def drg_store(tmp_path):
     """A records store in a temporary SQLite file."""
-    from workstation.records import RecordsStore
+    from workstation.records import ChainKey, RecordsStore
 
-    store = RecordsStore.open(f"sqlite:///{tmp_path / 'records.sqlite'}")
+    store = RecordsStore.open(f"sqlite:///{tmp_path / 'records.sqlite'}", ChainKey.load_or_create(tmp_path / "keys"))
     yield store
     store.close()
 

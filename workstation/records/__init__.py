@@ -1,5 +1,7 @@
 """Durable records of programming sessions: patients, devices, event log, measurements, programs."""
 
+from workstation.records.audit import AuditReport, Finding
+from workstation.records.chainkey import ChainKey
 from workstation.records.errors import (
     ClosedSessionError,
     DuplicateRecordNumber,
@@ -16,6 +18,9 @@ from workstation.records.rows import (
 from workstation.records.store import RecordsStore
 
 __all__ = [
+    "AuditReport",
+    "ChainKey",
+    "Finding",
     "ClosedSessionError",
     "ContactReading",
     "DuplicateRecordNumber",

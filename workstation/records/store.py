@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -44,7 +45,10 @@ from workstation.models import (
     SpinalLevel,
     StimulusResponse,
 )
-from workstation.records import queries
+from workstation.paths import keys_dir
+from workstation.records import audit, queries
+from workstation.records.audit import AuditReport
+from workstation.records.chainkey import Anchor, ChainKey
 from workstation.records.codec import checked_payload, decode_capabilities, to_json
 from workstation.records.connection import create_records_engine, records_url
 from workstation.records.errors import (
@@ -80,6 +84,7 @@ from workstation.records.tables import (
 
 RECORDED = Outcome.RECORDED  # outcome of the events the store writes for its own records
 RowWriter = Callable[[sa.Connection, int], None]  # inserts the rows of one event
+_HEAD = "drg_audit_head"  # conn.info: the chain head a transaction appended, for the anchor once committed
 
 
 def _now() -> datetime:
@@ -89,12 +94,17 @@ def _now() -> datetime:
 class RecordsStore:
     """Patients, sessions and their records in one SQL database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        """Use RecordsStore.open(); this assumes the schema is already at head."""
+    def __init__(self, engine: sa.Engine, key: ChainKey | None = None) -> None:
+        """Use RecordsStore.open(); this assumes the schema is already at head.
+
+        `key`: this workstation's audit chain (default: the one in the user's data folder).
+        """
         self._engine = engine
+        self._key = key or ChainKey.load_or_create(keys_dir())
+        self._database = engine.url.render_as_string(hide_password=True)  # names this database in the anchors
 
     @classmethod
-    def open(cls, url: str | None = None) -> RecordsStore:
+    def open(cls, url: str | None = None, key: ChainKey | None = None) -> RecordsStore:
         """Open (creating or migrating to the latest schema) the database at `url`.
 
         None means $DRG_RECORDS_URL if set, else records.sqlite3 in the user's
@@ -102,7 +112,7 @@ class RecordsStore:
         """
         engine = create_records_engine(records_url(url))
         upgrade(engine)
-        return cls(engine)
+        return cls(engine, key)
 
     @property
     def url(self) -> sa.URL:
@@ -117,6 +127,19 @@ class RecordsStore:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    # -- the audit trail ---------------------------------------------------
+
+    def audit(self, actor: str, action: str, detail: dict[str, Any], outcome: str) -> int:
+        """Append a security event (login, account change, export, ...) to this workstation's chain; its seq."""
+        data = checked_payload(detail)
+        with self._begin() as conn:
+            return self._audit(conn, actor, action, data, outcome).seq
+
+    def verify_audit(self) -> AuditReport:
+        """Check every chain, the session events they cover and this workstation's anchor."""
+        with self._engine.connect() as conn:
+            return audit.verify(conn, self._key, self._database)
+
     # -- patients ---------------------------------------------------------
 
     def add_patient(self, name: str, date_of_birth: date, record_number: str) -> Patient:
@@ -125,7 +148,7 @@ class RecordsStore:
             "date_of_birth": date_of_birth,
             "record_number": record_number.strip(),
         }
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             taken = patients.c.record_number == values["record_number"]
             if conn.scalar(sa.select(patients.c.id).where(taken)) is not None:
                 raise DuplicateRecordNumber(f"Another patient already has record number {values['record_number']}.")
@@ -146,7 +169,7 @@ class RecordsStore:
         """A new OPEN session of the patient with the device as it described itself."""
         device = DeviceRecord(identity, capabilities)
         started = _now()
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             if conn.scalar(sa.select(patients.c.id).where(patients.c.id == patient_id)) is None:
                 raise RecordNotFound(f"There is no patient {patient_id}.")
             values = {
@@ -216,7 +239,7 @@ class RecordsStore:
         if not reason.strip():
             raise ValueError("A correction needs a reason.")
         payload = checked_payload({"reason": reason.strip(), "corrected": corrected or {}})
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             session_id = conn.scalar(sa.select(session_events.c.session_id).where(session_events.c.id == event_id))
             if session_id is None:
                 raise RecordNotFound(f"There is no event {event_id} to correct.")
@@ -399,6 +422,21 @@ class RecordsStore:
 
     # -- internals --------------------------------------------------------
 
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        """A transaction; once it has committed, this workstation's anchor moves to the chain's new head."""
+        with self._engine.begin() as conn:
+            conn.info.pop(_HEAD, None)
+            yield conn
+            head: Anchor | None = conn.info.pop(_HEAD, None)
+        if head is not None:
+            self._key.advance(self._database, head)
+
+    def _audit(self, conn: sa.Connection, actor: str, action: str, detail: dict[str, Any], outcome: str) -> Anchor:
+        head = audit.append(conn, self._key, actor, action, detail, outcome, _now())
+        conn.info[_HEAD] = head
+        return head
+
     def _one(self, query: sa.Select[Any], missing: str) -> sa.Row[Any]:
         with self._engine.connect() as conn:
             row = conn.execute(query).first()
@@ -426,7 +464,7 @@ class RecordsStore:
     ) -> int:
         """One transaction: lock the writable session, append the event, insert its rows."""
         data = checked_payload(payload)
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             self._claim_writable(conn, session_id)
             event_id = self._append_event(conn, session_id, kind, data, outcome)
             if write_rows is not None:
@@ -450,7 +488,7 @@ class RecordsStore:
         return self._record(session_id, kind, payload, outcome, write)
 
     def _write_returning_session(self, session_id: int, kind: EventKind, update: dict[str, Any]) -> Session:
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             self._claim_writable(conn, session_id)
             self._append_event(conn, session_id, kind, {}, RECORDED)
             if update:
@@ -495,7 +533,16 @@ class RecordsStore:
             "outcome": outcome.value,
             "references_event_id": references,
         }
-        return conn.execute(sa.insert(session_events).values(values)).inserted_primary_key[0]
+        event_id = conn.execute(sa.insert(session_events).values(values)).inserted_primary_key[0]
+        actor = conn.scalar(sa.select(sessions.c.clinician).where(sessions.c.id == session_id))
+        detail = {
+            "event_id": event_id,
+            "session_id": session_id,
+            "kind": kind.value,
+            "digest": audit.event_digest({**values, "id": event_id}),
+        }
+        self._audit(conn, actor, audit.SESSION_EVENT, detail, outcome.value)
+        return event_id
 
     @staticmethod
     def _device_id(conn: sa.Connection, device: DeviceRecord) -> int:

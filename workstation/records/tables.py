@@ -225,3 +225,45 @@ body_map_areas = sa.Table(  # revision 0004: one painted area of a recorded body
     sa.Index("ix_body_map_areas_session_id", "session_id"),
     sa.Index("ix_body_map_areas_event_id", "event_id"),
 )
+
+# -- security (revision 0005): accounts and the tamper-evident audit trail (docs/security.md) --
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("full_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),  # Argon2id, PHC string
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False),
+    sa.Column("locked_until", UTCDateTime),  # throttled after failed attempts
+    sa.Column("created", UTCDateTime, nullable=False),
+    sa.CheckConstraint("role IN ('clinician', 'field_engineer', 'read_only', 'administrator')", name="role"),
+)
+
+audit_chains = sa.Table(
+    "audit_chains",
+    metadata,
+    sa.Column("chain", sa.String(36), primary_key=True),  # one per workstation
+    sa.Column("public_key", sa.String(64), nullable=False),  # Ed25519, hex: verifies every entry's signature
+    sa.Column("created", UTCDateTime, nullable=False),
+)
+
+audit_entries = sa.Table(
+    "audit_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("chain", sa.ForeignKey("audit_chains.chain"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),  # 1, 2, ... per chain
+    sa.Column("time", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),  # canonical JSON, hashed as stored
+    sa.Column("outcome", sa.String(200), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+    sa.UniqueConstraint("chain", "seq"),
+)
