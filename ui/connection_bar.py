@@ -46,6 +46,8 @@ class ConnectionBar(QWidget):
             "Pulse generator to connect to: sim://0 is the simulator, usb://SERIAL a real device.",
         )
         self.uri.setMinimumContentsLength(18)
+        # as wide as 18 characters whatever it holds: a long URI scrolls inside, the bar keeps its place
+        self.uri.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.scan = named(QPushButton("Scan"), "linkScan", "Scan for devices", "List pulse generators on USB.")
         self.connect_button = named(
             QPushButton("Connect"), "linkConnect", "Connect", "Open the link and interrogate the device."
@@ -150,7 +152,7 @@ class ConnectionBar(QWidget):
 
     def _on_link(self, state: LinkState, detail: str) -> None:
         text, colour = STATE_STYLE[state]
-        self.state_label.setText(f"● {text}" + (f" {detail}" if state is LinkState.PAIRING else ""))
+        self.state_label.setText(f"● {text}")  # the detail in the tooltip and the banner: the bar keeps its width
         self.state_label.setStyleSheet(f"color:{colour};font-weight:bold;")
         self.state_label.setToolTip(detail or text)
         connected = state == LinkState.CONNECTED

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,6 +39,7 @@ from ui.impedance import ImpedanceView
 from ui.lead_names import LeadNames
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
+from ui.programming_page import WAVEFORMS_TITLE, WIDE_WINDOW_PX, ProgrammingPage
 from ui.programs import ProgramsPanel
 from ui.scope import PulseScopeView
 from ui.session_bar import SessionBar
@@ -50,6 +51,8 @@ from workstation.bodymap import BodyMap
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
+WAVEFORMS_TAB = 2  # after Programming and Body map, when the screen is too narrow to show them beside
+WAVEFORMS_TAB = 2  # after Programming and Body map, when the screen is too narrow to show them beside
 SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
 
 
@@ -82,15 +85,22 @@ class MainWindow(QMainWindow):
         self.banner = named(QLabel(), "linkBanner", "Link alert", "")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
-            f"background:{theme.WARNING};color:{theme.TEXT_ON_FILL};font-weight:bold;padding:6px;"
+            f"background:{theme.WARNING};color:{theme.TEXT_ON_FILL};font-weight:bold;padding:2px 6px;"
         )
-        self.banner.hide()
+        # the link alert takes the session line's place (2 lines high, always): it never pushes a control
+        self.top_line = QStackedWidget()
+        self.top_line.setObjectName("topLine")
+        self.top_line.addWidget(self.session_bar)
+        self.top_line.addWidget(self.banner)
+        self.top_line.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() + 8)
 
         self.spinal_map = SpinalMap()
         self.patient_panel = PatientPanel(self.bridge)
         self.lead_chooser = named(
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )
+        self.lead_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lead_chooser.setMinimumContentsLength(len("T12 right \u00b7 lead 4"))  # a new name moves nothing
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
         self.lead_panel.names = self.names
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
@@ -102,18 +112,10 @@ class MainWindow(QMainWindow):
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        programming = QWidget()
-        box = QVBoxLayout(programming)
-        box.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Lead:"))
-        row.addWidget(self.lead_chooser)
-        row.addStretch(1)
-        box.addLayout(row)
-        box.addWidget(self.lead_panel, 1)
-        self.tabs.addTab(programming, "&Programming")
+        self.programming = ProgrammingPage(self.lead_chooser, self.lead_panel)
+        self.tabs.addTab(self.programming, "&Programming")
         self.tabs.addTab(self.body_map, "&Body map")
-        self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.waveforms, WAVEFORMS_TITLE)
         self.tabs.addTab(self.scope, "Pulse &scope")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
@@ -123,14 +125,10 @@ class MainWindow(QMainWindow):
         left = QSplitter(Qt.Vertical)
         left.setObjectName("leftSplitter")
         left.addWidget(self.spinal_map)
-        patient_scroll = QScrollArea()  # keeps the window within a 1366x768 laptop screen
-        patient_scroll.setObjectName("patientScroll")
-        patient_scroll.setWidgetResizable(True)
-        patient_scroll.setFrameShape(QScrollArea.NoFrame)
-        patient_scroll.setWidget(self.patient_panel)
-        patient_scroll.setMinimumHeight(160)
-        left.addWidget(patient_scroll)
-        left.setSizes([420, 300])
+        left.addWidget(self.patient_panel)  # no scrolling: it fits under the map on a 1366x768 laptop
+        left.setChildrenCollapsible(False)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 0)
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
@@ -142,16 +140,16 @@ class MainWindow(QMainWindow):
         bars = QVBoxLayout()  # the device's line over the patient's, both beside STOP ALL
         bars.setSpacing(2)
         bars.addWidget(self.connection)
-        bars.addWidget(self.session_bar)
+        bars.addWidget(self.top_line)
         top.addLayout(bars, 1)
         top.addWidget(self.stop_guard.slot)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
-        layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.statusBar().setSizeGripEnabled(False)  # there from the start: a first message moves nothing
         self._build_menu()
         self._wire()
         self._restore()
@@ -320,14 +318,14 @@ class MainWindow(QMainWindow):
                 "If the link stays down the device restores its saved program. Check the cable."
             )
             self.banner.setToolTip(detail)
-            self.banner.show()
+            self.top_line.setCurrentWidget(self.banner)
         elif state == LinkState.CONNECTED:
-            self.banner.hide()
+            self.top_line.setCurrentWidget(self.session_bar)
             if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
                 rate = telemetry_rate_hz(self.service.state.capabilities)
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
-            self.banner.hide()
+            self.top_line.setCurrentWidget(self.session_bar)
         elif state in (LinkState.PAIRING, LinkState.UNPAIRED):
             self.banner.setText(
                 "Pairing with the pulse generator: confirm on the device, holding the magnet over the generator. "
@@ -337,7 +335,7 @@ class MainWindow(QMainWindow):
                 "Press Pair… and confirm on the device. STOP ALL works."
             )
             self.banner.setToolTip(detail)
-            self.banner.show()
+            self.top_line.setCurrentWidget(self.banner)
         self._refresh_map()
 
     def _telemetry_started(self, future) -> None:
@@ -423,6 +421,10 @@ class MainWindow(QMainWindow):
         for lead, config in self.service.state.leads.items():
             if lead <= self.waveforms.lead_count:
                 self.waveforms.set_programmed(lead, config)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.programming.arrange(self.tabs, self.waveforms, event.size().width() >= WIDE_WINDOW_PX, WAVEFORMS_TAB)
 
     # -- closing ------------------------------------------------------------------------------------------------
     def may_close(self) -> bool:

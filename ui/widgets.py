@@ -1,12 +1,13 @@
 """The small helpers every panel uses: naming a control, the message label beside
-a field or under a form, and a stored time as the clinician reads it."""
+a field or under a form (a reserved place: it never moves a control), and a
+stored time as the clinician reads it."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ui.theme import Tone, tone_style
@@ -23,17 +24,59 @@ def named(widget: W, object_name: str, accessible: str, tooltip: str) -> W:
     return widget
 
 
+class MessageSlot(QLabel):
+    """A message place of fixed height: a sentence longer than it fits is cut at a word with an
+    ellipsis, the whole of it in the tooltip (show_message) and in text(), never lost silently."""
+
+    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._lines = lines
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 8)
+
+    def text(self) -> str:  # the whole sentence; the label may show it shortened
+        return self._text
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show as much of the sentence as the reserved lines hold, cut at a word boundary."""
+        width = max(self.contentsRect().width() - 10, 40)  # inside the style sheet's padding and border
+        box = QRect(0, 0, width, self._lines * self.fontMetrics().lineSpacing())
+        metrics, text = self.fontMetrics(), self._text
+
+        def fits(candidate: str) -> bool:
+            shown = metrics.boundingRect(QRect(0, 0, width, 10**6), Qt.TextFlag.TextWordWrap, candidate)
+            return shown.height() <= box.height() and shown.width() <= width
+
+        if not fits(text):
+            words = text.split(" ")
+            low, high = 0, len(words)  # the most words that fit with the ellipsis: binary search
+            while low < high:
+                middle = (low + high + 1) // 2
+                low, high = (middle, high) if fits(" ".join(words[:middle]) + "\u2026") else (low, middle - 1)
+            text = " ".join(words[:low]) + "\u2026"
+        QLabel.setText(self, text)
+
+
 def message_label(object_name: str, accessible: str, parent: QWidget | None = None, lines: int = 0) -> QLabel:
     """A wrapping, selectable label for show_message: hidden while empty, or with `lines` a
-    reserved place of that height, shown empty too, so a message never moves a control."""
-    label = named(QLabel(parent), object_name, accessible, "")
+    reserved place of that height (MessageSlot), shown empty too, so a message never moves a control."""
+    label = named(MessageSlot(lines, parent) if lines else QLabel(parent), object_name, accessible, "")
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setSizePolicy(
+        QSizePolicy.Policy.Ignored if lines else QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum
+    )
     if lines:
         label.setProperty("reserved", True)
         label.setProperty("empty", "true")
-        label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 12)
         label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     else:
         label.hide()

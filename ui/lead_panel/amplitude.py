@@ -87,10 +87,11 @@ class AmplitudeArea(QFrame):
             "1250 µA); it is rounded down to the device step and a rise is ramped.",
         )
         self.entry.setPlaceholderText("mA, e.g. 1.25 (or 1250 µA)")
+        self.entry.setMaximumWidth(self.entry.fontMetrics().horizontalAdvance(self.entry.placeholderText()) + 24)
         self.set_button = named(
             QPushButton("Set", self), "ampSet", "Set amplitude", "Send the typed amplitude (rises are ramped)."
         )
-        self.error = message_label("ampError", "Amplitude entry message", self)
+        self.error = message_label("ampError", "Amplitude entry message", self, lines=1)
         self.resume = named(
             QPushButton("Ramp back", self),
             "ampResume",
@@ -103,7 +104,7 @@ class AmplitudeArea(QFrame):
         policy.setRetainSizeWhenHidden(True)  # showing or hiding it does not move the controls below
         self.resume.setSizePolicy(policy)
         self.resume.hide()
-        self.blocked = message_label("ampUpBlocked", "Why + is off", self)  # in words, not only in a tooltip
+        self.blocked = message_label("ampUpBlocked", "Why + is off", self, lines=2)  # in words, not only in a tooltip
         self.max_safe = named(
             QLabel("Limit: –", self),
             "maxSafeLabel",

@@ -13,12 +13,13 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from drivers.types import Polarity
-from ui.lead_panel.style import set_style_property
+from ui.lead_panel.style import CONTACT_PX, set_style_property, text_width
 from ui.theme import SURFACE_PALE, TEXT_MUTED
 
 CYCLE = {Polarity.OFF: Polarity.ANODE, Polarity.ANODE: Polarity.CATHODE, Polarity.CATHODE: Polarity.OFF}
 KEYS = {"+": Polarity.ANODE, "-": Polarity.CATHODE, "0": Polarity.OFF}
 LABEL = {Polarity.OFF: "off", Polarity.ANODE: "+  anode", Polarity.CATHODE: "−  cathode"}
+BUTTON_HEIGHT = 34
 SPOKEN = {Polarity.OFF: "off", Polarity.ANODE: "anode (+)", Polarity.CATHODE: "cathode (−)"}
 
 
@@ -31,6 +32,8 @@ class ContactButton(QPushButton):
         super().__init__(parent)
         self.contact = contact
         self.setObjectName(f"contact{contact}")
+        # fixed: sized for its longest label and thickest (pending) border, so a toggle moves nothing
+        self.setFixedSize(text_width(list(LABEL.values()), CONTACT_PX, bold=True) + 34, BUTTON_HEIGHT)
         self.show_polarity(Polarity.OFF, None)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.clicked.connect(lambda: self.chosen.emit(self.contact, CYCLE[self.polarity]))

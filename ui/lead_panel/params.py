@@ -67,7 +67,8 @@ class ParamRow(QObject):
             spec.label,
             f"{spec.label} in {spec.unit}; Enter proposes it, Escape puts back the shown value. Sent by Apply.",
         )
-        self.error = message_label(spec.error, f"{spec.label} message", parent)
+        self.entry.setMaximumWidth(self.entry.fontMetrics().horizontalAdvance("0" * 10) + 16)  # a number, not a line
+        self.error = message_label(spec.error, f"{spec.label} message", parent, lines=1)
         label = QLabel(f"{spec.label}", parent)
         label.setBuddy(self.entry)
         grid.addWidget(label, row, 0)

@@ -96,7 +96,7 @@ class ResponseForm(QGroupBox):
             "Record this stimulus response in the session.",
         )
         self.save.setAutoDefault(False)
-        self.message = message_label("responseMessage", "Stimulus response message", self)
+        self.message = message_label("responseMessage", "Stimulus response message", self, lines=2)
         grid.addWidget(self.sensation, 3, 0, 1, 2)
         grid.addWidget(self.paresthesia_free, 4, 0, 1, 2)
         grid.addWidget(self.save, 5, 0, 1, 2)

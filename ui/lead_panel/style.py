@@ -6,6 +6,9 @@ a word or a symbol (OFF, LIVE, APPROACHING, +, −).
 
 from __future__ import annotations
 
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
+
 from ui.theme import (
     ANODE,
     ANODE_EDGE,
@@ -26,13 +29,15 @@ from ui.theme import (
     WARNING_TINT,
 )
 
+TITLE_PX, CONTACT_PX = 17, 13  # font sizes of the lead's title and the contact toggles (fixed widths follow them)
+
 # Qt style sheet scoped to the panel; dynamic properties ("state", "pending",
 # "polarity") select the look and are re-polished when they change.
 STYLE_SHEET = f"""
 #leadPanel QGroupBox {{ font-weight: bold; border: 1px solid {RULE}; border-radius: 4px;
     margin-top: 8px; padding: 6px 4px 4px 4px; }}
 #leadPanel QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 3px; }}
-#leadTitle {{ font-size: 17px; font-weight: bold; color: {TEXT}; }}
+#leadTitle {{ font-size: {TITLE_PX}px; font-weight: bold; color: {TEXT}; }}
 #stimState {{ border-radius: 4px; padding: 3px 8px; font-weight: bold; }}
 #stimState[state="live"] {{ background: {OK}; color: {TEXT_ON_FILL}; }}
 #stimState[state="off"] {{ background: {SURFACE_PALE}; color: {TEXT_MUTED}; border: 1px solid {TEXT_MUTED}; }}
@@ -49,7 +54,7 @@ STYLE_SHEET = f"""
 #maxSafeLabel {{ color: {TEXT_MUTED}; }}
 QLineEdit[pending="true"] {{ background: {WARNING_TINT}; font-weight: bold; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {DANGER}; }}
-ContactButton {{ border-radius: 5px; font-weight: bold; font-size: 13px; min-width: 92px; min-height: 30px; }}
+ContactButton {{ border-radius: 5px; font-weight: bold; font-size: {CONTACT_PX}px; }}
 ContactButton[polarity="off"] {{ background: {CONTACT_OFF}; color: {TEXT}; border: 1px solid {TEXT_MUTED}; }}
 ContactButton[polarity="+"] {{ background: {ANODE}; color: {TEXT_ON_FILL}; border: 1px solid {ANODE_EDGE}; }}
 ContactButton[polarity="-"] {{ background: {CATHODE}; color: {TEXT_ON_FILL}; border: 1px solid {CATHODE_EDGE}; }}
@@ -65,3 +70,14 @@ def set_style_property(widget, name: str, value: object) -> None:
     widget.setProperty(name, value)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def text_width(samples: list[str], pixel_size: int | None = None, bold: bool = False) -> int:
+    """The widest of `samples` in the application font (at `pixel_size`, bold): fixed widths are
+    sized for the longest text a control can show, so a new text never moves its neighbours."""
+    font = QFont(QApplication.font())
+    if pixel_size is not None:
+        font.setPixelSize(pixel_size)
+    font.setBold(bold)
+    metrics = QFontMetrics(font)
+    return max(metrics.horizontalAdvance(sample) for sample in samples)

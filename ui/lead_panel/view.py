@@ -49,11 +49,11 @@ from ui.lead_panel.params import ROWS, ParamRow
 from ui.lead_panel.pending import PARAM_FIELDS, PendingEdits
 from ui.lead_panel.response import ResponseForm
 from ui.lead_panel.sending import ServiceCalls
-from ui.lead_panel.style import STYLE_SHEET, set_style_property
+from ui.lead_panel.style import STYLE_SHEET, TITLE_PX, set_style_property, text_width
 from ui.widgets import message_label, named, show_message
 from workstation import levels
 from workstation.increments import increments
-from workstation.models import MAX_LEADS
+from workstation.models import MAX_LEADS, SpinalLevel
 from workstation.service import LinkState, ServiceError
 
 SWITCH_ON, SWITCH_OFF = "Switch on", "Switch off"
@@ -104,6 +104,11 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         self._response.reset()
         self._refresh()
 
+    def add_to_header(self, *widgets: QWidget) -> None:
+        """Put the window's lead chooser on the panel's title line (a line less on a 768-px screen)."""
+        for widget in widgets:
+            self._header.addWidget(widget)
+
     def set_location(self, text: str) -> None:
         """Where the lead shown sits, e.g. "Lead 1 · L4 left" (the panel's title for this lead)."""
         self._locations[self._lead] = text
@@ -121,6 +126,10 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             "without an impedance measured on its current contacts.",
         )
         self._enable.setFixedWidth(self._enable.fontMetrics().horizontalAdvance(SWITCH_OFF) + 40)
+        # the title and the state before the switch are as wide as their longest text: the switch stays put
+        longest = [f"Lead {MAX_LEADS} \u00b7 not placed", f"{SpinalLevel.T12.name} right \u00b7 lead {MAX_LEADS}"]
+        self._title.setFixedWidth(text_width(longest, TITLE_PX, bold=True) + 8)
+        self._stim.setFixedWidth(text_width(["LIVE \u00b7 88.888 mA", "UNKNOWN"], bold=True) + 24)
         self._enable.setCheckable(True)
         self._enable.setAutoDefault(False)
         self._link_label = named(QLabel(self), "linkState", "Link", "State of the link to the pulse generator.")
@@ -148,7 +157,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         self._limits = LimitReadouts(self)
         self._response = ResponseForm(levels.known_regions(), self)
 
-        header = QHBoxLayout()
+        self._header = header = QHBoxLayout()
         for widget in (self._title, self._stim, self._enable):
             header.addWidget(widget)
         header.addStretch()
@@ -158,10 +167,9 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         column = QVBoxLayout(contacts_box)
         column.addWidget(self._contacts, 1)
         column.addWidget(self._apply_contacts)
-        self._contacts_note = QLabel(contacts_box)
-        self._contacts_note.setObjectName("contactsNote")
-        self._contacts_note.setWordWrap(True)
+        self._contacts_note = message_label("contactsNote", "Contacts note", contacts_box, lines=3)
         column.addWidget(self._contacts_note)
+        contacts_box.setFixedWidth(self._contacts.buttons[0].width() + 70)  # caption, lead body, margins
 
         amplitude_box = QGroupBox("Amplitude", self)
         QVBoxLayout(amplitude_box).addWidget(self._amplitude)

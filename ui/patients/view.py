@@ -16,6 +16,7 @@ objectNames (stable, for tests and automation):
     sessionInfo         the current session: patient, record number, start, clinician, state, device
     sessionMessage      refusals and outcomes, as the service words them
     resumeDialog        unclosed sessions: resumeList, resumeAccept, resumeCancel, resumeMessage
+    painRegionsButton   the ticked pain regions; opens painRegions
     painRegions         checkable pain regions -> suggestedLevelsChanged(list[SpinalLevel])
     suggestedLevels     the suggested levels, with their sources as tooltip
     placeLeadDialog     placeChannel, placeImplantDate, placeLeadMessage, OK / Cancel
@@ -37,9 +38,14 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 from shiboken6 import isValid
 
@@ -94,7 +100,7 @@ class PatientPanel(QWidget):
         self.patients = named(
             QListWidget(), "patientList", "Patients", "Patients matching the search; select the one being programmed."
         )
-        self.patients.setMaximumHeight(90)
+        self.patients.setFixedHeight(3 * self.patients.fontMetrics().lineSpacing() + 8)
         self.new_patient = named(
             QPushButton("&New patient\u2026"), "patientNew", "New patient", "Add a patient to the records."
         )
@@ -145,8 +151,13 @@ class PatientPanel(QWidget):
         for button in (self.start, self.end, self.resume):
             buttons.addWidget(button)
         form.addRow(buttons)
-        form.addRow(self.info)
         form.addRow(self.message)
+        # the session's patient takes the place of the patient chooser: nothing below moves at Start
+        self.top = QStackedWidget()
+        self.top.setObjectName("patientOrSession")
+        self.top.addWidget(patient_box)
+        self.top.addWidget(self.info)
+        self.top.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.regions = named(
             QListWidget(),
@@ -163,6 +174,19 @@ class PatientPanel(QWidget):
             self.regions.addItem(item)
         self._two_columns(self.regions)
         self.regions.itemChanged.connect(lambda _item: self._suggest())
+        self.regions_button = named(
+            QToolButton(),
+            "painRegionsButton",
+            "Pain regions",
+            "Where the patient has pain: click to tick regions (a list that stays open while you tick).",
+        )
+        self.regions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.regions_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        popup = QMenu(self.regions_button)  # one row in the column, the whole list when asked for
+        listed = QWidgetAction(popup)
+        listed.setDefaultWidget(self.regions)
+        popup.addAction(listed)
+        self.regions_button.setMenu(popup)
         self.suggested = named(
             QLabel("Suggested levels: none"),
             "suggestedLevels",
@@ -172,12 +196,13 @@ class PatientPanel(QWidget):
         self.suggested.setWordWrap(True)
         regions_box = QGroupBox("Pain regions")
         column = QVBoxLayout(regions_box)
-        column.addWidget(self.regions)
+        column.addWidget(self.regions_button)
         column.addWidget(self.suggested)
+        self._suggest()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        for box in (patient_box, session_box, regions_box):
+        for box in (self.top, session_box, regions_box):
             layout.addWidget(box)
         layout.addStretch(1)
 
@@ -377,7 +402,7 @@ class PatientPanel(QWidget):
                 f"{escape(session.clinician)} \u00b7 <b>in progress</b><br>{escape(device_text)}"
             )
         active = session_id is not None
-        self.patient_box.setVisible(not active)  # the session names the patient; room for the map
+        self.top.setCurrentWidget(self.info if active else self.patient_box)
         self.start.setEnabled(not active)
         self.end.setEnabled(active)
         self.resume.setEnabled(not active)
@@ -399,6 +424,9 @@ class PatientPanel(QWidget):
     def _suggest(self) -> None:
         suggestions = levels.suggest_levels(self.checked_regions())
         names = ", ".join(level.name for level, _why in suggestions)
+        ticked = ", ".join(self.checked_regions())
+        self.regions_button.setText(f"Pain: {ticked or 'none ticked'}")
+        self.regions_button.setToolTip(f"Pain regions ticked: {ticked or 'none'}. Click to tick or untick.")
         self.suggested.setText(f"Suggested levels: {names or 'none'}")
         self.suggested.setToolTip(
             "\n".join(f"{level.name}: {'; '.join(why)}" for level, why in suggestions)

@@ -48,7 +48,7 @@ class SpinalMap(QWidget):
         named(self, "spinalMap", "Spinal map", "")  # tooltips: tooltip_at, per point
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
-        self.setMinimumSize(220, 420)
+        self.setMinimumSize(220, 260)  # eleven levels readable under the patient panel at 768 px
         self._leads: tuple[MapLead, ...] = ()
         self._suggested: frozenset[SpinalLevel] = frozenset()
         self._selected: int | None = None

@@ -20,6 +20,7 @@ from ui.waveforms.ranges import StickyRange
 from ui.widgets import named
 
 LEFT_AXIS_PX = 52
+IDLE_ROW_PX = 34  # a lead that is not stimulating: a thin row, its flat line still in sight
 NO_DEVICE = "No pulse generator: its leads' waveforms show here once one is connected."
 
 
@@ -89,6 +90,19 @@ def lay_out(plots: pg.GraphicsLayoutWidget, lead_count: int, window_s: float) ->
                 plot.setXLink(first)
     first.setXRange(-window_s, 0, padding=0)
     return rows
+
+
+def size_rows(plots: pg.GraphicsLayoutWidget, rows: list[LeadRow]) -> None:
+    """Rows sized by what they show: a stimulating lead's row takes the height, an idle one (switched
+    off, unplaced, or not yet read) is a thin row; with none stimulating every row shares it."""
+    live = {row.lead for row in rows if row.programmed is not None and row.programmed.enabled}
+    layout = plots.ci.layout
+    for row in rows:
+        idle = bool(live) and row.lead not in live
+        layout.setRowStretchFactor(2 * row.lead, 0 if idle else 1)
+        for plot in row.plots():
+            plot.setMaximumHeight(IDLE_ROW_PX if idle else 1e6)
+            plot.getAxis("left").setStyle(showValues=not idle)
 
 
 def _add_plot(plots: pg.GraphicsLayoutWidget, row: int, col: int, last_row: bool) -> pg.PlotItem:

@@ -37,7 +37,7 @@ from drivers.types import LeadConfig, TelemetryBlock
 from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
-from ui.waveforms.plots import LeadRow, lay_out, plot_area
+from ui.waveforms.plots import LeadRow, lay_out, plot_area, size_rows
 from ui.waveforms.programmed import programmed_trace, pulse_onset_s
 from ui.waveforms.ring import SampleRing
 from ui.widgets import named
@@ -176,6 +176,7 @@ class WaveformView(QWidget):
             if row.lead in kept:
                 self.set_lead_label(row.lead, kept[row.lead].label)
                 row.programmed = kept[row.lead].programmed
+        size_rows(self.plots, self._rows)
         self._ring = None  # its rows are the old leads; the next block makes a new one
         self._hovered = None
         self.clear()
@@ -189,8 +190,10 @@ class WaveformView(QWidget):
             self._timer.start()
 
     def set_programmed(self, lead: int, config: LeadConfig | None) -> None:
-        """Overlay the ideal programmed pulse of `lead` on its current plot (dashed); None removes it."""
+        """Overlay the ideal programmed pulse of `lead` on its current plot (dashed); None removes it.
+        A lead switched off shrinks to a thin row while another stimulates (plots.size_rows)."""
         self._row(lead).programmed = config
+        size_rows(self.plots, self._rows)
         self._redraw()
 
     def set_lead_label(self, lead: int, text: str) -> None:

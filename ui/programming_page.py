@@ -1,0 +1,39 @@
+"""The Programming tab: the lead panel, its lead chooser on the title line, and, on a screen wide enough
+(Full HD, or 4K at 125-200 %), the live waveforms beside them, so the clinician sees the
+delivered pulses while changing them instead of switching tabs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QTabWidget, QWidget
+
+from ui.lead_panel import LeadPanel
+
+WIDE_WINDOW_PX = 1700  # the lead panel, the left column and the waveforms all at a useful width
+WAVEFORMS_TITLE = "&Waveforms"
+
+
+class ProgrammingPage(QSplitter):
+    """The lead panel; `arrange` moves the waveforms beside them, or back into their tab."""
+
+    def __init__(self, chooser: QComboBox, panel: LeadPanel) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self.setObjectName("programmingPage")
+        self.setChildrenCollapsible(False)
+        label = QLabel("Lead:")
+        label.setBuddy(chooser)
+        panel.add_to_header(label, chooser)
+        self.addWidget(panel)
+
+    def arrange(self, tabs: QTabWidget, waveforms: QWidget, wide: bool, tab_index: int) -> None:
+        """Waveforms beside the panel when `wide`, else in their own tab at `tab_index`."""
+        if wide == (waveforms.parentWidget() is self):
+            return
+        if wide:
+            tabs.removeTab(tabs.indexOf(waveforms))
+            self.addWidget(waveforms)
+            waveforms.show()
+            self.setStretchFactor(0, 3)
+            self.setStretchFactor(1, 2)
+        else:
+            tabs.insertTab(tab_index, waveforms, WAVEFORMS_TITLE)
