@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.lead_panel.confirm import ask_confirmation
@@ -29,7 +29,7 @@ from ui.testing.actions import raise_amplitude
 from workstation.bodymap import BodyMap
 from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
 from workstation.records import RecordsStore
-from workstation.service import ConfirmationRequired, ProgrammingService
+from workstation.service import ConfirmationRequired, LinkState, ProgrammingService
 
 OUT = Path(__file__).parent
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
@@ -88,7 +88,8 @@ def main() -> int:
     shot(app, window, "pulse_scope")
     window.tabs.setCurrentWidget(window.impedance)
     window.impedance.measure()
-    settle(app, 2.0)
+    table = window.impedance.findChild(QWidget, "impedanceTable")
+    wait_for(app, lambda: table.rowCount() >= 3)
     shot(app, window, "impedance_tab")
     window.tabs.setCurrentWidget(window.programs)
     shot(app, window, "programs_tab")
@@ -105,11 +106,11 @@ def main() -> int:
         box.reject()
     service.link.simulator.unplug()
     window.tabs.setCurrentIndex(0)
-    settle(app, 1.5)
+    wait_for(app, window.banner.isVisible)
     shot(app, window, "link_lost")
     service.link.simulator.replug()
-    settle(app, 2.0)
-    window.programs.has_unwritten_changes = lambda: False
+    wait_for(app, lambda: service.link_state is LinkState.CONNECTED)
+    service.recording.end_session().result(10)  # the close guard would ask to end it
     window.close()
     service.shutdown()
     field_engineer(app, store, folder)
@@ -173,7 +174,6 @@ def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None
     wait_for(app, bundle.exists)
     field.refresh()
     shot(app, window, "field_capture")
-    window.programs.has_unwritten_changes = lambda: False
     window.close()
     service.shutdown()
 

@@ -110,6 +110,7 @@ class BodyMapPanel(QWidget):
         )
         self.intensity.setRange(1, bodymap.MAX_INTENSITY)
         self.intensity.setValue(6)
+        self.intensity.setMaximumWidth(self.intensity.fontMetrics().horizontalAdvance("10") + 60)  # two digits
         self.coverage = named(
             QTableWidget(0, 3),
             "bodyCoverage",

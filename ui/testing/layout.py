@@ -27,9 +27,15 @@ def control_name(widget: QWidget) -> str:
 
 
 def interactive_controls(window: QWidget) -> list[QWidget]:
-    """Every control a user can click or type into that shows now (the STOP ALL strip included)."""
+    """Every control a user can click or type into that shows now (the STOP ALL strip included; the line
+    edit inside a combo or spin box is part of it)."""
     controls = (w for w in window.findChildren(QWidget) if isinstance(w, INTERACTIVE) and w.isVisible())
-    return [w for w in controls if w.window().isVisible() and not isinstance(w.parentWidget(), QComboBox)]
+    return [w for w in controls if w.window().isVisible() and not w.size().isEmpty() and not _part_of_another(w)]
+
+
+def _part_of_another(widget: QWidget) -> bool:
+    """The line edit of a combo or spin box, a table's header or corner button: they go with it."""
+    return isinstance(widget.parentWidget(), QComboBox | QAbstractSpinBox | QAbstractItemView)
 
 
 def global_rect(widget: QWidget) -> QRect:
