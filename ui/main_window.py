@@ -46,7 +46,6 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
-from workstation.bodymap import BodyMap
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -214,13 +213,15 @@ class MainWindow(QMainWindow):
         )
         self.spinal_map.leadSelected.connect(self.select_lead)
         self.history.said.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.history.loaded.connect(lambda _visits: self.body_map.offer_previous(self.history.history))
+        self.lead_panel.whereFelt.connect(self._paint_where_felt)
         self.body_map.areaPointed.connect(self.spinal_map.set_lit)
         self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
         self.tabs.currentChanged.connect(
             lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
         )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
-        self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
+        self.body_map.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
 
     def _restore(self) -> None:
@@ -244,6 +245,10 @@ class MainWindow(QMainWindow):
         self._on_link(service.link_state, "")
 
     # -- actions ------------------------------------------------------------------------------------
+    def _paint_where_felt(self, lead: int) -> None:
+        self.tabs.setCurrentWidget(self.body_map)
+        self.body_map.paint_lead(lead)
+
     def _print_this_visit(self) -> None:
         session_id = self.service.session_id
         if session_id is not None:  # the action is off without a visit; one may just have ended
@@ -395,7 +400,7 @@ class MainWindow(QMainWindow):
     def _on_session(self, session) -> None:
         self.placements = {}
         self.print_visit.setEnabled(session is not None)
-        self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
+        self.body_map.new_visit(session.id if session else None)  # blank; the last pain map may be offered
         self._show_history()
         if session is not None:
             future = self.service.recording.placements(session.patient_id)

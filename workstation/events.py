@@ -145,9 +145,10 @@ def _response(p: dict[str, Any]) -> str:
         )
         if p.get(key) is not None
     ]
-    regions = ", ".join(p.get("body_regions") or ()) or "no region"
+    regions = ", ".join(p.get("body_regions") or ())  # only in responses recorded before the body map
     free = " (paresthesia-free)" if p.get("paresthesia_free") else ""
-    return f"lead {p['lead']}: {p['sensation'].lower()}{free} in {regions}" + "".join(f"; {f}" for f in found)
+    where = f" in {regions}" if regions else ""
+    return f"lead {p['lead']}: {p['sensation'].lower()}{free}{where}" + "".join(f"; {f}" for f in found)
 
 
 def _pain_score(p: dict[str, Any]) -> str:

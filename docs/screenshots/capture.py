@@ -75,10 +75,7 @@ def main() -> int:
     for lead, amplitude in ((1, 800), (2, 600)):
         service.outputs.set_enabled(lead, True).result(10)
         raise_amplitude(service, lead, amplitude, 20)
-    regions = window.patient_panel.findChild(object, "painRegions")
-    for row in range(regions.count()):
-        if regions.item(row).text() in ("foot", "knee"):
-            regions.item(row).setCheckState(regions.item(row).checkState().Checked)
+    window.body_map.set_map(BodyMap.of({"front-knee-left": 7, "front-foot-left": 8}, {}))  # stars L3-S1
     window.select_lead(1)
     shot(app, window, "main_window")
     window.tabs.setCurrentWidget(window.waveforms)

@@ -200,17 +200,6 @@ def test_crashed_session_is_offered_and_resumed(qtbot, panel, drg_service, drg_s
     assert [e.kind for e in drg_store.session_events(crashed.id)][-1] == "session_resumed"
 
 
-def test_ticking_pain_regions_emits_the_suggested_levels(qtbot, panel):
-    regions = panel.regions
-    knee = regions.findItems("knee", Qt.MatchFlag.MatchExactly)[0]
-    regions.setFocus()
-    regions.setCurrentItem(knee)
-    with qtbot.waitSignal(panel.suggestedLevelsChanged) as blocker:
-        qtbot.keyClick(regions, Qt.Key.Key_Space)
-    assert blocker.args == [[SpinalLevel.L3, SpinalLevel.L4]]
-    assert panel.suggested.text() == "Suggested levels: L3, L4"
-
-
 def test_clicking_a_ganglion_asks_for_the_channel_and_records_it(qtbot, panel, drg_store, drg_patient, drg_session):
     spinal_map = SpinalMap()
     qtbot.addWidget(spinal_map)

@@ -2,8 +2,8 @@
 
 Every change to the output is recorded against a session, so this is where a
 visit begins (patient, clinician, Start), ends (with the unwritten-changes
-guard) and, after a crash, is taken up again. Pain regions feed the spinal
-map's suggested levels; lead placements come from clicks on that map.
+guard) and, after a crash, is taken up again; lead placements come from clicks
+on the spinal map. Pain is drawn on the Body map tab (ui/bodymap), per side.
 
 objectNames (stable, for tests and automation):
     patientPanel        the panel
@@ -16,8 +16,6 @@ objectNames (stable, for tests and automation):
     sessionInfo         the current session: patient, record number, start, clinician, state, device
     sessionMessage      refusals and outcomes, as the service words them
     resumeDialog        unclosed sessions: resumeList, resumeAccept, resumeCancel, resumeMessage
-    painRegions         checkable pain regions -> suggestedLevelsChanged(list[SpinalLevel])
-    suggestedLevels     the suggested levels, with their sources as tooltip
     placeLeadDialog     placeChannel, placeImplantDate, placeLeadMessage, OK / Cancel
 """
 
@@ -27,14 +25,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from html import escape
 
-from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -52,7 +49,6 @@ from ui.patients.resume_dialog import ResumeDialog
 from ui.programs import confirm_discard_unwritten
 from ui.theme import DANGER_BOX
 from ui.widgets import local_time, message_label, named, show_message
-from workstation import levels
 from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
 
@@ -60,9 +56,7 @@ CLINICIAN_KEY = "session/clinician"
 
 
 class PatientPanel(QWidget):
-    """Choose or add the patient, start / end / resume the session, pain regions and lead placement."""
-
-    suggestedLevelsChanged = Signal(list)  # list[SpinalLevel], best first
+    """Choose or add the patient, start / end / resume the session, and lead placement."""
 
     def __init__(
         self, bridge: ServiceBridge, parent: QWidget | None = None, *, settings: QSettings | None = None
@@ -148,53 +142,11 @@ class PatientPanel(QWidget):
         form.addRow(self.info)
         form.addRow(self.message)
 
-        self.regions = named(
-            QListWidget(),
-            "painRegions",
-            "Pain regions",
-            "Tick where the patient has pain (Space toggles); the spinal map highlights "
-            "the DRG levels that usually cover it.",
-        )
-        for region in levels.known_regions():
-            item = QListWidgetItem(region)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(levels.region_levels(region).source)
-            self.regions.addItem(item)
-        self._two_columns(self.regions)
-        self.regions.itemChanged.connect(lambda _item: self._suggest())
-        self.suggested = named(
-            QLabel("Suggested levels: none"),
-            "suggestedLevels",
-            "Suggested levels",
-            "Tick pain regions to see suggested levels.",
-        )
-        self.suggested.setWordWrap(True)
-        regions_box = QGroupBox("Pain regions")
-        column = QVBoxLayout(regions_box)
-        column.addWidget(self.regions)
-        column.addWidget(self.suggested)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        for box in (patient_box, session_box, regions_box):
+        for box in (patient_box, session_box):
             layout.addWidget(box)
         layout.addStretch(1)
-
-    @staticmethod
-    def _two_columns(regions: QListWidget) -> None:
-        """Lay the regions out in two columns so all of them show without scrolling."""
-        metrics = regions.fontMetrics()
-        cell = QSize(
-            max(metrics.horizontalAdvance(regions.item(row).text()) for row in range(regions.count())) + 34,
-            metrics.height() + 6,
-        )
-        regions.setFlow(QListView.Flow.LeftToRight)
-        regions.setWrapping(True)
-        regions.setResizeMode(QListView.ResizeMode.Adjust)
-        regions.setGridSize(cell)
-        regions.setFixedHeight(-(-regions.count() // 2) * cell.height() + 2 * regions.frameWidth() + 4)
-        regions.setMinimumWidth(2 * cell.width() + 2 * regions.frameWidth() + 4)
 
     # -- patients ----------------------------------------------------------------------------------
     def selected_patient(self) -> Patient | None:
@@ -336,9 +288,6 @@ class PatientPanel(QWidget):
     def _session_changed(self, session: Session | None) -> None:
         """Read the session's patient and lead placements once (off the GUI thread), then show it."""
         self._session_patient, self._placements = None, {}
-        if session is None:  # after End nothing of the last patient stays ticked
-            for row in range(self.regions.count()):
-                self.regions.item(row).setCheckState(Qt.CheckState.Unchecked)
         if session is not None:
             recording = self.service.recording
             self.bridge.run(recording.patient(session.patient_id), lambda f: self._patient_read(session, f))
@@ -388,24 +337,7 @@ class PatientPanel(QWidget):
             else "Connect to the patient's pulse generator first."
         )
 
-    # -- pain regions and lead placement ---------------------------------------------------------
-    def checked_regions(self) -> list[str]:
-        return [
-            self.regions.item(row).text()
-            for row in range(self.regions.count())
-            if self.regions.item(row).checkState() == Qt.CheckState.Checked
-        ]
-
-    def _suggest(self) -> None:
-        suggestions = levels.suggest_levels(self.checked_regions())
-        names = ", ".join(level.name for level, _why in suggestions)
-        self.suggested.setText(f"Suggested levels: {names or 'none'}")
-        self.suggested.setToolTip(
-            "\n".join(f"{level.name}: {'; '.join(why)}" for level, why in suggestions)
-            or "Tick pain regions to see suggested levels."
-        )
-        self.suggestedLevelsChanged.emit([level for level, _why in suggestions])
-
+    # -- lead placement ---------------------------------------------------------------------------
     def place_lead_at(self, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
         """Slot for SpinalMap.ganglionClicked(level, side): the dialog proposes the first free channel."""
         return self.place_lead(None, level, side)
