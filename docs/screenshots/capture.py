@@ -60,6 +60,7 @@ def main() -> int:
     settle(app, 0.5)
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
+    earlier_visit(service, store, patient.id)
     service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
@@ -75,7 +76,11 @@ def main() -> int:
     for lead, amplitude in ((1, 800), (2, 600)):
         service.outputs.set_enabled(lead, True).result(10)
         raise_amplitude(service, lead, amplitude, 20)
-    window.body_map.set_map(BodyMap.of({"front-knee-left": 7, "front-foot-left": 8}, {}))  # stars L3-S1
+    window.tabs.setCurrentWidget(window.body_map)
+    wait_for(app, window.body_map.previous.isVisible)
+    shot(app, window, "body_map_previous")  # the last visit's pain offered as a starting point
+    window.body_map.previous.use.click()  # its levels are starred on the spinal map
+    window.tabs.setCurrentIndex(0)
     window.select_lead(1)
     shot(app, window, "main_window")
     window.tabs.setCurrentWidget(window.waveforms)
@@ -112,6 +117,15 @@ def main() -> int:
     field_engineer(app, store, folder)
     store.close()
     return 0
+
+
+def earlier_visit(service: ProgrammingService, store: RecordsStore, patient_id: int) -> None:
+    """A visit before the demo one, so the patient returns: pain and a body map, then closed."""
+    state = service.state
+    session = store.open_session(patient_id, state.identity, state.capabilities, "Dr B. Earlier")
+    store.record_pain_score(session.id, PainScore(8, PainTiming.BEFORE, 79))
+    store.record_body_map(session.id, BodyMap.of({"front-knee-left": 8, "front-L4-left": 6}, {}))
+    store.close_session(session.id)
 
 
 def visit_record(app: QApplication, window: MainWindow, service: ProgrammingService) -> None:

@@ -16,7 +16,7 @@ sensation, paresthesiaFree, saveResponse, responseMessage.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -99,7 +99,7 @@ class ResponseForm(QGroupBox):
         grid.addWidget(self.sensation, 3, 0, 1, 2)
         grid.addWidget(self.paresthesia_free, 4, 0, 1, 2)
         grid.addWidget(self.save, 5, 0, 1, 2)
-        grid.addWidget(self.where, 0, 2)
+        grid.addWidget(self.where, 0, 2, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.message, 7, 0, 1, 3)
         grid.setRowStretch(6, 1)  # the controls stay together at the top
         grid.setColumnStretch(2, 1)
