@@ -115,11 +115,12 @@ def result(name: str, **figures: float | str) -> None:
 @contextmanager
 def bench_service(folder: Path) -> Iterator:
     """A ProgrammingService with its records store in a SQLite file in `folder`, as in the clinic."""
+    from ui.testing.plugin import qa_user
     from workstation.records.store import RecordsStore
     from workstation.service import ProgrammingService
 
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     try:
         yield service
     finally:

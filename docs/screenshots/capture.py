@@ -24,6 +24,7 @@ from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.testing.actions import raise_amplitude
+from ui.testing.plugin import qa_user
 from workstation.models import LeadPlacement, Side, SpinalLevel
 from workstation.records import RecordsStore
 from workstation.service import ConfirmationRequired, ProgrammingService
@@ -49,7 +50,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=3.3&impedance_ms=5").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
@@ -112,7 +113,7 @@ def main() -> int:
 
 def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
     """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5").result(10)
     window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)

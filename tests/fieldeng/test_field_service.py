@@ -13,6 +13,7 @@ import pytest
 
 from drivers.capture import read_pcap
 from drivers.types import EventCode, ImpedanceMode
+from ui.testing.plugin import qa_user
 from workstation import logs
 from workstation.events import EventKind
 from workstation.exports import IDENTITY_COLUMNS, write_device_log_csv, write_self_test_csv
@@ -24,7 +25,7 @@ URI = "sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt"
 
 @pytest.fixture
 def service(drg_store):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     service.connection.connect(URI).result(WAIT_S)
     yield service
     service.shutdown()
@@ -88,7 +89,7 @@ def test_contact_history_across_visits_and_devices_needs_no_session(drg_store, d
 
 
 def test_contact_history_needs_a_device_or_a_serial(drg_store):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         with pytest.raises(NotConnected):
             service.field.contact_history()
@@ -127,7 +128,7 @@ def test_capture_runs_in_the_background_and_is_saved(service, tmp_path):
 
 
 def test_capture_asked_before_connecting_starts_with_the_link(drg_store, tmp_path):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         assert service.field.start_capture() is None
         service.connection.connect("sim://0?latency_ms=0").result(WAIT_S)

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from drivers.types import LeadConfig, Polarity
+from ui.testing.plugin import qa_user
 from workstation import logs
 from workstation.models import Note
 from workstation.service import InvalidValue, LinkState, ProgrammingService, ServiceError
@@ -71,7 +72,7 @@ def test_rotation_keeps_a_bounded_set_of_files(tmp_path, monkeypatch):
 
 def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg_store, log_file):
     patient = drg_store.add_patient(NAME, BIRTH, MRN)
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         service.connection.connect("sim://0?latency_ms=0&impedance_ms=1&open=2.3&short=1.2").result(WAIT_S)
         service.recording.start_session(patient.id, "Dr Example").result(WAIT_S)

@@ -11,6 +11,7 @@ import pytest
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
 from ui.testing.actions import confirmed, raise_amplitude
+from ui.testing.plugin import qa_user
 from workstation.models import (
     LeadPlacement,
     PainScore,
@@ -261,7 +262,7 @@ def test_a_ramp_moves_only_when_the_service_clock_does(drg_store, drg_patient):
     from workstation.service import ProgrammingService, SteppedClock
 
     clock = SteppedClock()
-    service = ProgrammingService(drg_store, clock=clock)
+    service = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         service.connection.connect(sim_uri()).result(WAIT)
         service.recording.start_session(drg_patient.id, "Dr Clock").result(WAIT)

@@ -23,6 +23,7 @@ from ui.impedance.readings import (
     format_ohms,
 )
 from ui.impedance.view import ImpedanceView
+from ui.testing.plugin import qa_user
 from workstation.models import ImpedanceClass
 from workstation.service import ProgrammingService
 
@@ -52,7 +53,7 @@ def _expected(mode: ImpedanceMode) -> list[tuple[str, str, str]]:
 
 
 def _connected(store, patient, uri: str, leads: dict) -> ProgrammingService:
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect(uri).result(WAIT_S)
     service.recording.start_session(patient.id, "QA Clinician").result()
     for lead, contacts in leads.items():

@@ -12,6 +12,7 @@ from shiboken6 import isValid
 from ui.bridge import ServiceBridge
 from ui.patients import PatientPanel
 from ui.spinal_map import SpinalMap
+from ui.testing.plugin import qa_user
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
 from workstation.service import ProgrammingService
 
@@ -154,7 +155,7 @@ def test_cancelling_the_end_confirmation_keeps_the_session(qtbot, panel, drg_ser
 
 
 def test_start_without_a_device_shows_the_services_sentence(qtbot, drg_store, drg_patient, settings):
-    service = ProgrammingService(drg_store)  # never connected
+    service = ProgrammingService(drg_store, user=qa_user())  # never connected
     try:
         panel = make_panel(qtbot, service, settings)
         select_patient(qtbot, panel, drg_patient)

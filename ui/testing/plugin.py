@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0"}  # quick measurements, no bus latency
+ROLE_MARKER = "drg_role"
+QA_PASSWORD = "qa-password-1"  # of the accounts drg_login makes
 SIM_URI = "sim://0?" + urlencode(SIM_OPTIONS)
 WAIT_S = 10
 MARKER = "drg_sim"
@@ -56,17 +58,30 @@ def drg_store(tmp_path):
     store.close()
 
 
+def qa_user(role="clinician"):
+    """The user the fixtures act for: "QA Clinician" (user name "qa"), or "QA <Role>" of another role."""
+    from workstation.accounts import Role, User
+
+    role = Role(role)
+    if role is Role.CLINICIAN:
+        return User("qa", "QA Clinician", role)
+    return User(f"qa-{role.value}", f"QA {role.label}", role)
+
+
 @pytest.fixture
-def drg_service_factory(drg_store):
-    """make(options="", **options) -> a ProgrammingService on drg_store, connected to a fresh simulator
-    with that scenario (connect=False: not connected yet). Every one is shut down after the test."""
+def drg_service_factory(request, drg_store):
+    """make(options="", role=..., **options) -> a ProgrammingService on drg_store acting for a user of that
+    role (default: the drg_role marker's, else a clinician), connected to a fresh simulator with that scenario
+    (connect=False: not connected yet). Every one is shut down after the test."""
     from ui.testing.qa import events_of
     from workstation.service import ProgrammingService
 
     made: list = []
+    marker = request.node.get_closest_marker(ROLE_MARKER)
+    default_role = marker.args[0] if marker is not None else "clinician"
 
-    def make(options: str | dict[str, str] = "", *, connect: bool = True, **more: str):
-        service = ProgrammingService(drg_store)
+    def make(options: str | dict[str, str] = "", *, connect: bool = True, role: str | None = None, **more: str):
+        service = ProgrammingService(drg_store, user=qa_user(role or default_role))
         made.append(service)
         events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
         if connect:
@@ -85,6 +100,30 @@ def drg_service(request, drg_service_factory):
     if marker is None:
         return drg_service_factory()
     return drg_service_factory(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def drg_login(drg_service, drg_store):
+    """login(role) -> the User: logs drg_service out and in again, through a real account of that role
+    (made in drg_store with QA_PASSWORD on first use), as a person at the log-in screen would."""
+    from workstation.accounts import hash_password
+
+    def login(role="clinician"):
+        user = qa_user(role)
+        if drg_store.accounts.get(user.username) is None:
+            drg_store.accounts.add(
+                "qa-setup", user.username, user.full_name, user.role, hash_password(QA_PASSWORD), _now()
+            )
+        drg_service.access.logout().result(WAIT_S)
+        return drg_service.access.login(user.username, QA_PASSWORD).result(WAIT_S)
+
+    return login
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
 
 
 @pytest.fixture

@@ -13,11 +13,13 @@ from drivers.protocol.messages import TelemetryRequest
 from drivers.telemetry import TelemetryReceiver
 from drivers.types import BatteryState
 from workstation import validation
+from workstation.accounts import Permission
 from workstation.events import EventKind, Outcome
 from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import NotConnected, service_error
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
+from workstation.service.policy import open_to_all, requires
 from workstation.service.unknowns import reverted
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class Connection:
         self._scan = ThreadPoolExecutor(1, "usb-scan", initializer=mark_service_thread)
         threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True).start()
 
+    @requires(Permission.CONNECT)
     def discover(self) -> Future[list[str]]:
         """The links that can be opened now (USB devices found, and the simulator); on its own
         thread, so a slow USB enumeration holds up neither device commands nor records."""
@@ -50,6 +53,7 @@ class Connection:
         link = self._core.link
         return bool(link and link.is_simulated)
 
+    @requires(Permission.CONNECT)
     def connect(self, uri: str = "sim://0") -> Future[DeviceState]:
         """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
         core = self._core
@@ -103,6 +107,7 @@ class Connection:
         self.record_device_state()
         core.emit(DeviceRead(state))
 
+    @open_to_all
     def record_device_state(self) -> None:
         state = self._core.state
         self._core.record(
@@ -115,9 +120,11 @@ class Connection:
             },
         )
 
+    @open_to_all
     def shutdown(self) -> None:
         self._scan.shutdown(wait=False, cancel_futures=True)
 
+    @requires(Permission.CONNECT)
     def disconnect(self) -> Future[None]:
         def run() -> None:
             self.stop_telemetry_now()
@@ -195,6 +202,7 @@ class Connection:
             core.emit(change)
 
     # -- telemetry ------------------------------------------------------------------------------
+    @requires(Permission.CONNECT)
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future[TelemetryRequest]:
         core = self._core
         caps = core.caps()
@@ -220,6 +228,7 @@ class Connection:
         if isinstance(exc, DeviceGone):
             self._lost(exc)
 
+    @open_to_all
     def stop_telemetry_now(self) -> None:
         core = self._core
         self._telemetry_request = None

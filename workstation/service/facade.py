@@ -2,8 +2,9 @@
 small subsystems (cflib's Crazyflie: `commander`, `param`, `log`).
 
     service = ProgrammingService.open(records_url)
+    service.access.login("dr.example", password).result()
     service.connection.connect("sim://0").result()
-    session = service.recording.start_session(patient.id, "Dr Example").result()
+    session = service.recording.start_session(patient.id).result()  # its clinician: the logged-in user
     service.outputs.set_amplitude(1, 800)
     service.stop_all()
 """
@@ -14,8 +15,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from drivers.links import Link, open_link
+from workstation.accounts import User
 from workstation.clock import Clock, SystemClock
 from workstation.models import Session
+from workstation.service.access import Access
 from workstation.service.connection import Connection
 from workstation.service.core import ServiceCore
 from workstation.service.errors import ServiceError
@@ -32,8 +35,18 @@ from workstation.service.recording import Recording
 class ProgrammingService:
     """Drives one pulse generator and records every action in the records."""
 
-    def __init__(self, records: Records, opener: Callable[[str], Link] = open_link, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        records: Records,
+        opener: Callable[[str], Link] = open_link,
+        clock: Clock | None = None,
+        user: User | None = None,
+    ) -> None:
+        """`user`: act as this user without a log-in (scripts, tests, drg-field); the app passes none and
+        logs in through `access`."""
         self._core = core = ServiceCore(records, opener, clock or SystemClock())
+        core.user = user
+        self.access = Access(core)
         self.connection = Connection(core)
         self.outputs = Outputs(core)
         self.programs = Programs(core, self.outputs)
@@ -43,11 +56,13 @@ class ProgrammingService:
         self._owns_records = False
 
     @classmethod
-    def open(cls, records_url: str | None = None, clock: Clock | None = None) -> ProgrammingService:
+    def open(
+        cls, records_url: str | None = None, clock: Clock | None = None, user: User | None = None
+    ) -> ProgrammingService:
         """A service on the records at `records_url` (the default database when None); it closes them on shutdown."""
         from workstation.records.store import RecordsStore
 
-        service = cls(RecordsStore.open(records_url), clock=clock)
+        service = cls(RecordsStore.open(records_url), clock=clock, user=user)
         service._owns_records = True
         return service
 

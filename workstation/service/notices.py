@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from drivers.types import BatteryStatus, ImpedanceResult, LeadConfig, Program
+from workstation.accounts import User
 from workstation.events import EventKind
 from workstation.models import LeadPlacement, Session
 from workstation.service.mirror import DeviceState
@@ -117,6 +118,14 @@ class DeviceReverted:
 
 
 @dataclass(frozen=True)
+class UserChanged:
+    """Someone logged in or out (user None), or the screen was locked or unlocked."""
+
+    user: User | None
+    locked: bool
+
+
+@dataclass(frozen=True)
 class ServiceFault:
     """A background task failed (a keep-alive tick, a record write the caller did not wait for)."""
 
@@ -138,6 +147,7 @@ Notice = (
     | PlacementChanged
     | OutcomeSettled
     | DeviceReverted
+    | UserChanged
     | ServiceFault
 )
 Listener = Callable[[Notice], None]

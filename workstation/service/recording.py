@@ -11,12 +11,14 @@ from datetime import date
 from typing import TypeVar
 
 from workstation import validation
+from workstation.accounts import Permission
 from workstation.events import EventKind
 from workstation.models import LeadPlacement, Note, PainScore, Patient, Session, StimulusResponse
 from workstation.records.rows import SessionEvent, ThresholdPoint
 from workstation.service.core import ServiceCore
-from workstation.service.errors import NoActiveSession, NotConnected
+from workstation.service.errors import InvalidValue, NoActiveSession, NotConnected
 from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
+from workstation.service.policy import requires
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -29,27 +31,34 @@ class Recording:
         self._log_device = log_device
 
     # -- patients -------------------------------------------------------------------------------
+    @requires(Permission.HISTORY)
     def find_patients(self, text: str = "") -> Future[list[Patient]]:
         text = validation.text(text, "search")
         return self._core.query(self._core.records.find_patients, text)
 
+    @requires(Permission.RECORD)
     def add_patient(self, name: str, date_of_birth: date, record_number: str) -> Future[Patient]:
         name, record_number = validation.text(name, "name"), validation.text(record_number, "record_number")
         date_of_birth = validation.instance(date, date_of_birth, "date_of_birth")
         return self._core.query(self._core.records.add_patient, name, date_of_birth, record_number)
 
+    @requires(Permission.HISTORY)
     def patient(self, patient_id: int) -> Future[Patient]:
         return self._core.query(self._core.records.get_patient, validation.record_id(patient_id, "patient_id"))
 
+    @requires(Permission.HISTORY)
     def session(self, session_id: int) -> Future[Session]:
         return self._core.query(self._core.records.get_session, validation.record_id(session_id, "session_id"))
 
+    @requires(Permission.HISTORY)
     def sessions_of(self, patient_id: int) -> Future[list[Session]]:
         return self._core.query(self._core.records.sessions_of, validation.record_id(patient_id, "patient_id"))
 
+    @requires(Permission.HISTORY)
     def unclosed_sessions(self) -> Future[list[Session]]:
         return self._core.query(self._core.records.unclosed_sessions)
 
+    @requires(Permission.HISTORY)
     def unfinished(self) -> Future[list[tuple[Session, Patient]]]:
         """Sessions never closed (the workstation stopped during them), other than the active one, with
         their patients, newest first."""
@@ -61,22 +70,36 @@ class Recording:
 
         return self._core.query(read)
 
+    @requires(Permission.HISTORY)
     def placements(self, patient_id: int) -> Future[dict[int, LeadPlacement]]:
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.current_placements, patient_id)
 
+    @requires(Permission.HISTORY)
     def threshold_history(self, patient_id: int) -> Future[list[ThresholdPoint]]:
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.threshold_history, patient_id)
 
     # -- sessions --------------------------------------------------------------------------------
-    def start_session(self, patient_id: int, clinician: str) -> Future[Session]:
+    @requires(Permission.RECORD)
+    def start_session(self, patient_id: int, clinician: str | None = None) -> Future[Session]:
+        """A session of the patient; its clinician is the logged-in user (`clinician`, if given, must name them)."""
         core = self._core
         state = core.state
         identity, caps = state.identity, state.capabilities
         if identity is None or caps is None:
             raise NotConnected("Connect to the patient's pulse generator before starting a session.")
-        patient_id, clinician = validation.record_id(patient_id, "patient_id"), validation.text(clinician, "clinician")
+        patient_id = validation.record_id(patient_id, "patient_id")
+        user = core.user
+        assert user is not None  # @requires let us in
+        if clinician is not None and validation.text(clinician, "clinician").strip() not in (
+            user.full_name,
+            user.username,
+        ):
+            raise InvalidValue(
+                "clinician", clinician, f"The session's clinician is the logged-in user, {user.full_name}."
+            )
+        clinician = user.full_name
 
         def run() -> Session:
             session = core.records.open_session(patient_id, identity, caps, clinician)
@@ -89,6 +112,7 @@ class Recording:
 
         return core.run_on(core.records_io, run)
 
+    @requires(Permission.RECORD)
     def resume_session(self, session_id: int) -> Future[Session]:
         core = self._core
         session_id = validation.record_id(session_id, "session_id")
@@ -103,6 +127,7 @@ class Recording:
 
         return core.run_on(core.records_io, run)
 
+    @requires(Permission.RECORD)
     def end_session(self) -> Future[Session]:
         """Close the session. From the call on no output change is accepted and ramps end; the
         commands already queued run first, so what they did is recorded in this session."""
@@ -127,12 +152,14 @@ class Recording:
         return core.run_on(core.records_io, run)
 
     # -- the session log -------------------------------------------------------------------------------
+    @requires(Permission.HISTORY)
     def events_since(self, session_id: int, after_seq: int = 0) -> Future[list[SessionEvent]]:
         """The session's events after `after_seq`: a log view asks for what is new, not for all."""
         session_id, after_seq = validation.record_id(session_id, "session_id"), validation.count(after_seq, "seq")
         return self._core.query(self._core.records.events_since, session_id, after_seq)
 
     # -- clinical records (each future gives the id of the event that recorded it) -----------------------
+    @requires(Permission.RECORD)
     def place_lead(self, placement: LeadPlacement) -> Future[int]:
         placement = self._core.valid(
             EventKind.PLACEMENT_RECORDED, lambda: validation.instance(LeadPlacement, placement, "placement")
@@ -143,16 +170,19 @@ class Recording:
 
         return self._write(lambda sid: self._core.records.record_placement(sid, placement), announced)
 
+    @requires(Permission.RECORD)
     def record_response(self, response: StimulusResponse) -> Future[int]:
         response = self._core.valid(
             EventKind.RESPONSE_RECORDED, lambda: validation.instance(StimulusResponse, response, "response")
         )
         return self._write(lambda sid: self._core.records.record_response(sid, response))
 
+    @requires(Permission.RECORD)
     def record_pain_score(self, score: PainScore) -> Future[int]:
         score = self._core.valid(EventKind.PAIN_SCORE_RECORDED, lambda: validation.instance(PainScore, score, "score"))
         return self._write(lambda sid: self._core.records.record_pain_score(sid, score))
 
+    @requires(Permission.RECORD)
     def add_note(self, note: Note) -> Future[int]:
         note = self._core.valid(EventKind.NOTE_ADDED, lambda: validation.instance(Note, note, "note"))
         return self._write(lambda sid: self._core.records.add_note(sid, note))
