@@ -141,7 +141,7 @@ def start_stimulating(
 
     wait(service.connection.connect(uri))
     patient = service.records.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
-    service.recording.start_session(patient.id, "Bench Clinician").result()
+    service.recording.start_session(patient.id).result()
     lead = LeadConfig(
         1,
         (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF),

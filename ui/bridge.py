@@ -29,6 +29,7 @@ from workstation.service import (
     Refused,
     ServiceFault,
     SessionChanged,
+    UserChanged,
 )
 
 
@@ -50,6 +51,7 @@ class ServiceBridge(QObject):
     fault = Signal(str)  # a background task failed
     outcomeSettled = Signal(object)  # OutcomeSettled: an unknown outcome corrected once the device was back
     deviceReverted = Signal(object)  # DeviceReverted: the device changed its settings while the link was down
+    userChanged = Signal(object, bool)  # User or None (logged out), locked
     _done = Signal(object, object)  # callback, future
     _call = Signal(object)  # a function to run on the GUI thread
 
@@ -74,6 +76,7 @@ class ServiceBridge(QObject):
             ServiceFault: lambda n: self.fault.emit(n.sentence),
             OutcomeSettled: self.outcomeSettled.emit,
             DeviceReverted: self.deviceReverted.emit,
+            UserChanged: lambda n: self.userChanged.emit(n.user, n.locked),
         }
         service.subscribe(self._relay)
 

@@ -58,7 +58,7 @@ def main() -> int:
     settle(app, 0.5)
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
-    service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
+    service.recording.start_session(patient.id).result(10)
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
         (2, SpinalLevel.L5, Side.LEFT),

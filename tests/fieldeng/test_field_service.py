@@ -48,7 +48,7 @@ def test_without_a_session_the_tools_work_and_record_nothing(service, drg_store)
 
 def test_in_a_session_each_tool_is_recorded(service, drg_store):
     patient = drg_store.add_patient("Field Test", date(1960, 1, 1), "FE-1")
-    session = service.recording.start_session(patient.id, "Engineer").result(WAIT_S)
+    session = service.recording.start_session(patient.id).result(WAIT_S)
     diagnosis = service.field.diagnose(rounds=1).result(WAIT_S)
     self_test = service.field.self_test().result(WAIT_S)
     service.field.read_device_log().result(WAIT_S)
@@ -71,12 +71,12 @@ def test_contact_history_across_visits_and_devices_needs_no_session(drg_store, d
     patient = drg_store.add_patient("History Test", date(1955, 5, 5), "FE-2")
     for serial in ("OLD-0001", "NEW-0002"):  # the generator was replaced between visits
         service = drg_service_factory(serial=serial, open="2.3")
-        service.recording.start_session(patient.id, "Engineer").result(WAIT_S)
+        service.recording.start_session(patient.id).result(WAIT_S)
         service.impedance.measure(ImpedanceMode.CONTACT_TO_CASE).result(WAIT_S)
         service.recording.end_session().result(WAIT_S)
     other = drg_store.add_patient("Someone Else", date(1980, 1, 1), "FE-3")
     service = drg_service_factory(serial="OTHER-9")
-    service.recording.start_session(other.id, "Engineer").result(WAIT_S)
+    service.recording.start_session(other.id).result(WAIT_S)
     service.impedance.measure(ImpedanceMode.CONTACT_TO_CASE).result(WAIT_S)
     service.recording.end_session().result(WAIT_S)
 

@@ -75,7 +75,7 @@ def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg
     service = ProgrammingService(drg_store, user=qa_user())
     try:
         service.connection.connect("sim://0?latency_ms=0&impedance_ms=1&open=2.3&short=1.2").result(WAIT_S)
-        service.recording.start_session(patient.id, "Dr Example").result(WAIT_S)
+        service.recording.start_session(patient.id).result(WAIT_S)
         with pytest.raises(InvalidValue):
             service.outputs.set_amplitude(1, NAME)  # refused at the boundary, with the name in its sentence
         service.recording.add_note(Note(f"{NAME} ({MRN}) reports less pain")).result(WAIT_S)

@@ -77,7 +77,7 @@ class ServiceInvariants(RuleBasedStateMachine):
         self.service = ProgrammingService(self.store, user=qa_user())
         self.service.connection.connect(SIM_URI).result(WAIT)
         patient = self.store.add_patient("Prop Patient", date(1970, 1, 1), "PROP-1")
-        self.session = self.service.recording.start_session(patient.id, "Prop Clinician").result().id
+        self.session = self.service.recording.start_session(patient.id).result().id
         self.device = self.service.link.simulator
         self.latched = False
         self.before = self.live

@@ -11,7 +11,7 @@ objectNames (stable, for tests and automation):
     patientList         matching patients
     patientNew          "New patient…" -> patientDialog
     patientDialog       patientName, patientDob, patientRecordNumber, patientDialogMessage, OK / Cancel
-    clinicianName       clinician's name (remembered with QSettings)
+    clinicianName       the logged-in user, the session's clinician (read-only)
     sessionStart, sessionEnd, sessionResume    session buttons
     sessionInfo         the current session: patient, record number, start, clinician, state, device
     sessionMessage      refusals and outcomes, as the service words them
@@ -54,8 +54,6 @@ from ui.widgets import local_time, message_label, named, show_message
 from workstation import levels
 from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
-
-CLINICIAN_KEY = "session/clinician"
 
 
 class PatientPanel(QWidget):
@@ -105,13 +103,15 @@ class PatientPanel(QWidget):
         column.addWidget(self.new_patient)
 
         self.clinician = named(
-            QLineEdit(str(self.settings.value(CLINICIAN_KEY, ""))),
+            QLineEdit(),
             "clinicianName",
             "Clinician",
-            "Your name, recorded with the session (remembered).",
+            "The logged-in user: the clinician recorded with the session.",
         )
-        self.clinician.setPlaceholderText("Clinician's name")
-        self.clinician.editingFinished.connect(self._remember_clinician)
+        self.clinician.setReadOnly(True)
+        self.clinician.setPlaceholderText("Log in first")
+        bridge.userChanged.connect(lambda user, _locked: self._show_user())
+        self._show_user()
         self.start = named(
             QPushButton("&Start"),
             "sessionStart",
@@ -239,22 +239,19 @@ class PatientPanel(QWidget):
         self._find_patients(select=patient)
         show_message(self.message, f"Added {patient_label(patient)}.")
 
-    def _remember_clinician(self) -> None:
-        self.settings.setValue(CLINICIAN_KEY, self.clinician.text().strip())
+    def _show_user(self) -> None:
+        if self.service.session is None:
+            user = self.service.access.user
+            self.clinician.setText("" if user is None else user.full_name)
 
     # -- sessions ----------------------------------------------------------------------------------
     def _start_session(self) -> None:
-        patient, clinician = self.selected_patient(), self.clinician.text().strip()
+        patient = self.selected_patient()
         if patient is None:
             show_message(self.message, "Select the patient first (or add a new one).", DANGER_BOX)
             return
-        if not clinician:
-            show_message(self.message, "Enter your name as clinician first.", DANGER_BOX)
-            self.clinician.setFocus()
-            return
-        self._remember_clinician()
         try:
-            future = self.service.recording.start_session(patient.id, clinician)
+            future = self.service.recording.start_session(patient.id)  # its clinician: the logged-in user
         except (ServiceError, ValueError) as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return

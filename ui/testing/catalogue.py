@@ -110,7 +110,7 @@ def generate() -> str:
             window.show()
             wait_until(lambda: window.lead_chooser.count() > 0, WAIT_S, "the main window's leads")
             patient = store.add_patient("Catalogue Patient", date(1970, 1, 1), "CAT-0001")
-            service.recording.start_session(patient.id, "QA").result()
+            service.recording.start_session(patient.id).result()
             window.select_lead(1)
             app.processEvents()
             return render(rows_of(window), tabs_of(window))

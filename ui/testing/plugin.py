@@ -149,7 +149,7 @@ def drg_patient(drg_store):
 @pytest.fixture
 def drg_session(drg_service, drg_patient):
     """An active session of drg_patient on drg_service; yields its id."""
-    return drg_service.recording.start_session(drg_patient.id, "QA Clinician").result().id
+    return drg_service.recording.start_session(drg_patient.id).result().id
 
 
 @pytest.fixture

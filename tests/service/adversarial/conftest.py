@@ -24,7 +24,7 @@ def stepped(drg_store, drg_patient):
     svc = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         svc.connection.connect(sim_uri()).result(WAIT)
-        session_id = svc.recording.start_session(drg_patient.id, "Dr Clock").result(WAIT).id
+        session_id = svc.recording.start_session(drg_patient.id).result(WAIT).id
         yield Stepped(svc, clock, session_id)
     finally:
         svc.shutdown()

@@ -80,7 +80,7 @@ def test_shutdown_completes_a_pending_ramp_future(drg_store, drg_patient):
     svc = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         svc.connection.connect(sim_uri()).result(WAIT)
-        svc.recording.start_session(drg_patient.id, "x").result(WAIT)
+        svc.recording.start_session(drg_patient.id).result(WAIT)
         lead_on(svc)
         ramp = confirmed(svc, lambda: svc.outputs.set_amplitude(1, 500))
     finally:

@@ -61,7 +61,7 @@ class RecordTruth(RuleBasedStateMachine):
         self.service = ProgrammingService(self.store, user=qa_user())
         self.service.connection.connect(SIM_URI).result(WAIT)
         self.patient = self.store.add_patient("Truth Patient", date(1970, 1, 1), "TRUTH-1")
-        self.session = self.service.recording.start_session(self.patient.id, "Dr Truth").result(WAIT).id
+        self.session = self.service.recording.start_session(self.patient.id).result(WAIT).id
         self.device = self.service.link.simulator
         self.first_program = self.device.model.stored_program
 

@@ -56,7 +56,7 @@ class App:
         self.device = self.service.link.simulator.model
         self.patient = self.store.add_patient("Real Input", date(1970, 1, 1), "RI-0001")
         if scenario.session:
-            self.service.recording.start_session(self.patient.id, "QA Clinician").result()
+            self.service.recording.start_session(self.patient.id).result()
         else:  # an unclosed session, as a crash leaves it: something to resume
             state = self.service.state
             self.store.open_session(self.patient.id, state.identity, state.capabilities, "Earlier Clinician")
