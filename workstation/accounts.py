@@ -47,7 +47,10 @@ class Permission(str, Enum):
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CLINICIAN: frozenset({P.CONNECT, P.INTERROGATE, P.MEASURE, P.PROGRAM, P.RECORD, P.HISTORY, P.EXPORT}),
+    # a clinician also runs the field engineer's tools (a device log or a self-test during a visit)
+    Role.CLINICIAN: frozenset(
+        {P.CONNECT, P.INTERROGATE, P.MEASURE, P.SERVICE, P.PROGRAM, P.RECORD, P.HISTORY, P.EXPORT}
+    ),
     Role.FIELD_ENGINEER: frozenset({P.CONNECT, P.INTERROGATE, P.MEASURE, P.SERVICE, P.EXPORT}),
     Role.READ_ONLY: frozenset({P.HISTORY, P.EXPORT}),
     Role.ADMINISTRATOR: frozenset({P.ACCOUNTS}),

@@ -110,7 +110,7 @@ class PatientPanel(QWidget):
         )
         self.clinician.setReadOnly(True)
         self.clinician.setPlaceholderText("Log in first")
-        bridge.userChanged.connect(lambda user, _locked: self._show_user())
+        self.bridge.userChanged.connect(lambda user, _locked: self._show_user())
         self._show_user()
         self.start = named(
             QPushButton("&Start"),
