@@ -75,9 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         window.show_field_engineer()
     window.connection.uri.setCurrentText(args.link)
     window.show()
-    if not args.no_connect:
-        window.connection.connect_link()
-    QTimer.singleShot(0, window.patient_panel.offer_resumption)
+    _after_login(window, service, connect=not args.no_connect)
     if args.smoke_test:
         _quit_once_shown(app, window, service, need_link=not args.no_connect)
     try:
@@ -86,6 +84,26 @@ def main(argv: list[str] | None = None) -> int:
         if args.capture:
             _save_capture(service, args.capture)
         service.shutdown()
+
+
+def _after_login(window, service, connect: bool) -> None:
+    """Once someone has logged in (the first run asks for the first administrator): connect, if their role
+    may, and offer to resume a session a crash left open, if they may read the records."""
+    from workstation.accounts import Permission
+
+    done = {"connected": False}
+
+    def logged_in(user, locked: bool) -> None:
+        if user is None or locked:
+            return
+        if connect and not done["connected"] and user.may(Permission.CONNECT):
+            done["connected"] = True
+            window.connection.connect_link()
+        if user.may(Permission.HISTORY):
+            QTimer.singleShot(0, window.patient_panel.offer_resumption)
+
+    window.bridge.userChanged.connect(logged_in)
+    logged_in(service.access.user, service.access.locked)
 
 
 def _save_capture(service, path: str) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from drivers.types import Capabilities
 from ui import dialogs, theme
+from ui.access import AccessPage, apply_role
+from ui.access.page import Mode
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.fieldeng import FieldEngineerView
@@ -41,6 +44,7 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
+from workstation.accounts import Permission
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -90,7 +94,9 @@ class MainWindow(QMainWindow):
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
+        self.waveforms.setObjectName("waveformView")
         programming = QWidget()
+        programming.setObjectName("programmingTab")
         box = QVBoxLayout(programming)
         box.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -123,6 +129,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 1000])
 
+        # the workstation, or the log-in / lock page in its place: the top bar (STOP ALL) stays above both
+        self.access_page = AccessPage(self.bridge)
+        access_holder = QWidget()
+        QHBoxLayout(access_holder).addWidget(self.access_page)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("mainPages")
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(access_holder)
+
         top = QHBoxLayout()
         top.addWidget(self.connection, 1)
         top.addWidget(self.stop_guard.slot)
@@ -131,7 +146,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menu()
         self._wire()
@@ -171,6 +186,34 @@ class MainWindow(QMainWindow):
         bundle.triggered.connect(lambda: (self.show_field_engineer(), self.field.ask_bundle()))
         tools.addAction(bundle)
         self.addAction(field)
+        account = self.menuBar().addMenu("&Account")
+        for text, name, act in (
+            ("&Lock screen", "lockAction", lambda: self.service.access.lock("asked")),
+            ("Log &out", "logoutAction", lambda: self.bridge.run(self.service.access.logout(), self._logged_out)),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.triggered.connect(act)
+            account.addAction(action)
+
+    def _logged_out(self, future) -> None:
+        if future.exception() is not None:
+            self.statusBar().showMessage(str(future.exception()), 10000)
+
+    def _on_user(self, user, locked: bool) -> None:
+        """Someone logged in or out, or the screen was locked or unlocked: the page and what the role sees."""
+        apply_role(self, None if locked else user)
+        if user is not None and not locked:
+            self.pages.setCurrentIndex(0)
+            return
+        if user is None:
+            future = self.service.access.needs_first_administrator()
+            self.bridge.run(
+                future, lambda f: self.access_page.show_mode(Mode.FIRST_ADMINISTRATOR if f.result() else Mode.LOGIN)
+            )
+        else:
+            self.access_page.show_mode(Mode.UNLOCK)
+        self.pages.setCurrentIndex(1)
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -180,6 +223,7 @@ class MainWindow(QMainWindow):
         bridge.impedanceMeasured.connect(self._on_impedance)
         bridge.placementChanged.connect(self._on_placement)
         bridge.sessionChanged.connect(self._on_session)
+        bridge.userChanged.connect(self._on_user)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
         self.spinal_map.leadSelected.connect(self.select_lead)
@@ -205,6 +249,7 @@ class MainWindow(QMainWindow):
         if service.session is not None:
             self._on_session(service.session)
         self._on_link(service.link_state, "")
+        self._on_user(service.access.user, service.access.locked)
 
     # -- actions ------------------------------------------------------------------------------------
     def stop_all(self) -> None:
@@ -277,7 +322,11 @@ class MainWindow(QMainWindow):
             self.banner.show()
         elif state == LinkState.CONNECTED:
             self.banner.hide()
-            if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
+            user = self.service.access.user
+            may_stream = user is not None and user.may(Permission.CONNECT)
+            if may_stream and (
+                self.service.connection.telemetry is None or not self.service.connection.telemetry.running
+            ):
                 rate = telemetry_rate_hz(self.service.state.capabilities)
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:

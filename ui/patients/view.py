@@ -52,6 +52,7 @@ from ui.programs import confirm_discard_unwritten
 from ui.theme import DANGER_BOX
 from ui.widgets import local_time, message_label, named, show_message
 from workstation import levels
+from workstation.accounts import Permission
 from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
 
@@ -110,7 +111,7 @@ class PatientPanel(QWidget):
         )
         self.clinician.setReadOnly(True)
         self.clinician.setPlaceholderText("Log in first")
-        self.bridge.userChanged.connect(lambda user, _locked: self._show_user())
+        self.bridge.userChanged.connect(lambda _user, _locked: (self._show_user(), self._find_patients()))
         self._show_user()
         self.start = named(
             QPushButton("&Start"),
@@ -205,6 +206,9 @@ class PatientPanel(QWidget):
         the newest answer wins). The answer keeps `select`, else the patient selected when it arrives."""
         self._search += 1
         search = self._search
+        if not self._may_read():
+            self.patients.clear()
+            return
         future = self.service.recording.find_patients(self.search.text().strip())
         self.bridge.run(future, lambda done: isValid(self) and self._list_patients(search, done, select))
 
@@ -238,6 +242,11 @@ class PatientPanel(QWidget):
             self.search.clear()
         self._find_patients(select=patient)
         show_message(self.message, f"Added {patient_label(patient)}.")
+
+    def _may_read(self) -> bool:
+        """Patients and sessions are shown to the roles that may read the records."""
+        user, locked = self.service.access.user, self.service.access.locked
+        return user is not None and not locked and user.may(Permission.HISTORY)
 
     def _show_user(self) -> None:
         if self.service.session is None:
@@ -297,6 +306,9 @@ class PatientPanel(QWidget):
         """At start-up: offer to resume sessions left unclosed by a crash. The future holds the dialog
         once it is open, or None when there is nothing to resume."""
         offered: Future = Future()
+        if not self._may_read():
+            offered.set_result(None)
+            return offered
 
         def answered(future: Future) -> None:
             sessions = future.result() if future.exception() is None and isValid(self) else []

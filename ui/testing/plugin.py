@@ -38,6 +38,11 @@ def pytest_configure(config) -> None:
         f"{MARKER}(options='', **options): simulator scenario of drg_service, as sim:// URI query options "
         "(open=2.3&battery=eri; see drivers/sim/scenario.py)",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{ROLE_MARKER}(role): drg_service acts for a user of this role: clinician (default), field_engineer, "
+        "read_only or administrator",
+    )
 
 
 def sim_uri(options: str | dict[str, str] = "", **more: str) -> str:

@@ -41,7 +41,7 @@ class Connection:
         self._scan = ThreadPoolExecutor(1, "usb-scan", initializer=mark_service_thread)
         threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True).start()
 
-    @requires(Permission.CONNECT)
+    @open_to_all  # lists the links it could open; opens none
     def discover(self) -> Future[list[str]]:
         """The links that can be opened now (USB devices found, and the simulator); on its own
         thread, so a slow USB enumeration holds up neither device commands nor records."""
@@ -124,7 +124,7 @@ class Connection:
     def shutdown(self) -> None:
         self._scan.shutdown(wait=False, cancel_futures=True)
 
-    @requires(Permission.CONNECT)
+    @open_to_all  # closing a link never raises output (and shutdown must close it)
     def disconnect(self) -> Future[None]:
         def run() -> None:
             self.stop_telemetry_now()

@@ -125,7 +125,7 @@ class FieldTools:
         self._files.shutdown(wait=True)
 
     # -- device information ------------------------------------------------------------------------
-    @requires(Permission.INTERROGATE)
+    @open_to_all  # what the workstation already holds; reads nothing from the device
     def info(self) -> DeviceInfo:
         core = self._core
         state, link = core.state, core.link
@@ -314,6 +314,7 @@ class FieldTools:
             if capture is None:
                 raise ServiceError("Nothing captured yet: start the USB capture first.")
             size = capture.save(target)
+            self._core.audit("export", {"file": target.name, "what": "USB capture"})
             self.last_capture_file = target
             log.info("USB capture saved: %d bytes", size)
             return size
@@ -341,6 +342,7 @@ class FieldTools:
 
         def run() -> Path:
             write(target, identity)
+            self._core.audit("export", {"file": target.name, "what": getattr(write, "__name__", "export")})
             return target
 
         return self._core.run_on(self._files, run)
@@ -363,6 +365,7 @@ class FieldTools:
                 except (ServiceError, DriverError, TimeoutError) as exc:
                     log.warning("diagnostics bundle: device log not read: %s", exc)
             self._write_bundle(target, device_log, extra_versions or {})
+            core.audit("export", {"file": target.name, "what": "diagnostics bundle"})
             log.info("diagnostics bundle saved")
             return target
 
