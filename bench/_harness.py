@@ -25,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 WAIT_S = 30
-SIM_URI = "sim://0?latency_ms=0&impedance_ms=1"  # no simulated USB latency: the host's own cost shows
+SIM_URI = "sim://0?latency_ms=0&impedance_ms=1&magnet=held"  # no simulated USB latency: the host's own cost shows
 STIM_AMPLITUDE_UA = 500
 # amplitude µA, pulse width µs, frequency Hz per lead: typical DRG settings and the extremes
 LEAD_SETTINGS = ((1000, 300, 20), (600, 200, 60), (1500, 400, 100), (300, 720, 4))

@@ -58,7 +58,7 @@ class TimedCapture(UsbCapture):
 
 
 def stream(seconds: float, capture_on: bool) -> dict[str, float]:
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     receiver = TelemetryReceiver(link.transport)
     capture = None
     try:

@@ -86,7 +86,7 @@ from workstation.records.store import RecordsStore
 stamp("imported")
 store = RecordsStore.open(sys.argv[1])
 service = ProgrammingService(store, user=qa_user())
-service.connection.connect("sim://0").result(30)
+service.connection.connect("sim://0?magnet=held").result(30)
 stamp("connected")
 service.shutdown()
 store.close()

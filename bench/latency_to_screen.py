@@ -113,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     app = QApplication.instance() or QApplication([])
-    link = open_link("sim://0")
+    link = open_link("sim://0?pair=1")
     receiver = TelemetryReceiver(link.transport)
     view = WaveformView(4)
     view.resize(*SIZE)

@@ -60,7 +60,7 @@ def main() -> None:
     process = psutil.Process()
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=RESULTS) as tmp, bench_service(Path(tmp)) as service:
-        start_stimulating(service, uri="sim://0")
+        start_stimulating(service, uri="sim://0?magnet=held")
         service.connection.start_telemetry(RATE_HZ, LEADS).result(WAIT_S)
         ring = SampleRing(len(LEADS), RING_SECONDS * RATE_HZ)
         stream(service, args.warmup_s, ring)

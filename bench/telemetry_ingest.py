@@ -24,13 +24,14 @@ import time
 
 from _harness import machine, result, stimulate_every_lead
 
-from drivers.client import PulseGenerator
 from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, spec_for
+from drivers.session import LinkSession
 from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel
+from drivers.sim.direct import paired_client
 from drivers.telemetry import TelemetryReceiver, decode_telemetry
 from drivers.transport import UsbTransport
 from ui.waveforms.ring import SampleRing
@@ -44,24 +45,12 @@ RING_SECONDS = 10  # the waveform view keeps 10 s per lead
 DRAIN_HZ = 30
 
 
-class FirmwareTransport:
-    """Hands command frames straight to a DeviceModel: the typed client without USB."""
-
-    def __init__(self, model: DeviceModel) -> None:
-        self.model = model
-
-    def exchange(self, frame: bytes, timeout_ms: int, expect_reply) -> bytes:
-        reply = self.model.handle_command(frame)
-        if not expect_reply(reply):
-            raise RuntimeError("the simulated firmware answered another request")
-        return reply
-
-
-def firmware_frames(seconds: float) -> list[bytes]:
-    """`seconds` of the simulator's telemetry frames with every lead stimulating."""
+def firmware_frames(seconds: float) -> tuple[list[bytes], LinkSession]:
+    """`seconds` of the simulator's telemetry frames with every lead stimulating, sealed under
+    the session of a paired host (docs/protocol.md §7.1), and that session."""
     clock = ManualClock()
     model = DeviceModel(clock=clock, sleep=clock.sleep)
-    client = PulseGenerator(FirmwareTransport(model))
+    client = paired_client(model)
     client.start_telemetry(RATE_HZ, stimulate_every_lead(client))
     frames = []
     while len(frames) < seconds * 100:
@@ -70,7 +59,21 @@ def firmware_frames(seconds: float) -> list[bytes]:
         frame = model.next_telemetry_frame()
         if frame is not None:
             frames.append(frame)
-    return frames
+    assert client.session is not None
+    return frames, client.session
+
+
+class MacCheck:
+    """The receiver's MAC and counter check on frames replayed in a loop: before each frame the
+    session's last accepted counter is set to the one before it, so every check is a real one."""
+
+    def __init__(self, frames: list[bytes], session: LinkSession) -> None:
+        self.session = session
+        self.before = {frame: decode_frame(frame).seq - 1 for frame in frames}  # counters < 65 536 here
+
+    def __call__(self, frame: bytes) -> LinkSession:
+        self.session._telemetry_counter = self.before[frame]
+        return self.session
 
 
 def samples_in(frame: bytes) -> int:
@@ -88,29 +91,34 @@ def time_loop(frames: list[bytes], seconds: float, step) -> float:
     return (time.perf_counter() - start) / count
 
 
-def decode_path(frames: list[bytes], seconds: float) -> dict[str, float]:
+def decode_path(frames: list[bytes], session: LinkSession, seconds: float) -> dict[str, float]:
     ring = SampleRing(len(LEADS), RING_SECONDS * RATE_HZ)
     per_frame = samples_in(frames[0])
     codec = spec_for(MsgType.TELEMETRY_BLOCK).request
-    payloads = {frame: decode_frame(frame).payload for frame in frames}
+    decoded = {frame: decode_frame(frame) for frame in frames}
+    payloads = {frame: decoded[frame].payload for frame in frames}
     blocks = {frame: decode_telemetry(frame) for frame in frames}
-    full = time_loop(frames, seconds, lambda f: ring.write(decode_telemetry(f)))
+    checked = MacCheck(frames, session)
+    full = time_loop(frames, seconds, lambda f: ring.write(decode_telemetry(f, None, checked(f))))
+    unchecked = time_loop(frames, seconds / 2, lambda f: ring.write(decode_telemetry(f)))
     parts = {
         "decode_frame": time_loop(frames, seconds / 4, decode_frame),
+        "MAC check": time_loop(frames, seconds / 4, lambda f: checked(f).check_telemetry(decoded[f])),
         "codec": time_loop(frames, seconds / 4, lambda f: codec.decode(payloads[f])),
         "ring.write": time_loop(frames, seconds / 4, lambda f: ring.write(blocks[f])),
     }
     rate = per_frame / full
     print(
-        f"decode path: {len(frames[0])} B frames, {per_frame} samples each, "
-        f"{full * 1e6:.1f} us per frame ({', '.join(f'{k} {v * 1e6:.1f} us' for k, v in parts.items())})"
+        f"decode path, MAC checked: {len(frames[0])} B frames, {per_frame} samples each, "
+        f"{full * 1e6:.1f} us per frame ({', '.join(f'{k} {v * 1e6:.1f} us' for k, v in parts.items())}); "
+        f"{unchecked * 1e6:.1f} us without the MAC check"
     )
     print(
         f"  {rate / 1e6:.1f} M samples/s = {rate * 2 / 1e6:.1f} MB/s of samples: "
         f"{rate / USB2_SAMPLES_PER_S:.2f}x the USB 2.0 HS bulk limit ({USB2_SAMPLES_PER_S / 1e6:.1f} M/s), "
         f"{rate / SIM_MAX_SAMPLES_PER_S:.0f}x the simulator's maximum stream ({SIM_MAX_SAMPLES_PER_S / 1e6:.1f} M/s)"
     )
-    return {"rate": rate}
+    return {"rate": rate, "unchecked_rate": per_frame / unchecked, "mac_us": parts["MAC check"] * 1e6}
 
 
 def drain_for(receiver: TelemetryReceiver, seconds: float, drain_hz: float | None) -> tuple[int, float]:
@@ -132,7 +140,7 @@ def pyusb_unpaced(frames: list[bytes], seconds: float) -> float:
     device.model.next_telemetry_frame = itertools.cycle(frames).__next__
     transport = UsbTransport(backend)
     transport.open()
-    receiver = TelemetryReceiver(transport)
+    receiver = TelemetryReceiver(transport)  # replayed frames: no session, no MAC check (the decode path has it)
     receiver.start()
     try:
         samples, elapsed = drain_for(receiver, seconds, None)
@@ -150,8 +158,8 @@ def pyusb_unpaced(frames: list[bytes], seconds: float) -> float:
 
 
 def paced_stream(seconds: float) -> dict[str, float]:
-    link = open_link("sim://0?latency_ms=0")
-    receiver = TelemetryReceiver(link.transport)
+    link = open_link("sim://0?pair=1&latency_ms=0")
+    receiver = TelemetryReceiver(link.transport, session=lambda: link.client.session)  # MACs checked
     try:
         link.client.start_telemetry(RATE_HZ, LEADS)
         receiver.start()
@@ -195,15 +203,17 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="pyinstrument profile of the decode path")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    frames = firmware_frames(2.0)
+    frames, session = firmware_frames(2.0)
     if args.profile:
         profile(frames, args.seconds)
-    decode = decode_path(frames, args.seconds)
+    decode = decode_path(frames, session, args.seconds)
     unpaced = pyusb_unpaced(frames, args.stream_seconds)
     paced = paced_stream(args.stream_seconds)
     result(
         "telemetry_ingest",
         decode_msamples_per_s=decode["rate"] / 1e6,
+        decode_without_mac_msamples_per_s=decode["unchecked_rate"] / 1e6,
+        mac_check_us_per_frame=decode["mac_us"],
         target_decode_msamples_per_s=USB2_SAMPLES_PER_S / 1e6,
         vs_sim_max=decode["rate"] / SIM_MAX_SAMPLES_PER_S,
         pyusb_unpaced_msamples_per_s=unpaced / 1e6,

@@ -81,8 +81,11 @@ class UsbCapture:
         self.bus, self.device = (bus & 0xFFFF) or 1, (device % 128) or 1
         self._clock = clock
         self._lock = threading.Lock()
-        self._packets: deque[tuple[bytes, bytes]] = deque()  # (record header + usbmon header, data)
-        self._bytes = 0
+        # one entry per transfer (its submission and completion, each record header + usbmon
+        # header, data), so dropping the oldest never leaves a completion without its submission
+        self._transfers_kept: deque[tuple[tuple[bytes, bytes], ...]] = deque()
+        self._pinned: list[tuple[bytes, bytes]] = []  # the device descriptor: never dropped
+        self._bytes = self._pinned_bytes = 0
         self._dropped = 0
         self._transfers = 0
         self._urbs = itertools.count(1)
@@ -103,12 +106,17 @@ class UsbCapture:
         status: int = 0,
         requested: int = 0,
         setup: bytes | None = None,
+        pinned: bool = False,
     ) -> None:
         """One finished transfer: its submission at `submitted`, its completion now.
 
         `endpoint` carries the direction in bit 7 (0x81: IN). An OUT transfer's data goes in the
         submission; an IN transfer's in the completion (`requested`: the length asked for).
-        A control transfer gives its 8 `setup` bytes."""
+        A control transfer gives its 8 `setup` bytes. A `pinned` transfer (the device
+        descriptor, which tells Wireshark the VID/PID) is kept however long the capture runs.
+
+        The oldest transfers are dropped whole to stay within max_bytes; a transfer larger
+        than the whole ring is dropped itself (counted), never emptying the ring."""
         if not self.running:
             return
         done = self._clock()
@@ -118,25 +126,34 @@ class UsbCapture:
         if is_in:
             submit = self._header(urb, SUBMIT, xfer, endpoint, setup_flag, setup_bytes, submitted, 0, requested, 0)
             complete = self._header(urb, COMPLETE, xfer, endpoint, NO_SETUP, b"\0" * 8, done, status, len(data_in))
-            packets = [(submit, b""), (complete, data_in)]
+            packets = ((submit, b""), (complete, data_in))
         else:
             submit = self._header(
                 urb, SUBMIT, xfer, endpoint, setup_flag, setup_bytes, submitted, 0, len(data_out), len(data_out)
             )
             ok_length = len(data_out) if status == 0 else 0
             complete = self._header(urb, COMPLETE, xfer, endpoint, NO_SETUP, b"\0" * 8, done, status, ok_length, 0)
-            packets = [(submit, data_out), (complete, b"")]
+            packets = ((submit, data_out), (complete, b""))
+        size = sum(len(head) + len(data) for head, data in packets)
         with self._lock:
             if not self.running:
                 return
             self._transfers += 1
-            for head, data in packets:
-                self._packets.append((head, data))
-                self._bytes += len(head) + len(data)
-            while self._bytes > self.max_bytes - PCAP_HEADER.size and self._packets:
-                head, data = self._packets.popleft()
-                self._bytes -= len(head) + len(data)
-                self._dropped += 1
+            room = self.max_bytes - PCAP_HEADER.size
+            if pinned:
+                self._pinned.extend(packets)
+                self._pinned_bytes += size
+                self._bytes += size
+            elif self._pinned_bytes + size > room:  # larger than the ring itself
+                self._dropped += len(packets)
+                return
+            else:
+                self._transfers_kept.append(packets)
+                self._bytes += size
+            while self._bytes > room and self._transfers_kept:
+                oldest = self._transfers_kept.popleft()
+                self._bytes -= sum(len(head) + len(data) for head, data in oldest)
+                self._dropped += len(oldest)
 
     def _header(
         self,
@@ -189,15 +206,16 @@ class UsbCapture:
 
     def clear(self) -> None:
         with self._lock:
-            self._packets.clear()
-            self._bytes = self._dropped = self._transfers = 0
+            self._transfers_kept.clear()  # the pinned device descriptor stays: Wireshark needs it
+            self._bytes = self._pinned_bytes
+            self._dropped = self._transfers = 0
             self.started_at = self._clock()
 
     def stats(self) -> CaptureStats:
         with self._lock:
             return CaptureStats(
                 self.running,
-                len(self._packets),
+                len(self._pinned) + 2 * len(self._transfers_kept),
                 self._bytes + PCAP_HEADER.size,
                 self._dropped,
                 self.max_bytes,
@@ -208,7 +226,7 @@ class UsbCapture:
     def to_bytes(self) -> bytes:
         """The whole pcap file: the global header and every packet in the ring."""
         with self._lock:
-            packets = list(self._packets)
+            packets = [*self._pinned, *(packet for transfer in self._transfers_kept for packet in transfer)]
         parts = [PCAP_HEADER.pack(PCAP_MAGIC, 2, 4, 0, 0, SNAPLEN, LINKTYPE_USB_LINUX_MMAPPED)]
         for head, data in packets:
             parts.append(head)
@@ -254,6 +272,7 @@ class PcapPacket:
     length: int
     data: bytes
     setup: bytes
+    urb: int  # pairs a submission with its completion
 
 
 def read_pcap(data: bytes) -> list[PcapPacket]:
@@ -266,10 +285,10 @@ def read_pcap(data: bytes) -> list[PcapPacket]:
         sec, usec, incl, _orig = RECORD_HEADER.unpack_from(data, pos)
         pos += RECORD_HEADER.size
         fields = USBMON.unpack_from(data, pos)
-        _urb, kind, xfer, endpoint, _dev, _bus, _fs, _fd, _s, _us, status, length, captured, setup = fields[:14]
+        urb, kind, xfer, endpoint, _dev, _bus, _fs, _fd, _s, _us, status, length, captured, setup = fields[:14]
         body = data[pos + USBMON.size : pos + incl]
         if len(body) != captured:
             raise ValueError("a truncated packet")
-        out.append(PcapPacket(sec + usec / 1e6, chr(kind), xfer, endpoint, status, length, body, setup))
+        out.append(PcapPacket(sec + usec / 1e6, chr(kind), xfer, endpoint, status, length, body, setup, urb))
         pos += incl
     return out

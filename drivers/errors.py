@@ -60,3 +60,15 @@ class DeviceRefused(DriverError):
         self.status = status
         self.detail = detail
         super().__init__(f"{status.name}: {detail}" if detail else status.name)
+
+
+class NotPaired(DriverError):
+    """This host holds no key the device accepts: pairing (confirmed on the device) comes first."""
+
+
+class AuthenticationFailed(DriverError):
+    """The link could not be authenticated: the device is too old, or failed to prove its key."""
+
+
+class PairingCancelled(DriverError):
+    """The user stopped waiting for the confirmation on the device."""

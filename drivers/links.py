@@ -1,7 +1,10 @@
 """Links chosen by URI, as cflib does: `sim://0?open=2.3` or `usb://SERIAL`.
 
 A registry maps each scheme to a factory, so a new interface (a network
-bridge, a recorded session) is one `register_scheme` call away.
+bridge, a recorded session) is one `register_scheme` call away. The link's
+client keeps its pairing keys in `keys` (a MemoryKeyStore unless given).
+On a simulator, `pair=1` pairs at once after opening, the simulated
+clinician confirming on the device (tests and benchmarks of the driver).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import usb.util
 
 from drivers import usb_ids
 from drivers.client import PulseGenerator
+from drivers.keystore import KeyStore
 from drivers.transport import UsbTransport
 
 
@@ -43,20 +47,21 @@ class Link:
         self.transport.stats.reopened += 1
 
 
-_SCHEMES: dict[str, Callable[[str, str, dict[str, str]], Link]] = {}
+Factory = Callable[[str, str, dict[str, str], "KeyStore | None"], Link]
+_SCHEMES: dict[str, Factory] = {}
 
 
-def register_scheme(scheme: str, factory: Callable[[str, str, dict[str, str]], Link]) -> None:
+def register_scheme(scheme: str, factory: Factory) -> None:
     _SCHEMES[scheme] = factory
 
 
-def open_link(uri: str = "sim://0") -> Link:
-    """Open (find, configure, claim) the device named by `uri`."""
+def open_link(uri: str = "sim://0", keys: KeyStore | None = None) -> Link:
+    """Open (find, configure, claim) the device named by `uri`; its client keeps link keys in `keys`."""
     parts = urlsplit(uri)
     if parts.scheme not in _SCHEMES:
         raise ValueError(f"Unknown link '{uri}': use one of {', '.join(s + '://' for s in _SCHEMES)}")
     options = dict(parse_qsl(parts.query))
-    return _SCHEMES[parts.scheme](uri, parts.netloc + parts.path, options)
+    return _SCHEMES[parts.scheme](uri, parts.netloc + parts.path, options, keys)
 
 
 def _ids(options: dict[str, str]) -> dict[str, int]:
@@ -66,7 +71,7 @@ def _ids(options: dict[str, str]) -> dict[str, int]:
     }
 
 
-def _open_usb(uri: str, target: str, options: dict[str, str]) -> Link:
+def _open_usb(uri: str, target: str, options: dict[str, str], keys: KeyStore | None) -> Link:
     import libusb_package
 
     serial = target or None
@@ -74,16 +79,17 @@ def _open_usb(uri: str, target: str, options: dict[str, str]) -> Link:
         serial = None  # usb://0 means the first device
     transport = UsbTransport(libusb_package.get_libusb1_backend(), serial=serial, **_ids(options))
     transport.open()
-    return Link(uri, transport, PulseGenerator(transport))
+    return Link(uri, transport, PulseGenerator(transport, keys))
 
 
-def _open_sim(uri: str, target: str, options: dict[str, str]) -> Link:
+def _open_sim(uri: str, target: str, options: dict[str, str], keys: KeyStore | None) -> Link:
     from drivers.sim.backend import SimBackend, UsbFaults
     from drivers.sim.device import DeviceModel
     from drivers.sim.scenario import Scenario
 
     ids = _ids(options)
     latency_ms = float(options.pop("latency_ms", "0.2"))
+    pair = options.pop("pair", "0") not in ("0", "")
     config = options.pop("config", None)
     scenario = Scenario.from_file(config) if config else Scenario.from_query(options)
     backend = SimBackend()
@@ -95,8 +101,14 @@ def _open_sim(uri: str, target: str, options: dict[str, str]) -> Link:
     except Exception:
         backend.shutdown()
         raise
-    link = Link(uri, transport, PulseGenerator(transport), simulator=device)
+    link = Link(uri, transport, PulseGenerator(transport, keys), simulator=device)
     link._cleanup.append(backend.shutdown)  # noqa: SLF001 - open_link builds the Link it owns
+    if pair:  # the simulated clinician confirms on the device as soon as the host asks
+        try:
+            link.client.pair("sim pair=1", wait=lambda _s: device.model.apply_magnet() or True)
+        except Exception:
+            link.close()
+            raise
     return link
 
 

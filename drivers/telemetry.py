@@ -15,19 +15,25 @@ from drivers.protocol.messages import MsgType, spec_for
 from drivers.types import Capabilities, TelemetryBlock
 
 if TYPE_CHECKING:
+    from drivers.session import LinkSession
     from drivers.transport import UsbTransport
 
 _TELEMETRY = spec_for(MsgType.TELEMETRY_BLOCK).request
 READ_TIMEOUT_MS = 100
 
 
-def decode_telemetry(raw: bytes, caps: Capabilities | None = None) -> TelemetryBlock:
+def decode_telemetry(
+    raw: bytes, caps: Capabilities | None = None, session: LinkSession | None = None
+) -> TelemetryBlock:
     """One telemetry frame as a block, checked against protocol §3.5 and, when
-    given, the device's capabilities; anything else is a ProtocolError, raised
-    before a display could size a buffer from it."""
+    given, the device's capabilities and the link's session (its MAC and
+    counter, §7); anything else is a ProtocolError, raised before a display
+    could size a buffer from it."""
     frame = decode_frame(raw)
     if frame.type != MsgType.TELEMETRY_BLOCK:
         raise ProtocolError(f"message 0x{frame.type:02x} on the telemetry endpoint")
+    if session is not None:
+        session.check_telemetry(frame)
     block: TelemetryBlock = _TELEMETRY.decode(frame.payload)
     if caps is not None:
         if block.leads[-1] > caps.lead_count:
@@ -44,6 +50,8 @@ class TelemetryReceiver:
     counted (a display wants the newest data). Corrupt frames, and blocks
     that break protocol §3.5 or the device's capabilities, are counted in
     bad_frames and skipped; gaps in first_sample are counted as lost samples.
+    `session()` gives the link's session when it is authenticated: then a frame
+    without a valid MAC, or older than the last one, is a bad frame.
     """
 
     def __init__(
@@ -52,8 +60,10 @@ class TelemetryReceiver:
         caps: Capabilities | None = None,
         max_blocks: int = 1024,
         on_error: Callable[[DriverError], None] | None = None,
+        session: Callable[[], LinkSession | None] = lambda: None,
     ) -> None:
         self.transport = transport
+        self.session = session
         self.caps = caps
         self.on_error = on_error
         self._queue: deque[TelemetryBlock] = deque(maxlen=max_blocks)
@@ -83,7 +93,7 @@ class TelemetryReceiver:
         while not self._stop.is_set():
             try:
                 raw = self.transport.read_telemetry(READ_TIMEOUT_MS)
-                block = decode_telemetry(raw, self.caps)
+                block = decode_telemetry(raw, self.caps, self.session())
             except (DeviceTimeout, EndpointStalled):  # the transport cleared the stall: read on
                 continue
             except ProtocolError:

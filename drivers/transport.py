@@ -257,9 +257,9 @@ class UsbTransport:
             with usb_errors():
                 data = bytes(self._dev().ctrl_transfer(request_type, 6, 0x0100, 0, 18, 500))
         except DriverError as exc:
-            capture.transfer(0x80, XFER_CONTROL, started, status=status_of(exc), requested=18, setup=setup)
+            capture.transfer(0x80, XFER_CONTROL, started, status=status_of(exc), requested=18, setup=setup, pinned=True)
             return
-        capture.transfer(0x80, XFER_CONTROL, started, data_in=data, requested=18, setup=setup)
+        capture.transfer(0x80, XFER_CONTROL, started, data_in=data, requested=18, setup=setup, pinned=True)
 
     def _clear_halt(self, endpoint: int) -> None:
         with usb_errors():

@@ -208,6 +208,11 @@ class EventCode(IntEnum):
     BATTERY_STATE = 13
     # 14-31 left free for other additive event codes; self-test and later field tools from 32
     SELF_TEST = 32  # value: bit (check - 1) set for each check that did not pass
+    # 40-49: the authenticated link (docs/protocol.md §7)
+    AUTH_REFUSED = 40  # lead: message type; value: AuthRefusal reason
+    PAIRING_STARTED = 41  # value: the pending key's id (first 4 bytes, big-endian)
+    PAIRED = 42  # confirmed on the device; value: key id
+    SESSION_OPENED = 43  # value: key id
 
 
 class SelfTestItem(IntEnum):
@@ -301,6 +306,75 @@ class TelemetryBlock:
             return NotImplemented
         return (
             (self.first_sample, self.rate_hz, self.leads) == (other.first_sample, other.rate_hz, other.leads)
+            and np.array_equal(self.current_ua, other.current_ua)
+            and np.array_equal(self.voltage_mv, other.voltage_mv)
+        )
+
+
+@dataclass(frozen=True)
+class CaptureCapabilities:
+    """What the device's pulse capture can do (CAPTURE_CAPABILITIES), and the output stage's
+    fixed interphase gap, which a captured pulse is compared against: capabilities as data."""
+
+    rate_min_hz: int
+    rate_max_hz: int
+    max_samples: int  # per channel, pre-trigger included
+    trigger_timeout_ms: int  # the longest the device waits for a pulse onset (one slowest period)
+    interphase_us: int  # gap between the cathodic phase and the passive recharge
+
+    @property
+    def finest_us(self) -> float:
+        """Sample period at the highest rate: the scope's resolution."""
+        return 1e6 / self.rate_max_hz
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    """One triggered capture: `samples` per channel at `rate_hz`, `pre_samples` of them before
+    the onset of the lead's next pulse."""
+
+    lead: int
+    rate_hz: int
+    samples: int
+    pre_samples: int
+
+
+@dataclass(frozen=True, eq=False)
+class PulseCapture:
+    """One lead's output around one pulse onset, sampled at `rate_hz`.
+
+    Sample `pre_samples` is the onset when `triggered`; untriggered (the lead delivered no
+    pulse within the trigger timeout: off, at 0 µA, or stopped while the device waited) the
+    window is what the output carried then. `config` holds the settings the pulse was
+    delivered with. current_ua and voltage_mv are int16 of one length.
+    """
+
+    rate_hz: int
+    pre_samples: int
+    triggered: bool
+    config: LeadConfig
+    current_ua: np.ndarray = field(repr=False)
+    voltage_mv: np.ndarray = field(repr=False)
+
+    @property
+    def lead(self) -> int:
+        return self.config.lead
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.current_ua.shape[0])
+
+    def times_us(self) -> np.ndarray:
+        """Time of every sample relative to the onset, µs."""
+        result: np.ndarray = (np.arange(self.n_samples, dtype=np.float64) - self.pre_samples) * (1e6 / self.rate_hz)
+        return result
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PulseCapture):
+            return NotImplemented
+        return (
+            (self.rate_hz, self.pre_samples, self.triggered, self.config)
+            == (other.rate_hz, other.pre_samples, other.triggered, other.config)
             and np.array_equal(self.current_ua, other.current_ua)
             and np.array_equal(self.voltage_mv, other.voltage_mv)
         )

@@ -1,8 +1,14 @@
 """The connection bar: which pulse generator, whether the link is up, and
 what the device says it is (identity, battery), simulator clearly marked.
 
+A device this workstation has not paired with is paired on connecting: the
+bar says to confirm on the device (the magnet over the generator) and offers
+Cancel; on a simulator also "Simulate magnet", the simulator's confirmation on
+the device. Unpaired (cancelled, or the window closed), it offers Pair.
+STOP ALL works in every one of these states.
+
 objectNames: linkUri, linkScan, linkConnect, linkDisconnect, linkState,
-deviceIdentity, deviceBattery, simulatorBadge.
+linkPair, linkPairCancel, linkSimulateMagnet, deviceIdentity, deviceBattery, simulatorBadge.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ STATE_STYLE = {
     LinkState.CONNECTING: ("Connecting…", theme.INFO),
     LinkState.RECONNECTING: ("Reconnecting…", theme.WARNING),
     LinkState.DISCONNECTED: ("Disconnected", theme.TEXT_MUTED),
+    LinkState.PAIRING: ("Pairing: confirm on the device…", theme.INFO),
+    LinkState.UNPAIRED: ("Not paired", theme.WARNING),
 }
 BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", BatteryState.EOS: "END OF SERVICE"}
 BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
@@ -48,6 +56,24 @@ class ConnectionBar(QWidget):
             "Disconnect",
             "Close the link. The device keeps its stored program.",
         )
+        self.pair_button = named(
+            QPushButton("Pair…"),
+            "linkPair",
+            "Pair with the device",
+            "Pair this workstation with the pulse generator: you confirm on the device, holding the magnet over it.",
+        )
+        self.cancel_pair_button = named(
+            QPushButton("Cancel pairing"),
+            "linkPairCancel",
+            "Cancel pairing",
+            "Stop waiting for the confirmation on the device; the device stays unpaired.",
+        )
+        self.magnet_button = named(
+            QPushButton("Simulate magnet"),
+            "linkSimulateMagnet",
+            "Simulate the magnet",
+            "Simulator only: the clinician's magnet over the generator, which confirms the pairing on the device.",
+        )
         self.state_label = named(QLabel(), "linkState", "Link state", "State of the USB link.")
         self.identity = named(
             QLabel("No device"),
@@ -73,6 +99,9 @@ class ConnectionBar(QWidget):
             self.scan,
             self.connect_button,
             self.disconnect_button,
+            self.pair_button,
+            self.cancel_pair_button,
+            self.magnet_button,
             self.state_label,
             self.sim_badge,
             self.identity,
@@ -83,6 +112,9 @@ class ConnectionBar(QWidget):
         self.scan.clicked.connect(self.rescan)
         self.connect_button.clicked.connect(self.connect_link)
         self.disconnect_button.clicked.connect(lambda: bridge.service.connection.disconnect())
+        self.pair_button.clicked.connect(self.pair)
+        self.cancel_pair_button.clicked.connect(lambda: bridge.service.connection.cancel_pairing())
+        self.magnet_button.clicked.connect(lambda: bridge.service.connection.confirm_on_simulator())
         bridge.linkChanged.connect(self._on_link)
         bridge.deviceChanged.connect(self._on_device)
         bridge.batteryChanged.connect(self._on_battery)
@@ -114,13 +146,16 @@ class ConnectionBar(QWidget):
             return
         self.bridge.run(future, self._connected)
 
+    def pair(self) -> None:
+        self.bridge.run(self.bridge.service.connection.pair(), self._connected)
+
     def _connected(self, future) -> None:
-        if future.exception() is not None:
+        if future.exception() is not None and self.bridge.service.link_state is not LinkState.UNPAIRED:
             self.state_label.setText(f"Not connected: {future.exception()}")
 
     def _on_link(self, state: LinkState, detail: str) -> None:
         text, colour = STATE_STYLE[state]
-        self.state_label.setText(f"● {text}")
+        self.state_label.setText(f"● {text}" + (f" {detail}" if state is LinkState.PAIRING else ""))
         self.state_label.setStyleSheet(f"color:{colour};font-weight:bold;")
         self.state_label.setToolTip(detail or text)
         connected = state == LinkState.CONNECTED
@@ -128,6 +163,9 @@ class ConnectionBar(QWidget):
         self.disconnect_button.setEnabled(state != LinkState.DISCONNECTED)
         self.uri.setEnabled(state == LinkState.DISCONNECTED)
         self.sim_badge.setVisible(self.bridge.service.connection.simulated)
+        self.pair_button.setVisible(state == LinkState.UNPAIRED)
+        self.cancel_pair_button.setVisible(state == LinkState.PAIRING)
+        self.magnet_button.setVisible(state == LinkState.PAIRING and self.bridge.service.connection.simulated)
         if state == LinkState.DISCONNECTED:
             self.identity.setText("No device")
             self.battery.setText("")

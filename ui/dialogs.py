@@ -45,6 +45,8 @@ DIALOGS: dict[str, str] = {
     "waveformExportFile": "save waveforms as PNG or CSV (waveforms/view)",
     "waveformExportFailed": "waveform export could not be written (waveforms/view)",
     "fieldExportFile": "save a field-engineer export, capture or diagnostics bundle (fieldeng/view)",
+    "visitReportFile": "save a visit's report as PDF (history/view)",
+    "visitExportFile": "export a visit as FHIR and CSV (history/view)",
 }
 
 

@@ -33,23 +33,28 @@ from drivers.types import Capabilities
 from ui import dialogs, theme
 from ui.access import AccessPage, apply_role
 from ui.access.page import Mode
+from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
 from ui.fieldeng import FieldEngineerView
+from ui.history import HistoryView
 from ui.impedance import ImpedanceView
+from ui.lead_names import LeadNames
 from ui.lead_panel import LeadPanel
 from ui.patients import PatientPanel
 from ui.programs import ProgramsPanel
+from ui.scope import PulseScopeView
+from ui.session_bar import SessionBar
 from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
 from workstation.accounts import Permission
+from workstation.bodymap import BodyMap
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
 SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
-SIDE_TEXT = {"LEFT": "left", "RIGHT": "right"}
 
 
 def telemetry_rate_hz(caps: Capabilities) -> int:
@@ -68,12 +73,15 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.undo_stack = QUndoStack(self)
         self.placements: dict[int, object] = {}
+        self.names = LeadNames()  # every panel names a lead by where it sits
         self.faulty_leads: set[int] = set()
 
         self.connection = ConnectionBar(self.bridge)
+        self.session_bar = SessionBar(self.bridge)
         self.stop_guard = StopAllGuard(self, self.stop_all)  # button + Esc, reachable whatever is open
         self.stop_button = self.stop_guard.button
         self._stop_failed = None
+        self._session_ended_for_close = False
 
         self.banner = named(QLabel(), "linkBanner", "Link alert", "")
         self.banner.setWordWrap(True)
@@ -88,9 +96,13 @@ class MainWindow(QMainWindow):
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )
         self.lead_panel = LeadPanel(self.bridge, self.undo_stack)
+        self.lead_panel.names = self.names
         self.waveforms = WaveformView()  # its rows: the device's leads, once it is interrogated
-        self.impedance = ImpedanceView(self.bridge)
-        self.programs = ProgramsPanel(self.bridge)
+        self.scope = PulseScopeView(self.bridge)  # captures only while shown
+        self.impedance = ImpedanceView(self.bridge, names=self.names)
+        self.programs = ProgramsPanel(self.bridge, names=self.names)
+        self.body_map = BodyMapPanel(self.bridge)
+        self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -106,9 +118,12 @@ class MainWindow(QMainWindow):
         box.addLayout(row)
         box.addWidget(self.lead_panel, 1)
         self.tabs.addTab(programming, "&Programming")
+        self.tabs.addTab(self.body_map, "&Body map")
         self.tabs.addTab(self.waveforms, "&Waveforms")
+        self.tabs.addTab(self.scope, "Pulse &scope")
         self.tabs.addTab(self.impedance, "&Impedance")
         self.tabs.addTab(self.programs, "P&rograms && log")
+        self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(self.field, "&Field engineer")
 
         left = QSplitter(Qt.Vertical)
@@ -139,7 +154,11 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(access_holder)
 
         top = QHBoxLayout()
-        top.addWidget(self.connection, 1)
+        bars = QVBoxLayout()  # the device's line over the patient's, both beside STOP ALL
+        bars.setSpacing(2)
+        bars.addWidget(self.connection)
+        bars.addWidget(self.session_bar)
+        top.addLayout(bars, 1)
         top.addWidget(self.stop_guard.slot)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -225,8 +244,16 @@ class MainWindow(QMainWindow):
         bridge.sessionChanged.connect(self._on_session)
         bridge.userChanged.connect(self._on_user)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
-        bridge.refused.connect(lambda action, text: self.statusBar().showMessage(f"Refused: {text}", 10000))
+        bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
+        bridge.leadSwitchedOff.connect(
+            lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
+        )
         self.spinal_map.leadSelected.connect(self.select_lead)
+        self.body_map.areaPointed.connect(self.spinal_map.set_lit)
+        self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
+        )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
@@ -234,9 +261,10 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self.settings.value("mainWindow/geometry")
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # the size it was last given
         else:
-            self.resize(1366, 768)
+            self.resize(1366, 768)  # its size once un-maximised
+            self.setWindowState(Qt.WindowState.WindowMaximized)  # first start: the whole screen
         splitter = self.settings.value("mainWindow/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
@@ -261,6 +289,7 @@ class MainWindow(QMainWindow):
 
     def _stopped(self, future) -> None:
         if future.exception() is not None:
+            self.stop_button.setDown(False)  # its release may go to the box below: never drawn pressed
             self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
             text = (
                 f"The device did not confirm STOP ALL: {future.exception()}\n"
@@ -301,18 +330,35 @@ class MainWindow(QMainWindow):
         self.spinal_map.set_selected(channel)
         self.lead_panel.set_lead(channel)
         placement = self.placements.get(channel)
+        self._light_dermatome()
         self.lead_panel.set_location(self._location(channel))
         if placement is not None:
             self.tabs.setCurrentIndex(0)
 
+    def _light_dermatome(self) -> None:
+        """The body map outlines the dermatome of the lead selected (select L4 left: its areas light)."""
+        placement = self.placements.get(self.lead_panel_lead())
+        self.body_map.highlight(*((placement.level, placement.side) if placement else (None, None)))
+
     def _location(self, channel: int) -> str:
-        placement = self.placements.get(channel)
-        if placement is None:
-            return f"Lead {channel} · not placed"
-        return f"Lead {channel} · {placement.level.name} {SIDE_TEXT[placement.side.value]}"
+        return self.names.name(channel)
+
+    def _name_leads(self) -> None:
+        """Every place a lead is named follows its placement: chooser, lead panel, waveforms, tables."""
+        self.names.set_placements(self.placements)
+        for channel in range(1, self.lead_chooser.count() + 1):
+            self.lead_chooser.setItemText(channel - 1, self.names.name(channel))
+            if channel <= self.waveforms.lead_count:
+                self.waveforms.set_lead_label(channel, self.names.name(channel))
+                self.scope.set_lead_label(channel, self.names.name(channel))
+        self.lead_panel.set_location(self._location(self.lead_panel_lead()))
+        self.impedance.names_changed()
+        self.programs.names_changed()
 
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:
+        if self.waveforms.lead_count:  # rows exist once a device was read: their traces go grey without it
+            self.waveforms.set_signal(state == LinkState.CONNECTED)
         if state == LinkState.RECONNECTING:
             self.banner.setText(
                 "USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "
@@ -331,6 +377,16 @@ class MainWindow(QMainWindow):
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
             self.banner.hide()
+        elif state in (LinkState.PAIRING, LinkState.UNPAIRED):
+            self.banner.setText(
+                "Pairing with the pulse generator: confirm on the device, holding the magnet over the generator. "
+                "Nothing can be programmed until it is paired; STOP ALL works."
+                if state == LinkState.PAIRING
+                else "This pulse generator is not paired with this workstation, so nothing can be programmed. "
+                "Press Pair… and confirm on the device. STOP ALL works."
+            )
+            self.banner.setToolTip(detail)
+            self.banner.show()
         self._refresh_map()
 
     def _telemetry_started(self, future) -> None:
@@ -339,14 +395,17 @@ class MainWindow(QMainWindow):
 
     def _on_device(self, state) -> None:
         count = state.capabilities.lead_count
+        self.body_map.set_lead_count(count)
         if self.waveforms.lead_count != count:
             self.waveforms.set_lead_count(count)
+            self.scope.set_lead_count(count)
             for channel in range(1, count + 1):
                 self.waveforms.set_lead_label(channel, self._location(channel))
+                self.scope.set_lead_label(channel, self._location(channel))
         if self.lead_chooser.count() != count:
             self.lead_chooser.blockSignals(True)
             self.lead_chooser.clear()
-            self.lead_chooser.addItems([f"Lead {n}" for n in range(1, count + 1)])
+            self.lead_chooser.addItems([self.names.name(n) for n in range(1, count + 1)])
             self.lead_chooser.blockSignals(False)
             self.select_lead(1)
         self._refresh_map()  # and the programmed overlays
@@ -362,10 +421,7 @@ class MainWindow(QMainWindow):
 
     def _on_placement(self, placement) -> None:
         self.placements[placement.channel] = placement
-        if placement.channel <= self.waveforms.lead_count:  # a lead the device has (or none yet)
-            self.waveforms.set_lead_label(placement.channel, self._location(placement.channel))
-        if self.lead_panel_lead() == placement.channel:
-            self.lead_panel.set_location(self._location(placement.channel))
+        self._name_leads()
         self._refresh_map()
 
     def lead_panel_lead(self) -> int:
@@ -373,11 +429,19 @@ class MainWindow(QMainWindow):
 
     def _on_session(self, session) -> None:
         self.placements = {}
+        self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
+        self._show_history()
         if session is not None:
             future = self.service.recording.placements(session.patient_id)
             self.bridge.run(future, lambda done: self._placements_read(session, done))
         self.impedance.set_patient(session.patient_id if session else None)
         self._show_placements()
+
+    def _show_history(self) -> None:
+        """The session's patient, else the one chosen in the patient list."""
+        session = self.service.session
+        patient = self.patient_panel.selected_patient()
+        self.history.show_patient(session.patient_id if session else (patient.id if patient else None))
 
     def _placements_read(self, session, future) -> None:
         """Only for the session still active (an answer for one ended or replaced meanwhile is dropped)."""
@@ -386,12 +450,11 @@ class MainWindow(QMainWindow):
             self._show_placements()
 
     def _show_placements(self) -> None:
-        for channel in range(1, self.lead_chooser.count() + 1):
-            self.waveforms.set_lead_label(channel, self._location(channel))
-        self.lead_panel.set_location(self._location(self.lead_panel_lead()))
+        self._name_leads()
         self._refresh_map()
 
     def _refresh_map(self) -> None:
+        self._light_dermatome()
         known = self.service.link_state == LinkState.CONNECTED
         leads = []
         for channel, placement in self.placements.items():
@@ -411,8 +474,22 @@ class MainWindow(QMainWindow):
                 self.waveforms.set_programmed(lead, config)
 
     # -- closing ------------------------------------------------------------------------------------------------
+    def may_close(self) -> bool:
+        """The close guard: during a session it asks to end it first (the end-of-visit guard,
+        unwritten changes included) and closes once it has ended; otherwise unwritten changes ask."""
+        if self._session_ended_for_close:
+            return True
+        if self.service.session is not None:
+            self.patient_panel.end_session("close", self._ended_for_close)
+            return False
+        return not self.programs.has_unwritten_changes() or self.programs.confirm_discard_unwritten(self)
+
+    def _ended_for_close(self) -> None:
+        self._session_ended_for_close = True
+        self.close()
+
     def closeEvent(self, event) -> None:
-        if self.programs.has_unwritten_changes() and not self.programs.confirm_discard_unwritten(self):
+        if not self.may_close():
             event.ignore()
             return
         self.settings.setValue("mainWindow/geometry", self.saveGeometry())

@@ -60,9 +60,11 @@ SCOPE_BACKGROUND = "#121216"
 SCOPE_GRID = "#3A3A42"
 SCOPE_TEXT = "#C8C8CD"
 SCOPE_CURRENT = "#FFBE00"
+SCOPE_PERSISTENCE = "#806000"  # earlier pulses of the pulse scope: SCOPE_CURRENT at half brightness, opaque
 SCOPE_VOLTAGE = "#00C8FF"
 SCOPE_PROGRAMMED = "#EBEBEB"
 SCOPE_CURSOR = "#FF5050"
+SCOPE_NO_SIGNAL = "#5A5A62"  # the last traces, greyed, while the link is down (they are not live)
 
 
 class Tone(NamedTuple):
@@ -95,3 +97,10 @@ def rgb(colour: str) -> tuple[int, int, int]:
     """ "#RRGGBB" (or Qt's "#AARRGGBB") as (red, green, blue)."""
     digits = colour.lstrip("#")[-6:]
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+# body map (ui/bodymap): skin, pain by intensity (its alpha grows with it), each lead's area hatched
+BODY_SKIN = "#F6F1EA"
+BODY_EDGE = "#6B6259"
+BODY_PAIN = "#C5221F"  # DANGER's hue: where it hurts
+BODY_LEADS = ("#1A56C4", "#137333", "#6A1B9A", "#9A5200")  # lead 1..4: INFO, OK, SIMULATOR, WARNING hues

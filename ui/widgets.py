@@ -23,13 +23,20 @@ def named(widget: W, object_name: str, accessible: str, tooltip: str) -> W:
     return widget
 
 
-def message_label(object_name: str, accessible: str, parent: QWidget | None = None) -> QLabel:
-    """A hidden, wrapping, selectable label for show_message."""
+def message_label(object_name: str, accessible: str, parent: QWidget | None = None, lines: int = 0) -> QLabel:
+    """A wrapping, selectable label for show_message: hidden while empty, or with `lines` a
+    reserved place of that height, shown empty too, so a message never moves a control."""
     label = named(QLabel(parent), object_name, accessible, "")
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-    label.hide()
+    if lines:
+        label.setProperty("reserved", True)
+        label.setProperty("empty", "true")
+        label.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 12)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    else:
+        label.hide()
     return label
 
 
@@ -37,8 +44,14 @@ def show_message(label: QLabel, text: str | None, tone: Tone | None = None) -> N
     """Put a sentence in a message label, in `tone` (ui.theme: a *_BOX verdict or a *_TEXT note;
     None: plain text). No text hides the label."""
     label.setText(text or "")
-    label.setVisible(bool(text))
-    set_style_sheet(label, tone_style(tone))
+    label.setToolTip(text or "")  # the whole sentence, should a reserved place be too small
+    if label.property("reserved"):
+        label.setProperty("empty", "false" if text else "true")
+        label.style().unpolish(label)
+        label.style().polish(label)
+    else:
+        label.setVisible(bool(text))
+    set_style_sheet(label, tone_style(tone) if text else "")
 
 
 def set_style_sheet(widget: QWidget, style: str) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from workstation import bodymap
+from workstation.models import PainScore
 from workstation.wording import lead_text, program_status, reverted_sentence
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class EventKind(str, Enum):
     RESPONSE_RECORDED = "response_recorded"
     PAIN_SCORE_RECORDED = "pain_score_recorded"
     NOTE_ADDED = "note_added"
+    BODY_MAP_RECORDED = "body_map_recorded"  # the visit's pain areas and each lead's area
     PROGRAM_SAVED = "program_saved"
     CORRECTION = "correction"
     # written by the service for what it did or saw
@@ -48,10 +51,13 @@ class EventKind(str, Enum):
     WRITE_PROGRAM = "write_program"
     START_TELEMETRY = "start_telemetry"
     DEVICE_REVERTED = "device_reverted"  # the device changed its live settings while the link was down
+    LEAD_SWITCHED_OFF = "lead_switched_off"  # the device switched a stimulating lead off (a short read)
     # written by the field-engineer tools (workstation/service/field.py)
     SELF_TEST = "self_test"
     LEAD_DIAGNOSIS = "lead_diagnosis"
     DEVICE_LOG_READ = "device_log_read"
+    USB_CAPTURE = "usb_capture"  # refusals of a bad capture size
+    FIELD_FILE = "field_file"  # refusals of a bad file name (capture, export, bundle)
 
 
 class Outcome(str, Enum):
@@ -88,14 +94,18 @@ NAMES = {
     EventKind.RESPONSE_RECORDED: "Response",
     EventKind.PAIN_SCORE_RECORDED: "Pain score",
     EventKind.NOTE_ADDED: "Note",
+    EventKind.BODY_MAP_RECORDED: "Body map",
     EventKind.PROGRAM_SAVED: "Program",
     EventKind.WRITE_PROGRAM: "Program write",
     EventKind.START_TELEMETRY: "Waveforms",
     EventKind.CORRECTION: "Correction",
     EventKind.DEVICE_REVERTED: "Device changed",
+    EventKind.LEAD_SWITCHED_OFF: "Lead switched off",
     EventKind.SELF_TEST: "Self-test",
     EventKind.LEAD_DIAGNOSIS: "Lead diagnosis",
     EventKind.DEVICE_LOG_READ: "Device log read",
+    EventKind.USB_CAPTURE: "USB capture",
+    EventKind.FIELD_FILE: "File",
 }
 
 
@@ -136,6 +146,14 @@ def _response(p: dict[str, Any]) -> str:
     regions = ", ".join(p.get("body_regions") or ()) or "no region"
     free = " (paresthesia-free)" if p.get("paresthesia_free") else ""
     return f"lead {p['lead']}: {p['sensation'].lower()}{free} in {regions}" + "".join(f"; {f}" for f in found)
+
+
+def _pain_score(p: dict[str, Any]) -> str:
+    return f"{PainScore(p['nrs'], p['when'], p.get('vas_mm')).text} ({p['when'].lower()} programming)"
+
+
+def _body_map(p: dict[str, Any]) -> str:
+    return bodymap.summary(bodymap.BodyMap.from_json(p))
 
 
 def _amplitude(p: dict[str, Any]) -> str:
@@ -193,7 +211,8 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
         f"lead {p['channel']} at {p['level']} {p['side'].lower()}, implanted {p['implant_date']}"
     ),
     EventKind.RESPONSE_RECORDED: _response,
-    EventKind.PAIN_SCORE_RECORDED: lambda p: f"NRS {p['nrs']}/10 ({p['when'].lower()} programming)",
+    EventKind.PAIN_SCORE_RECORDED: _pain_score,
+    EventKind.BODY_MAP_RECORDED: _body_map,
     EventKind.NOTE_ADDED: lambda p: p["text"],
     EventKind.PROGRAM_SAVED: lambda p: (
         f"'{p['program']['name']}': {program_status(p['written'], p['verified'], p.get('mismatch'))}"
@@ -202,6 +221,7 @@ SUMMARIES: dict[EventKind, Callable[[dict[str, Any]], str]] = {
     EventKind.START_TELEMETRY: lambda p: f"{p.get('rate_hz', '')} samples/s of {_leads_of(p)}".strip(),
     EventKind.CORRECTION: lambda p: f"{p['reason']}",
     EventKind.DEVICE_REVERTED: lambda p: reverted_sentence(p["program"], p["changes"]),
+    EventKind.LEAD_SWITCHED_OFF: lambda p: p["sentence"],
     EventKind.SELF_TEST: _self_test,
     EventKind.LEAD_DIAGNOSIS: _diagnosis,
     EventKind.DEVICE_LOG_READ: lambda p: f"{p['events']} device event(s) read",

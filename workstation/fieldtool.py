@@ -30,6 +30,25 @@ if TYPE_CHECKING:
 HEALTHY, FAULT, FAILED = 0, 1, 2
 
 
+MAX_CAPTURE_S = 24 * 3600.0  # a day: longer is a typo, not a plan
+MAX_CAPTURE_MB = 4096
+
+
+def _bounded(kind: type[float | int], high: float, unit: str) -> Callable[[str], float]:
+    """An argparse type: a finite number above 0 and at most `high` (nan, inf, 0 and negatives refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of {unit}") from None
+        if not (0 < value <= high):  # also false for nan
+            raise argparse.ArgumentTypeError(f"'{text}' must be above 0 and at most {high:g} {unit}")
+        return value
+
+    return parse
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="drg-field", description=__doc__.splitlines()[0])
     parser.add_argument("--link", default="sim://0", help="sim://0[?open=2.3&...] or usb://SERIAL (default sim://0)")
@@ -46,10 +65,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     events = commands.add_parser("events", help="read the device's event log, as sentences")
     events.add_argument("--csv", type=Path)
     capture = commands.add_parser("capture", help="record the USB traffic to a pcap file for Wireshark")
-    capture.add_argument("--seconds", type=float, default=5.0)
+    capture.add_argument("--seconds", type=_bounded(float, MAX_CAPTURE_S, "seconds"), default=5.0)
     capture.add_argument("--out", type=Path, required=True)
     capture.add_argument("--telemetry", action="store_true", help="stream telemetry at the maximum rate meanwhile")
-    capture.add_argument("--max-mb", type=int, default=32, help="size cap of the capture (the newest is kept)")
+    capture.add_argument(
+        "--max-mb",
+        type=_bounded(int, MAX_CAPTURE_MB, "MB"),
+        default=32,
+        help="size cap of the capture (the newest is kept)",
+    )
     bundle = commands.add_parser("bundle", help="diagnose, self-test, read the log and save a diagnostics bundle")
     bundle.add_argument("--out", type=Path, required=True)
     return parser.parse_args(argv)
@@ -74,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         service = ProgrammingService.open(records, user=_operator())
         try:
             service.field.start_capture(args.max_mb * 1024 * 1024 if args.command == "capture" else None)
-            service.connection.connect(args.link).result(timeout=30)
+            service.subscribe(_say_when_pairing)
+            service.connection.connect(args.link).result(timeout=90)  # pairing waits up to 60 s for the device
             return COMMANDS[args.command](service, args)
         except (ServiceError, OSError, ValueError) as exc:
             print(f"drg-field: {exc}", file=sys.stderr)
@@ -82,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             service.shutdown()
             logs.shutdown()
+
+
+def _say_when_pairing(notice: object) -> None:
+    from workstation.service import LinkChanged, LinkState
+
+    if isinstance(notice, LinkChanged) and notice.state is LinkState.PAIRING:
+        print(f"drg-field: {notice.detail}", file=sys.stderr, flush=True)
 
 
 def _identity_lines(service: ProgrammingService) -> list[str]:

@@ -212,19 +212,40 @@ class StimulusResponse:
             )
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class PainScore:
-    """Numeric rating scale: 0 no pain to 10 worst pain imaginable."""
+    """Pain before or after programming, on the numeric rating scale (NRS: 0 no pain to 10 worst pain
+    imaginable) and/or the visual analogue scale (VAS: millimetres from the left end of a 100 mm line).
+    At least one is given; the other may be left unrated."""
 
-    nrs: int
+    nrs: int | None
     when: PainTiming
+    vas_mm: int | None = None
 
     def __post_init__(self) -> None:
+        _require(self.nrs is not None or self.vas_mm is not None, "Rate the pain on the NRS, the VAS or both.")
         _require(
-            isinstance(self.nrs, int) and not isinstance(self.nrs, bool) and 0 <= self.nrs <= 10,
+            self.nrs is None or (_whole(self.nrs) and 0 <= self.nrs <= 10),
             f"A pain score is a whole number from 0 (no pain) to 10 (worst pain), not {self.nrs!r}.",
         )
+        _require(
+            self.vas_mm is None or (_whole(self.vas_mm) and 0 <= self.vas_mm <= 100),
+            f"A VAS is measured in whole millimetres from 0 (no pain) to 100 (worst pain), not {self.vas_mm!r}.",
+        )
         object.__setattr__(self, "when", PainTiming(self.when))
+
+    @property
+    def text(self) -> str:
+        """ "NRS 6/10, VAS 58 mm" (the scales rated)."""
+        parts = [
+            f"NRS {self.nrs}/10" if self.nrs is not None else "",
+            f"VAS {self.vas_mm} mm" if self.vas_mm is not None else "",
+        ]
+        return ", ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)

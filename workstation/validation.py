@@ -11,7 +11,9 @@ rounding a typed value is the UI's job, announced before it sends.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import os
+import threading
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import TypeVar
 
@@ -20,6 +22,10 @@ from workstation.errors import ServiceError
 from workstation.safety import Parameter, grid, round_to_device
 
 PROGRAM_NAME_BYTES = 32  # the protocol's str(32)
+DIAGNOSIS_MAX_ROUNDS = 10  # more repeats tell nothing new and hold the device for minutes
+RECORD_ID_MAX = 2**63 - 1  # the records' BIGINT: a larger id names no record (and SQLite cannot bind it)
+CAPTURE_MIN_BYTES = 4096  # drivers.capture.UsbCapture's smallest ring
+CAPTURE_MAX_BYTES = 4096 * 1024 * 1024  # a bigger ring is a typo, not a plan (drg-field --max-mb)
 
 _UNITS = {"amplitude": "µA", "pulse_width": "µs", "frequency": "Hz"}
 
@@ -146,16 +152,18 @@ def program_name(value: object) -> str:
 def record_id(value: object, field: str) -> int:
     """The number of a record (a patient, a session): a whole number from 1."""
     number = _integer(field, value, f"The {field.replace('_', ' ')}")
-    if number < 1:
-        raise InvalidValue(field, value, f"The {field.replace('_', ' ')} counts from 1, not {number}.")
+    if not 1 <= number <= RECORD_ID_MAX:
+        raise InvalidValue(
+            field, value, f"The {field.replace('_', ' ')} counts from 1 to {RECORD_ID_MAX}, not {number}."
+        )
     return number
 
 
 def count(value: object, field: str) -> int:
     """A position in a sequence (an event's seq): a whole number from 0."""
     number = _integer(field, value, f"The {field}")
-    if number < 0:
-        raise InvalidValue(field, value, f"The {field} counts from 0, not {number}.")
+    if not 0 <= number <= RECORD_ID_MAX:
+        raise InvalidValue(field, value, f"The {field} counts from 0 to {RECORD_ID_MAX}, not {number}.")
     return number
 
 
@@ -199,3 +207,50 @@ def leads(caps: Capabilities, values: Iterable[object] | None) -> tuple[int, ...
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidValue("leads", values, f"A list of lead numbers was expected, not {_describe(values)}.")
     return tuple(lead_number(caps, lead) for lead in values)
+
+
+def capture_size(value: object) -> int | None:
+    """A USB capture ring in bytes, or None for the default size."""
+    if value is None:
+        return None
+    size = _integer("max_bytes", value, "A capture size")
+    if not CAPTURE_MIN_BYTES <= size <= CAPTURE_MAX_BYTES:
+        raise InvalidValue(
+            "max_bytes",
+            value,
+            f"A capture of {size} bytes is outside {CAPTURE_MIN_BYTES} bytes to {CAPTURE_MAX_BYTES // 2**20} MB.",
+        )
+    return size
+
+
+def path(value: object, field: str = "path") -> str:
+    """A file name to write: text or a path, not empty."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise InvalidValue(field, value, f"A file name was expected, not {_describe(value)}.")
+    return value
+
+
+def callback(value: object, field: str, optional: bool = True) -> Callable[..., object] | None:
+    """A function the service calls back (progress, the clinician's answer); None when optional."""
+    if not callable(value) and not (optional and value is None):
+        raise InvalidValue(field, value, f"The {field} must be a function or nothing, not {_describe(value)}.")
+    return value
+
+
+def cancel_flag(value: object) -> threading.Event | None:
+    """An optional threading.Event that cancels between steps."""
+    if value is not None and not isinstance(value, threading.Event):
+        raise InvalidValue("cancel", value, f"The cancel flag must be a threading.Event, not {_describe(value)}.")
+    return value
+
+
+def rounds(value: object) -> int:
+    """How many rounds of readings a lead diagnosis takes."""
+    number = _integer("rounds", value, "The number of rounds")
+    if not 1 <= number <= DIAGNOSIS_MAX_ROUNDS:
+        raise InvalidValue(
+            "rounds", value, f"Diagnose with 1 to {DIAGNOSIS_MAX_ROUNDS} rounds of readings, not {number}."
+        )
+    return number

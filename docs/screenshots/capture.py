@@ -11,6 +11,7 @@ each page of the Field engineer tab is captured (field_*.png).
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import QApplication
 from drivers.types import ImpedanceMode, LeadConfig, Polarity
 from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
+from ui.report import write_pdf
 from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import qa_user
-from workstation.models import LeadPlacement, Side, SpinalLevel
+from workstation.bodymap import BodyMap
+from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
 from workstation.records import RecordsStore
 from workstation.service import ConfirmationRequired, ProgrammingService
 
@@ -51,7 +54,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
     service = ProgrammingService(store, user=qa_user())
-    service.connection.connect("sim://0?open=3.3&impedance_ms=5").result(10)
+    service.connection.connect("sim://0?open=3.3&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
     window.show()
@@ -81,12 +84,16 @@ def main() -> int:
     shot(app, window, "main_window")
     window.tabs.setCurrentWidget(window.waveforms)
     shot(app, window, "waveforms")
+    window.tabs.setCurrentWidget(window.scope)  # lead 1: 800 µA, 300 µs, 20 Hz, averaged
+    wait_for(app, lambda: window.scope.drawn >= 8)
+    shot(app, window, "pulse_scope")
     window.tabs.setCurrentWidget(window.impedance)
     window.impedance.measure()
     settle(app, 2.0)
     shot(app, window, "impedance_tab")
     window.tabs.setCurrentWidget(window.programs)
     shot(app, window, "programs_tab")
+    visit_record(app, window, service)
     window.tabs.setCurrentIndex(0)
     service.stop_all().result(10)
     service.outputs.set_enabled(1, True).result(10)  # back on at 0 µA: "Ramp back to 0.800 mA" is offered
@@ -111,10 +118,34 @@ def main() -> int:
     return 0
 
 
+def visit_record(app: QApplication, window: MainWindow, service: ProgrammingService) -> None:
+    """The body map painted (knee and foot pain, leads 1 and 2 felt), the History tab, and page 1 of
+    the visit's PDF report (rendered with pdftoppm)."""
+    service.recording.record_pain_score(PainScore(7, PainTiming.BEFORE, 68)).result(10)
+    body_map = BodyMap.of(
+        {"front-knee-left": 7, "front-L4-left": 5, "front-foot-left": 8, "back-foot-left": 6},
+        {1: ["front-L4-left", "front-knee-left", "front-L3-left"], 2: ["front-foot-left", "front-L5-left"]},
+    )
+    window.tabs.setCurrentWidget(window.body_map)
+    window.body_map.set_map(body_map)
+    window.body_map.save.click()
+    settle(app, 0.5)
+    shot(app, window, "body_map")
+    service.recording.record_pain_score(PainScore(3, PainTiming.AFTER, 31)).result(10)
+    window.tabs.setCurrentWidget(window.history)
+    wait_for(app, lambda: window.history.visits.rowCount() > 0)
+    window.history.visits.selectRow(0)
+    shot(app, window, "history")
+    pdf = Path(tempfile.mkdtemp()) / "report.pdf"
+    write_pdf(service.recording.visit(service.session_id).result(10), pdf)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(OUT / "report")])
+    print("saved", OUT / "report.png")
+
+
 def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
     """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
     service = ProgrammingService(store, user=qa_user())
-    service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5").result(10)
+    service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
     window.show()

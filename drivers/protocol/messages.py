@@ -23,6 +23,7 @@ from drivers.protocol.schema import (
     U32,
     U64,
     Bool,
+    Bytes,
     Codec,
     Enum,
     Fixed,
@@ -36,6 +37,8 @@ from drivers.types import (
     BatteryState,
     BatteryStatus,
     Capabilities,
+    CaptureCapabilities,
+    CaptureRequest,
     DeviceEvent,
     EventCode,
     Identity,
@@ -45,6 +48,7 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    PulseCapture,
     SelfTestCheck,
     SelfTestItem,
     SelfTestReport,
@@ -55,6 +59,7 @@ from drivers.types import (
 MAX_LEADS = 8
 CONTACTS_PER_LEAD = 4  # fixed by the lead hardware; the wire carries exactly four
 MAX_TELEMETRY_SAMPLES = 4000  # per lead per block: 4 leads x 2 x 4000 x 2 B < 64 KiB
+MAX_CAPTURE_SAMPLES = 16_000  # per channel: 2 x 16000 x 2 B + header < 64 KiB
 
 
 class MsgType(IntEnum):
@@ -76,9 +81,34 @@ class MsgType(IntEnum):
     START_TELEMETRY = 0x40
     STOP_TELEMETRY = 0x41
     TELEMETRY_BLOCK = 0x42
+    CAPTURE_CAPABILITIES = 0x43
+    CAPTURE_PULSE = 0x44
+    # 0x45-0x4F left free for the telemetry family
     READ_EVENTS = 0x50
     # 0x51-0x5F left free for other additive messages; field-engineer tools from 0x60
     SELF_TEST = 0x60
+    # 0x70-0x7F: the authenticated link (docs/protocol.md §7)
+    HELLO = 0x70
+    PAIR_BEGIN = 0x71
+    PAIR_CONFIRM = 0x72
+    AUTH_BEGIN = 0x73
+    AUTH_FINISH = 0x74
+
+
+# What a device answers without a MAC: a stop is never locked out, identify names the
+# device, and the rest open a session. Every other command needs a valid MAC (§7).
+UNAUTHENTICATED = frozenset(
+    {
+        MsgType.IDENTIFY,
+        MsgType.STOP_ALL,
+        MsgType.HELLO,
+        MsgType.PAIR_BEGIN,
+        MsgType.PAIR_CONFIRM,
+        MsgType.AUTH_BEGIN,
+        MsgType.AUTH_FINISH,
+    }
+)
+LINK_PROTOCOL = 2  # HELLO's message-set version: 2 = authenticated link; firmware 1.0.0 (protocol 1) has no HELLO
 
 
 # Request bodies that are not domain values of their own.
@@ -131,6 +161,54 @@ class EventLogRequest:
 class EventLog:
     total: int
     events: tuple[DeviceEvent, ...]
+
+
+@dataclass(frozen=True)
+class Hello:
+    protocol: int  # the host's highest link protocol
+
+
+@dataclass(frozen=True)
+class HelloReply:
+    protocol: int  # the device's link protocol
+    min_protocol: int  # the oldest host protocol it serves
+    paired_hosts: int  # keys it holds
+    auth_refusals: int  # commands refused for a missing or bad MAC since power-on
+
+
+@dataclass(frozen=True)
+class PairBegin:
+    host_name: str
+    host_key: bytes  # X25519 public key
+
+
+@dataclass(frozen=True)
+class PairOffer:
+    device_key: bytes  # X25519 public key
+    window_ms: int  # time left to confirm on the device
+
+
+@dataclass(frozen=True)
+class Proof:
+    proof: bytes  # HMAC-SHA256 truncated to 16 bytes
+
+
+@dataclass(frozen=True)
+class PairDone:
+    key_id: bytes
+    proof: bytes
+
+
+@dataclass(frozen=True)
+class AuthBegin:
+    key_id: bytes
+    host_nonce: bytes
+
+
+@dataclass(frozen=True)
+class AuthChallenge:
+    device_nonce: bytes
+    proof: bytes
 
 
 @dataclass(frozen=True)
@@ -199,6 +277,16 @@ SELF_TEST_REPORT = Record(
         max_items=16,
     ),
 )
+CAPTURE_CAPABILITIES = Record(
+    CaptureCapabilities,
+    rate_min_hz=U32,
+    rate_max_hz=U32,
+    max_samples=U16,
+    trigger_timeout_ms=U16,
+    interphase_us=U16,
+)
+CAPTURE_REQUEST = Record(CaptureRequest, lead=U8, rate_hz=U32, samples=U16, pre_samples=U16)
+KEY_ID, NONCE, PROOF, PUBLIC_KEY = Bytes(8), Bytes(16), Bytes(16), Bytes(32)
 ERROR_REPLY = Record(ErrorReply, status=Enum(Status), detail=Str(255))
 
 
@@ -240,6 +328,41 @@ class TelemetryCodec(Codec):
         return block, pos + 2 * size
 
 
+class CaptureCodec(Codec):
+    """rate u32, pre_samples u16, triggered bool, LeadConfig (the settings the pulse was
+    delivered with), n u16, then current int16[n] (µA), then voltage int16[n] (mV)."""
+
+    def pack(self, value: PulseCapture, out):
+        n = value.n_samples
+        if value.current_ua.shape != (n,) or value.voltage_mv.shape != (n,):
+            raise ProtocolError("capture current and voltage differ in length")
+        if n > MAX_CAPTURE_SAMPLES or value.pre_samples > n:
+            raise ProtocolError(f"a capture of {n} samples ({value.pre_samples} before the onset) does not fit")
+        U32.pack(value.rate_hz, out)
+        U16.pack(value.pre_samples, out)
+        Bool().pack(value.triggered, out)
+        LEAD_CONFIG.pack(value.config, out)
+        U16.pack(n, out)
+        out += np.ascontiguousarray(value.current_ua, dtype="<i2").tobytes()
+        out += np.ascontiguousarray(value.voltage_mv, dtype="<i2").tobytes()
+
+    def unpack(self, buf, pos):
+        rate, pos = U32.unpack(buf, pos)
+        pre, pos = U16.unpack(buf, pos)
+        triggered, pos = Bool().unpack(buf, pos)
+        config, pos = LEAD_CONFIG.unpack(buf, pos)
+        n, pos = U16.unpack(buf, pos)
+        if rate < 1:
+            raise ProtocolError("a capture at 0 Hz")
+        if n > MAX_CAPTURE_SAMPLES or pre > n:
+            raise ProtocolError(f"a capture of {n} samples ({pre} before the onset) breaks the limits")
+        if pos + 4 * n > len(buf):
+            raise ProtocolError("capture samples run past the payload")
+        current = np.frombuffer(buf, dtype="<i2", count=n, offset=pos).astype(np.int16)
+        voltage = np.frombuffer(buf, dtype="<i2", count=n, offset=pos + 2 * n).astype(np.int16)
+        return PulseCapture(rate, pre, triggered, config, current, voltage), pos + 4 * n
+
+
 @dataclass(frozen=True)
 class MessageSpec:
     type: MsgType
@@ -268,8 +391,27 @@ _SPECS = [
     MessageSpec(MsgType.START_TELEMETRY, TELEMETRY_REQUEST, TELEMETRY_REQUEST),
     MessageSpec(MsgType.STOP_TELEMETRY, EMPTY, EMPTY),
     MessageSpec(MsgType.TELEMETRY_BLOCK, TelemetryCodec(), None),
+    MessageSpec(MsgType.CAPTURE_CAPABILITIES, EMPTY, CAPTURE_CAPABILITIES),
+    MessageSpec(MsgType.CAPTURE_PULSE, CAPTURE_REQUEST, CaptureCodec()),
     MessageSpec(MsgType.READ_EVENTS, Record(EventLogRequest, start=U32, max_count=U8), EVENT_LOG),
     MessageSpec(MsgType.SELF_TEST, EMPTY, SELF_TEST_REPORT),
+    MessageSpec(
+        MsgType.HELLO,
+        Record(Hello, protocol=U8),
+        Record(HelloReply, protocol=U8, min_protocol=U8, paired_hosts=U8, auth_refusals=U32),
+    ),
+    MessageSpec(
+        MsgType.PAIR_BEGIN,
+        Record(PairBegin, host_name=Str(32), host_key=PUBLIC_KEY),
+        Record(PairOffer, device_key=PUBLIC_KEY, window_ms=U32),
+    ),
+    MessageSpec(MsgType.PAIR_CONFIRM, Record(Proof, proof=PROOF), Record(PairDone, key_id=KEY_ID, proof=PROOF)),
+    MessageSpec(
+        MsgType.AUTH_BEGIN,
+        Record(AuthBegin, key_id=KEY_ID, host_nonce=NONCE),
+        Record(AuthChallenge, device_nonce=NONCE, proof=PROOF),
+    ),
+    MessageSpec(MsgType.AUTH_FINISH, Record(Proof, proof=PROOF), EMPTY),
 ]
 MESSAGES: dict[MsgType, MessageSpec] = {spec.type: spec for spec in _SPECS}
 

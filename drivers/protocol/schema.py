@@ -151,6 +151,24 @@ class Fixed(Codec):
         return tuple(items), pos
 
 
+class Bytes(Codec):
+    """Exactly `n` raw bytes (keys, nonces, proofs), no count on the wire."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def pack(self, value, out):
+        if len(value) != self.n:
+            raise ProtocolError(f"expected {self.n} bytes, got {len(value)}")
+        out += bytes(value)
+
+    def unpack(self, buf, pos):
+        end = pos + self.n
+        if end > len(buf):
+            raise ProtocolError(f"payload ends inside a {self.n}-byte field")
+        return bytes(buf[pos:end]), end
+
+
 class Record(Codec):
     """A dataclass packed field by field, in the order given."""
 

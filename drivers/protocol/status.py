@@ -19,4 +19,7 @@ class Status(IntEnum):
     PROGRAM_CRC = 12  # commit CRC does not match what was staged
     BATTERY_EOS = 13  # end of service: output refused
     IMPEDANCE_REQUIRED = 14  # measure impedance before enabling output
-    UNSUPPORTED = 15  # a version or feature the device does not have
+    UNSUPPORTED = 15  # a version or feature the device does not have; also a command that needs
+    # an authenticated link sent without a MAC (what an older host gets: a status it knows)
+    AUTH_FAILED = 16  # a sealed frame whose MAC does not verify (forged, replayed, out of order, no session)
+    PAIR_PENDING = 17  # pairing waits for its confirmation on the device (the magnet)

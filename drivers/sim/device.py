@@ -14,24 +14,35 @@ Rules kept here (see drivers/sim/limits.py for the per-setting limits):
   anode-cathode pair of the current contacts since they last changed, no
   short on any of them, and a battery before end of service;
 - the stored program is replaced only whole, by a CRC-checked commit;
+- a pulse capture waits for the lead's next pulse onset with the state lock
+  released, so the vendor STOP ALL acts at once while it waits;
 - after `watchdog_ms` without a valid frame the live settings revert to the
   stored program, but the watchdog never turns an output on and never
   raises what a lead delivers (`_watchdog_restore`): STOP ALL latches until
   the host enables a lead again by an explicit command.
 Refused commands change nothing and are logged (COMMAND_REFUSED, or
 PROGRAM_REJECTED for a commit) with the refusing Status as value.
+
+Every command but IDENTIFY, STOP_ALL and the link messages needs a valid MAC
+(drivers/sim/security.py): a command without one is refused, counted and
+logged (AUTH_REFUSED) before its payload is even decoded. Replies to sealed
+commands, and telemetry while a session is open, are sealed in turn.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from drivers.errors import ProtocolError
+from drivers.protocol import auth
 from drivers.protocol.frame import HEADER, MAGIC, REPLY_BIT, VERSION, Frame, decode_frame, encode_frame
 from drivers.protocol.messages import (
     MESSAGES,
@@ -53,14 +64,17 @@ from drivers.protocol.status import Status
 from drivers.sim.battery import battery_status
 from drivers.sim.limits import Refusal, check_lead, check_lead_number, check_rules, check_values
 from drivers.sim.scenario import Scenario
+from drivers.sim.security import AuthRefused, DeviceSecurity
 from drivers.sim.telemetry import TelemetryStats, TelemetryStream
 from drivers.sim.tissue import Tissue
-from drivers.sim.waveform import LeadDrive, delivered_ua, render
+from drivers.sim.waveform import LeadDrive, as_int16, capture, delivered_ua, render
 from drivers.types import (
     CASE,
     AmplitudeBand,
     BatteryState,
     Capabilities,
+    CaptureCapabilities,
+    CaptureRequest,
     DeviceEvent,
     EventCode,
     Identity,
@@ -70,6 +84,7 @@ from drivers.types import (
     LeadConfig,
     Polarity,
     Program,
+    PulseCapture,
     SelfTestCheck,
     SelfTestItem,
     SelfTestReport,
@@ -97,6 +112,15 @@ CAPABILITIES = Capabilities(
     impedance_short_ohm=200,
     impedance_open_ohm=4000,
 )
+INTERPHASE_US = 20  # model value: the output stage opens this long before the passive recharge
+CAPTURE_CAPABILITIES = CaptureCapabilities(
+    rate_min_hz=250_000,
+    rate_max_hz=2_000_000,  # 0.5 µs per sample
+    max_samples=8192,
+    trigger_timeout_ms=1000 // CAPABILITIES.frequency_min_hz + 50,  # the slowest period, and the window after it
+    interphase_us=INTERPHASE_US,
+)
+CAPTURE_NOISE_UA, CAPTURE_NOISE_MV = 2.0, 10.0  # r.m.s. noise of the capture's converters
 MODEL, FIRMWARE, HARDWARE_REV = "DRG-SIM-4", "1.0.0", "A"
 EVENTS_PER_READ = 64
 SELF_TEST_S = 0.05  # the checks take this long (simulated time)
@@ -164,6 +188,14 @@ class DeviceModel:
         self._events: list[DeviceEvent] = []
         self._telemetry: TelemetryStream | None = None
         self._telemetry_seq = itertools.count()
+        self.capture_capabilities = CAPTURE_CAPABILITIES
+        self._capture_noise = np.random.default_rng(self.scenario.seed)
+        self.security = DeviceSecurity(
+            self.scenario.serial,
+            clock,
+            lambda code, lead, value: self._log(code, lead, value),
+            self.scenario.magnet_held,
+        )
         self._handlers: dict[MsgType, Callable] = {
             MsgType.IDENTIFY: lambda _: self.identity,
             MsgType.CAPABILITIES: lambda _: self.capabilities,
@@ -182,8 +214,15 @@ class DeviceModel:
             MsgType.MEASURE_IMPEDANCE: self._measure_impedance,
             MsgType.START_TELEMETRY: self._start_telemetry,
             MsgType.STOP_TELEMETRY: self._stop_telemetry,
+            MsgType.CAPTURE_CAPABILITIES: lambda _: self.capture_capabilities,
+            MsgType.CAPTURE_PULSE: self._capture_pulse,
             MsgType.READ_EVENTS: self._read_events,
             MsgType.SELF_TEST: self._self_test,
+            MsgType.HELLO: self.security.hello,
+            MsgType.PAIR_BEGIN: self.security.pair_begin,
+            MsgType.PAIR_CONFIRM: self.security.pair_confirm,
+            MsgType.AUTH_BEGIN: self.security.auth_begin,
+            MsgType.AUTH_FINISH: self.security.auth_finish,
         }
         self._log(EventCode.POWER_ON)
         if self.battery.state != BatteryState.OK:
@@ -205,31 +244,55 @@ class DeviceModel:
             frame = decode_frame(data)
         except ProtocolError as exc:
             status = Status.BAD_FRAME if version == VERSION else Status.UNSUPPORTED
-            return _reply(mtype, seq, None, status, detail=f"The frame was ignored: {exc}.")
+            return encode_frame(_reply(mtype, seq, None, status, detail=f"The frame was ignored: {exc}."))
         with self._lock:
             now = self._clock()
             self._check_watchdog(now)
             self._last_life, self._watchdog_armed = now, True
         spec = MESSAGES.get(frame.type)
         if spec is None or spec.reply is None:
-            return _reply(
-                frame.type,
-                seq,
-                None,
-                Status.UNKNOWN_MESSAGE,
-                detail=f"Message type 0x{frame.type:02x} is not a command this device accepts.",
+            return encode_frame(
+                _reply(
+                    frame.type,
+                    seq,
+                    None,
+                    Status.UNKNOWN_MESSAGE,
+                    detail=f"Message type 0x{frame.type:02x} is not a command this device accepts.",
+                )
             )
+        with self._lock:
+            try:
+                counter = self.security.admit(frame, spec.type)
+            except AuthRefused as refusal:
+                return encode_frame(_reply(frame.type, seq, None, refusal.status, detail=refusal.detail))
         try:
             request = spec.request.decode(frame.payload)
         except ProtocolError as exc:
-            return _reply(frame.type, seq, None, Status.BAD_PAYLOAD, detail=f"{spec.type.name} payload: {exc}.")
+            return self._answer(
+                _reply(frame.type, seq, None, Status.BAD_PAYLOAD, detail=f"{spec.type.name} payload: {exc}."), counter
+            )
         if not self._command_lock.acquire(blocking=False):
-            return _reply(frame.type, seq, None, Status.BUSY, detail="Another command is still running; try again.")
+            return self._answer(
+                _reply(frame.type, seq, None, Status.BUSY, detail="Another command is still running; try again."),
+                counter,
+            )
         try:
             with self._lock:
-                return self._run(spec, seq, request)
+                reply = self._run(spec, seq, request)
         finally:
             self._command_lock.release()
+        return self._answer(reply, counter)
+
+    def _answer(self, reply: Frame, counter: int | None) -> bytes:
+        """The reply's bytes, sealed under the command's counter when the command was."""
+        with self._lock:
+            return self.security.seal_reply(reply, counter)
+
+    def apply_magnet(self) -> bool:
+        """The clinician holds the magnet over the generator: confirms a pairing in progress.
+        False when none is waiting (the simulator's "confirm on device" control)."""
+        with self._lock:
+            return self.security.apply_magnet()
 
     def stop_all_now(self) -> None:
         """USB vendor control request: every output off at once, even during a measurement."""
@@ -246,10 +309,14 @@ class DeviceModel:
             if first is None:
                 return None
             drives = [self._drive(self._live[lead]) for lead in stream.leads]
+            sealing = self.security.telemetry_seal()
         current, voltage = render(drives, first, stream.block_samples, stream.rate_hz)
         block = TelemetryBlock(first, stream.rate_hz, stream.leads, current, voltage)
         payload = MESSAGES[MsgType.TELEMETRY_BLOCK].request.encode(block)
-        return encode_frame(Frame(MsgType.TELEMETRY_BLOCK, next(self._telemetry_seq) & 0xFFFF, payload))
+        if sealing is None:
+            return encode_frame(Frame(MsgType.TELEMETRY_BLOCK, next(self._telemetry_seq) & 0xFFFF, payload))
+        key, counter = sealing
+        return auth.seal(Frame(MsgType.TELEMETRY_BLOCK, counter & 0xFFFF, payload), key, auth.TELEMETRY, counter)
 
     def telemetry_due_in(self) -> float:
         """Seconds until the next block is due (inf when not streaming)."""
@@ -268,9 +335,10 @@ class DeviceModel:
             self._check_watchdog(self._clock())
 
     def reset_link(self) -> None:
-        """USB reset / set_configuration: drops the staged program, keeps everything else."""
+        """USB reset / set_configuration: drops the staged program and the link's session, keeps everything else."""
         with self._lock:
             self._staged = None
+            self.security.end_session()
 
     # ---- read-only views for tests and the simulator UI --------------------------
 
@@ -300,12 +368,13 @@ class DeviceModel:
 
     # ---- dispatch ----------------------------------------------------------------
 
-    def _run(self, spec: MessageSpec, seq: int, request) -> bytes:
+    def _run(self, spec: MessageSpec, seq: int, request) -> Frame:
         try:
             body = self._handlers[spec.type](request)
         except Refusal as refusal:
-            code = EventCode.PROGRAM_REJECTED if spec.type == MsgType.COMMIT_PROGRAM else EventCode.COMMAND_REFUSED
-            self._log(code, lead=getattr(request, "lead", 0), value=refusal.status)
+            if not isinstance(refusal, AuthRefused) and refusal.status != Status.PAIR_PENDING:
+                code = EventCode.PROGRAM_REJECTED if spec.type == MsgType.COMMIT_PROGRAM else EventCode.COMMAND_REFUSED
+                self._log(code, lead=getattr(request, "lead", 0), value=refusal.status)
             return _reply(spec.type, seq, spec, refusal.status, detail=refusal.detail)
         return _reply(spec.type, seq, spec, Status.OK, body)
 
@@ -548,9 +617,59 @@ class DeviceModel:
             return LeadDrive.idle()
         path = self.tissue.drive_path(config)
         amplitude = delivered_ua(
-            config.amplitude_ua, config.pulse_width_us, config.frequency_hz, path, self.capabilities.compliance_v
+            config.amplitude_ua,
+            config.pulse_width_us,
+            config.frequency_hz,
+            path,
+            self.capabilities.compliance_v,
+            INTERPHASE_US,
         )
-        return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path)
+        return LeadDrive(amplitude, config.pulse_width_us, config.frequency_hz, path, INTERPHASE_US)
+
+    # ---- pulse capture -------------------------------------------------------------
+
+    def _capture_pulse(self, request: CaptureRequest) -> PulseCapture:
+        """The lead's current and electrode voltage around its next pulse onset.
+
+        Pulses start at whole periods of the lead since power-on. The device waits
+        for the onset and the window after it with the state lock released (the
+        vendor STOP ALL acts meanwhile); then it samples what the lead delivers
+        now, so a lead stopped while it waited gives an untriggered, flat capture.
+        A lead that delivers nothing is captured at once, untriggered.
+        """
+        check_lead_number(self.capabilities, request.lead)
+        limits = self.capture_capabilities
+        if not limits.rate_min_hz <= request.rate_hz <= limits.rate_max_hz:
+            raise Refusal(
+                Status.OUT_OF_RANGE,
+                f"Capture rate {request.rate_hz} Hz is outside {limits.rate_min_hz}-{limits.rate_max_hz} Hz.",
+            )
+        if not 1 <= request.samples <= limits.max_samples:
+            raise Refusal(Status.OUT_OF_RANGE, f"Capture {request.samples} samples: give 1 to {limits.max_samples}.")
+        if request.pre_samples >= request.samples:
+            raise Refusal(
+                Status.OUT_OF_RANGE,
+                f"The pre-trigger ({request.pre_samples} samples) must be shorter than the window ({request.samples}).",
+            )
+        config = self._live[request.lead]
+        if config.delivering:
+            period = 1 / config.frequency_hz
+            since_onset = math.fmod(self._clock() - self._powered_at, period)
+            after = (request.samples - request.pre_samples) / request.rate_hz
+            with self._released():
+                self._sleep(period - since_onset + after)
+            config = self._live[request.lead]
+        drive = self._drive(config)
+        current, voltage = capture(drive, request.pre_samples, request.samples, request.rate_hz)
+        noise = self._capture_noise.standard_normal((2, request.samples))
+        return PulseCapture(
+            request.rate_hz,
+            request.pre_samples,
+            config.delivering,
+            config,
+            as_int16(current * 1e6 + CAPTURE_NOISE_UA * noise[0]),
+            as_int16(voltage * 1e3 + CAPTURE_NOISE_MV * noise[1]),
+        )
 
     # ---- self-test -----------------------------------------------------------------
 
@@ -644,6 +763,6 @@ def _rules_refusal(caps: Capabilities, config: LeadConfig) -> Refusal | None:
     return None
 
 
-def _reply(mtype: int, seq: int, spec: MessageSpec | None, status: Status, body=None, detail: str = "") -> bytes:
+def _reply(mtype: int, seq: int, spec: MessageSpec | None, status: Status, body=None, detail: str = "") -> Frame:
     """The reply frame: the body when OK, else the sentence saying why."""
-    return encode_frame(Frame((mtype | REPLY_BIT) & 0xFF, seq, encode_reply(spec, status, body, detail)))
+    return Frame((mtype | REPLY_BIT) & 0xFF, seq, encode_reply(spec, status, body, detail))

@@ -9,9 +9,14 @@ without code:
     short=1.2              contact 2 of lead 1 shorted to its neighbour 1;
     short=1.1-3            any pair: contacts 1 and 3 of lead 1
     intermittent=3.4       contact 4 of lead 3 reads open at random
+    high=1.1               contact 1 of lead 1 encapsulated (2-3 kΩ): strong pulses clip at compliance
     battery=ok|eri|eos     primary-cell state
     impedance_ms=30        time one impedance measurement takes
     seed=1                 seed of the tissue values and the random faults
+    magnet=away|held       pairing's confirmation on the device (docs/protocol.md §7):
+                           away (default) waits for DeviceModel.apply_magnet(), the
+                           simulator's "confirm on device"; held confirms every
+                           pairing at once, as a clinician holding the magnet there
 
 Faults the device's self-test finds (SELF_TEST, docs/protocol.md §3.6); each makes
 one check fail, and they change nothing else:
@@ -63,6 +68,12 @@ class Scenario:
     adc: str = "ok"
     memory: str = "ok"
     clock: str = "ok"
+    high: tuple[ContactRef, ...] = ()
+    magnet: str = "away"
+
+    @property
+    def magnet_held(self) -> bool:
+        return self.magnet == "held"
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> Scenario:
@@ -72,6 +83,7 @@ class Scenario:
             "open": lambda v: tuple(_contact(item) for item in _items(v)),
             "short": lambda v: tuple(_short(item) for item in _items(v)),
             "intermittent": lambda v: tuple(_contact(item) for item in _items(v)),
+            "high": lambda v: tuple(_contact(item) for item in _items(v)),
             "battery": _battery,
             "impedance_ms": _impedance_ms,
             "seed": _seed,
@@ -79,6 +91,7 @@ class Scenario:
             "adc": _choice("ok", "drift"),
             "memory": _choice("ok", "corrupt"),
             "clock": _choice("ok", "drift"),
+            "magnet": _choice("away", "held"),
         }
         options = {}
         for key, value in params.items():

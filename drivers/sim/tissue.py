@@ -5,7 +5,9 @@ Each contact is a series resistance Rs (spreading resistance of the tissue,
 drawn once from the scenario's seed. Faults from the scenario change what a
 test pulse reads: an open contact reads megaohms (stray capacitance, never
 infinity), a shorted pair reads 50-150 Ω, an intermittent contact reads
-normal or open at random on each measurement.
+normal or open at random on each measurement, an encapsulated ("high")
+contact has a spreading resistance of 2-3 kΩ, so a strong pulse through it
+reaches the compliance voltage.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from drivers.types import CASE, LeadConfig
 
 RS_OHM = (400.0, 900.0)
 CDL_F = (5e-6, 20e-6)
+HIGH_RS_OHM = (2000.0, 3000.0)
 OPEN_OHM = (5e6, 20e6)
 SHORT_OHM = (50.0, 150.0)
 CASE_OHM = 100.0  # the case is large: resistance only, no double layer to speak of
@@ -53,6 +56,7 @@ class Tissue:
         named = [
             *scenario.open,
             *scenario.intermittent,
+            *scenario.high,
             *(ContactRef(s.lead, c) for s in scenario.short for c in (s.contact_a, s.contact_b)),
         ]
         for ref in named:
@@ -70,6 +74,13 @@ class Tissue:
             (s.lead, frozenset((s.contact_a, s.contact_b))): float(self._rng.uniform(*SHORT_OHM))
             for s in scenario.short
         }
+        for ref in sorted(set(scenario.high)):  # drawn after the others, so they keep their values
+            self.electrodes[ref] = Electrode(float(self._rng.uniform(*HIGH_RS_OHM)), self.electrodes[ref].cdl_f)
+
+    def develop_short(self, lead: int, contact_a: int, contact_b: int, ohms: float = 50.0) -> None:
+        """Two contacts of a lead short from now on (an insulation breach mid-visit): tests of
+        what the device and the workstation do when a lead that is on goes bad."""
+        self._shorts[(lead, frozenset((contact_a, contact_b)))] = ohms
 
     def measure(self, lead: int, contact_a: int, contact_b: int) -> int:
         """Impedance in Ω a test pulse reads between two contacts (contact_b == CASE: the case)."""

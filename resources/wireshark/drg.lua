@@ -21,19 +21,22 @@ local MESSAGES = {
   [0x14] = "STOP_ALL", [0x20] = "STAGE_BEGIN", [0x21] = "STAGE_LEAD", [0x22] = "COMMIT_PROGRAM",
   [0x23] = "READ_PROGRAM", [0x24] = "ABORT_STAGE", [0x30] = "MEASURE_IMPEDANCE",
   [0x40] = "START_TELEMETRY", [0x41] = "STOP_TELEMETRY", [0x42] = "TELEMETRY_BLOCK",
-  [0x50] = "READ_EVENTS", [0x60] = "SELF_TEST",
+  [0x43] = "CAPTURE_CAPABILITIES", [0x44] = "CAPTURE_PULSE", [0x50] = "READ_EVENTS", [0x60] = "SELF_TEST",
+  [0x70] = "HELLO", [0x71] = "PAIR_BEGIN", [0x72] = "PAIR_CONFIRM", [0x73] = "AUTH_BEGIN", [0x74] = "AUTH_FINISH",
 }
 local STATUS = {
   [0] = "OK", [1] = "BAD_FRAME", [2] = "UNKNOWN_MESSAGE", [3] = "BAD_PAYLOAD", [4] = "OUT_OF_RANGE",
   [5] = "OFF_STEP", [6] = "BAD_CONTACTS", [7] = "CHARGE_DENSITY", [8] = "ABOVE_PATIENT_MAX",
   [9] = "LEAD_DISABLED", [10] = "BUSY", [11] = "NOTHING_STAGED", [12] = "PROGRAM_CRC",
   [13] = "BATTERY_EOS", [14] = "IMPEDANCE_REQUIRED", [15] = "UNSUPPORTED",
+  [16] = "AUTH_FAILED", [17] = "PAIR_PENDING",
 }
 local EVENTS = {
   [1] = "POWER_ON", [2] = "LEAD_WRITTEN", [3] = "AMPLITUDE_SET", [4] = "STIM_ON", [5] = "STIM_OFF",
   [6] = "STOP_ALL", [7] = "PROGRAM_COMMITTED", [8] = "PROGRAM_REJECTED", [9] = "IMPEDANCE_MEASURED",
   [10] = "SHORT_DETECTED", [11] = "WATCHDOG_RESTORE", [12] = "COMMAND_REFUSED", [13] = "BATTERY_STATE",
   [32] = "SELF_TEST",
+  [40] = "AUTH_REFUSED", [41] = "PAIRING_STARTED", [42] = "PAIRED", [43] = "SESSION_OPENED",
 }
 local POLARITY = { [0] = "off", [1] = "+", [2] = "-" }
 local BATTERY_STATE = { [0] = "OK", [1] = "ERI", [2] = "EOS" }
@@ -88,6 +91,20 @@ local f = {
   expected_min = ProtoField.uint32("drg.selftest.min", "Expected minimum"),
   expected_max = ProtoField.uint32("drg.selftest.max", "Expected maximum"),
   u16 = ProtoField.uint16("drg.u16", "Value"),
+  capture_samples = ProtoField.uint16("drg.capture.samples", "Samples per channel"),
+  pre_samples = ProtoField.uint16("drg.capture.pre_samples", "Samples before the onset"),
+  triggered = ProtoField.bool("drg.capture.triggered", "Triggered on a pulse onset"),
+  timeout_ms = ProtoField.uint16("drg.capture.trigger_timeout_ms", "Trigger timeout (ms)"),
+  interphase = ProtoField.uint16("drg.capture.interphase_us", "Interphase (µs)"),
+  protocol = ProtoField.uint8("drg.link.protocol", "Link protocol"),
+  min_protocol = ProtoField.uint8("drg.link.min_protocol", "Oldest host protocol served"),
+  paired_hosts = ProtoField.uint8("drg.link.paired_hosts", "Paired hosts"),
+  auth_refusals = ProtoField.uint32("drg.link.auth_refusals", "Commands refused for their MAC"),
+  public_key = ProtoField.bytes("drg.link.public_key", "X25519 public key"),
+  window = ProtoField.uint32("drg.link.window_ms", "Time left to confirm on the device (ms)"),
+  proof = ProtoField.bytes("drg.link.proof", "Proof (HMAC-SHA256, 16 bytes)"),
+  key_id = ProtoField.bytes("drg.link.key_id", "Key id"),
+  nonce = ProtoField.bytes("drg.link.nonce", "Nonce"),
 }
 drg.fields = {}
 for _, field in pairs(f) do table.insert(drg.fields, field) end
@@ -244,6 +261,30 @@ local function telemetry(c, tree)
   return string.format("leads %s, %d samples at %d Hz", table.concat(leads, ","), n, rate or 0)
 end
 
+local function capture_capabilities(c, tree)
+  local lo = c:u32(f.rate, tree)
+  local hi = c:u32(f.rate, tree)
+  local n = c:u16(f.capture_samples, tree)
+  c:u16(f.timeout_ms, tree)
+  local gap = c:u16(f.interphase, tree)
+  return string.format("%d-%d Hz, up to %d samples, interphase %d µs", lo or 0, hi or 0, n or 0, gap or 0)
+end
+
+local function pulse_capture(c, tree)
+  local rate = c:u32(f.rate)
+  local pre = c:u16(f.pre_samples)
+  local triggered = c:u8(f.triggered)
+  local lead = lead_config(c, tree, "Settings the pulse was delivered with")
+  local n = c:u16(f.capture_samples) or 0
+  if c:need(4 * n) then
+    tree:add(f.payload, c.tvb(c.pos, 2 * n)):prepend_text("Current (int16 µA) ")
+    tree:add(f.payload, c.tvb(c.pos + 2 * n, 2 * n)):prepend_text("Voltage (int16 mV) ")
+    c.pos = c.pos + 4 * n
+  end
+  return string.format("lead %s, %d samples at %d Hz, %d before the onset, %s", tostring(lead), n, rate or 0,
+    pre or 0, triggered == 1 and "triggered" or "NOT triggered")
+end
+
 local function events(c, tree)
   local total = c:u32(f.total)
   local n = c:u8(f.count) or 0
@@ -279,6 +320,11 @@ local function self_test(c, tree)
   return failed == 0 and string.format("%d checks passed", n) or string.format("%d of %d checks FAILED", failed, n)
 end
 
+function Cursor:bytes(field, n, tree)
+  if not self:need(n) then return nil end
+  local r = self.tvb(self.pos, n); (tree or self.tree):add(field, r); self.pos = self.pos + n; return r:bytes():tohex()
+end
+
 -- request decoders by type, reply decoders by type; each returns a short summary for the Info column
 local REQUEST = {
   [0x10] = function(c) return "lead " .. tostring(c:u8(f.lead)) end,
@@ -295,7 +341,16 @@ local REQUEST = {
     return string.format("%d Hz, %d leads", rate or 0, n)
   end,
   [0x42] = telemetry,
+  [0x44] = function(c)
+    local l = c:u8(f.lead); local rate = c:u32(f.rate); local n = c:u16(f.capture_samples); local pre = c:u16(f.pre_samples)
+    return string.format("lead %d, %d samples at %d Hz, %d before the onset", l or 0, n or 0, rate or 0, pre or 0)
+  end,
   [0x50] = function(c) local s = c:u32(f.start); local n = c:u8(f.count); return string.format("from %d, up to %d", s or 0, n or 0) end,
+  [0x70] = function(c) return "host protocol " .. tostring(c:u8(f.protocol)) end,
+  [0x71] = function(c) local name = c:str("Host name"); c:bytes(f.public_key, 32); return "host '" .. (name or "") .. "'" end,
+  [0x72] = function(c) c:bytes(f.proof, 16); return "host proof" end,
+  [0x73] = function(c) local id = c:bytes(f.key_id, 8); c:bytes(f.nonce, 16); return "key " .. (id or "?") end,
+  [0x74] = function(c) c:bytes(f.proof, 16); return "host proof" end,
 }
 local REPLY = {
   [0x01] = identity,
@@ -319,8 +374,18 @@ local REPLY = {
     for _ = 1, n do c:u8(f.lead) end
     return string.format("%d Hz, %d leads", rate or 0, n)
   end,
+  [0x43] = capture_capabilities,
+  [0x44] = pulse_capture,
   [0x50] = events,
   [0x60] = self_test,
+  [0x70] = function(c)
+    local p = c:u8(f.protocol); c:u8(f.min_protocol); local n = c:u8(f.paired_hosts); local r = c:u32(f.auth_refusals)
+    return string.format("protocol %d, %d paired, %d refused", p or 0, n or 0, r or 0)
+  end,
+  [0x71] = function(c) c:bytes(f.public_key, 32); local w = c:u32(f.window); return string.format("confirm on the device within %d s", math.floor((w or 0) / 1000)) end,
+  [0x72] = function(c) local id = c:bytes(f.key_id, 8); c:bytes(f.proof, 16); return "paired, key " .. (id or "?") end,
+  [0x73] = function(c) c:bytes(f.nonce, 16); c:bytes(f.proof, 16); return "device nonce and proof" end,
+  [0x74] = function() return "session open" end,
 }
 REPLY[0x23] = REPLY[0x22]
 
@@ -361,7 +426,7 @@ function drg.dissector(tvb, pinfo, tree)
   root:add_le(f.length, tvb(8, 2))
   local body = root
   if plen > 0 then body = root:add(f.payload, tvb(HEADER, plen)) end
-  if mac > 0 then root:add(f.mac, tvb(HEADER + plen, mac)) end
+  if mac > 0 then root:add(f.mac, tvb(HEADER + plen, mac)):append_text(" (HMAC-SHA256 under the session key: not checked here)") end
   local crc_item = root:add_le(f.crc, tvb(len - 4, 4))
   local crc_ok = crc32(tvb, 0, len - 4) == tvb(len - 4, 4):le_uint()
   if crc_ok then crc_item:append_text(" [correct]") else crc_item:add_proto_expert_info(e_crc) end
@@ -396,6 +461,7 @@ function drg.dissector(tvb, pinfo, tree)
   root:append_text(string.format(", %s %s, seq %d", name, kind, seq))
   local info = string.format("%s %s seq=%d", name, kind, seq)
   if summary ~= "" then info = info .. " (" .. summary .. ")" end
+  if mac > 0 then info = info .. " [MAC]" end
   if not crc_ok then info = info .. " [BAD CRC]" end
   pinfo.cols.info = info
   return len

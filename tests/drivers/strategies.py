@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from drivers.protocol import schema
-from drivers.protocol.messages import MAX_LEADS, TelemetryCodec
-from drivers.types import TelemetryBlock
+from drivers.protocol.messages import LEAD_CONFIG, MAX_LEADS, CaptureCodec, TelemetryCodec
+from drivers.types import PulseCapture, TelemetryBlock
 
 
 def _text(max_bytes: int):
@@ -31,6 +31,20 @@ def telemetry_blocks(draw):
     )
 
 
+@st.composite
+def pulse_captures(draw):
+    n = draw(st.integers(0, 64))
+    ints = st.lists(st.integers(-32768, 32767), min_size=n, max_size=n)
+    return PulseCapture(
+        draw(st.integers(1, 2**32 - 1)),
+        draw(st.integers(0, n)),
+        draw(st.booleans()),
+        draw(values_for(LEAD_CONFIG)),
+        np.array(draw(ints), dtype=np.int16),
+        np.array(draw(ints), dtype=np.int16),
+    )
+
+
 def values_for(codec: schema.Codec):
     """A strategy producing every value `codec` can encode."""
     if isinstance(codec, schema.Int):
@@ -43,6 +57,8 @@ def values_for(codec: schema.Codec):
         return _text(codec.max_bytes)
     if isinstance(codec, schema.Seq):
         return st.lists(values_for(codec.item), max_size=min(codec.max_items, 6)).map(tuple)
+    if isinstance(codec, schema.Bytes):
+        return st.binary(min_size=codec.n, max_size=codec.n)
     if isinstance(codec, schema.Fixed):
         return st.tuples(*[values_for(codec.item)] * codec.n)
     if isinstance(codec, schema.Record):
@@ -51,4 +67,6 @@ def values_for(codec: schema.Codec):
         return st.none()
     if isinstance(codec, TelemetryCodec):
         return telemetry_blocks()
+    if isinstance(codec, CaptureCodec):
+        return pulse_captures()
     raise TypeError(f"no strategy for {codec!r}")

@@ -9,6 +9,6 @@ from drivers.links import open_link
 class TestSimulatedPulseGenerator(PulseGeneratorContract):
     @pytest.fixture
     def link(self):
-        link = open_link("sim://0?impedance_ms=1")
+        link = open_link("sim://0?pair=1&impedance_ms=1")
         yield link
         link.close()

@@ -27,21 +27,23 @@ P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
 @pytest.fixture
 def link():
-    link = open_link("sim://0?impedance_ms=1&latency_ms=0")
+    link = open_link("sim://0?pair=1&impedance_ms=1&latency_ms=0")
     yield link
     link.close()
 
 
-def raw(link, mtype: MsgType, body=None, seq: int = 77, payload: bytes | None = None):
-    """Write one hand-made frame to EP 0x01 and decode what comes back on EP 0x81."""
+def raw(link, mtype: MsgType, body=None, payload: bytes | None = None):
+    """Write one hand-made frame to EP 0x01, sealed under the link's session as a paired host
+    seals it (docs/protocol.md §7), and decode what comes back on EP 0x81."""
     spec = spec_for(mtype)
     dev = link.transport.device
-    dev.write(
-        usb_ids.EP_COMMAND_OUT,
-        encode_frame(Frame(mtype, seq, spec.request.encode(body) if payload is None else payload)),
-    )
+    session = link.client.session
+    counter = session.next_counter()
+    frame = Frame(mtype, counter & 0xFFFF, spec.request.encode(body) if payload is None else payload)
+    dev.write(usb_ids.EP_COMMAND_OUT, session.seal(frame, counter))
     reply = decode_frame(bytes(dev.read(usb_ids.EP_REPLY_IN, 70000, 1000)))
-    assert reply.seq == seq
+    assert reply.seq == frame.seq
+    session.check_reply(reply, counter)
     return decode_reply(spec, reply.payload)
 
 

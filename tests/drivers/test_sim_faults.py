@@ -21,7 +21,7 @@ WRITE_TRANSFERS = 2 * (2 + 4)  # STAGE_BEGIN, 4 x STAGE_LEAD, COMMIT: a command 
 
 @pytest.fixture
 def link():
-    link = open_link("sim://0?impedance_ms=1&latency_ms=0")
+    link = open_link("sim://0?pair=1&impedance_ms=1&latency_ms=0")
     yield link
     link.close()
 
@@ -47,7 +47,7 @@ def test_program_write_broken_anywhere_stores_old_or_new_exactly(fault):
     """At every transfer of the write: exactly the old or exactly the new program, and both happen."""
     outcomes = {"old": 0, "new": 0}
     for at in range(WRITE_TRANSFERS + 1):
-        link = open_link("sim://0?impedance_ms=1&latency_ms=0")
+        link = open_link("sim://0?pair=1&impedance_ms=1&latency_ms=0")
         try:
             device = link.simulator
             ready_for_new_program(link)
@@ -150,7 +150,7 @@ def test_pyusb_errors_map_to_typed_errors():
 
 
 def test_a_device_is_found_by_serial_and_a_wrong_serial_is_not():
-    link = open_link("sim://0?serial=SIM-0042")
+    link = open_link("sim://0?pair=1&serial=SIM-0042")
     try:
         assert link.transport.serial_number() == "SIM-0042"
     finally:

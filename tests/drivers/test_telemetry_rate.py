@@ -17,10 +17,13 @@ from drivers.transport import UsbTransport
 def rig():
     clock = FakeClock()
     backend = SimBackend()
-    backend.plug(DeviceModel(clock=clock, sleep=clock.sleep), UsbFaults(latency_s=0))
+    model = DeviceModel(clock=clock, sleep=clock.sleep)
+    backend.plug(model, UsbFaults(latency_s=0))
     transport = UsbTransport(backend)
     transport.open()
-    yield clock, transport, PulseGenerator(transport)
+    client = PulseGenerator(transport)
+    client.pair("rate test", wait=lambda _s: model.apply_magnet())
+    yield clock, transport, client
     transport.close()
     backend.shutdown()
 
@@ -36,7 +39,7 @@ def test_rate_within_one_percent_over_ten_simulated_seconds(rig, rate):
         pg.keepalive()
         while True:
             try:
-                block = decode_telemetry(transport.read_telemetry(timeout_ms=1))
+                block = decode_telemetry(transport.read_telemetry(timeout_ms=1), session=pg.session)
             except Exception:  # noqa: BLE001 - any read failure means the queue is drained
                 break
             assert block.first_sample == expected_first  # no gap, no overlap

@@ -18,15 +18,17 @@ from drivers.links import open_link
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType, StageBegin
 from drivers.sim.backend import Fault
-from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from drivers.types import CaptureRequest, ImpedanceMode, LeadConfig, Polarity, Program
 
 DISSECTOR = Path(__file__).resolve().parents[2] / "resources" / "wireshark" / "drg.lua"
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
 
 def _session(link) -> None:
-    """Every message of the protocol at least once, a refusal and both kinds of STOP ALL."""
+    """Every message of the protocol at least once (pairing and the session's opening first),
+    a refusal and both kinds of STOP ALL."""
     pg = link.client
+    pg.pair("capture test")  # the scenario holds the magnet over the generator
     pg.identify()
     pg.capabilities()
     pg.battery()
@@ -37,6 +39,8 @@ def _session(link) -> None:
     pg.measure_impedance(ImpedanceMode.CONTACT_TO_CASE, 2)
     pg.set_stimulation(3, True)
     pg.set_amplitude(3, 500)
+    limits = pg.capture_capabilities()
+    pg.capture_pulse(CaptureRequest(3, limits.rate_max_hz, 1000, 100), limits.trigger_timeout_ms)
     pg.start_telemetry(10_000, (3,))
     deadline = time.monotonic() + 2
     frames = 0
@@ -62,7 +66,7 @@ def _session(link) -> None:
 
 @pytest.fixture
 def captured(tmp_path):
-    link = open_link("sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt")
+    link = open_link("sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt")
     try:
         capture = link.transport.start_capture()
         _session(link)
@@ -100,8 +104,30 @@ def test_the_ring_keeps_the_newest_traffic_within_its_cap():
     assert len(capture.to_bytes()) == stats.bytes
 
 
+def test_the_ring_drops_whole_transfers_and_keeps_the_device_descriptor():
+    """Wrapping never leaves a completion without its submission, loses the descriptor that tells
+    Wireshark the VID/PID, or is emptied by one transfer larger than the ring."""
+    capture = UsbCapture(max_bytes=4096)
+    capture.transfer(
+        0x80, XFER_CONTROL, capture.now(), data_in=b"D" * 18, requested=18, setup=b"\x80\x06" + 6 * b"\0", pinned=True
+    )
+    for n in range(100):
+        capture.transfer(0x81 if n % 2 else 0x01, XFER_BULK, capture.now(), data_out=b"o" * (37 + n), data_in=b"i" * n)
+    capture.transfer(0x01, XFER_BULK, capture.now(), data_out=b"x" * 5000)  # larger than the ring: itself dropped
+    packets = read_pcap(capture.to_bytes())
+    assert packets[0].xfer == XFER_CONTROL and packets[1].data == b"D" * 18
+    urbs = [p.urb for p in packets]
+    assert all(urbs.count(urb) == 2 for urb in urbs), "a transfer split by the ring"
+    assert [p.kind for p in packets[::2]] == ["S"] * (len(packets) // 2)
+    assert len(packets) > 4 and not any(p.data == b"x" * 5000 for p in packets)
+    stats = capture.stats()
+    assert stats.bytes <= 4096 and stats.packets == len(packets) and stats.transfers == 102
+    capture.clear()
+    assert [p.data for p in read_pcap(capture.to_bytes())] == [b"", b"D" * 18]
+
+
 def test_failed_transfers_are_recorded_with_their_status(tmp_path):
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         usb = link.simulator
@@ -118,7 +144,7 @@ def test_failed_transfers_are_recorded_with_their_status(tmp_path):
 
 
 def test_capture_survives_a_reconnect_and_stops_on_request():
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         link.client.identify()
@@ -173,14 +199,20 @@ def test_tshark_decodes_every_message_of_a_captured_session(captured):
     assert "Status: OUT_OF_RANGE (4)" in verbose and "There is no lead 9" in verbose
     assert "Reading: lead 2 3-case" in verbose
     assert "TELEMETRY_BLOCK telemetry" in verbose
+    assert "Link protocol: 2" in verbose and "X25519 public key: " in verbose and "Key id: " in verbose
 
     summary = _tshark("-r", str(captured))
     assert "STOP_ALL control request" in summary and "STOP_ALL control reply (outputs off)" in summary
     assert "SELF_TEST reply seq=" in summary and "1 of 5 checks FAILED" in summary
+    assert "CAPTURE_PULSE request" in summary and "lead 3, 1000 samples at 2000000 Hz, 100 before the onset" in summary
+    assert "CAPTURE_PULSE reply" in summary and ", triggered)" in summary
+    assert "CAPTURE_CAPABILITIES reply" in summary and "interphase 20 µs" in summary
+    assert "PAIR_CONFIRM reply seq=" in summary and "paired, key " in summary and "AUTH_FINISH reply" in summary
+    assert "READ_LEAD request seq=" in summary and "[MAC]" in summary
 
 
 def test_tshark_flags_a_corrupt_frame(tmp_path):
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:
         capture = link.transport.start_capture()
         link.simulator.inject(Fault.CORRUPT, after=1)  # the reply of the next command

@@ -16,7 +16,7 @@ BOTH = (ImpedanceMode.CONTACT_TO_CASE, ImpedanceMode.CONTACT_PAIRS)
 
 
 def _readings(options: str, rounds: int = 3, modes=BOTH, seed: int = 1) -> list[ImpedanceMeasurement]:
-    link = open_link(f"sim://0?impedance_ms=0&latency_ms=0&seed={seed}&{options}")
+    link = open_link(f"sim://0?pair=1&impedance_ms=0&latency_ms=0&seed={seed}&{options}")
     try:
         return [m for _ in range(rounds) for mode in modes for m in link.client.measure_impedance(mode, 0).measurements]
     finally:

@@ -20,7 +20,7 @@ from workstation.exports import IDENTITY_COLUMNS, write_device_log_csv, write_se
 from workstation.service import LinkState, NotConnected, ProgrammingService
 
 WAIT_S = 20
-URI = "sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt"
+URI = "sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory=corrupt"
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_capture_asked_before_connecting_starts_with_the_link(drg_store, tmp_pat
     service = ProgrammingService(drg_store, user=qa_user())
     try:
         assert service.field.start_capture() is None
-        service.connection.connect("sim://0?latency_ms=0").result(WAIT_S)
+        service.connection.connect("sim://0?magnet=held&latency_ms=0").result(WAIT_S)
         service.field.save_capture(tmp_path / "from-start.pcap").result(WAIT_S)
     finally:
         service.shutdown()

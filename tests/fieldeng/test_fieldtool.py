@@ -6,13 +6,21 @@ from __future__ import annotations
 import csv
 import zipfile
 
+import pytest
+
 from drivers.capture import read_pcap
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType
 from workstation.fieldtool import FAULT, HEALTHY, main
 
-FAULTY = "sim://0?latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
-HEALTHY_SIM = "sim://0?latency_ms=0&impedance_ms=0"
+FAULTY = "sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
+HEALTHY_SIM = "sim://0?magnet=held&latency_ms=0&impedance_ms=0"
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch):
+    """drg-field keeps the link keys it pairs in the user's data folder: a temporary one here."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 def test_diagnose_prints_the_conclusions_and_saves_them(tmp_path, capsys):
@@ -29,7 +37,10 @@ def test_diagnose_prints_the_conclusions_and_saves_them(tmp_path, capsys):
 
 
 def test_self_test_and_events(tmp_path, capsys):
-    assert main(["--link", "sim://0?latency_ms=0&clock=drift", "self-test", "--csv", str(tmp_path / "st.csv")]) == FAULT
+    assert (
+        main(["--link", "sim://0?magnet=held&latency_ms=0&clock=drift", "self-test", "--csv", str(tmp_path / "st.csv")])
+        == FAULT
+    )
     assert "CLOCK             FAIL" in capsys.readouterr().out
     assert main(["--link", HEALTHY_SIM, "events"]) == HEALTHY
     assert "Powered on." in capsys.readouterr().out
@@ -54,3 +65,27 @@ def test_bundle(tmp_path, capsys):
 def test_a_link_that_cannot_open_is_told(capsys):
     assert main(["--link", "usb://NO-SUCH-DEVICE", "events"]) == 2
     assert "drg-field:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--seconds", "nan"],
+        ["--seconds", "inf"],
+        ["--seconds", "0"],
+        ["--seconds", "-1"],
+        ["--seconds", "x"],
+        ["--max-mb", "0"],
+        ["--max-mb", "-5"],
+        ["--max-mb", "1e9"],
+        ["--max-mb", "99999"],
+    ],
+)
+def test_capture_refuses_bad_durations_and_sizes_before_opening_anything(bad, tmp_path, capsys):
+    out = tmp_path / "c.pcap"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--link", HEALTHY_SIM, "capture", *bad, "--out", str(out)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be above 0" in err or "is not a number" in err
+    assert not out.exists()

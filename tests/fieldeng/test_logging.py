@@ -74,7 +74,7 @@ def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg
     patient = drg_store.add_patient(NAME, BIRTH, MRN)
     service = ProgrammingService(drg_store, user=qa_user())
     try:
-        service.connection.connect("sim://0?latency_ms=0&impedance_ms=1&open=2.3&short=1.2").result(WAIT_S)
+        service.connection.connect("sim://0?magnet=held&latency_ms=0&impedance_ms=1&open=2.3&short=1.2").result(WAIT_S)
         service.recording.start_session(patient.id).result(WAIT_S)
         with pytest.raises(InvalidValue):
             service.outputs.set_amplitude(1, NAME)  # refused at the boundary, with the name in its sentence
@@ -96,7 +96,8 @@ def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg
 
     text = _text(log_file)
     assert "link disconnected -> connecting" in text
-    assert "link connecting -> connected" in text
+    assert "link connecting -> pairing" in text and "link pairing -> connected" in text  # a new device pairs first
+    assert "paired with" in text
     assert "reconnecting" in text and "device back" in text
     assert "STOP ALL pressed" in text
     assert "refused by the device: IMPEDANCE_REQUIRED" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from drivers.links import open_link
-from drivers.protocol.frame import Frame, decode_frame, encode_frame
+from drivers.protocol.frame import Frame, decode_frame
 from drivers.protocol.messages import ERROR_REPLY, MESSAGES, MsgType
 from drivers.protocol.status import Status
 from drivers.types import EventCode, LeadConfig, Polarity, SelfTestItem, SelfTestResult
@@ -24,7 +24,7 @@ FAILING = {
 
 
 def _run(options: str = ""):
-    link = open_link(f"sim://0?latency_ms=0&{options}")
+    link = open_link(f"sim://0?pair=1&latency_ms=0&{options}")
     try:
         return link.client.self_test(), link.client.read_all_events()
     finally:
@@ -66,7 +66,7 @@ def test_a_corrupt_memory_reports_the_crc_it_found_against_the_one_stored():
 
 
 def test_the_self_test_leaves_therapy_running():
-    link = open_link("sim://0?latency_ms=0&impedance_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0&impedance_ms=0")
     try:
         pg = link.client
         pg.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000))
@@ -84,10 +84,12 @@ def test_the_wire_format_round_trips_and_a_payload_is_refused():
     spec = MESSAGES[MsgType.SELF_TEST]
     report, _ = _run("clock=drift")
     assert spec.reply.decode(spec.reply.encode(report)) == report
-    link = open_link("sim://0?latency_ms=0")
+    link = open_link("sim://0?pair=1&latency_ms=0")
     try:  # SELF_TEST takes no payload
         replies: list[bytes] = []
-        frame = encode_frame(Frame(MsgType.SELF_TEST, 77, b"\x01"))
+        session = link.client.session
+        counter = session.next_counter()
+        frame = session.seal(Frame(MsgType.SELF_TEST, counter & 0xFFFF, b"\x01"), counter)
         link.transport.exchange(frame, 500, lambda raw: replies.append(raw) or True)
         error = ERROR_REPLY.decode(decode_frame(replies[0]).payload)
         assert error.status is Status.BAD_PAYLOAD

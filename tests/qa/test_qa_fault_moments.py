@@ -16,7 +16,7 @@ P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 
 @pytest.fixture
 def link():
-    link = open_link(sim_uri())
+    link = open_link(sim_uri(pair="1"))
     for n in range(1, 5):
         link.client.write_lead(LeadConfig(n, (P, M, O, O), patient_max_ua=1500))
     link.client.measure_impedance()

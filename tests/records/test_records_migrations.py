@@ -68,7 +68,7 @@ def test_the_drift_check_sees_a_missing_index(engine):
 
 def test_upgrading_a_populated_database_keeps_its_records(records_url, engine):
     """Rows written at revision 0001 (as that release wrote them) survive every migration; the
-    audit trail, which began at 0004, finds nothing wrong with the events recorded before it."""
+    audit trail, which began at 0005, finds nothing wrong with the events recorded before it."""
     upgrade(engine, FIRST_REVISION)
     started = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
     with engine.begin() as conn:

@@ -252,7 +252,7 @@ def test_a_correction_references_the_event_and_leaves_it_unchanged(store, sessio
     events = again.session_events(session.id)
     assert events[-1] == trail  # appended to the corrected event's session, after the close
     original = next(e for e in events if e.id == wrong)
-    assert original.payload == {"nrs": 7, "when": "BEFORE"}
+    assert original.payload == {"nrs": 7, "when": "BEFORE", "vas_mm": None}
     assert again.get_session(session.id).state is SessionState.CLOSED
 
 
@@ -372,5 +372,5 @@ def test_pain_scores_and_notes_are_in_the_session_log_after_reopen(store, sessio
     events = {e.id: e for e in reopen().session_events(session.id)}
 
     assert events[before].kind == EventKind.PAIN_SCORE_RECORDED.value
-    assert events[before].payload == {"nrs": 8, "when": "BEFORE"}
+    assert events[before].payload == {"nrs": 8, "when": "BEFORE", "vas_mm": None}
     assert events[note].payload == {"text": "Knee pain mostly at night."}

@@ -22,6 +22,7 @@ from workstation.service.outputs import Outputs
 from workstation.service.policy import PERMISSION
 from workstation.service.programs import Programs
 from workstation.service.recording import Recording
+from workstation.service.scope import PulseScope
 
 SUBSYSTEMS = {
     "connection": Connection,
@@ -31,6 +32,7 @@ SUBSYSTEMS = {
     "recording": Recording,
     "field": FieldTools,
     "access": Access,
+    "scope": PulseScope,
 }
 
 

@@ -50,7 +50,7 @@ from workstation.validation import InvalidValue
 
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 WAIT = 10
-SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+SIM_URI = "sim://0?magnet=held&impedance_ms=1&latency_ms=0"
 BAD = [math.nan, math.inf, -math.inf, 1e30, 6001, 1010, -25, True, False, "1", None, 2.5]
 COVERAGE: Counter[str] = Counter()
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
-from drivers.protocol.frame import Frame, decode_frame, encode_frame
+from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import (
     MESSAGES,
     AmplitudeRequest,
@@ -41,6 +41,7 @@ from drivers.protocol.messages import (
 )
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel, active_pairs
+from drivers.sim.direct import command_frame, paired_session
 from drivers.sim.limits import check_lead
 from drivers.sim.scenario import ContactRef, Scenario, ShortedPair
 from drivers.sim.waveform import delivered_ua
@@ -97,6 +98,7 @@ class DeviceInvariants(RuleBasedStateMachine):
     def power_on(self, scenario: Scenario) -> None:
         self.clock = ManualClock()
         self.model = DeviceModel(scenario, clock=self.clock, sleep=self.clock.sleep)
+        self.session = paired_session(self.model)  # commands are sealed, as a paired host sends them
         self.caps = self.model.capabilities
         self.seq = 0
         self.readings: dict[int, tuple[tuple[Polarity, ...], dict[tuple[int, int], int]]] = {}
@@ -108,7 +110,7 @@ class DeviceInvariants(RuleBasedStateMachine):
         self.seq = (self.seq + 1) & 0xFFFF
         spec = MESSAGES[mtype]
         frame = decode_frame(
-            self.model.handle_command(encode_frame(Frame(mtype, self.seq, spec.request.encode(request))))
+            self.model.handle_command(command_frame(self.session, mtype, spec.request.encode(request), self.seq)[0])
         )
         reply = decode_reply(spec, frame.payload)
         COVERAGE[f"{mtype.name} {'refused' if isinstance(reply, ErrorReply) else 'ok'}"] += 1

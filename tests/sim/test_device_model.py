@@ -31,6 +31,7 @@ from drivers.protocol.messages import (
 from drivers.protocol.status import Status
 from drivers.sim.clock import ManualClock as FakeClock
 from drivers.sim.device import DeviceModel
+from drivers.sim.direct import command_frame, paired_session
 from drivers.sim.limits import check_lead
 from drivers.sim.scenario import Scenario
 from drivers.types import (
@@ -55,12 +56,14 @@ class Host:
         self.clock = FakeClock()
         self.sleep = GatedSleep(self.clock) if gated else self.clock.sleep
         self.model = DeviceModel(Scenario.from_query(options), clock=self.clock, sleep=self.sleep)
+        self.session = paired_session(self.model)  # every command sealed, as a paired host sends it
         self.seq = 0
 
     def send(self, mtype: MsgType, request=None):
-        seq = self.seq = (self.seq + 1) & 0xFFFF
+        self.seq = (self.seq + 1) & 0xFFFF
         spec = MESSAGES[mtype]
-        raw = self.model.handle_command(encode_frame(Frame(mtype, seq, spec.request.encode(request))))
+        data, seq = command_frame(self.session, mtype, spec.request.encode(request), self.seq)
+        raw = self.model.handle_command(data)
         frame = decode_frame(raw)
         assert (frame.type, frame.seq) == (mtype | 0x80, seq)
         return decode_reply(spec, frame.payload)
@@ -431,7 +434,12 @@ def test_abort_and_link_reset_drop_the_staged_program(host, drop):
     host.ok(MsgType.STAGE_BEGIN, StageBegin(full.name))
     for config in full.leads:
         host.ok(MsgType.STAGE_LEAD, config)
-    host.ok(MsgType.ABORT_STAGE) if drop == "abort" else host.model.reset_link()
+    if drop == "abort":
+        host.ok(MsgType.ABORT_STAGE)
+    else:
+        host.model.reset_link()  # it ends the link's session too: the host authenticates again
+        assert host.send(MsgType.READ_PROGRAM).status == Status.AUTH_FAILED
+        host.session = paired_session(host.model)
     host.refused(MsgType.COMMIT_PROGRAM, CommitRequest(program_crc(full)), Status.NOTHING_STAGED)
 
 
@@ -574,13 +582,17 @@ def test_event_log_pages_with_indices_and_times(host):
     for amplitude in range(25, 2001, 25):
         host.ok(MsgType.SET_AMPLITUDE, AmplitudeRequest(1, amplitude))
     first = host.ok(MsgType.READ_EVENTS, EventLogRequest(0, 200))
-    assert first.total == 82 and len(first.events) == 64
+    assert first.total == 85 and len(first.events) == 64  # power-on, pairing (3), write, 80 amplitudes
     rest = host.ok(MsgType.READ_EVENTS, EventLogRequest(64, 64))
     events = first.events + rest.events
-    assert [e.index for e in events] == list(range(82))
-    assert events[0].code == EventCode.POWER_ON and events[-1] == type(events[-1])(
-        81, 1500, EventCode.AMPLITUDE_SET, 1, 2000
-    )
+    assert [e.index for e in events] == list(range(85))
+    assert [e.code for e in events[:4]] == [
+        EventCode.POWER_ON,
+        EventCode.PAIRING_STARTED,
+        EventCode.PAIRED,
+        EventCode.SESSION_OPENED,
+    ]
+    assert events[-1] == type(events[-1])(84, 1500, EventCode.AMPLITUDE_SET, 1, 2000)
 
 
 # ---- frames: the firmware never raises --------------------------------------------------
@@ -605,8 +617,9 @@ def test_unknown_types_and_bad_payloads_are_answered(host):
     for mtype in (0x7F, MsgType.TELEMETRY_BLOCK, MsgType.IDENTIFY | 0x80):
         reply = decode_frame(host.model.handle_command(encode_frame(Frame(mtype, 3))))
         assert (reply.seq, reply.payload[0]) == (3, Status.UNKNOWN_MESSAGE)
-    reply = decode_frame(host.model.handle_command(encode_frame(Frame(MsgType.READ_LEAD, 4, b"\x01\x02"))))
-    assert (reply.seq, reply.payload[0]) == (4, Status.BAD_PAYLOAD)
+    data, seq = command_frame(host.session, MsgType.READ_LEAD, b"\x01\x02")
+    reply = decode_frame(host.model.handle_command(data))
+    assert (reply.seq, reply.payload[0]) == (seq, Status.BAD_PAYLOAD)
 
 
 @settings(max_examples=300, deadline=None)
@@ -623,8 +636,12 @@ def test_arbitrary_bytes_never_raise(data):
 @given(st.sampled_from(sorted(MsgType)), st.integers(0, 0xFFFF), st.binary(max_size=60))
 def test_well_framed_arbitrary_payloads_always_get_a_decodable_reply(mtype, seq, payload):
     model = DeviceModel(Scenario(), clock=FakeClock(), sleep=lambda s: None)
-    reply = decode_frame(model.handle_command(encode_frame(Frame(mtype, seq, payload))))
-    assert (reply.type, reply.seq) == (mtype | 0x80, seq)
+    for data in (
+        encode_frame(Frame(mtype, seq, payload)),
+        command_frame(paired_session(model), mtype, payload, seq)[0],
+    ):
+        reply = decode_frame(model.handle_command(data))
+        assert (reply.type, reply.seq) == (mtype | 0x80, decode_frame(data).seq)
     spec = MESSAGES[mtype]
     if spec.reply is not None:
         decode_reply(spec, reply.payload)  # raises ProtocolError if the reply is malformed
@@ -636,12 +653,14 @@ def test_every_well_formed_request_gets_a_well_formed_reply(data):
     """Valid requests of every type, generated from the codecs, in a random order."""
     scenario = Scenario.from_query({"short": "1.2", "open": "2.3", "intermittent": "3.4"})
     model = DeviceModel(scenario, clock=FakeClock(), sleep=lambda s: None)
+    session = paired_session(model)
     commands = sorted(t for t, spec in MESSAGES.items() if spec.reply is not None)
-    for seq in range(data.draw(st.integers(1, 12))):
+    for n in range(data.draw(st.integers(1, 12))):
         mtype = data.draw(st.sampled_from(commands))
         spec = MESSAGES[mtype]
         request = data.draw(values_for(spec.request))
-        reply = decode_frame(model.handle_command(encode_frame(Frame(mtype, seq, spec.request.encode(request)))))
+        frame, seq = command_frame(session, mtype, spec.request.encode(request), n)
+        reply = decode_frame(model.handle_command(frame))
         assert (reply.type, reply.seq) == (mtype | 0x80, seq)
         decode_reply(spec, reply.payload)
     for config in model.live_leads:

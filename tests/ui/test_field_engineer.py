@@ -174,5 +174,5 @@ def test_the_workspace_needs_no_link(qtbot, drg_service_factory, tmp_path):
     assert isinstance(filter_box, QLineEdit)
     _click(qtbot, window, "fieldCaptureStart")
     assert "starts when the device is connected" in find(window, "fieldCaptureStatus").text()
-    service.connection.connect("sim://0?latency_ms=0").result(10)
+    service.connection.connect("sim://0?latency_ms=0&magnet=held").result(10)
     qtbot.waitUntil(lambda: "Capturing" in find(window, "fieldCaptureStatus").text(), timeout=WAIT_MS)

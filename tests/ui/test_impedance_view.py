@@ -27,15 +27,20 @@ from ui.testing.plugin import qa_user
 from workstation.models import ImpedanceClass
 from workstation.service import ProgrammingService
 
-FAULTY_URI = "sim://0?impedance_ms=1&latency_ms=0&open=2.3&short=1.1-2"
-SLOW_URI = "sim://0?impedance_ms=200&latency_ms=0"
+FAULTY_URI = "sim://0?impedance_ms=1&latency_ms=0&magnet=held&open=2.3&short=1.1-2"
+SLOW_URI = "sim://0?impedance_ms=200&latency_ms=0&magnet=held"
 WAIT_S = 10
 WAIT_MS = 5000
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 # Lead pairs that take in the faults: lead 1 on the shorted 1-2, lead 2 on 3-4 with 3 open.
 LEAD_CONTACTS = {1: (P, M, O, O), 2: (O, O, P, M), 3: (P, M, O, O), 4: (O, P, M, O)}
 S, N, X = ImpedanceClass.SHORT.value, ImpedanceClass.NORMAL.value, ImpedanceClass.OPEN.value
-LEAD_PAIR_ROWS = [("1", "1–2", S, "FAIL"), ("2", "3–4", X, "FAIL"), ("3", "1–2", N, "PASS"), ("4", "2–3", N, "PASS")]
+LEAD_PAIR_ROWS = [  # leads not placed: named "Lead N" (a placed one: "L4 left (1)")
+    ("Lead 1", "1–2", S, "FAIL"),
+    ("Lead 2", "3–4", X, "FAIL"),
+    ("Lead 3", "1–2", N, "PASS"),
+    ("Lead 4", "2–3", N, "PASS"),
+]
 PAIRS = ("1–2", "1–3", "1–4", "2–3", "2–4", "3–4")
 
 
@@ -44,9 +49,11 @@ def _expected(mode: ImpedanceMode) -> list[tuple[str, str, str]]:
     if mode is ImpedanceMode.LEAD_PAIR:
         return [row[:2] + (row[2],) for row in LEAD_PAIR_ROWS]
     if mode is ImpedanceMode.CONTACT_TO_CASE:
-        return [(str(lead), f"{c}–case", X if (lead, c) == (2, 3) else N) for lead in range(1, 5) for c in range(1, 5)]
+        return [
+            (f"Lead {lead}", f"{c}–case", X if (lead, c) == (2, 3) else N) for lead in range(1, 5) for c in range(1, 5)
+        ]
     return [
-        (str(lead), pair, S if (lead, pair) == (1, "1–2") else X if lead == 2 and "3" in pair else N)
+        (f"Lead {lead}", pair, S if (lead, pair) == (1, "1–2") else X if lead == 2 and "3" in pair else N)
         for lead in range(1, 5)
         for pair in PAIRS
     ]
@@ -163,11 +170,11 @@ def test_cancel_stops_between_leads_and_the_ui_stays_responsive(qtbot, slow_serv
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(measure.isEnabled, timeout=WAIT_MS)
 
-    measured = {int(lead) for lead, *_rest in _rows(view)}
+    measured = {lead for lead, *_rest in _rows(view)}
     assert measured and len(measured) < 4
     assert len(set(_measured_leads(device))) < 4
     status = _child(view, QLabel, "impedanceStatus").text()
-    assert status.startswith("Cancelled: lead")
+    assert status.startswith("Cancelled; not measured: Lead ")
     events = slow_service.records.session_events(slow_service.session_id)
     assert "impedance_cancelled" in [e.kind for e in events]
     recorded = [e for e in events if e.kind == "impedance_recorded"]
@@ -241,7 +248,7 @@ def test_matrix_shows_every_contact_pair_of_the_chosen_lead(qtbot, view):
 
     chooser.setFocus()
     qtbot.keyClick(chooser, Qt.Key.Key_Down)  # lead 2
-    assert chooser.currentText() == "Lead 2"
+    assert chooser.currentText() == "Lead 2 \u00b7 not placed"
     for a, b in ((1, 3), (2, 3), (3, 4)):
         assert grid.item(a - 1, b - 1).text().endswith("\nOPEN")
         assert grid.item(b - 1, a - 1).text() == grid.item(a - 1, b - 1).text()  # symmetric
@@ -285,7 +292,7 @@ def test_measuring_and_choosing_a_row_work_from_the_keyboard(qtbot, view):
     qtbot.keyClick(table, Qt.Key.Key_Home)
     for _ in range(6):  # row 6: lead 2, contact 3 to case
         qtbot.keyClick(table, Qt.Key.Key_Down)
-    assert _rows(view)[table.currentRow()] == ("2", "3–case", X)
+    assert _rows(view)[table.currentRow()] == ("Lead 2", "3–case", X)
     qtbot.waitUntil(lambda: "Lead 2, contacts 3–case: 1 reading" in view.trend.caption.text(), timeout=WAIT_MS)
 
 

@@ -171,6 +171,16 @@ def test_enable_without_impedance_shows_the_devices_refusal(qtbot, panel, drg_se
     assert not enable.isChecked() and drg_device.outputs_on == ()
 
 
+def test_a_lead_switched_off_by_the_device_after_a_short_is_told_on_the_panel(qtbot, panel, drg_service, drg_device):
+    ready_lead(qtbot, panel, drg_service)
+    drg_device.tissue.develop_short(1, 1, 2)
+    drg_service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT_S)
+    message = child(panel, QLabel, "refusalMessage")
+    qtbot.waitUntil(lambda: message.isVisible() and "switched lead 1 off" in message.text(), timeout=WAIT_MS)
+    assert drg_device.outputs_on == ()
+    seen(qtbot, panel, 0, "OFF")
+
+
 def test_plus_steps_hold_ramps_until_release_and_minus_drops_at_once(qtbot, panel, drg_service, drg_device):
     ready_lead(qtbot, panel, drg_service, enable=False)
     enable = child(panel, QPushButton, "enableLead")
@@ -407,7 +417,7 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
     click(qtbot, panel, "saveResponse")
 
     message = child(panel, QLabel, "responseMessage")
-    qtbot.waitUntil(lambda: message.text() == "Response saved in the session.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: message.text().startswith("Response saved in the session"), timeout=WAIT_MS)
     history = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
     response = history[-1].response
     assert (response.perception_threshold_ua, response.comfortable_ua, response.max_tolerable_ua) == (300, 500, 700)
@@ -419,11 +429,15 @@ def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(
     qtbot, panel, drg_service, drg_store, drg_session
 ):
     ready_lead(qtbot, panel, drg_service)
-    sensation = child(panel, QWidget, "sensation")
-    sensation.setCurrentIndex(sensation.findData(Sensation.NONE))
+    raise_amplitude(drg_service, 1, 300)
+    seen(qtbot, panel, 300)
+    click(qtbot, panel, "recordMaxTolerable")  # then a perception threshold above it: inconsistent
+    raise_amplitude(drg_service, 1, 500)
+    seen(qtbot, panel, 500)
+    click(qtbot, panel, "recordPerception")
     click(qtbot, panel, "saveResponse")
     message = child(panel, QLabel, "responseMessage")
-    assert message.isVisible() and "paresthesia-free" in message.text()
+    assert message.isVisible() and "tolerable" in message.text()
     assert "response_recorded" not in session_kinds(drg_store, drg_session)
 
 

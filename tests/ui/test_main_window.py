@@ -216,6 +216,7 @@ def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbo
     assert "UNKNOWN" in banner.text()
     assert window.spinal_map.leads()[0].state == LeadState.UNKNOWN
     assert "Reconnecting" in find(window, "linkState").text()
+    assert "no signal since" in find(window, "waveformStatus").text()  # the traces are not live
 
     click(qtbot, window.tabs.tabBar())  # the GUI still answers
     window.tabs.setCurrentIndex(3)
@@ -225,6 +226,7 @@ def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbo
     device.replug()
     qtbot.waitUntil(lambda: not banner.isVisible() and service.link_state == LinkState.CONNECTED, timeout=WAIT_MS)
     assert "Connected" in find(window, "linkState").text()
+    assert window.waveforms.no_signal_since is None
     qtbot.waitUntil(lambda: service.connection.telemetry.blocks > blocks_before + 5, timeout=WAIT_MS)
     assert window.spinal_map.leads()[0].state == LeadState.DISABLED
     kinds = [e.kind for e in service.records.session_events(service.session_id)]
@@ -243,7 +245,7 @@ def test_disconnect_and_connect_from_the_connection_bar(qtbot, drg_window):
     assert find(window, "deviceIdentity").text() == "No device"
     uri = find(window, "linkUri")
     uri.lineEdit().selectAll()
-    qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0")
+    qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0&magnet=held")
     click(qtbot, find(window, "linkConnect"))
     qtbot.waitUntil(lambda: "SIM-0777" in find(window, "deviceIdentity").text(), timeout=WAIT_MS)
     assert "Connected" in find(window, "linkState").text()

@@ -134,7 +134,7 @@ def test_cancelling_the_write_confirmation_writes_nothing(qtbot, panel, drg_serv
     qtbot.waitUntil(lambda: not isValid(confirm) or not confirm.isVisible(), timeout=WAIT_MS)
     drg_service.wait_idle(5)  # anything the click had queued has run
     assert drg_device.stored_program == before
-    assert panel.verify_result.isHidden()
+    assert not panel.verify_result.text()  # its reserved place stays empty
 
 
 def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
@@ -253,7 +253,8 @@ def test_apply_makes_the_program_live_with_ramped_amplitude(qtbot, panel, drg_se
 
     def ramp_in_one_row() -> bool:
         amplitude_rows = [details for event, _outcome, details in log_rows(panel) if event == "Amplitude"]
-        return bool(amplitude_rows) and amplitude_rows[-1].startswith("lead 1: 125 \u2192 500 \u00b5A on the device, ")
+        ramp = "Lead 1 \u00b7 not placed: 125 \u2192 500 \u00b5A on the device, "
+        return bool(amplitude_rows) and amplitude_rows[-1].startswith(ramp)
 
     drg_service.wait_idle(5)
     qtbot.waitUntil(ramp_in_one_row, timeout=WAIT_MS)
@@ -299,11 +300,13 @@ def test_notes_and_pain_scores_reach_the_log_and_the_store(qtbot, panel, drg_ser
     assert before.text() == "not rated"  # recorded once, not again by a second click
     drg_service.wait_idle(5)
     events = drg_store.session_events(drg_session)
-    assert [e.payload for e in events if e.kind == "pain_score_recorded"] == [{"nrs": 6, "when": "BEFORE"}]
+    assert [e.payload for e in events if e.kind == "pain_score_recorded"] == [
+        {"nrs": 6, "when": "BEFORE", "vas_mm": None}
+    ]
     assert [e.payload for e in events if e.kind == "note_added"] == [{"text": "Tingling in the left medial ankle"}]
     payloads = {e.kind: e.payload for e in events}
     assert payloads["note_added"] == {"text": "Tingling in the left medial ankle"}
-    assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE"}
+    assert payloads["pain_score_recorded"] == {"nrs": 6, "when": "BEFORE", "vas_mm": None}
     assert not any(kind == "pain_score_recorded" and p["when"] == "AFTER" for kind, p in payloads.items())
 
 

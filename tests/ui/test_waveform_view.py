@@ -286,6 +286,38 @@ def test_status_shows_rate_samples_and_the_sources_loss_counters(view, source, q
     assert received == source.next_sample
 
 
+def test_on_link_loss_the_traces_grey_out_with_no_signal_since_and_the_footer_says_so(view, source):
+    from datetime import datetime
+
+    view.tick()
+    view.set_lead_label(1, "L4 left \u00b7 lead 1")
+    lost = datetime(2026, 12, 5, 10, 20, 1).astimezone()
+    view.set_signal(False, lost)
+    row = view._rows[0]
+    assert row.title.text == "L4 left \u00b7 lead 1 \u00b7 no signal since 10:20:01"
+    assert view.status_label.text().startswith("Link lost: no signal since 10:20:01")
+    assert "kS/s" not in view.status_label.text()
+    assert row.current_curve.opts["pen"].color().name() == theme.SCOPE_NO_SIGNAL.lower()
+    view.set_signal(True)
+    assert row.title.text == "L4 left \u00b7 lead 1" and view.no_signal_since is None
+    assert row.current_curve.opts["pen"].color().name() == theme.SCOPE_CURRENT.lower()
+    assert "50 kS/s" in view.status_label.text()
+
+
+def test_zoom_shows_the_pulse_at_full_resolution_and_reset_brings_the_window_back(view, source, qtbot):
+    view.tick()
+    rate = view.visible_samples()[1]
+    plot = view._rows[0].current
+    plot.setXRange(-0.002, -0.001, padding=0)  # zoomed to 1 ms: 50 samples at 50 kS/s
+    x = view._rows[0].current_curve.getData()[0]
+    assert x.min() >= -0.002 - 2 / rate and x.max() <= -0.001 + 2 / rate
+    assert len(x) >= 2 * 45  # every sample of the span reaches the screen, not a window's column
+    qtbot.mouseClick(view.reset_button, Qt.MouseButton.LeftButton)
+    assert view.shown_span_s() == (-view.window_s, 0.0)
+    x = view._rows[0].current_curve.getData()[0]
+    assert x.min() < -0.9 * view.window_s
+
+
 def test_a_new_stream_rate_recreates_the_ring(view, qtbot):
     view.attach(slow := FakeReceiver(rate_hz=10_000))
     qtbot.waitUntil(lambda: view.visible_samples()[1] == 10_000)

@@ -19,6 +19,7 @@ from drivers.types import ImpedanceMode
 from ui import theme
 from ui.impedance.readings import MeasuredSet, Reading
 from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, class_brush, log_ohms
+from ui.lead_names import LeadNames
 from ui.widgets import named
 from workstation.models import ImpedanceThresholds
 
@@ -38,6 +39,7 @@ class ImpedanceBars(OhmPlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.names = LeadNames()  # the window's, once it is placed in one
         named(
             self,
             "impedanceBars",
@@ -137,7 +139,8 @@ class ImpedanceBars(OhmPlot):
         to_case = " to case" if self._run and self._run.mode is ImpedanceMode.CONTACT_TO_CASE else ""
         for lead, slots in groupby(self._slots, key=lambda slot: slot[1].lead):
             xs = [x for x, _r in slots]
-            label = pg.TextItem(html=f'<b style="color:{LABEL_COLOUR}">Lead {lead}</b>{to_case}', anchor=(0.5, 0))
+            name = self.names.short(lead)
+            label = pg.TextItem(html=f'<b style="color:{LABEL_COLOUR}">{name}</b>{to_case}', anchor=(0.5, 0))
             label.setFont(self._font)
             label.setPos(sum(xs) / len(xs), ceiling)
             self._add_text(label)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ui import theme
 from ui.impedance.readings import STALE_TEXT, MeasuredSet, Reading
 from ui.impedance.table import reading_item
+from ui.lead_names import LeadNames
 from ui.widgets import named
 
 CELL_PX = (66, 34)
@@ -35,6 +36,7 @@ class ContactMatrix(QWidget):
 
     def __init__(self, leads: int = 4, contacts: int = 4, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.names = LeadNames()  # the window's, once it is placed in one
         self._run: MeasuredSet | None = None
         self._stale = False
         self._cells: dict[tuple[int, int], Reading] = {}
@@ -80,13 +82,17 @@ class ContactMatrix(QWidget):
         self.lead.currentIndexChanged.connect(self._fill)
         self.grid.currentCellChanged.connect(self._current_changed)
 
+    def rename_leads(self) -> None:
+        for index in range(self.lead.count()):
+            self.lead.setItemText(index, self.names.name(index + 1))
+
     def set_shape(self, leads: int, contacts: int) -> None:
         """Leads offered and contacts per lead, from the device's capabilities."""
         if self.lead.count() != leads:
             current = max(self.lead.currentIndex(), 0)
             self.lead.blockSignals(True)
             self.lead.clear()
-            self.lead.addItems([f"Lead {n}" for n in range(1, leads + 1)])
+            self.lead.addItems([self.names.name(n) for n in range(1, leads + 1)])
             self.lead.setCurrentIndex(min(current, leads - 1))
             self.lead.blockSignals(False)
         self.grid.setRowCount(contacts)
@@ -126,7 +132,7 @@ class ContactMatrix(QWidget):
             self.caption.setText("Measure “Every contact pair” to fill it.")
         else:
             state = "last measured" if self._stale else "measured"
-            self.caption.setText(f"Lead {lead}, {state} {self._run.time_text}.")
+            self.caption.setText(f"{self.names.name(lead)}, {state} {self._run.time_text}.")
 
     def _cell(self, a: int, b: int) -> QTableWidgetItem:
         reading = self._cells.get((a, b))
@@ -142,7 +148,8 @@ class ContactMatrix(QWidget):
         else:
             item = reading_item(reading.label, reading, self._stale, tinted=True)
             item.setToolTip(
-                f"Lead {reading.lead}, contacts {a}–{b}: {reading.value_text}, {reading.impedance_class.value}"
+                f"{self.names.name(reading.lead)}, contacts {a}–{b}: "
+                f"{reading.value_text}, {reading.impedance_class.value}"
             )
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         return item

@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem,
 
 from ui import theme
 from ui.impedance.readings import CLASS_TINTS, STALE_TEXT, STALE_TINT, MeasuredSet, Reading
+from ui.lead_names import LeadNames
 from ui.widgets import named
 
 COLUMNS = ("Lead", "Contacts", "Impedance", "Class", "Result")
-COLUMN_PX = (40, 66, 80, 70, 52)
+COLUMN_PX = (92, 66, 80, 70, 52)
 
 
 class MeasurementTable(QTableWidget):
@@ -41,6 +42,7 @@ class MeasurementTable(QTableWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(sum(COLUMN_PX) + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
         self._readings: tuple[Reading, ...] = ()
+        self.names = LeadNames()  # the window's, once it is placed in one
         self.currentCellChanged.connect(self._current_changed)
 
     @property
@@ -53,7 +55,7 @@ class MeasurementTable(QTableWidget):
         self.setRowCount(len(self._readings))
         for row, reading in enumerate(self._readings):
             cells = (
-                str(reading.lead),
+                self.names.short(reading.lead),
                 reading.contacts,
                 reading.value_text,
                 reading.impedance_class.value,

@@ -55,6 +55,7 @@ from ui.impedance.matrix import ContactMatrix
 from ui.impedance.readings import MODE_LABELS, MeasuredSet, Reading, write_csv
 from ui.impedance.table import MeasurementTable
 from ui.impedance.trend import ImpedanceTrend
+from ui.lead_names import LeadNames
 from ui.theme import DANGER_TEXT, WARNING_TEXT, tone_style
 from ui.widgets import named
 from workstation.exports import ExportIdentity
@@ -68,9 +69,10 @@ NAMED_FAULTS = 3  # faults named in the status line; the table lists them all
 class ImpedanceView(QWidget):
     _progressed = Signal(int, int)  # done, total: emitted on the device I/O thread, handled on the GUI thread
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *, names: LeadNames | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("impedanceView")
+        self.names = names or LeadNames()
         self._bridge = bridge
         self._service = bridge.service
         self._runs: dict[ImpedanceMode, MeasuredSet] = {}
@@ -142,6 +144,8 @@ class ImpedanceView(QWidget):
         self.table = MeasurementTable()
         self.matrix = ContactMatrix()
         self.trend = ImpedanceTrend(self._service.impedance.history, self._bridge.run)
+        for part in (self.bars, self.table, self.matrix):
+            part.names = self.names
 
         controls = QHBoxLayout()
         for widget in (mode_label, self.mode, self.measure_button, self.cancel_button):
@@ -171,6 +175,11 @@ class ImpedanceView(QWidget):
         """Whose records the trend reads."""
         self._patient = patient_id
         self.trend.show_pair(patient_id, self._selected)
+
+    def names_changed(self) -> None:
+        """A lead was placed: the readings name it by where it sits."""
+        self.matrix.rename_leads()
+        self._show()
 
     def current_mode(self) -> ImpedanceMode:
         return self.mode.currentData()
@@ -222,7 +231,7 @@ class ImpedanceView(QWidget):
             pass  # the view was closed while measuring
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setFormat("%v of %m leads")
+        self.progress.setFormat(f"{done} of {total} lead{_plural(range(total))} measured")
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
@@ -252,7 +261,8 @@ class ImpedanceView(QWidget):
         if cancel.is_set() and missing:
             self.progress.setFormat("Cancelled")
             self._say(
-                f"Cancelled: lead{_plural(missing)} {_list(missing)} not measured. {self.status.text()}", WARNING_STYLE
+                f"Cancelled; not measured: {', '.join(self.names.name(n) for n in missing)}. {self.status.text()}",
+                WARNING_STYLE,
             )
 
     def _report(self, run: MeasuredSet) -> None:
@@ -260,7 +270,7 @@ class ImpedanceView(QWidget):
         parts = [f"Measured {run.time_text}: {len(run.readings)} reading{_plural(run.readings)},"]
         if failures:
             faults = [
-                f"lead {r.lead} {r.contacts} {r.impedance_class.value} ({r.value_text})"
+                f"{self.names.name(r.lead)} {r.contacts} {r.impedance_class.value} ({r.value_text})"
                 for r in failures[:NAMED_FAULTS]
             ]
             more = f" and {len(failures) - NAMED_FAULTS} more (see the table)" if len(failures) > NAMED_FAULTS else ""
@@ -270,7 +280,8 @@ class ImpedanceView(QWidget):
         if run.mode is ImpedanceMode.LEAD_PAIR:
             unpaired = sorted(set(self._all_leads()) - set(self._paired_leads()))
             if unpaired:
-                parts.append(f"Lead{_plural(unpaired)} {_list(unpaired)}: no + and − pair configured, not measured.")
+                names = ", ".join(self.names.name(n) for n in unpaired)
+                parts.append(f"Not measured (no + and − pair configured): {names}.")
         if run.session_id is None:
             parts.append("Not recorded: no session is active.")
         self._say(" ".join(parts), WARNING_STYLE if failures or run.session_id is None else "")
@@ -393,7 +404,3 @@ def _splitter(orientation: Qt.Orientation, *parts: tuple[QWidget, int]) -> QSpli
 
 def _plural(items) -> str:
     return "" if len(items) == 1 else "s"
-
-
-def _list(numbers: list[int]) -> str:
-    return ", ".join(map(str, numbers))

@@ -93,6 +93,10 @@ class ParamRow(QObject):
         self.entry.editingFinished.connect(self._commit)  # Enter, or focus leaving
         self.entry.escaped.connect(self._revert)
 
+    def commit_typing(self) -> None:
+        """Hand over what is typed and not yet taken (Apply clicked straight after typing)."""
+        self._commit()
+
     def _commit(self) -> None:
         if self.entry.isModified():
             self.committed.emit(self.spec.field, self.entry.text())

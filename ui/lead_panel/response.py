@@ -36,7 +36,6 @@ CAPTURES = (  # StimulusResponse field, button text, button objectName, value ob
     ("comfortable_ua", "Comfortable", "recordComfortable", "comfortableValue"),
     ("max_tolerable_ua", "Max tolerable", "recordMaxTolerable", "maxTolerableValue"),
 )
-SENSATION_TEXT = {Sensation.NONE: "None (paresthesia-free)"}
 
 
 def _config_key(config: LeadConfig) -> tuple:
@@ -81,13 +80,15 @@ class ResponseForm(QGroupBox):
         self.regions.setMinimumHeight(92)
         self.sensation = named(QComboBox(self), "sensation", "Sensation", "What the patient feels.")
         for sensation in Sensation:
-            self.sensation.addItem(SENSATION_TEXT.get(sensation, sensation.value.capitalize()), sensation)
+            if sensation is not Sensation.NONE:  # nothing felt: the Paresthesia-free box says it
+                self.sensation.addItem(sensation.value.capitalize(), sensation)
         self.paresthesia_free = named(
             QCheckBox("Paresthesia-free", self),
             "paresthesiaFree",
             "Paresthesia-free",
-            "Check when the therapy works without the patient feeling paresthesia.",
+            "Check when the therapy works without the patient feeling anything.",
         )
+        self.paresthesia_free.toggled.connect(lambda free: self.sensation.setEnabled(not free))
         self.save = named(
             QPushButton("Save response", self),
             "saveResponse",
@@ -145,7 +146,7 @@ class ResponseForm(QGroupBox):
                 config.contacts,
                 config.pulse_width_us,
                 config.frequency_hz,
-                self.sensation.currentData(),
+                Sensation.NONE if self.paresthesia_free.isChecked() else self.sensation.currentData(),
                 self.paresthesia_free.isChecked(),
                 self.checked_regions(),
                 **self._captured,
@@ -155,16 +156,20 @@ class ResponseForm(QGroupBox):
             return
         self.responseReady.emit(response)
 
-    def show_outcome(self, error: str | None) -> None:
+    def show_outcome(self, error: str | None, note: str = "") -> None:
         """After recording: the error sentence, or a confirmation (captures cleared for the next test)."""
         if error:
             show_message(self.message, error, DANGER_TEXT)
             return
         self._clear_captures()
-        show_message(self.message, "Response saved in the session.", OK_TEXT)
+        show_message(self.message, f"Response saved in the session{note}.", OK_TEXT)
 
     def reset(self) -> None:
-        """Another lead is shown: nothing captured for it yet."""
+        """Another lead (or session) is shown: nothing captured or ticked for it yet."""
         self._config = None
         self._clear_captures()
         show_message(self.message, None)
+        for row in range(self.regions.count()):
+            self.regions.item(row).setCheckState(Qt.CheckState.Unchecked)
+        self.paresthesia_free.setChecked(False)
+        self.sensation.setCurrentIndex(0)

@@ -41,6 +41,8 @@ STYLE_SHEET = f"""
 #enableLead:checked {{ background: {OK}; color: {TEXT_ON_FILL}; border: 1px solid {OK}; border-radius: 3px; }}
 #refusalMessage {{ background: {DANGER_TINT}; color: {DANGER}; border: 1px solid {DANGER}; border-radius: 3px;
     padding: 4px; }}
+#refusalMessage[why="true"] {{ background: {SURFACE_PALE}; color: {TEXT}; border: 1px solid {RULE}; }}
+#refusalMessage[empty="true"] {{ background: transparent; border: 1px solid transparent; }}
 #ampReadout {{ font-size: 34px; font-weight: bold; color: {TEXT}; }}
 #ampReadout[state="unknown"] {{ color: {WARNING}; }}
 #ampUp, #ampDown {{ font-size: 24px; font-weight: bold; min-width: 54px; min-height: 44px; }}

@@ -39,6 +39,7 @@ from shiboken6 import isValid
 
 from drivers.types import Capabilities, LeadConfig
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.lead_panel.amplitude import AmplitudeArea
 from ui.lead_panel.amplitude_steps import AmplitudeSteps
 from ui.lead_panel.contacts import ContactsView
@@ -55,6 +56,8 @@ from workstation.increments import increments
 from workstation.models import MAX_LEADS
 from workstation.service import LinkState, ServiceError
 
+SWITCH_ON, SWITCH_OFF = "Switch on", "Switch off"
+
 
 class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
     """Programs one lead (set_lead) of the connected pulse generator through the service.
@@ -70,6 +73,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         self._pending = PendingEdits()
         self._lead = 1
         self._locations: dict[int, str] = {}
+        self.names = LeadNames()  # the window's, once it is placed in one
         self._link = self._service.link_state
         self._amp_target: int | None = None  # highest rise asked for and not reached yet
         self._armed_text: str | None = None  # typed amplitude whose rounding was announced
@@ -110,16 +114,17 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         self._title = named(QLabel(self), "leadTitle", "Lead", "The lead shown and where it sits.")
         self._stim = named(QLabel(self), "stimState", "Stimulation state", "Whether this lead is stimulating now.")
         self._enable = named(
-            QPushButton("Stimulation OFF", self),
+            QPushButton(SWITCH_ON, self),
             "enableLead",
-            "Enable lead",
+            "Switch lead on",
             "Switch this lead's output on or off. The device refuses to enable a lead "
             "without an impedance measured on its current contacts.",
         )
+        self._enable.setFixedWidth(self._enable.fontMetrics().horizontalAdvance(SWITCH_OFF) + 40)
         self._enable.setCheckable(True)
         self._enable.setAutoDefault(False)
         self._link_label = named(QLabel(self), "linkState", "Link", "State of the link to the pulse generator.")
-        self._refusal = message_label("refusalMessage", "Refusal", self)
+        self._refusal = message_label("refusalMessage", "Refusal", self, lines=2)
         self._contacts = ContactsView(parent=self)
         self._apply_contacts = named(
             QPushButton("Apply contacts", self),
@@ -160,7 +165,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
 
         amplitude_box = QGroupBox("Amplitude", self)
         QVBoxLayout(amplitude_box).addWidget(self._amplitude)
-        timing_box = QGroupBox("Timing · pending until Apply", self)
+        self._timing_box = timing_box = QGroupBox("Timing", self)
         grid = QGridLayout(timing_box)
         grid.setVerticalSpacing(2)
         self._rows = {spec.field: ParamRow(spec, grid, 2 * i, timing_box) for i, spec in enumerate(ROWS)}
@@ -194,8 +199,10 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         bridge.deviceChanged.connect(lambda _state: self._refresh())
         bridge.stopped.connect(self._refresh)
         bridge.linkChanged.connect(self._on_link)
-        bridge.refused.connect(lambda action, text: self._show_refusal(f"{text} ({action.replace('_', ' ')})"))
+        bridge.refused.connect(lambda _action, text: self._show_refusal(text))
+        bridge.sessionChanged.connect(self._session_changed)
         bridge.impedanceMeasured.connect(lambda _result: self._refresh())
+        bridge.leadSwitchedOff.connect(lambda _lead, sentence: self._show_refusal(sentence))
         self._contacts.polarityChosen.connect(self._on_polarity)
         self._apply_contacts.clicked.connect(self._on_apply_contacts)
         self._enable.clicked.connect(self._on_enable)
@@ -207,9 +214,10 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         self._amplitude.entry.textEdited.connect(self._on_amplitude_typed)
         self._amplitude.increment.currentIndexChanged.connect(lambda _i: self._refresh())
         for row in self._rows.values():
+            row.entry.textEdited.connect(lambda _text: self._refresh())  # Apply takes a typed value too
             row.committed.connect(self._on_param_typed)
             row.stepped.connect(self._on_param_stepped)
-        self._apply_params.clicked.connect(lambda: self._apply(PARAM_FIELDS))
+        self._apply_params.clicked.connect(self._apply_typed_params)
         self._response.responseReady.connect(self._on_response)
 
     # -- state --------------------------------------------------------------------------
@@ -222,10 +230,54 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             return None
         return self._service.state.leads.get(self._lead)
 
+    def _why_not(self, device: LeadConfig | None) -> str | None:
+        """Why the lead cannot be changed now, said once above the controls (None: it can)."""
+        if device is None or self._caps() is None:
+            return "The lead's setting is unknown: the pulse generator is not connected."
+        if self._service.session is None:
+            return "Start a session to change stimulation: every change is recorded in the patient's session."
+        return None
+
     def _refresh(self) -> None:
         device, caps = self._device(), self._caps()
         self._refresh_header(device)
-        live = device is not None and caps is not None
+        why = self._why_not(device)
+        if why is not None or self._refusal.property("why") == "true":
+            self._show_refusal(why, why=True)
+        self._response.set_config(device if why is None else None)
+        if device is None or caps is None:
+            self._set_controls_enabled(False)
+            self._amplitude.stop_ramp()
+            self._amplitude.show_amplitude(None)
+            self._amplitude.show_max_safe(None)
+            self._amplitude.offer_resume(None)
+            self._limits.show_readings("Lead setting unknown: the link is not connected.", None)
+            return
+        self._set_controls_enabled(True)
+        proposed = self._pending.proposed(device)
+        self._contacts.set_count(caps.contacts_per_lead)
+        self._contacts.show_contacts(proposed.contacts, device.contacts)
+        contacts = sum(a != b for a, b in zip(proposed.contacts, device.contacts))
+        self._apply_contacts.setEnabled(bool(contacts))
+        pending = f"{contacts} contact{'s' if contacts != 1 else ''} pending. " if contacts else ""
+        self._contacts_note.setText(pending + "Apply switches the lead off at 0 mA.")
+        params = len(self._pending.changed(device, PARAM_FIELDS))
+        typed = any(row.entry.isModified() for row in self._rows.values())
+        self._apply_params.setEnabled(bool(params) or typed)
+        self._apply_params.setText(f"Apply ({params})" if params else "Apply")
+        self._timing_box.setTitle(
+            f"Timing \u00b7 {params} change{'s' if params != 1 else ''} pending until Apply" if params else "Timing"
+        )
+        for field, row in self._rows.items():
+            row.show_value(getattr(proposed, field), getattr(device, field))
+        if self._timing_step.count() == 0:
+            self._timing_step.addItems(self._timing_step_names(caps))
+        self._refresh_amplitude(device, proposed, caps)
+        if why is not None:  # the device's values show; nothing can change them without a session
+            self._amplitude.stop_ramp()
+            self._set_controls_enabled(False)
+
+    def _set_controls_enabled(self, on: bool) -> None:
         for widget in (
             self._contacts,
             self._apply_contacts,
@@ -234,33 +286,9 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             self._timing_step,
             self._apply_params,
         ):
-            widget.setEnabled(live)
+            widget.setEnabled(on)
         for row in self._rows.values():
-            row.set_enabled(live)
-        self._response.set_config(device)
-        if not live:
-            self._amplitude.stop_ramp()
-            self._amplitude.show_amplitude(None)
-            self._amplitude.show_max_safe(None)
-            self._amplitude.offer_resume(None)
-            self._limits.show_readings("Lead setting unknown: the link is not connected.", None)
-            return
-        proposed = self._pending.proposed(device)
-        self._contacts.set_count(caps.contacts_per_lead)
-        self._contacts.show_contacts(proposed.contacts, device.contacts)
-        contacts = sum(a != b for a, b in zip(proposed.contacts, device.contacts))
-        self._apply_contacts.setEnabled(bool(contacts))
-        self._contacts_note.setText(
-            (f"{contacts} contact(s) pending. " if contacts else "") + "Apply switches the lead off at 0 mA."
-        )
-        params = len(self._pending.changed(device, PARAM_FIELDS))
-        self._apply_params.setEnabled(bool(params))
-        self._apply_params.setText(f"Apply ({params} pending)" if params else "Apply")
-        for field, row in self._rows.items():
-            row.show_value(getattr(proposed, field), getattr(device, field))
-        if self._timing_step.count() == 0:
-            self._timing_step.addItems(self._timing_step_names(caps))
-        self._refresh_amplitude(device, proposed, caps)
+            row.set_enabled(on)
 
     @staticmethod
     def _timing_step_names(caps: Capabilities) -> list[str]:
@@ -279,7 +307,8 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         set_style_property(self._stim, "state", state)
         on = device is not None and device.enabled
         self._enable.setChecked(on)
-        self._enable.setText("Stimulation ON" if on else "Stimulation OFF")
+        self._enable.setText(SWITCH_OFF if on else SWITCH_ON)  # labelled by what a click does
+        self._enable.setAccessibleName("Switch lead off" if on else "Switch lead on")
         self._link_label.setText(f"Link: {self._link.value}")
 
     # -- device notifications ------------------------------------------------------
@@ -296,8 +325,28 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             self._amp_target = None
         self._refresh()
 
-    def _show_refusal(self, text: str | None) -> None:
-        show_message(self._refusal, text)  # a red box: #refusalMessage in style.py
+    def _show_refusal(self, text: str | None, why: bool = False) -> None:
+        """The panel's one message place (reserved: it never moves a control): a refusal, or why
+        nothing can be changed now (`why`, in the quieter look)."""
+        show_message(self._refusal, self.names.in_sentence(text) if text else None)  # #refusalMessage in style.py
+        set_style_property(self._refusal, "why", "true" if why and text else "false")
+
+    def _apply_typed_params(self) -> None:
+        """Apply: a value still being typed is taken first (a click on Apply needs no Enter)."""
+        for row in self._rows.values():
+            row.commit_typing()
+        if not any(row.error.text() for row in self._rows.values()):
+            self._apply(PARAM_FIELDS)
+
+    def _session_changed(self, session: object) -> None:
+        """A new session starts clean; after End nothing of the last patient stays on screen."""
+        self._amplitude.entry.clear()
+        show_message(self._amplitude.error, None)
+        for row in self._rows.values():
+            row.clear_typing()
+        self._response.reset()
+        self._show_refusal(None)
+        self._refresh()
 
     # -- enable -----------------------------------------------------------------------------------
     def _on_enable(self, on: bool) -> None:
@@ -313,8 +362,18 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         except (ServiceError, ValueError) as exc:
             self._response.show_outcome(str(exc))
             return
-        self._bridge.run(future, self._response_recorded)
+        self._bridge.run(future, lambda done: self._response_recorded(done, response))
 
-    def _response_recorded(self, future: Future) -> None:
-        if isValid(self):
-            self._response.show_outcome(None if future.exception() is None else str(future.exception()))
+    def _response_recorded(self, future: Future, response) -> None:
+        """Saved: a maximum tolerable is offered as the patient maximum (pending until Apply)."""
+        if not isValid(self):
+            return
+        if future.exception() is not None:
+            self._response.show_outcome(str(future.exception()))
+            return
+        tolerable = response.max_tolerable_ua
+        note = ""
+        if tolerable and response.lead == self._lead and self._device() is not None:
+            self._propose("patient_max_ua", tolerable)
+            note = f"; patient maximum {tolerable / 1000:.3f} mA (the maximum tolerable) waits for Apply"
+        self._response.show_outcome(None, note)

@@ -23,6 +23,7 @@ objectNames (stable, for tests and automation):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from html import escape
 
@@ -126,7 +127,7 @@ class PatientPanel(QWidget):
             "End session",
             "Close the session for good (asks first, and about unwritten changes).",
         )
-        self.end.clicked.connect(self._end_session)
+        self.end.clicked.connect(lambda: self.end_session())
         self.resume = named(
             QPushButton("Resume\u2026"),
             "sessionResume",
@@ -137,7 +138,7 @@ class PatientPanel(QWidget):
         self.info = named(QLabel(), "sessionInfo", "Current session", "The session being recorded.")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message = message_label("sessionMessage", "Session message")
+        self.message = message_label("sessionMessage", "Session message", lines=2)
         session_box = QGroupBox("Session")
         form = QFormLayout(session_box)
         form.addRow("&Clinician:", self.clinician)
@@ -273,34 +274,41 @@ class PatientPanel(QWidget):
             None if future.exception() is None else DANGER_BOX,
         )
 
-    def _end_session(self) -> None:
-        """Unwritten changes: their guard is the confirmation; otherwise a plain one (sessionEndConfirm)."""
+    def end_session(self, action: str = "end", then: Callable[[], None] | None = None) -> None:
+        """Ask, then end the session; `then` runs once it has ended (the window closing after it).
+        Unwritten changes: their guard is the confirmation; otherwise a plain one (sessionEndConfirm)."""
         if self.service.session_id is None:
             return
         if self.service.programs.unwritten_changes():
-            if confirm_discard_unwritten(self.bridge, self, "end the session"):
-                self._end_now()
+            if confirm_discard_unwritten(self.bridge, self, "end the session" if action == "end" else action):
+                self._end_now(then)
             return
         ask = dialogs.Dialog("sessionEndConfirm", self)
         ask.setWindowTitle("End session")
         ask.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        text = QLabel("End this session? It is closed for good: later changes can only be added as corrections.")
+        first = "End this session?" if action == "end" else "The session is still open: end it and close?"
+        text = QLabel(f"{first} It is closed for good: later changes can only be added as corrections.")
         text.setWordWrap(True)
         buttons = dialog_buttons(ask, "End session", "Close the session.")
         buttons.accepted.connect(ask.accept)
         layout = QVBoxLayout(ask)
         layout.addWidget(text)
         layout.addWidget(buttons)
-        ask.accepted.connect(self._end_now)
+        ask.accepted.connect(lambda: self._end_now(then))
         ask.open()
 
-    def _end_now(self) -> None:
+    def _end_now(self, then: Callable[[], None] | None = None) -> None:
         try:
             future = self.service.recording.end_session()
         except ServiceError as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return
-        self.bridge.run(future, lambda done: isValid(self) and self._answered(done, "Session ended and closed."))
+        self.bridge.run(future, lambda done: isValid(self) and self._ended(done, then))
+
+    def _ended(self, future: Future, then: Callable[[], None] | None) -> None:
+        self._answered(future, "Session ended and closed.")
+        if then is not None and future.exception() is None:
+            then()
 
     def offer_resumption(self) -> Future:
         """At start-up: offer to resume sessions left unclosed by a crash. The future holds the dialog
@@ -337,6 +345,9 @@ class PatientPanel(QWidget):
     def _session_changed(self, session: Session | None) -> None:
         """Read the session's patient and lead placements once (off the GUI thread), then show it."""
         self._session_patient, self._placements = None, {}
+        if session is None:  # after End nothing of the last patient stays ticked
+            for row in range(self.regions.count()):
+                self.regions.item(row).setCheckState(Qt.CheckState.Unchecked)
         if session is not None:
             recording = self.service.recording
             self.bridge.run(recording.patient(session.patient_id), lambda f: self._patient_read(session, f))

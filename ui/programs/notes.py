@@ -37,7 +37,7 @@ class NotesBox(QGroupBox):
         QShortcut(
             QKeySequence("Ctrl+Return"), self.note_text, self._add_note, context=Qt.ShortcutContext.WidgetShortcut
         )
-        self.note_message = message_label("noteMessage", "Note message")
+        self.note_message = message_label("noteMessage", "Note message", lines=1)
 
         self.nrs: dict[PainTiming, QSpinBox] = {}
         nrs_row = QHBoxLayout()
@@ -64,7 +64,7 @@ class NotesBox(QGroupBox):
             "Record the rated pain scores (0-10) in the session.",
         )
         self.nrs_record.clicked.connect(self._record_nrs)
-        self.nrs_message = message_label("nrsMessage", "Pain score message")
+        self.nrs_message = message_label("nrsMessage", "Pain score message", lines=1)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.note_text)

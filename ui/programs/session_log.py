@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from shiboken6 import isValid
 
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.theme import DANGER_BOX, WARNING_BOX
 from ui.widgets import local_time, named
 from workstation import events
@@ -36,7 +37,7 @@ class SessionLog(QTableWidget):
 
     COLUMNS = ("Time", "Event", "Outcome", "Details")
 
-    def __init__(self, bridge: ServiceBridge) -> None:
+    def __init__(self, bridge: ServiceBridge, names: LeadNames | None = None) -> None:
         super().__init__(0, len(self.COLUMNS))
         named(
             self,
@@ -46,6 +47,7 @@ class SessionLog(QTableWidget):
             "are highlighted.",
         )
         self._bridge = bridge
+        self._names = names or LeadNames()
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -113,13 +115,13 @@ class SessionLog(QTableWidget):
             return
         row = self.rowCount()
         self.insertRow(row)
-        summary = events.summarise(event)
+        summary = self._names.in_sentence(events.summarise(event))
         tone = TONES.get(event.outcome)
         cells = (local_time(event.time), events.name(event.kind), event.outcome.value, summary)
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(
-                f"{local_time(event.time)} \u00b7 {event.kind.value} \u00b7 {event.outcome.value}\n{summary}"
+                f"{local_time(event.time)} \u00b7 {events.name(event.kind)} \u00b7 {event.outcome.value}\n{summary}"
             )
             if tone:
                 item.setBackground(QColor(tone.background))
@@ -143,7 +145,8 @@ class SessionLog(QTableWidget):
         row = self.rowCount() - 1
         seconds = (event.time - started).total_seconds()
         self.item(row, 3).setText(
-            f"lead {lead}: {first} \u2192 {reached} \u00b5A on the device, {steps} steps in {seconds:.1f} s"
+            f"{self._names.name(lead)}: {first} \u2192 {reached} \u00b5A on the device, "
+            f"{steps} steps in {seconds:.1f} s"
         )
         self.item(row, 3).setToolTip(self.item(row, 3).text())
         return True

@@ -50,6 +50,7 @@ from shiboken6 import isValid
 
 from drivers.types import Program
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.programs.asker import clinician_asker
 from ui.programs.notes import NotesBox
 from ui.programs.session_log import SessionLog
@@ -68,9 +69,10 @@ from workstation.wording import CONTACT_LEGEND, VERIFIED_TEXT, by_lead, lead_dif
 class ProgramsPanel(QWidget):
     """Save, compare, apply and write programs; see unwritten changes; log, notes and pain scores."""
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *, names: LeadNames | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("programsPanel")
+        self.names = names or LeadNames()
         self.bridge = bridge
         self.service = bridge.service
         self._session: Session | None = None  # the active session
@@ -136,8 +138,8 @@ class ProgramsPanel(QWidget):
             "Store the selected program in the device, then read it back and verify.",
             self._confirm_write,
         )
-        self.program_message = message_label("programMessage", "Program message")
-        self.verify_result = message_label("programVerifyResult", "Verification result")
+        self.program_message = message_label("programMessage", "Program message", lines=2)
+        self.verify_result = message_label("programVerifyResult", "Verification result", lines=1)
         font = self.verify_result.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -171,7 +173,7 @@ class ProgramsPanel(QWidget):
         top.setStretchFactor(1, 1)
         top.setSizes([290, 610])
 
-        self.log = SessionLog(self.bridge)
+        self.log = SessionLog(self.bridge, self.names)
         log_box = QGroupBox("Session log")
         QVBoxLayout(log_box).addWidget(self.log)
         self.notes = NotesBox(self.bridge)
@@ -205,13 +207,21 @@ class ProgramsPanel(QWidget):
         """The close / end-session guard: True when it is fine to go on."""
         return confirm_discard_unwritten(self.bridge, parent or self, action)
 
+    def names_changed(self) -> None:
+        """A lead was placed: the comparison names it by where it sits (the log's new rows too)."""
+        if self._loaded is not None:
+            self._show_loaded()
+
     def selected_program(self) -> Program | None:
         item = self.program_list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     # -- reacting to the service ------------------------------------------------------------------
     def _session_changed(self, session: Session | None) -> None:
-        """A new session gets a fresh log; an ended one stays on screen until the next starts."""
+        """A new session gets a fresh log; an ended one stays on screen until the next starts
+        (its messages do not: they were about the last patient)."""
+        for label in (self.program_message, self.verify_result):
+            show_message(label, None)
         if session is not None:
             self._shown_session = session
             self.log.follow(session.id)
@@ -224,8 +234,8 @@ class ProgramsPanel(QWidget):
         stored = self.service.state.stored_program
         show_message(
             self.badge,
-            f"\u26a0 Unwritten changes: {len(changes)} live setting(s) differ from the "
-            f"stored program '{stored.name}'. Write to keep them."
+            f"\u26a0 Unwritten changes: {len(changes)} live setting{'s differ' if len(changes) != 1 else ' differs'} "
+            f"from the stored program '{stored.name}'. Write to keep them."
             if changes and stored
             else "",
             WARNING_BOX,
@@ -348,7 +358,9 @@ class ProgramsPanel(QWidget):
     def _show_loaded(self) -> None:
         program, live = by_lead(self._loaded.leads), dict(self.service.state.leads)
         self.compare_box.setTitle(f"'{self._loaded.name}' beside the device now")
-        fill_lead_table(self.compare, [("saved", program), ("device", live)], highlight_against=program)
+        fill_lead_table(
+            self.compare, [("saved", program), ("device", live)], highlight_against=program, names=self.names
+        )
         differences = lead_differences(program, live, "program", "device")
         self.compare.setToolTip("\n".join(differences) or "The device runs exactly this program.")
 
@@ -367,7 +379,7 @@ class ProgramsPanel(QWidget):
 
     def _progress(self, step: ApplyProgress) -> None:
         if step.lead is not None:
-            text = f"Applying '{step.program.name}': lead {step.lead}\u2026"
+            text = f"Applying '{step.program.name}': {self.names.name(step.lead)}\u2026"
             self.bridge.in_gui(lambda: isValid(self) and show_message(self.program_message, text))
 
     def _applied(self, program: Program, future: Future) -> None:
@@ -377,14 +389,14 @@ class ProgramsPanel(QWidget):
             show_message(self.program_message, f"Apply stopped: {future.exception()}", DANGER_BOX)
             return
         leads = self.service.state.leads
-        reached = ", ".join(f"lead {n} {c.amplitude_ua} \u00b5A" for n, c in sorted(leads.items()))
+        reached = ", ".join(f"{self.names.name(n)} {c.amplitude_ua} \u00b5A" for n, c in sorted(leads.items()))
         show_message(self.program_message, f"Applied '{program.name}' live (not stored): {reached}.", OK_BOX)
 
     # -- write ------------------------------------------------------------------------------------
     def _confirm_write(self) -> None:
         program = self.selected_program()
         if program is not None:
-            ask_write(self, program, self._write)
+            ask_write(self, program, self._write, self.names)
 
     def _write(self, program: Program) -> None:
         try:

@@ -9,12 +9,15 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from drivers.types import Program
 from ui import dialogs
+from ui.lead_names import LeadNames
 from ui.programs.tables import fill_lead_table, lead_table
 from ui.widgets import named
 from workstation.wording import CONTACT_LEGEND, by_lead
 
 
-def ask_write(parent: QWidget, program: Program, write: Callable[[Program], None]) -> dialogs.Dialog:
+def ask_write(
+    parent: QWidget, program: Program, write: Callable[[Program], None], names: LeadNames | None = None
+) -> dialogs.Dialog:
     """Open the window-modal confirmation; `write(program)` runs when the clinician accepts."""
     dialog = dialogs.Dialog("programWriteConfirm", parent)
     dialog.setWindowTitle("Write program to device")
@@ -25,9 +28,22 @@ def ask_write(parent: QWidget, program: Program, write: Callable[[Program], None
         "and compared. (A program that would raise any output must be applied to the leads "
         "first, so its amplitudes ramp.)"
     )
+    names = names or LeadNames()
+    maxima = "; ".join(
+        f"{names.name(config.lead)}: {config.patient_max_ua / 1000:.3f} mA"
+        for config in program.leads
+        if config.enabled
+    )
+    patient = named(
+        QLabel(f"The patient can raise stimulation up to: {maxima or 'no lead is on'}."),
+        "programWritePatientMax",
+        "Patient maximum",
+        "The highest amplitude the patient controller allows on each lead that stimulates.",
+    )
+    patient.setWordWrap(True)
     text.setWordWrap(True)
     table = lead_table("programWriteTable", "Program to be stored")
-    fill_lead_table(table, [("", by_lead(program.leads))])
+    fill_lead_table(table, [("", by_lead(program.leads))], names=names)
     buttons = QDialogButtonBox()
     named(
         buttons.addButton("Write to device", QDialogButtonBox.ButtonRole.AcceptRole),
@@ -43,6 +59,7 @@ def ask_write(parent: QWidget, program: Program, write: Callable[[Program], None
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(text)
+    layout.addWidget(patient)
     layout.addWidget(table)
     layout.addWidget(QLabel(CONTACT_LEGEND))
     layout.addWidget(buttons)

@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ui.spinal_map.geometry import REFERENCE, Geometry, LeadShape, lead_shape
 from ui.spinal_map.painting import MapPainter
 from ui.spinal_map.states import STYLES, LeadState, MapLead
+from ui.theme import SELECTION
 from ui.widgets import named
 from workstation.models import MAX_LEADS, Side, SpinalLevel
 
@@ -51,6 +52,7 @@ class SpinalMap(QWidget):
         self._leads: tuple[MapLead, ...] = ()
         self._suggested: frozenset[SpinalLevel] = frozenset()
         self._selected: int | None = None
+        self._lit: tuple[SpinalLevel, Side] | None = None  # the body map's area under the pointer
         self._hover: _Target = None
         self._pressed: _Target = None
         self._describe()
@@ -81,6 +83,14 @@ class SpinalMap(QWidget):
         """Highlight the lead on `channel` (None: no selection); a channel not on the map highlights nothing."""
         self._selected = channel
         self.update()
+
+    def set_lit(self, level: SpinalLevel | None, side: Side | None) -> None:
+        """Ring the ganglion of a level and side (the body map's area under the pointer); None: none."""
+        self._lit = (SpinalLevel(level), Side(side)) if level is not None and side is not None else None
+        self.update()
+
+    def lit(self) -> tuple[SpinalLevel, Side] | None:
+        return self._lit
 
     # -- what the application and tests read ----------------------------------------
     def leads(self) -> tuple[MapLead, ...]:
@@ -245,5 +255,10 @@ class SpinalMap(QWidget):
         try:  # an active painter left behind by an exception crashes Qt
             frame = MapPainter(self._geometry(), self._suggested, self._hover, self._selected)
             frame.paint(painter, QRectF(self.rect()), self._shapes(), self.hasFocus())
+            if self._lit is not None:
+                ring = self.ganglion_rect(*self._lit).adjusted(-4, -4, 4, 4)
+                painter.setPen(QPen(QColor(SELECTION), 3))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawEllipse(ring)
         finally:
             painter.end()

@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0"}  # quick measurements, no bus latency
+# Quick measurements, no bus latency, and the simulated clinician holds the magnet over the generator,
+# so connecting pairs this workstation at once (docs/protocol.md §7; each service keeps its keys in tmp_path).
+SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0", "magnet": "held"}
 ROLE_MARKER = "drg_role"
 QA_PASSWORD = "qa-password-1"  # of the accounts drg_login makes
 SIM_URI = "sim://0?" + urlencode(SIM_OPTIONS)
@@ -74,10 +76,12 @@ def qa_user(role="clinician"):
 
 
 @pytest.fixture
-def drg_service_factory(request, drg_store):
+def drg_service_factory(request, drg_store, tmp_path):
     """make(options="", role=..., **options) -> a ProgrammingService on drg_store acting for a user of that
-    role (default: the drg_role marker's, else a clinician), connected to a fresh simulator with that scenario
-    (connect=False: not connected yet). Every one is shut down after the test."""
+    role (default: the drg_role marker's, else a clinician), connected to (and so paired with) a fresh
+    simulator with that scenario (connect=False: not connected yet). Link keys go to a 0600 file in tmp_path,
+    the store a workstation without an OS keyring uses. Every one is shut down after the test."""
+    from drivers.keystore import FileKeyStore
     from ui.testing.qa import events_of
     from workstation.service import ProgrammingService
 
@@ -86,7 +90,8 @@ def drg_service_factory(request, drg_store):
     default_role = marker.args[0] if marker is not None else "clinician"
 
     def make(options: str | dict[str, str] = "", *, connect: bool = True, role: str | None = None, **more: str):
-        service = ProgrammingService(drg_store, user=qa_user(role or default_role))
+        keys = FileKeyStore(tmp_path / f"device-keys-{len(made)}.json")
+        service = ProgrammingService(drg_store, keys=keys, user=qa_user(role or default_role))
         made.append(service)
         events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
         if connect:
@@ -177,6 +182,7 @@ def drg_window(qtbot, drg_service, tmp_path):
     yield window
     bypassed = list(window.stop_guard.unregistered)
     window.programs.has_unwritten_changes = lambda: False  # the close guard's dialog would block teardown
+    window.may_close = lambda: True
     window.close()
     window.deleteLater()
     assert not bypassed, f"dialogs shown that did not come from ui.dialogs (or application-modal): {bypassed}"

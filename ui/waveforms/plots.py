@@ -94,7 +94,7 @@ def lay_out(plots: pg.GraphicsLayoutWidget, lead_count: int, window_s: float) ->
 def _add_plot(plots: pg.GraphicsLayoutWidget, row: int, col: int, last_row: bool) -> pg.PlotItem:
     plot = plots.addPlot(row=row, col=col)
     plot.setMenuEnabled(False)
-    plot.setMouseEnabled(x=False, y=False)
+    plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis (the view's Reset undoes it)
     plot.hideButtons()
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")  # fallback: curves are decimated already

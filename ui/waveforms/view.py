@@ -15,10 +15,12 @@ is plots.py, the programmed overlay programmed.py, the y ranges ranges.py.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.types import LeadConfig, TelemetryBlock
-from ui import dialogs
+from ui import dialogs, theme
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
 from ui.waveforms.plots import LeadRow, lay_out, plot_area
@@ -71,10 +73,12 @@ class WaveformView(QWidget):
         self._received = 0
         self._window_s = DEFAULT_WINDOW_S
         self._hovered: tuple[int, float] | None = None  # (lead, time s)
+        self._no_signal_since: datetime | None = None  # the link is down: the traces are old
 
         self._build_controls()
         self.plots = plot_area()
         self._rows: list[LeadRow] = lay_out(self.plots, lead_count, self._window_s)
+        self._watch_zoom()
         # every move and the leave, unlike the scene's rate-limited sigMouseMoved
         self.plots.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
@@ -113,6 +117,13 @@ class WaveformView(QWidget):
             self.pause_button.toggle,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        self.reset_button = named(
+            QPushButton("Reset zoom"),
+            "waveformResetZoom",
+            "Reset zoom",
+            "Show the whole time window again (the mouse wheel zooms the time axis, a drag pans it)",
+        )
+        self.reset_button.clicked.connect(self.reset_zoom)
         self.png_button = named(
             QPushButton("Export PNG…"),
             "waveformExportPng",
@@ -136,7 +147,14 @@ class WaveformView(QWidget):
         window_label = QLabel("Window")
         window_label.setBuddy(self.window_combo)
         self._toolbar = QHBoxLayout()
-        for widget in (window_label, self.window_combo, self.pause_button, self.png_button, self.csv_button):
+        for widget in (
+            window_label,
+            self.window_combo,
+            self.pause_button,
+            self.reset_button,
+            self.png_button,
+            self.csv_button,
+        ):
             self._toolbar.addWidget(widget)
         self._toolbar.addStretch(1)
 
@@ -153,6 +171,7 @@ class WaveformView(QWidget):
         kept = {row.lead: row for row in self._rows if row.lead <= lead_count}
         self._lead_count = lead_count
         self._rows = lay_out(self.plots, lead_count, self._window_s)
+        self._watch_zoom()
         for row in self._rows:
             if row.lead in kept:
                 self.set_lead_label(row.lead, kept[row.lead].label)
@@ -175,10 +194,31 @@ class WaveformView(QWidget):
         self._redraw()
 
     def set_lead_label(self, lead: int, text: str) -> None:
-        """Title of a lead's row, e.g. "Lead 1 · L4 left"."""
+        """Title of a lead's row, e.g. "L4 left · lead 1"."""
         row = self._row(lead)
         row.label = text
-        row.title.setText(text)
+        self._show_title(row)
+
+    def set_signal(self, live: bool, now: datetime | None = None) -> None:
+        """The link is up (live) or not: without it the last traces grey out under "no signal since
+        hh:mm:ss" (from `now`, the moment it was lost) and the footer says so, never a frozen live look."""
+        if live == (self._no_signal_since is None):
+            return
+        self._no_signal_since = None if live else (now or datetime.now()).astimezone()
+        current, voltage = (theme.SCOPE_CURRENT, theme.SCOPE_VOLTAGE) if live else (theme.SCOPE_NO_SIGNAL,) * 2
+        for row in self._rows:
+            row.current_curve.setPen(pg.mkPen(current, width=1))
+            row.voltage_curve.setPen(pg.mkPen(voltage, width=1))
+            self._show_title(row)
+        self._update_status()
+
+    @property
+    def no_signal_since(self) -> datetime | None:
+        return self._no_signal_since
+
+    def _show_title(self, row: LeadRow) -> None:
+        since = self._no_signal_since
+        row.title.setText(row.label if since is None else f"{row.label} \u00b7 no signal since {since:%H:%M:%S}")
 
     def set_window(self, seconds: float) -> None:
         """Show the newest `seconds` (one of WINDOWS_S)."""
@@ -187,9 +227,20 @@ class WaveformView(QWidget):
             raise ValueError(f"window {seconds} s is not one of {[s for _, s in WINDOWS_S]}")
         self._window_s = seconds
         self.window_combo.setCurrentIndex(index)
+        self.reset_zoom()
+
+    def reset_zoom(self) -> None:
+        """Show the whole window again, newest sample at the right."""
         if self._rows:
-            self._rows[0].current.setXRange(-seconds, 0, padding=0)
+            self._rows[0].current.setXRange(-self._window_s, 0, padding=0)
         self._redraw()
+
+    def shown_span_s(self) -> tuple[float, float]:
+        """(oldest, newest) time shown, seconds before the newest sample (zoomed or the whole window)."""
+        if not self._rows:
+            return -self._window_s, 0.0
+        x0, x1 = self._rows[0].current.getViewBox().viewRange()[0]
+        return max(x0, -self._window_s), min(x1, 0.0)
 
     @property
     def window_s(self) -> float:
@@ -275,10 +326,12 @@ class WaveformView(QWidget):
                 row.voltage_curve.setData([], [])
                 self._draw_programmed(row, None)
             return
-        n = self._window_samples(ring)
-        start = (ring.head - n) % ring.capacity
+        oldest_s, newest_shown_s = self.shown_span_s()  # zoomed in: the columns cover only the span shown
+        newer = min(ring.filled - 1, max(0, int(-newest_shown_s * ring.rate_hz)))
+        n = max(1, min(self._window_samples(ring), int(np.ceil(-oldest_s * ring.rate_hz)) + 1) - newer)
+        start = (ring.head - newer - n) % ring.capacity
         edges = column_edges(n, self._columns())
-        times = column_times(edges, n, ring.rate_hz)
+        times = column_times(edges, n, ring.rate_hz) - newer / ring.rate_hz
         lo_i, hi_i = minmax_window(ring.current, start, n, edges)
         lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
         x = np.repeat(times, 2)
@@ -302,6 +355,11 @@ class WaveformView(QWidget):
         row.programmed_curve.setData(t, current)
 
     # ----- controls -------------------------------------------------------
+    def _watch_zoom(self) -> None:
+        """A zoom or pan redraws at once (live, the next frame would; paused, nothing else does)."""
+        if self._rows:
+            self._rows[0].current.sigXRangeChanged.connect(lambda *_: self._redraw())
+
     def _on_pause(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setAccessibleName("Resume waveforms" if paused else "Pause waveforms")
@@ -311,8 +369,13 @@ class WaveformView(QWidget):
 
     def _update_status(self) -> None:
         ring = self._ring
+        since = self._no_signal_since
         parts = [
-            f"{ring.rate_hz / 1000:g} kS/s" if ring is not None and ring.rate_hz else "no stream",
+            f"Link lost: no signal since {since:%H:%M:%S}"
+            if since is not None
+            else f"{ring.rate_hz / 1000:g} kS/s"
+            if ring is not None and ring.rate_hz
+            else "no stream",
             f"{self._received:,} samples",
         ]
         for attribute, text in (

@@ -207,7 +207,7 @@ def _check_events(conn: sa.Connection, covered: dict[int, tuple[str, str]]) -> l
     seen: set[int] = set()
     baseline = min(
         covered, default=None
-    )  # events recorded before the audit trail began (revision 0004) are not covered
+    )  # events recorded before the audit trail began (revision 0005) are not covered
     if baseline is None:
         return findings
     for row in conn.execute(

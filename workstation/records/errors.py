@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 
 class RecordsError(Exception):
     """Base of every error the records store raises on purpose."""
@@ -21,3 +23,18 @@ class ClosedSessionError(RecordsError):
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
         super().__init__(f"Session {session_id} is closed and cannot be changed; add a correction instead.")
+
+
+def without_values(exc: BaseException) -> str:
+    """`exc` as a sentence fit for the log and the screen.
+
+    A database error's text carries the statement's SQL, its parameters and the
+    server's DETAIL lines, which quote patient data (a name, a record number):
+    only the error's class and the server's first line are kept.
+    """
+    if isinstance(exc, sa.exc.StatementError):
+        cause = exc.orig if exc.orig is not None else exc
+        lines = str(cause).splitlines()
+        first = f": {lines[0]}" if lines else ""
+        return f"the records database failed ({type(cause).__name__}{first})"
+    return str(exc)

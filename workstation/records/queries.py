@@ -14,10 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from drivers.types import ImpedanceMode
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind, Outcome
 from workstation.models import (
     ImpedanceClass,
     LeadPlacement,
+    Note,
+    PainScore,
     Patient,
     Session,
     SessionState,
@@ -26,11 +29,23 @@ from workstation.models import (
     StimulusResponse,
 )
 from workstation.records.codec import decode_contacts, decode_program
-from workstation.records.rows import ContactReading, ImpedancePoint, SavedProgram, SessionEvent, ThresholdPoint
+from workstation.records.rows import (
+    BodyMapPoint,
+    ContactReading,
+    ImpedancePoint,
+    NotePoint,
+    PainPoint,
+    PlacementPoint,
+    SavedProgram,
+    SessionEvent,
+    ThresholdPoint,
+)
 from workstation.records.tables import (
     devices,
     impedance_measurements,
     lead_placements,
+    notes,
+    pain_scores,
     patients,
     programs,
     session_events,
@@ -83,6 +98,25 @@ def events_query() -> sa.Select[Any]:
     return sa.select(session_events).order_by(session_events.c.session_id, session_events.c.seq)
 
 
+def unsettled_unknowns_query(model: str, serial: str) -> sa.Select[Any]:
+    """Unknown-outcome events of the device's sessions with no correction yet, oldest first;
+    from the device (serial index) through its sessions, so it costs what one device holds."""
+    e = session_events.c
+    correction = session_events.alias("correction")
+    return (
+        sa.select(session_events)
+        .join(sessions, sessions.c.id == e.session_id)
+        .join(devices, devices.c.id == sessions.c.device_id)
+        .where(
+            devices.c.serial == serial,
+            devices.c.model == model,
+            e.outcome == Outcome.UNKNOWN.value,
+            ~sa.exists().where(correction.c.references_event_id == e.id),
+        )
+        .order_by(e.id)
+    )
+
+
 def to_event(row: Row) -> SessionEvent:
     return SessionEvent(
         row.id,
@@ -125,15 +159,8 @@ def to_impedance_point(row: Row) -> ImpedancePoint:
     )
 
 
-def contact_history_query(serial: str) -> sa.Select[Any]:
-    """Every impedance reading of the patients who had a session with the device `serial`, on any of
-    their generators (a replaced one too), with the device of each, oldest first: the history of
-    each contact across visits and devices, found from the device in hand, without a session."""
-    patients_of_device = (
-        sa.select(sessions.c.patient_id)
-        .join(devices, devices.c.id == sessions.c.device_id)
-        .where(devices.c.serial == serial)
-    )
+def _readings(patient_sessions: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """Impedance readings with the device each was measured on, oldest first."""
     return (
         sa.select(
             impedance_measurements,
@@ -144,9 +171,25 @@ def contact_history_query(serial: str) -> sa.Select[Any]:
         .join(sessions, sessions.c.id == impedance_measurements.c.session_id)
         .join(devices, devices.c.id == sessions.c.device_id)
         .join(session_events, session_events.c.id == impedance_measurements.c.event_id)
-        .where(sessions.c.patient_id.in_(patients_of_device))
+        .where(patient_sessions)
         .order_by(session_events.c.time, session_events.c.id)
     )
+
+
+def patient_impedance_query(patient_id: int) -> sa.Select[Any]:
+    return _readings(sessions.c.patient_id == patient_id)
+
+
+def contact_history_query(serial: str) -> sa.Select[Any]:
+    """Every impedance reading of the patients who had a session with the device `serial`, on any of
+    their generators (a replaced one too), with the device of each, oldest first: the history of
+    each contact across visits and devices, found from the device in hand, without a session."""
+    patients_of_device = (
+        sa.select(sessions.c.patient_id)
+        .join(devices, devices.c.id == sessions.c.device_id)
+        .where(devices.c.serial == serial)
+    )
+    return _readings(sessions.c.patient_id.in_(patients_of_device))
 
 
 def to_contact_reading(row: Row) -> ContactReading:
@@ -249,3 +292,38 @@ def to_threshold_point(row: Row) -> ThresholdPoint:
         Side(row.side),
         to_response(row),
     )
+
+
+def to_placement_point(row: Row) -> PlacementPoint:
+    return PlacementPoint(row.event_id, row.session_id, row.time, to_placement(row))
+
+
+def pain_history_query(patient_id: int) -> sa.Select[Any]:
+    return _patient_rows(pain_scores, patient_id)
+
+
+def to_pain_point(row: Row) -> PainPoint:
+    return PainPoint(row.event_id, row.session_id, row.time, PainScore(row.nrs, row.timing, row.vas_mm))
+
+
+def note_history_query(patient_id: int) -> sa.Select[Any]:
+    return _patient_rows(notes, patient_id)
+
+
+def to_note_point(row: Row) -> NotePoint:
+    return NotePoint(row.event_id, row.session_id, row.time, Note(row.text))
+
+
+def body_map_history_query(patient_id: int) -> sa.Select[Any]:
+    """The body map events of the patient's sessions (their payload holds the whole map), oldest first."""
+    e = session_events.c
+    return (
+        sa.select(e.id, e.session_id, e.time, e.payload)
+        .join(sessions, sessions.c.id == e.session_id)
+        .where(sessions.c.patient_id == patient_id, e.kind == EventKind.BODY_MAP_RECORDED.value)
+        .order_by(e.time, e.id)
+    )
+
+
+def to_body_map_point(row: Row) -> BodyMapPoint:
+    return BodyMapPoint(row.id, row.session_id, row.time, BodyMap.from_json(row.payload))

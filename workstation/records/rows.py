@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from drivers.types import ImpedanceMode, Program
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind, Outcome
-from workstation.models import ImpedanceClass, Side, SpinalLevel, StimulusResponse
+from workstation.models import ImpedanceClass, LeadPlacement, Note, PainScore, Side, SpinalLevel, StimulusResponse
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,35 @@ class ThresholdPoint:
     level: SpinalLevel
     side: Side
     response: StimulusResponse
+
+
+@dataclass(frozen=True)
+class PlacementPoint:
+    event_id: int
+    session_id: int
+    time: datetime
+    placement: LeadPlacement
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    event_id: int
+    session_id: int
+    time: datetime
+    score: PainScore
+
+
+@dataclass(frozen=True)
+class NotePoint:
+    event_id: int
+    session_id: int
+    time: datetime
+    note: Note
+
+
+@dataclass(frozen=True)
+class BodyMapPoint:
+    event_id: int
+    session_id: int
+    time: datetime
+    body_map: BodyMap

@@ -30,6 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from drivers.types import Capabilities, Identity, ImpedanceResult, Program
+from workstation import bodymap
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind, Outcome
 from workstation.models import (
     DeviceRecord,
@@ -57,13 +59,18 @@ from workstation.records.errors import (
 )
 from workstation.records.migrate import upgrade
 from workstation.records.rows import (
+    BodyMapPoint,
     ContactReading,
     ImpedancePoint,
+    NotePoint,
+    PainPoint,
+    PlacementPoint,
     SavedProgram,
     SessionEvent,
     ThresholdPoint,
 )
 from workstation.records.tables import (
+    body_map_areas,
     devices,
     impedance_measurements,
     lead_placements,
@@ -253,6 +260,12 @@ class RecordsStore:
         )
         return self._all(query, queries.to_event)
 
+    def unsettled_unknowns(self, model: str, serial: str) -> list[SessionEvent]:
+        """Events of the device's sessions whose outcome is unknown and that no correction has
+        settled yet, oldest first: what the next connection to that device settles, in this run
+        of the workstation or a later one."""
+        return self._all(queries.unsettled_unknowns_query(model, serial), queries.to_event)
+
     def corrections_of(self, event_id: int) -> list[SessionEvent]:
         """Corrections that reference `event_id`, oldest first."""
         query = queries.events_query().where(session_events.c.references_event_id == event_id)
@@ -298,8 +311,33 @@ class RecordsStore:
         return self._record(session_id, EventKind.RESPONSE_RECORDED, response, RECORDED, write)
 
     def record_pain_score(self, session_id: int, score: PainScore) -> int:
-        row = {"nrs": score.nrs, "timing": score.when.value}
+        row = {"nrs": score.nrs, "timing": score.when.value, "vas_mm": score.vas_mm}
         return self._record_rows(session_id, EventKind.PAIN_SCORE_RECORDED, score, pain_scores, [row])
+
+    def record_body_map(self, session_id: int, body_map: BodyMap) -> int:
+        """The visit's body map as it stands (a later one replaces it for the visit), with its coverage.
+
+        One row per painted area, with the area's side and dermatome level; the event holds the whole
+        map and the shares shown, so the log and a report read it without the drawing.
+        """
+        drawn = bodymap.body_regions()
+
+        def row(region: str, kind: str, lead: int | None, intensity: int | None) -> dict[str, Any]:
+            area = drawn[region]
+            return {
+                "kind": kind,
+                "lead": lead,
+                "region": region,
+                "side": area.side.value,
+                "level": area.level.name,
+                "intensity": intensity,
+            }
+
+        rows = [row(p.region, "PAIN", None, p.intensity) for p in body_map.pain]
+        rows += [row(r, "LEAD", a.lead, None) for a in body_map.leads for r in a.regions]
+        shares = [{"lead": c.lead, "coverage": c.coverage, "spill": c.spill} for c in bodymap.coverage(body_map)]
+        payload = {**to_json(body_map), "coverage": shares}
+        return self._record_rows(session_id, EventKind.BODY_MAP_RECORDED, payload, body_map_areas, rows)
 
     def add_note(self, session_id: int, note: Note) -> int:
         return self._record_rows(session_id, EventKind.NOTE_ADDED, note, notes, [{"text": note.text}])
@@ -311,13 +349,15 @@ class RecordsStore:
         written: bool | None,
         verified: bool | None,
         mismatch: str | None = None,
+        commit_acknowledged: bool = False,
     ) -> int:
         """A program as saved, whether it was written to the device and read back identical.
 
         `mismatch` says what differed when the read-back did not match, or why
         not written. `written` None means the host cannot know (the reply was
         lost and the device could not be read back): recorded as unknown, to be
-        settled by a correction (`correct_program_write`) once the device is back.
+        settled by a correction once the device is back; `commit_acknowledged` then
+        says whether the device's reply to COMMIT had arrived (only the read-back was lost).
         """
         if (written is None) != (verified is None):
             raise ValueError("An unknown write outcome leaves both written and verified unknown.")
@@ -327,7 +367,11 @@ class RecordsStore:
             raise ValueError("A verified program cannot also have a mismatch.")
         flags = {"written": written, "verified": verified, "mismatch": mismatch}
         row = {"name": program.name, "leads": to_json(program.leads), **flags}
-        payload = {"program": program, **flags}
+        payload: dict[str, Any] = {"program": program, **flags}
+        if written is None:
+            payload["commit_acknowledged"] = commit_acknowledged
+        elif commit_acknowledged:
+            raise ValueError("commit_acknowledged describes an unknown outcome only.")
         outcome = Outcome.UNKNOWN if written is None else RECORDED
         return self._record_rows(session_id, EventKind.PROGRAM_SAVED, payload, programs, [row], outcome)
 
@@ -353,6 +397,25 @@ class RecordsStore:
         """Stimulus responses of placed leads, by spinal level (cranial first), then oldest first."""
         points = self._all(queries.threshold_history_query(patient_id, level), queries.to_threshold_point)
         return sorted(points, key=lambda p: p.level)  # stable: time order kept within a level
+
+    def placement_history(self, patient_id: int) -> list[PlacementPoint]:
+        """Every placement recorded for the patient, oldest first (a lead moved is placed again)."""
+        return self._all(queries.placement_history_query(patient_id), queries.to_placement_point)
+
+    def pain_history(self, patient_id: int) -> list[PainPoint]:
+        """Every pain score of the patient, oldest first."""
+        return self._all(queries.pain_history_query(patient_id), queries.to_pain_point)
+
+    def note_history(self, patient_id: int) -> list[NotePoint]:
+        return self._all(queries.note_history_query(patient_id), queries.to_note_point)
+
+    def body_map_history(self, patient_id: int) -> list[BodyMapPoint]:
+        """Every body map recorded for the patient, oldest first (the last of a visit is the visit's)."""
+        return self._all(queries.body_map_history_query(patient_id), queries.to_body_map_point)
+
+    def impedance_readings(self, patient_id: int) -> list[ContactReading]:
+        """Every impedance reading of the patient on any of their devices, oldest first."""
+        return self._all(queries.patient_impedance_query(patient_id), queries.to_contact_reading)
 
     def current_placements(self, patient_id: int) -> dict[int, LeadPlacement]:
         """The last placement recorded for each of the patient's lead channels."""

@@ -185,9 +185,12 @@ pain_scores = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     _event_fk(),
     _session_fk(),
-    sa.Column("nrs", sa.Integer, nullable=False),
+    sa.Column("nrs", sa.Integer),  # NULL: only the VAS was rated (revision 0004)
     sa.Column("timing", sa.String(8), nullable=False),
+    sa.Column("vas_mm", sa.Integer),
     sa.CheckConstraint("nrs BETWEEN 0 AND 10", name="nrs"),
+    sa.CheckConstraint("vas_mm BETWEEN 0 AND 100", name="vas"),
+    sa.CheckConstraint("nrs IS NOT NULL OR vas_mm IS NOT NULL", name="rated"),
     sa.Index("ix_pain_scores_session_id", "session_id"),
 )
 
@@ -201,7 +204,29 @@ notes = sa.Table(
     sa.Index("ix_notes_session_id", "session_id"),
 )
 
-# -- security (revision 0004): accounts and the tamper-evident audit trail (docs/security.md) --
+body_map_areas = sa.Table(  # revision 0004: one painted area of a recorded body map
+    "body_map_areas",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _event_fk(unique=False),
+    _session_fk(),
+    sa.Column("kind", sa.String(8), nullable=False),  # PAIN (with intensity) or LEAD (with lead)
+    sa.Column("lead", sa.Integer),
+    sa.Column("region", sa.String(40), nullable=False),  # the area's id in resources/body-map.svg
+    sa.Column("side", sa.String(8), nullable=False),
+    sa.Column("level", sa.String(4), nullable=False),  # the dermatome it lies in
+    sa.Column("intensity", sa.Integer),
+    sa.CheckConstraint("kind IN ('PAIN', 'LEAD')", name="kind"),
+    sa.CheckConstraint(
+        "(kind = 'PAIN' AND intensity IS NOT NULL AND intensity BETWEEN 1 AND 10 AND lead IS NULL) "
+        "OR (kind = 'LEAD' AND intensity IS NULL AND lead IS NOT NULL AND lead BETWEEN 1 AND 4)",
+        name="mark",
+    ),
+    sa.Index("ix_body_map_areas_session_id", "session_id"),
+    sa.Index("ix_body_map_areas_event_id", "event_id"),
+)
+
+# -- security (revision 0005): accounts and the tamper-evident audit trail (docs/security.md) --
 
 accounts = sa.Table(
     "accounts",

@@ -25,6 +25,7 @@ from workstation.service.notices import (
     EventRecorded,
     ImpedanceMeasured,
     LeadChanged,
+    LeadSwitchedOff,
     LinkChanged,
     LinkState,
     Notice,
@@ -41,6 +42,7 @@ from workstation.service.notices import (
 )
 from workstation.service.policy import NotPermitted
 from workstation.service.programs import ApplyProgress, EndOfVisit
+from workstation.service.scope import PulseScope, ScopeFrame, ScopeSettings
 
 __all__ = [
     "Access",
@@ -78,12 +80,16 @@ __all__ = [
     "ProgramSaved",
     "ProgramWritten",
     "ProgrammingService",
+    "PulseScope",
+    "ScopeFrame",
+    "ScopeSettings",
     "Refused",
     "SafetyRefused",
     "ServiceError",
     "ServiceFault",
     "OutcomeSettled",
     "DeviceReverted",
+    "LeadSwitchedOff",
     "SessionChanged",
     "SteppedClock",
     "SystemClock",

@@ -1,13 +1,15 @@
-"""The link: connect and interrogate, reconnect after a loss, keep the device's
-watchdog fed, poll the battery, and stream telemetry."""
+"""The link: connect, authenticate (or pair, confirmed on the device) and
+interrogate, reconnect after a loss, keep the device's watchdog fed, poll the
+battery, and stream telemetry."""
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from drivers.errors import DeviceGone, DriverError
+from drivers.errors import DeviceGone, DeviceRefused, DriverError, NotPaired, PairingCancelled
 from drivers.links import Link, available_links
 from drivers.protocol.messages import TelemetryRequest
 from drivers.telemetry import TelemetryReceiver
@@ -16,7 +18,7 @@ from workstation import validation
 from workstation.accounts import Permission
 from workstation.events import EventKind, Outcome
 from workstation.service.core import ServiceCore, mark_service_thread
-from workstation.service.errors import NotConnected, service_error
+from workstation.service.errors import InvalidValue, NotConnected, NotPairedError, ServiceError, service_error
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
 from workstation.service.policy import open_to_all, requires
@@ -27,6 +29,7 @@ KEEPALIVE_FRACTION = 1 / 3  # of the device watchdog
 KEEPALIVE_TICK_S = 0.2
 RECONNECT_INTERVAL_S = 0.5
 BATTERY_POLL_S = 60.0
+CONFIRM_ON_DEVICE = "Confirm on the pulse generator: hold the magnet over it to pair this workstation."
 
 
 class Connection:
@@ -38,6 +41,7 @@ class Connection:
         self._reconnecting = False
         self._keepalive: Future[None] | None = None
         self._last_battery = core.clock.now()
+        self._cancel_pairing = threading.Event()
         self._scan = ThreadPoolExecutor(1, "usb-scan", initializer=mark_service_thread)
         threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True).start()
 
@@ -55,31 +59,101 @@ class Connection:
 
     @requires(Permission.CONNECT)
     def connect(self, uri: str = "sim://0") -> Future[DeviceState]:
-        """Open the link and interrogate the device: identity, capabilities, battery, leads, program."""
+        """Open the link and interrogate the device: identity, capabilities, battery, leads, program.
+
+        Refused while a link is open (reconnecting included): opening another would leave the
+        first device running unreachable, with STOP ALL going to the new one. Disconnect first."""
         core = self._core
+        uri = core.valid(EventKind.LINK_STATE, lambda: validation.text(uri, "uri"))
 
         def run() -> DeviceState:
+            if core.link is not None:  # judged on device-io: two connects queued cannot both open
+                error = ServiceError(
+                    f"The workstation is {core.link_state.value} to {core.uri}: disconnect it before opening {uri}."
+                )
+                core.refused(EventKind.LINK_STATE, {"uri": uri}, error)
+                raise error
             core.set_link_state(LinkState.CONNECTING, uri)
             try:
                 link = core.open_link(uri)
-            except (DriverError, ValueError) as exc:
+            except DriverError as exc:
                 core.set_link_state(LinkState.DISCONNECTED, str(exc))
                 raise service_error(exc) from exc
+            except ValueError as exc:  # not a link this workstation knows: a bad value, refused
+                core.set_link_state(LinkState.DISCONNECTED, str(exc))
+                error = InvalidValue("uri", uri, f"{str(exc).rstrip('.')}.")
+                core.refused(EventKind.LINK_STATE, {"field": "uri", "value": error.shown_value}, error)
+                raise error from exc
+            link.client.keys = core.keys
             for opened in core.on_link_opened:
                 opened(link)
             with core.lock:
                 core.link, core.uri = link, uri
                 core.stop_pending = False  # a STOP ALL pressed with no device open has nothing to stop
-            try:
-                self._interrogate(link)
-            except DriverError as exc:
-                self._close_link()
-                core.set_link_state(LinkState.DISCONNECTED, str(exc))
-                raise service_error(exc) from exc
-            core.set_link_state(LinkState.CONNECTED, uri)
-            return core.state
+            return self._secure_and_interrogate(link)
 
         return core.run_on(core.io, run)
+
+    @requires(Permission.CONNECT)
+    def pair(self) -> Future[DeviceState]:
+        """Pair the open, unpaired device (it waits for the confirmation on the device), then interrogate it."""
+        core = self._core
+
+        def run() -> DeviceState:
+            link = core.link
+            if link is None:
+                raise NotConnected("Connect to a pulse generator first.")
+            return self._secure_and_interrogate(link, pair=True)
+
+        return core.run_on(core.io, run)
+
+    @requires(Permission.CONNECT)
+    def cancel_pairing(self) -> None:
+        """Stop waiting for the confirmation on the device: the link stays open, unpaired."""
+        self._cancel_pairing.set()
+
+    @requires(Permission.CONNECT)
+    def confirm_on_simulator(self) -> bool:
+        """The simulator's "confirm on device" (its magnet): False on a real device or with no pairing waiting."""
+        link = self._core.link
+        simulator = link.simulator if link is not None else None
+        return bool(simulator is not None and simulator.model.apply_magnet())  # type: ignore[attr-defined]
+
+    def _secure_and_interrogate(self, link: Link, pair: bool = False) -> DeviceState:
+        """Authenticate with the stored key, or pair when there is none (or `pair`), then interrogate.
+        Not paired in the end: the link stays open in UNPAIRED, where STOP ALL still works."""
+        core = self._core
+        try:
+            try:
+                if pair:
+                    raise NotPaired("pairing asked for")
+                link.client.authenticate()
+            except NotPaired:
+                self._pair(link)
+            self._interrogate(link)
+        except (NotPaired, PairingCancelled) as exc:
+            core.set_link_state(LinkState.UNPAIRED, str(exc))
+            raise NotPairedError(str(exc)) from exc
+        except DeviceRefused as exc:  # the pairing was refused or its window closed
+            core.set_link_state(LinkState.UNPAIRED, exc.detail)
+            raise NotPairedError(exc.detail) from exc
+        except DriverError as exc:
+            self._close_link()
+            core.set_link_state(LinkState.DISCONNECTED, str(exc))
+            raise service_error(exc) from exc
+        core.set_link_state(LinkState.CONNECTED, core.uri or "")
+        core.settle_unknowns()  # left by an earlier connection to this device, in this run or before
+        return core.state
+
+    def _pair(self, link: Link) -> None:
+        core = self._core
+        self._cancel_pairing.clear()
+        core.set_link_state(LinkState.PAIRING, CONFIRM_ON_DEVICE)
+        link.client.pair(
+            socket.gethostname(),
+            wait=lambda seconds: not core.clock.wait(self._cancel_pairing, seconds) and not core.stopping.is_set(),
+        )
+        log.info("paired with the pulse generator on %s", core.uri)
 
     def _interrogate(self, link: Link) -> None:
         core, client = self._core, link.client
@@ -126,6 +200,8 @@ class Connection:
 
     @open_to_all  # closing a link never raises output (and shutdown must close it)
     def disconnect(self) -> Future[None]:
+        self.cancel_pairing()  # the device-io thread may be waiting for a confirmation
+
         def run() -> None:
             self.stop_telemetry_now()
             self._close_link()
@@ -216,7 +292,9 @@ class Connection:
         if link is None:
             raise NotConnected("The pulse generator is not connected.")
         if self.telemetry is None or self.telemetry.transport is not link.transport:
-            self.telemetry = TelemetryReceiver(link.transport, core.caps(), on_error=self._telemetry_error)
+            self.telemetry = TelemetryReceiver(
+                link.transport, core.caps(), on_error=self._telemetry_error, session=lambda: link.client.session
+            )
         actual = link.client.start_telemetry(rate_hz, leads)
         self._telemetry_request = (actual.rate_hz, actual.leads)
         if not self.telemetry.running:

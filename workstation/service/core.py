@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from drivers.client import PulseGenerator
 from drivers.errors import DeviceGone, DriverError
+from drivers.keystore import KeyStore
 from drivers.links import Link
-from drivers.types import Capabilities, LeadConfig
+from drivers.types import Capabilities, ImpedanceMeasurement, LeadConfig
 from workstation.accounts import Permission, User
 from workstation.clock import Clock
 from workstation.events import EventKind, Outcome
 from workstation.models import Session
+from workstation.records.errors import without_values
+from workstation.service import unknowns
 from workstation.service.errors import (
     CancelledByStopAll,
     ConfirmationRequired,
@@ -37,6 +40,7 @@ from workstation.service.mirror import DeviceState, Mirror
 from workstation.service.notices import (
     EventRecorded,
     LeadChanged,
+    LeadSwitchedOff,
     LinkChanged,
     LinkState,
     Listener,
@@ -47,7 +51,6 @@ from workstation.service.notices import (
 )
 from workstation.service.policy import READS_WHILE_LOCKED, NotPermitted
 from workstation.service.ports import Records
-from workstation.service.unknowns import UnknownOutcomes
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -64,14 +67,14 @@ def on_service_thread() -> bool:
 
 
 class ServiceCore:
-    def __init__(self, records: Records, opener: Callable[[str], Link], clock: Clock) -> None:
+    def __init__(self, records: Records, opener: Callable[[str], Link], clock: Clock, keys: KeyStore) -> None:
         self.records = records
         self.open_link = opener
         self.clock = clock
+        self.keys = keys  # the paired devices' link keys
         self.link: Link | None = None
         self.uri: str | None = None
         self.mirror = Mirror()
-        self.unknowns = UnknownOutcomes()  # records whose outcome waits for the device to be back
         self.link_state = LinkState.DISCONNECTED
         self.session: Session | None = None  # the active session
         self.user: User | None = None  # the logged-in user: the clinician of the sessions started
@@ -176,8 +179,16 @@ class ServiceCore:
         return None
 
     def settle_unknowns(self) -> None:
-        """After the device was re-read: correct each record of unknown outcome by what it holds."""
-        for settled in self.unknowns.settle(self.state, self.records):
+        """After the device was re-read: correct each record of unknown outcome by what it holds.
+
+        A records failure is announced and leaves the records waiting for the next connection;
+        it never undoes the connection itself."""
+        try:
+            done = unknowns.settle(self.state, self.records)
+        except Exception as exc:  # noqa: BLE001 - the records are unreachable: settled next time
+            self.emit(ServiceFault(f"Could not settle records of unknown outcome: {without_values(exc)}"))
+            return
+        for settled in done:
             self.emit(EventRecorded(settled.correction_id))
             self.emit(settled)
 
@@ -188,7 +199,7 @@ class ServiceCore:
             try:
                 work()
             except Exception as exc:  # noqa: BLE001 - told to the listeners: nobody waits on this
-                self.emit(ServiceFault(f"Could not record: {exc}"))
+                self.emit(ServiceFault(f"Could not record: {without_values(exc)}"))
 
         self.run_on(self.records_io, run)
 
@@ -304,6 +315,25 @@ class ServiceCore:
             return
         for lead in list(self.state.leads):
             self.lead_changed(link.client.read_lead(lead))
+
+    def refresh_after_measurement(self, measured: Sequence[ImpedanceMeasurement]) -> None:
+        """Re-read every lead after an impedance measurement. The device switches a stimulating
+        lead off when it reads a short on the contacts it uses: that is recorded and said, not
+        left for the clinician to notice."""
+        on_before = [lead for lead, config in self.state.leads.items() if config.enabled]
+        self.refresh_leads()
+        for lead in on_before:
+            if self.state.leads[lead].enabled:
+                continue
+            lowest = min((m.ohms for m in measured if m.lead == lead), default=None)
+            reading = f" (lowest reading {lowest} Ω)" if lowest is not None else ""
+            sentence = (
+                f"The device switched lead {lead} off: it read a short on the contacts it was stimulating"
+                f"{reading}. Check the lead before switching it on again."
+            )
+            log.warning("device switched lead %d off after a short", lead)
+            self.record(EventKind.LEAD_SWITCHED_OFF, {"lead": lead, "ohms": lowest, "sentence": sentence})
+            self.emit(LeadSwitchedOff(lead, sentence))
 
     def read_back_lead(self, lead: int) -> LeadConfig | None:
         try:

@@ -21,6 +21,7 @@ __all__ = [
     "LinkLost",
     "NoActiveSession",
     "NotConnected",
+    "NotPairedError",
     "SafetyRefused",
     "ServiceError",
     "service_error",
@@ -29,6 +30,10 @@ __all__ = [
 
 class NotConnected(ServiceError):
     pass
+
+
+class NotPairedError(ServiceError):
+    """The device is open but not paired with this workstation: only STOP ALL reaches it."""
 
 
 class NoActiveSession(ServiceError):
@@ -92,7 +97,9 @@ class ConfirmationRequired(ServiceError):
 def service_error(exc: BaseException) -> BaseException:
     """A driver error as the service error a caller sees (others unchanged)."""
     if isinstance(exc, DeviceRefused):
-        translated: ServiceError = DeviceDeclined(str(exc), exc.detail)
+        # the device's sentence; its status code stays in the driver's log, off the clinician's screen
+        said = exc.detail or exc.status.name.replace("_", " ").capitalize()
+        translated: ServiceError = DeviceDeclined(said, exc.detail)
     elif isinstance(exc, DeviceGone):
         translated = LinkLost(str(exc))
     elif isinstance(exc, DriverError):

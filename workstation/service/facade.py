@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from drivers.keystore import KeyStore, MemoryKeyStore, default_keystore
 from drivers.links import Link, open_link
 from workstation.accounts import User
 from workstation.clock import Clock, SystemClock
@@ -30,21 +31,26 @@ from workstation.service.outputs import Outputs
 from workstation.service.ports import Records
 from workstation.service.programs import Programs
 from workstation.service.recording import Recording
+from workstation.service.scope import PulseScope
 
 
 class ProgrammingService:
-    """Drives one pulse generator and records every action in the records."""
+    """Drives one pulse generator and records every action in the records.
+
+    `keys` keeps the link keys of paired devices: a process-local store unless
+    given (`open` gives the OS keyring, or its 0600 file fallback)."""
 
     def __init__(
         self,
         records: Records,
         opener: Callable[[str], Link] = open_link,
         clock: Clock | None = None,
+        keys: KeyStore | None = None,
         user: User | None = None,
     ) -> None:
         """`user`: act as this user without a log-in (scripts, tests, drg-field); the app passes none and
         logs in through `access`."""
-        self._core = core = ServiceCore(records, opener, clock or SystemClock())
+        self._core = core = ServiceCore(records, opener, clock or SystemClock(), keys or MemoryKeyStore())
         core.user = user
         self.access = Access(core)
         self.connection = Connection(core)
@@ -53,16 +59,19 @@ class ProgrammingService:
         self.impedance = Impedance(core)
         self.recording = Recording(core, self.outputs.forget_confirmations, self.connection.record_device_state)
         self.field = FieldTools(core, self.impedance.thresholds, lambda: self.connection.telemetry)
+        self.scope = PulseScope(core)
         self._owns_records = False
 
     @classmethod
     def open(
         cls, records_url: str | None = None, clock: Clock | None = None, user: User | None = None
     ) -> ProgrammingService:
-        """A service on the records at `records_url` (the default database when None); it closes them on shutdown."""
+        """A service on the records at `records_url` (the default database when None), keeping link
+        keys in the OS keyring (or the 0600 file in the data folder); it closes the records on shutdown."""
+        from workstation.paths import data_dir
         from workstation.records.store import RecordsStore
 
-        service = cls(RecordsStore.open(records_url), clock=clock, user=user)
+        service = cls(RecordsStore.open(records_url), clock=clock, keys=default_keystore(data_dir()), user=user)
         service._owns_records = True
         return service
 
@@ -116,7 +125,9 @@ class ProgrammingService:
     def shutdown(self) -> None:
         core = self._core
         core.stopping.set()
+        self.connection.cancel_pairing()
         self.outputs.ramps.end_all(ServiceError("The workstation is shutting down."))
+        self.scope.stop()
         try:
             self.connection.disconnect().result(timeout=5)
         except Exception:  # noqa: BLE001 - shutting down: nothing left to tell

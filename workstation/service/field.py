@@ -210,9 +210,9 @@ class FieldTools:
         core = self._core
         caps = core.caps()
         chosen = core.valid(EventKind.LEAD_DIAGNOSIS, lambda: validation.leads(caps, leads))
-        rounds = core.valid(EventKind.LEAD_DIAGNOSIS, lambda: validation.count(rounds, "rounds"))
-        if not 1 <= rounds <= 10:
-            raise ServiceError("Diagnose with 1 to 10 rounds of readings.")
+        rounds = core.valid(EventKind.LEAD_DIAGNOSIS, lambda: validation.rounds(rounds))
+        core.valid(EventKind.LEAD_DIAGNOSIS, lambda: validation.callback(progress, "progress"))
+        core.valid(EventKind.LEAD_DIAGNOSIS, lambda: validation.cancel_flag(cancel))
 
         def run() -> DiagnosisRun:
             thresholds = self._thresholds(caps)
@@ -240,7 +240,7 @@ class FieldTools:
                     if readings and core.session_id is not None:
                         result = ImpedanceResult(mode, tuple(readings))
                         core.emit(EventRecorded(core.records.record_impedance(core.session_id, result, thresholds)))
-                core.io.submit(core.refresh_leads)  # a short switches its lead off on the device
+                core.io.submit(core.refresh_after_measurement, measured)  # a short switches a lead off
             if progress:
                 progress(len(steps), len(steps))
             found = diagnose(measured, thresholds, caps.contacts_per_lead, chosen, done_rounds)
@@ -284,6 +284,7 @@ class FieldTools:
         """Record the link's traffic from now on, in the background (a ring of `max_bytes`); when no
         link is open it starts with the next one. Returns the capture's state (None: waiting)."""
         core = self._core
+        max_bytes = core.valid(EventKind.USB_CAPTURE, lambda: validation.capture_size(max_bytes))
         self.capture_on_connect = max_bytes or 0
         link = core.link
         if link is None:
@@ -307,7 +308,7 @@ class FieldTools:
     @requires(Permission.SERVICE)
     def save_capture(self, path: str | Path) -> Future[int]:
         """Write the capture (running, or the last one stopped) as a pcap file; its size in bytes."""
-        target = Path(path)
+        target = self._target(path)
 
         def run() -> int:
             capture = self._capture()
@@ -338,10 +339,13 @@ class FieldTools:
     @requires(Permission.EXPORT)
     def export(self, write: Callable[[Path, exports.ExportIdentity], object], path: str | Path) -> Future[Path]:
         """Run an export writer on the files thread with the device's identity; the future gives the path."""
-        target, identity = Path(path), self.identity()
+        core = self._core
+        checked = core.valid(EventKind.FIELD_FILE, lambda: validation.callback(write, "write", optional=False))
+        assert checked is not None  # not optional: refused above
+        target, identity = self._target(path), self.identity()
 
         def run() -> Path:
-            write(target, identity)
+            checked(target, identity)
             self._core.audit("export", {"file": target.name, "what": getattr(write, "__name__", "export")})
             return target
 
@@ -353,7 +357,7 @@ class FieldTools:
         connected), the last self-test and diagnosis, the capture, device information and versions.
         Nothing in it names a patient."""
         core = self._core
-        target = Path(path)
+        target = self._target(path)
         connected = core.link is not None and core.link_state is LinkState.CONNECTED
         fresh_log = self.read_device_log() if connected else None
 
@@ -421,6 +425,10 @@ class FieldTools:
         partial.replace(target)
 
     # -- internals ---------------------------------------------------------------------------------
+    def _target(self, path: object) -> Path:
+        """The file to write, or a recorded refusal of a bad name (nothing written)."""
+        return Path(self._core.valid(EventKind.FIELD_FILE, lambda: validation.path(path)))
+
     def _record(self, kind: EventKind, payload: dict[str, Any]) -> int | None:
         core = self._core
         session_id = core.session_id

@@ -50,6 +50,8 @@ class Impedance:
         mode = ImpedanceMode(
             core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.member(ImpedanceMode, mode, "mode"))
         )
+        core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.callback(progress, "progress"))
+        core.valid(EventKind.MEASURE_IMPEDANCE, lambda: validation.cancel_flag(cancel))
 
         def run() -> ImpedanceResult:
             measurements: list[ImpedanceMeasurement] = []
@@ -75,7 +77,7 @@ class Impedance:
                 progress(len(chosen), len(chosen))
             result = self._record(mode, measurements, caps)
             core.emit(ImpedanceMeasured(result))
-            core.io.submit(core.refresh_leads)  # a short switches the lead off on the device
+            core.io.submit(core.refresh_after_measurement, measurements)  # a short switches a lead off
             return result
 
         return core.submit(EventKind.MEASURE_IMPEDANCE, run)

@@ -20,6 +20,8 @@ class LinkState(str, Enum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
+    PAIRING = "pairing"  # open, waiting for the pairing's confirmation on the device
+    UNPAIRED = "unpaired"  # open but not paired: only STOP ALL and identify reach the device
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,14 @@ class UserChanged:
 
 
 @dataclass(frozen=True)
+class LeadSwitchedOff:
+    """The device switched a stimulating lead off during a measurement: it read a short there."""
+
+    lead: int
+    sentence: str
+
+
+@dataclass(frozen=True)
 class ServiceFault:
     """A background task failed (a keep-alive tick, a record write the caller did not wait for)."""
 
@@ -148,6 +158,7 @@ Notice = (
     | OutcomeSettled
     | DeviceReverted
     | UserChanged
+    | LeadSwitchedOff
     | ServiceFault
 )
 Listener = Callable[[Notice], None]

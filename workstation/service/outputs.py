@@ -30,7 +30,6 @@ from workstation.service.errors import (
 from workstation.service.notices import LinkState
 from workstation.service.policy import open_to_all, requires
 from workstation.service.ramps import Ramps
-from workstation.service.unknowns import UnknownLead
 
 log = logging.getLogger(__name__)
 DensityKey = tuple[int, tuple[Any, ...], int, int]
@@ -52,7 +51,7 @@ class Preview:
 class Outputs:
     def __init__(self, core: ServiceCore) -> None:
         self._core = core
-        self.ramps = Ramps(core, self.write_amplitude)
+        self.ramps = Ramps(core, self._write_amplitude)
         self._confirmed_density: set[DensityKey] = set()  # for the session
         self._confirmed_rises: set[tuple[int, int]] = set()  # (lead, target µA), each used once
         self.resume_amplitudes: dict[int, int] = {}  # amplitude a lead had before it was re-enabled at 0 µA
@@ -67,11 +66,12 @@ class Outputs:
     @open_to_all
     def preview(self, lead: int, proposed: LeadConfig) -> Preview:
         """What the gate would say about `proposed` on `lead` now, with the figures the limit
-        read-outs show: one place for the UI to ask, so it never re-derives a rule."""
-        config = proposed.with_(lead=lead)
+        read-outs show: one place for the UI to ask, so it never re-derives a rule. A question,
+        not an action: a bad value raises InvalidValue and is not recorded."""
+        caps = self._core.caps()
+        config = validation.lead_config(caps, proposed).with_(lead=validation.lead_number(caps, lead))
         impedance = self._core.state.lead_impedance(config)
         confirmed = _density_key(config) in self._confirmed_density
-        caps = self._core.caps()
         return Preview(
             config,
             safety.evaluate(caps, config, impedance, confirmed),
@@ -90,6 +90,10 @@ class Outputs:
         request then goes through (a density for this session, a large rise once)."""
         core = self._core
         core.require_session()
+        request = core.valid(
+            EventKind.DENSITY_CONFIRMED, lambda: validation.instance(ConfirmationRequired, request, "request")
+        )
+        core.valid(EventKind.DENSITY_CONFIRMED, lambda: validation.lead_config(core.caps(), request.config))
         config = request.config
         if request.kind == Confirm.CHARGE_DENSITY:
             check = self._assess(config, True).check(safety.Rule.CHARGE_DENSITY)
@@ -147,9 +151,8 @@ class Outputs:
             # The command may or may not have run (a lost reply): record what the device now holds.
             log.warning("%s on lead %s: outcome unknown: %s", action.value, payload.get("lead"), exc)
             held = core.read_back_lead(payload["lead"])
-            event_id = core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
-            if held is None and event_id is not None:  # unreachable too: settled once the device is back
-                core.unknowns.add(UnknownLead(event_id, action, payload["lead"]))
+            # device_holds None: unreachable too, settled once the device is back (unknowns.py)
+            core.record(action, {**payload, "error": str(exc), "device_holds": held}, Outcome.UNKNOWN)
             raise
         core.record(action, {**payload, "result": config})
         core.lead_changed(config)
@@ -190,7 +193,7 @@ class Outputs:
                 enabled=config.enabled and live.enabled, amplitude_ua=min(config.amplitude_ua, live.amplitude_ua)
             )
             if sent.amplitude_ua < live.amplitude_ua:
-                self.write_amplitude(sent.lead, sent.amplitude_ua)  # below the new patient maximum first
+                self._write_amplitude(sent.lead, sent.amplitude_ua)  # below the new patient maximum first
             call = {**payload, "config": sent}
             return self._lead_call(EventKind.WRITE_LEAD, call, lambda: core.client.write_lead(sent))
 
@@ -221,7 +224,7 @@ class Outputs:
         def run() -> LeadConfig:
             earlier = core.state.leads[lead]
             if earlier.amplitude_ua and not earlier.enabled:
-                self.write_amplitude(lead, 0)
+                self._write_amplitude(lead, 0)
                 self.resume_amplitudes[lead] = earlier.amplitude_ua
             return self._lead_call(EventKind.SET_ENABLED, payload, lambda: core.client.set_stimulation(lead, True))
 
@@ -250,7 +253,7 @@ class Outputs:
             current = core.state.leads[lead]
             if target <= current.amplitude_ua:
                 self.ramps.end(lead)  # under the lock: no ramp step can be queued after this decrease
-                return core.submit(EventKind.SET_AMPLITUDE, self.write_amplitude, lead, target)
+                return core.submit(EventKind.SET_AMPLITUDE, self._write_amplitude, lead, target)
         proposed = current.with_(amplitude_ua=target)
         self.gate(EventKind.SET_AMPLITUDE, proposed)
         rise = target - current.amplitude_ua
@@ -274,8 +277,7 @@ class Outputs:
         """Stop a ramp where it is (hold-to-ramp: the control was released)."""
         self.ramps.end(lead)
 
-    @requires(Permission.PROGRAM)
-    def write_amplitude(self, lead: int, ua: int) -> LeadConfig:
+    def _write_amplitude(self, lead: int, ua: int) -> LeadConfig:
         """On the device thread: one amplitude write, recorded."""
         config = self._lead_call(
             EventKind.SET_AMPLITUDE,

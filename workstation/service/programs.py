@@ -22,7 +22,7 @@ from workstation.service.errors import CancelledByStopAll, ConfirmationRequired,
 from workstation.service.notices import EventRecorded, ProgramSaved, ProgramWritten, WriteResult
 from workstation.service.outputs import Outputs
 from workstation.service.policy import open_to_all, requires
-from workstation.service.unknowns import UnknownWrite, write_outcome
+from workstation.service.unknowns import write_outcome
 from workstation.wording import by_lead, describe_mismatch, lead_differences
 
 ANSWER_POLL_S = 0.1  # how often Apply, waiting for the clinician, looks for STOP ALL
@@ -126,6 +126,8 @@ class Programs:
         core.require_session()
         caps = core.caps()
         program = core.valid(EventKind.WRITE_PROGRAM, lambda: validation.program(caps, program))
+        core.valid(EventKind.WRITE_PROGRAM, lambda: validation.callback(ask, "ask", optional=False))
+        core.valid(EventKind.WRITE_PROGRAM, lambda: validation.callback(progress, "progress"))
         finished: Future[None] = Future()
         epoch = core.stop_epoch
 
@@ -231,10 +233,16 @@ class Programs:
         return core.submit(EventKind.WRITE_PROGRAM, run, raises_output=True, payload={"program": program.name})
 
     def _save(
-        self, session_id: int, program: Program, written: bool | None, verified: bool | None, mismatch: str | None
+        self,
+        session_id: int,
+        program: Program,
+        written: bool | None,
+        verified: bool | None,
+        mismatch: str | None,
+        commit_acknowledged: bool = False,
     ) -> int:
         core = self._core
-        event_id = core.records.save_program(session_id, program, written, verified, mismatch)
+        event_id = core.records.save_program(session_id, program, written, verified, mismatch, commit_acknowledged)
         core.emit(EventRecorded(event_id))
         return event_id
 
@@ -263,8 +271,7 @@ class Programs:
         try:
             stored = core.client.read_program()
         except (DriverError, NotConnected):
-            event_id = self._save(session_id, program, written=None, verified=None, mismatch=None)
-            core.unknowns.add(UnknownWrite(event_id, EventKind.PROGRAM_SAVED, program, committed))
+            self._save(session_id, program, written=None, verified=None, mismatch=None, commit_acknowledged=committed)
             core.emit(ProgramSaved(program))
             return
         core.mirror.set(stored_program=stored)

@@ -10,15 +10,18 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
-from workstation import validation
+from workstation import history, validation, visit
 from workstation.accounts import Permission
+from workstation.bodymap import BodyMap
 from workstation.events import EventKind
+from workstation.history import PatientHistory
 from workstation.models import LeadPlacement, Note, PainScore, Patient, Session, StimulusResponse
 from workstation.records.rows import SessionEvent, ThresholdPoint
 from workstation.service.core import ServiceCore
-from workstation.service.errors import InvalidValue, NoActiveSession, NotConnected
+from workstation.service.errors import NoActiveSession, NotConnected
 from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
 from workstation.service.policy import requires
+from workstation.visit import VisitRecord
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -80,10 +83,22 @@ class Recording:
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.threshold_history, patient_id)
 
+    @requires(Permission.HISTORY)
+    def history(self, patient_id: int) -> Future[PatientHistory]:
+        """A returning patient's visits, thresholds, coverage, programs and impedance; no session needed."""
+        patient_id = validation.record_id(patient_id, "patient_id")
+        return self._core.query(history.load, self._core.records, patient_id)
+
+    @requires(Permission.HISTORY)
+    def visit(self, session_id: int) -> Future[VisitRecord]:
+        """One visit as the records hold it (the report's and the exports' source); any past visit."""
+        session_id = validation.record_id(session_id, "session_id")
+        return self._core.query(visit.load, self._core.records, session_id)
+
     # -- sessions --------------------------------------------------------------------------------
     @requires(Permission.RECORD)
-    def start_session(self, patient_id: int, clinician: str | None = None) -> Future[Session]:
-        """A session of the patient; its clinician is the logged-in user (`clinician`, if given, must name them)."""
+    def start_session(self, patient_id: int) -> Future[Session]:
+        """A session of the patient; its clinician is the logged-in user."""
         core = self._core
         state = core.state
         identity, caps = state.identity, state.capabilities
@@ -92,13 +107,6 @@ class Recording:
         patient_id = validation.record_id(patient_id, "patient_id")
         user = core.user
         assert user is not None  # @requires let us in
-        if clinician is not None and validation.text(clinician, "clinician").strip() not in (
-            user.full_name,
-            user.username,
-        ):
-            raise InvalidValue(
-                "clinician", clinician, f"The session's clinician is the logged-in user, {user.full_name}."
-            )
         clinician = user.full_name
 
         def run() -> Session:
@@ -181,6 +189,14 @@ class Recording:
     def record_pain_score(self, score: PainScore) -> Future[int]:
         score = self._core.valid(EventKind.PAIN_SCORE_RECORDED, lambda: validation.instance(PainScore, score, "score"))
         return self._write(lambda sid: self._core.records.record_pain_score(sid, score))
+
+    @requires(Permission.RECORD)
+    def record_body_map(self, body_map: BodyMap) -> Future[int]:
+        """The visit's body map as it stands now (pain areas, each lead's area), with its coverage."""
+        body_map = self._core.valid(
+            EventKind.BODY_MAP_RECORDED, lambda: validation.instance(BodyMap, body_map, "body_map")
+        )
+        return self._write(lambda sid: self._core.records.record_body_map(sid, body_map))
 
     @requires(Permission.RECORD)
     def add_note(self, note: Note) -> Future[int]:

@@ -1,8 +1,9 @@
 """Outcomes the host could not know, settled when the device is back.
 
 A command whose reply was lost, with the device unreachable to read back,
-is recorded with the outcome *unknown*, never as done or not done. Each such
-record waits here. After the reconnect has re-read the device, `settle`
+is recorded with the outcome *unknown*, never as done or not done. Such a
+record waits in the records themselves (no correction yet), so a restart
+loses none. When the device is connected again and re-read, `settle`
 appends one correction per record saying what the device holds, so the
 records end in agreement with the device. The corrected record itself stays
 as it was (the log is append-only); readers fold the correction in
@@ -15,12 +16,13 @@ clinician is told plainly.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from drivers.types import LeadConfig, Program
 from workstation.events import EventKind
+from workstation.records.codec import decode_program
+from workstation.records.rows import SessionEvent
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import DeviceReverted, OutcomeSettled
 from workstation.service.ports import Records
@@ -72,32 +74,38 @@ class UnknownWrite:
 Unknown = UnknownLead | UnknownWrite
 
 
-class UnknownOutcomes:
-    """The records waiting for the device to be back; thread-safe (any device thread adds)."""
+def unknown_of(event: SessionEvent) -> Unknown | None:
+    """What a recorded event of unknown outcome waits for, or None if its record already says
+    what the device held (a lead command whose read-back worked)."""
+    payload = event.payload
+    if event.kind is EventKind.PROGRAM_SAVED:
+        program = decode_program(payload["program"]["name"], payload["program"]["leads"])
+        return UnknownWrite(event.id, event.kind, program, bool(payload.get("commit_acknowledged")))
+    if payload.get("device_holds") is None and isinstance(payload.get("lead"), int):
+        return UnknownLead(event.id, event.kind, payload["lead"])
+    return None
 
-    def __init__(self) -> None:
-        self._waiting: list[Unknown] = []
-        self._lock = threading.Lock()
 
-    def add(self, unknown: Unknown) -> None:
-        with self._lock:
-            self._waiting.append(unknown)
+def settle(state: DeviceState, records: Records) -> list[OutcomeSettled]:
+    """Append one correction to each unsettled unknown-outcome record of this device (by model and
+    serial: another device cannot tell what this one did), from the re-read `state`.
 
-    @property
-    def waiting(self) -> tuple[Unknown, ...]:
-        with self._lock:
-            return tuple(self._waiting)
-
-    def settle(self, state: DeviceState, records: Records) -> list[OutcomeSettled]:
-        """Append one correction per waiting record from the re-read `state`; returns what was said."""
-        with self._lock:
-            waiting, self._waiting = self._waiting, []
-        settled = []
-        for unknown in waiting:
-            sentence, corrected = unknown.settle(state)
-            correction_id = records.add_correction(unknown.event_id, sentence, corrected)
-            settled.append(OutcomeSettled(unknown.event_id, correction_id, unknown.kind, sentence, corrected))
-        return settled
+    The records are the list: an unknown left when the workstation closed, or crashed, is
+    settled at the next connection to that device. Runs on the device I/O thread only, so one
+    record is never settled twice.
+    """
+    identity = state.identity
+    if identity is None:
+        return []
+    settled = []
+    for event in records.unsettled_unknowns(identity.model, identity.serial):
+        unknown = unknown_of(event)
+        if unknown is None:
+            continue
+        sentence, corrected = unknown.settle(state)
+        correction_id = records.add_correction(unknown.event_id, sentence, corrected)
+        settled.append(OutcomeSettled(unknown.event_id, correction_id, unknown.kind, sentence, corrected))
+    return settled
 
 
 def reverted(before: Mapping[int, LeadConfig], state: DeviceState) -> DeviceReverted | None:

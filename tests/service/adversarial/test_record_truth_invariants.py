@@ -30,7 +30,7 @@ from workstation.events import EventKind, Outcome
 from workstation.records.store import RecordsStore
 from workstation.service import LinkState, ProgrammingService, ServiceError
 
-SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+SIM_URI = "sim://0?magnet=held&impedance_ms=1&latency_ms=0"
 COVERAGE: Counter[str] = Counter()
 
 faults = st.one_of(

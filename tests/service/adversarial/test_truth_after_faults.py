@@ -6,6 +6,7 @@ from helpers import WAIT, lead_on, until
 
 from drivers.types import Program
 from ui.testing.faults import Fault, MsgType, inject_at
+from ui.testing.plugin import sim_uri
 from workstation.events import EventKind, Outcome
 from workstation.service import DeviceReverted, LinkState, OutcomeSettled, ServiceError
 
@@ -130,3 +131,64 @@ def test_reconnect_with_nothing_changed_says_nothing(drg_service, drg_session):
     svc.link.simulator.unplug()
     _reconnect(svc)
     assert reverted == []
+
+
+def test_unknown_outcome_outlives_a_restart_and_only_its_device_settles_it(
+    drg_service, drg_service_factory, drg_session, drg_store, drg_patient
+):
+    """The workstation closes while a write's outcome is unknown. The next run settles it when it
+    connects to that device (by serial), and never from another device's state."""
+    before = drg_service
+    inject_at(before, MsgType.COMMIT_PROGRAM, "before_command", Fault.UNPLUG)
+    with pytest.raises(ServiceError):
+        before.programs.write(_night(before)).result(WAIT)
+    before.wait_idle(WAIT)
+    unknown = _saved(drg_store, drg_patient.id)
+    assert (unknown.written, unknown.corrected) == (None, False)
+    before.shutdown()  # closed with the device still away
+
+    other = drg_service_factory(serial="SIM-0002")
+    other.wait_idle(WAIT)
+    assert drg_store.corrections_of(unknown.event_id) == [], "settled from another device's state"
+
+    after = drg_service_factory(connect=False)  # the same device (SIM-0001), back in a later run
+    settled = _notices(after, OutcomeSettled)
+    after.connection.connect(sim_uri()).result(WAIT)
+    after.wait_idle(WAIT)
+    assert [n.event_id for n in settled] == [unknown.event_id]
+    now = _saved(drg_store, drg_patient.id)
+    assert (now.written, now.verified, now.corrected) == (False, False, True)
+    assert "previous program" in now.mismatch
+    assert len(drg_store.corrections_of(unknown.event_id)) == 1
+
+
+def test_a_lead_the_device_switches_off_after_a_short_is_said_and_recorded(drg_service, drg_session, drg_store):
+    """A lead that is on develops a short; the next measurement makes the device switch it off.
+    The workstation says so and records it, instead of leaving the clinician to notice."""
+    from drivers.types import ImpedanceMode
+    from workstation.service import LeadSwitchedOff
+
+    svc = drg_service
+    lead_on(svc)
+    told = _notices(svc, LeadSwitchedOff)
+    svc.link.simulator.model.tissue.develop_short(1, 1, 2)
+    svc.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    svc.wait_idle(WAIT)
+    assert not svc.link.simulator.model.live_leads[0].enabled, "the device did not switch the lead off"
+    assert not svc.state.leads[1].enabled
+    [notice] = told
+    assert notice.lead == 1 and "switched lead 1 off" in notice.sentence and "short" in notice.sentence
+    [event] = [e for e in drg_store.session_events(drg_session) if e.kind == EventKind.LEAD_SWITCHED_OFF]
+    assert event.payload["lead"] == 1 and event.payload["ohms"] < 200
+
+
+def test_a_measurement_that_switches_nothing_off_says_nothing(drg_service, drg_session):
+    from drivers.types import ImpedanceMode
+    from workstation.service import LeadSwitchedOff
+
+    svc = drg_service
+    lead_on(svc)
+    told = _notices(svc, LeadSwitchedOff)
+    svc.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
+    svc.wait_idle(WAIT)
+    assert svc.state.leads[1].enabled and told == []

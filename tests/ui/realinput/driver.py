@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication
 from drivers.types import EventCode, ImpedanceMode, LeadConfig, Polarity
 from ui.testing import realinput
 
-SIM_URI = "sim://0?impedance_ms=1&latency_ms=0"
+SIM_URI = "sim://0?impedance_ms=1&latency_ms=0&magnet=held"
 STEP_TIMEOUT_S = 15.0
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 

@@ -115,6 +115,27 @@ def _field_export(app) -> None:
     view._save_bundle()
 
 
+def _visit_chosen(app):
+    """The History tab with the session's visit chosen (read from the records)."""
+    from PySide6.QtCore import QCoreApplication
+
+    view = app.window.history
+    app.window.tabs.setCurrentWidget(view)
+    view.show_patient(app.service.session.patient_id)
+    while view.visits.rowCount() == 0:  # the records answer on their own thread
+        QCoreApplication.processEvents()
+    view.visits.selectRow(0)
+    return view
+
+
+def _visit_report(app) -> None:
+    _visit_chosen(app).save_report()
+
+
+def _visit_export(app) -> None:
+    _visit_chosen(app).export_visit()
+
+
 def _resuming_after_stop(app) -> None:
     """STOP ALL, then End: the guard offers to resume the stored program; Resume is clicked, so
     therapy is coming back (a ramp under way) when STOP ALL is pressed again with real input."""
@@ -132,7 +153,7 @@ def _resuming_after_stop(app) -> None:
         button.click()
 
     QTimer.singleShot(0, resume)
-    app.window.patient_panel._end_session()  # the guard's own exec(): the driver goes on meanwhile
+    app.window.patient_panel.end_session()  # the guard's own exec(): the driver goes on meanwhile
 
 
 def _menu(app):
@@ -183,13 +204,13 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "sessionEndConfirm",
-            lambda app: app.window.patient_panel._end_session(),
+            lambda app: app.window.patient_panel.end_session(),
             dialog_open("sessionEndConfirm"),
             stored=True,
         ),
         Scenario(
             "unwrittenDialog",
-            lambda app: app.window.patient_panel._end_session(),
+            lambda app: app.window.patient_panel.end_session(),
             dialog_open("unwrittenDialog"),
             unwritten=True,
         ),
@@ -207,6 +228,8 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("waveformExportFile", _waveform_export, dialog_open("waveformExportFile")),
         Scenario("waveformExportFailed", _waveform_export_failed, dialog_open("waveformExportFailed")),
         Scenario("fieldExportFile", _field_export, dialog_open("fieldExportFile"), session=False),
+        Scenario("visitReportFile", _visit_report, dialog_open("visitReportFile")),
+        Scenario("visitExportFile", _visit_export, dialog_open("visitExportFile")),
         Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
         Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
         Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),

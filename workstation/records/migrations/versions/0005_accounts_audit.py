@@ -1,7 +1,7 @@
 """Accounts and roles, and the tamper-evident audit trail (issue 12, docs/security.md).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05
 
 audit_chains and audit_entries are append-only, like session_events: the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,76 @@
+"""The Body map tab in the main window: paint pain and a lead's area with real clicks, see coverage,
+save it in the visit; the spinal map and the body map light each other."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QPoint, Qt
+
+from workstation import bodymap
+from workstation.bodymap import BodyMap
+from workstation.events import EventKind
+from workstation.models import LeadPlacement, Side, SpinalLevel
+
+WAIT_MS = 5000
+
+
+def click_area(qtbot, canvas, region_id: str) -> None:
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.area_centre(region_id).toPoint())
+
+
+def coverage_rows(panel) -> list[tuple[str, str, str]]:
+    table = panel.coverage
+    return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+
+def test_painting_pain_and_a_lead_shows_coverage_and_saves_the_map(qtbot, drg_window_session, drg_store, drg_session):
+    window = drg_window_session
+    panel = window.body_map
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitExposed(panel.canvas)
+    canvas = panel.canvas
+    assert panel.brush.count() == 1 + window.service.state.capabilities.lead_count  # a brush per lead the device has
+
+    panel.intensity.setValue(7)
+    click_area(qtbot, canvas, "front-knee-left")
+    click_area(qtbot, canvas, "front-L3-left")
+    panel.brush.setCurrentIndex(panel.brush.findData(1))
+    assert not panel.intensity.isEnabled()
+    click_area(qtbot, canvas, "front-knee-left")
+    click_area(qtbot, canvas, "front-L4-left")
+
+    # pain 597 + 933 drawing units; lead 1 felt on the knee (597) and the L4 band: 39 % covered
+    knee, l3, l4 = 597.0, 933.0, bodymap.region("front-L4-left").area
+    assert coverage_rows(panel)[0] == (
+        "Lead 1",
+        f"{round(100 * knee / (knee + l3))} %",
+        f"{round(100 * l4 / (knee + l4))} %",
+    )
+    assert panel.suggested.text().startswith("L3 left")
+
+    click_area(qtbot, canvas, "front-L4-left")  # clicked again: taken off
+    assert panel.body_map().lead_regions(1) == ("front-knee-left",)
+
+    qtbot.mouseClick(panel.save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text() == "Body map saved in the visit.", timeout=WAIT_MS)
+    (event,) = [e for e in drg_store.session_events(drg_session) if e.kind is EventKind.BODY_MAP_RECORDED]
+    assert BodyMap.from_json(event.payload) == BodyMap.of(
+        {"front-knee-left": 7, "front-L3-left": 7}, {1: ["front-knee-left"]}
+    )
+
+
+def test_the_spinal_map_and_the_body_map_light_each_other(qtbot, drg_window_session):
+    window = drg_window_session
+    window.service.recording.place_lead(LeadPlacement(2, SpinalLevel.L4, Side.LEFT, date(2024, 3, 1))).result(5)
+    qtbot.waitUntil(lambda: 2 in window.placements, timeout=WAIT_MS)
+    window.select_lead(2)
+    assert set(window.body_map.canvas.highlighted) == {"front-L4-left", "back-L4-left"}
+
+    window.tabs.setCurrentWidget(window.body_map)
+    canvas = window.body_map.canvas
+    qtbot.waitExposed(canvas)
+    qtbot.mouseMove(canvas, canvas.area_centre("back-S1-right").toPoint())
+    qtbot.waitUntil(lambda: window.spinal_map.lit() == (SpinalLevel.S1, Side.RIGHT), timeout=WAIT_MS)
+    qtbot.mouseMove(canvas, QPoint(2, 2))  # off the body
+    qtbot.waitUntil(lambda: window.spinal_map.lit() is None, timeout=WAIT_MS)

@@ -1,0 +1,303 @@
+"""The History tab: a returning patient's visits, without a session or a device.
+
+The patient is the session's, else the one selected in the patient list. One records call
+(service.recording.history, on the records thread) brings visits, pain, thresholds, coverage,
+programs and impedance; the plots show what a clinician would rather look at than read: pain
+before and after (NRS, and VAS beside it), thresholds per lead location, coverage, impedance.
+A visit chosen in the table can be saved as a PDF report or exported (CSV and FHIR),
+all from the records alone.
+
+objectNames: historyCaption, historyVisits, historyPrograms, historyPainPlot, historyVasPlot,
+historyThresholdPlot, historyCoveragePlot, historyImpedancePlot, historyReport,
+historyExport, historyMessage.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Future
+from datetime import datetime
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+from ui import dialogs, theme
+from ui.bridge import ServiceBridge
+from ui.report import write_pdf
+from ui.widgets import local_time, message_label, named, show_message
+from workstation import bodymap, visit_export
+from workstation.history import PatientHistory
+from workstation.models import PainTiming
+from workstation.visit import VisitRecord
+from workstation.wording import program_status
+
+SERIES_COLOURS = (theme.INFO, theme.OK, theme.SIMULATOR, theme.WARNING, theme.DANGER, theme.CATHODE, theme.TEXT_MUTED)
+VISIT_COLUMNS = ("Visit", "Clinician", "NRS before", "NRS after", "VAS before", "VAS after", "Coverage", "Notes")
+
+
+def _stamp(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
+    plot = named(pg.PlotWidget(parent, axisItems={"bottom": pg.DateAxisItem("bottom")}), name, title, title)
+    plot.setBackground(theme.SURFACE)
+    plot.setTitle(title, color=theme.TEXT, size="9pt")
+    plot.setLabel("left", left)
+    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.setMinimumHeight(90)
+    return plot
+
+
+class HistoryView(QWidget):
+    loaded = Signal(int)  # visits shown
+
+    def __init__(self, bridge: ServiceBridge) -> None:
+        super().__init__()
+        named(self, "historyView", "Patient history", "")
+        self._bridge = bridge
+        self._patient: int | None = None
+        self._request = 0
+        self.history: PatientHistory | None = None
+        self.caption = named(QLabel("Choose a patient to see their visits."), "historyCaption", "History of", "")
+        self.visits = named(
+            QTableWidget(0, len(VISIT_COLUMNS)),
+            "historyVisits",
+            "Visits",
+            "The patient's visits, newest first; choose one to save its report or export it.",
+        )
+        self.visits.setHorizontalHeaderLabels(list(VISIT_COLUMNS))
+        self.visits.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.visits.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.visits.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.visits.horizontalHeader().setStretchLastSection(True)
+        self.programs = named(
+            QTableWidget(0, 4), "historyPrograms", "Programs written", "Every program saved, with its verification."
+        )
+        self.programs.setHorizontalHeaderLabels(["Time", "Program", "Leads", "Verification"])
+        self.programs.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.programs.horizontalHeader().setStretchLastSection(True)
+        self.report = named(
+            QPushButton("Save &report (PDF)…"),
+            "historyReport",
+            "Save report",
+            "Save the chosen visit's report as a PDF.",
+        )
+        self.export = named(
+            QPushButton("E&xport (CSV, FHIR)…"),
+            "historyExport",
+            "Export visit",
+            "Save the chosen visit as CSV files (events, impedance, thresholds, program) and an HL7 FHIR R4 bundle.",
+        )
+        for button in (self.report, self.export):
+            button.setAutoDefault(False)
+            button.setEnabled(False)
+        self.message = message_label("historyMessage", "History message")
+        self.pain_plot = _plot(self, "historyPainPlot", "Pain (NRS 0-10)", "NRS")
+        self.vas_plot = _plot(self, "historyVasPlot", "Pain (VAS 0-100 mm)", "mm")
+        self.threshold_plot = _plot(self, "historyThresholdPlot", "Comfortable level per lead location", "µA")
+        self.coverage_plot = _plot(self, "historyCoveragePlot", "Coverage of the pain area (all leads)", "%")
+        self.impedance_plot = _plot(self, "historyImpedancePlot", "Impedance (log10 Ω)", "log10 Ω")
+        for plot, top in ((self.pain_plot, 10), (self.vas_plot, 100), (self.coverage_plot, 100)):
+            plot.setYRange(0, top)
+        plots = QWidget()
+        grid = QGridLayout(plots)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for index, plot in enumerate(
+            (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot)
+        ):
+            grid.addWidget(plot, index // 2, index % 2)
+        buttons = QHBoxLayout()
+        for button in (self.report, self.export):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        upper = QWidget()
+        top = QVBoxLayout(upper)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.caption)
+        top.addWidget(self.visits, 2)
+        top.addLayout(buttons)
+        top.addWidget(self.message)
+        top.addWidget(self.programs, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(upper)
+        splitter.addWidget(plots)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.visits.itemSelectionChanged.connect(self._chosen)
+        self.report.clicked.connect(self.save_report)
+        self.export.clicked.connect(self.export_visit)
+
+    # -- whose history -------------------------------------------------------------------------------
+    def show_patient(self, patient_id: int | None) -> None:
+        """Read (again) the patient's history; None clears the view."""
+        self._patient = patient_id
+        self._request += 1
+        if patient_id is None:
+            self._show(None)
+            return
+        request = self._request
+        future = self._bridge.service.recording.history(patient_id)
+        self._bridge.run(future, lambda done: isValid(self) and self._read(request, done))
+
+    def refresh(self) -> None:
+        self.show_patient(self._patient)
+
+    def _read(self, request: int, future: Future) -> None:
+        if request != self._request:
+            return  # a newer request supersedes it
+        if future.exception() is not None:
+            show_message(self.message, f"Could not read the history: {future.exception()}", theme.DANGER_TEXT)
+            return
+        self._show(future.result())
+
+    def _show(self, history: PatientHistory | None) -> None:
+        self.history = history
+        show_message(self.message, None)
+        visits = list(reversed(history.visits)) if history else []
+        if history is None:
+            self.caption.setText("Choose a patient to see their visits.")
+        else:
+            p = history.patient
+            self.caption.setText(f"{p.name} · record number {p.record_number} · {len(visits)} visit(s)")
+        self.visits.setRowCount(len(visits))
+        for row, v in enumerate(visits):
+            coverage = v.coverage
+            cells = (
+                local_time(v.session.started),
+                v.session.clinician,
+                *(
+                    self._scale(v.pain.get(when), scale)
+                    for scale in ("nrs", "vas_mm")
+                    for when in (PainTiming.BEFORE, PainTiming.AFTER)
+                ),
+                bodymap.percent(coverage.coverage) if coverage else "–",
+                " / ".join(v.notes),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, v.session.id)
+                self.visits.setItem(row, column, item)
+        self.visits.resizeColumnsToContents()
+        programs = list(reversed(history.programs)) if history else []
+        self.programs.setRowCount(len(programs))
+        for row, saved in enumerate(programs):
+            status = program_status(saved.written, saved.verified, saved.mismatch)
+            leads = ", ".join(f"{c.lead}: {c.amplitude_ua} µA" for c in saved.program.leads if c.enabled) or "all off"
+            for column, text in enumerate((local_time(saved.time), saved.program.name, leads, status)):
+                self.programs.setItem(row, column, QTableWidgetItem(text))
+        self.programs.resizeColumnsToContents()
+        self._plot(history)
+        self._chosen()
+        self.loaded.emit(len(visits))
+
+    @staticmethod
+    def _scale(score, scale: str) -> str:
+        value = None if score is None else getattr(score, scale)
+        return "–" if value is None else (f"{value}/10" if scale == "nrs" else f"{value} mm")
+
+    def _plot(self, history: PatientHistory | None) -> None:
+        for plot in (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot):
+            plot.clear()
+        if history is None:
+            return
+        styles = {PainTiming.BEFORE: (theme.DANGER, "before"), PainTiming.AFTER: (theme.OK, "after")}
+        for plot, scale in ((self.pain_plot, "nrs"), (self.vas_plot, "vas_mm")):
+            for when, (colour, label) in styles.items():
+                series = history.pain_series(when, scale)
+                if series:
+                    self._line(plot, series, colour, label)
+        for index, (location, points) in enumerate(history.thresholds.items()):
+            series = [(t.time, t.response.comfortable_ua) for t in points if t.response.comfortable_ua is not None]
+            if series:
+                self._line(self.threshold_plot, series, SERIES_COLOURS[index % len(SERIES_COLOURS)], location.text)
+        coverage = [(t, 100 * c.coverage) for t, c in history.coverage_series() if c.coverage is not None]
+        if coverage:
+            self._line(self.coverage_plot, coverage, theme.INFO, "coverage")
+        pairs: dict[tuple[int, int, int], list[tuple[datetime, float]]] = {}
+        for r in history.impedance:
+            pairs.setdefault((r.lead, r.contact_a, r.contact_b), []).append((r.time, math.log10(max(r.ohms, 1))))
+        for index, ((lead, a, b), series) in enumerate(sorted(pairs.items())):
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            self._line(self.impedance_plot, series, colour, f"lead {lead} {a}-{b or 'case'}" if index < 6 else None)
+
+    @staticmethod
+    def _line(plot: pg.PlotWidget, series, colour: str, label: str | None) -> None:
+        xs = [_stamp(t) for t, _ in series]
+        ys = [float(v) for _, v in series]
+        plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=label)
+
+    # -- one visit: report, export ------------------------------------------------------------------------
+    def chosen_session(self) -> int | None:
+        items = self.visits.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _chosen(self) -> None:
+        for button in (self.report, self.export):
+            button.setEnabled(self.chosen_session() is not None)
+
+    def _with_visit(self, then) -> None:
+        session_id = self.chosen_session()
+        if session_id is None:
+            return
+        future = self._bridge.service.recording.visit(session_id)
+        self._bridge.run(future, lambda done: isValid(self) and self._visit_read(done, then))
+
+    def _visit_read(self, future: Future, then) -> None:
+        if future.exception() is not None:
+            show_message(self.message, f"Could not read the visit: {future.exception()}", theme.DANGER_TEXT)
+            return
+        then(future.result())
+
+    def save_report(self) -> None:
+        self._with_visit(self._save_report)
+
+    def _save_report(self, record: VisitRecord) -> None:
+        path = dialogs.save_file_name(
+            self, "visitReportFile", "Save visit report", f"visit-{record.session.id}.pdf", "PDF (*.pdf)"
+        )
+        if not path:
+            return
+        try:
+            write_pdf(record, path)
+        except OSError as exc:
+            show_message(self.message, f"Not saved: {exc}", theme.DANGER_TEXT)
+            return
+        show_message(self.message, f"Report {record.record_id} saved to {path}.", theme.OK_TEXT)
+
+    def export_visit(self) -> None:
+        self._with_visit(self._export)
+
+    def _export(self, record: VisitRecord) -> None:
+        path = dialogs.save_file_name(
+            self,
+            "visitExportFile",
+            "Export visit (FHIR bundle; the CSV files go in a folder beside it)",
+            f"visit-{record.session.id}.fhir.json",
+            "FHIR R4 bundle (*.json)",
+        )
+        if not path:
+            return
+        bundle = Path(path)
+        folder = bundle.with_name(bundle.name.split(".")[0] + "-csv")
+        try:
+            visit_export.write_fhir(record, bundle)
+            visit_export.write_csv(record, folder)
+        except OSError as exc:
+            show_message(self.message, f"Not exported: {exc}", theme.DANGER_TEXT)
+            return
+        show_message(self.message, f"Exported to {bundle} and {folder}/.", theme.OK_TEXT)
