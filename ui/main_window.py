@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.waveforms.setObjectName("waveformView")
+        self.body_map.setObjectName("bodyMapPanel")
         programming = QWidget()
         programming.setObjectName("programmingTab")
         box = QVBoxLayout(programming)

@@ -13,11 +13,14 @@ from workstation.accounts import Permission, User
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-TAB_NEEDS = {  # tab objectName (its widget) -> permission
+TAB_NEEDS = {  # tab objectName (its widget) -> permission; every tab is here (a new one fails loudly)
     "programmingTab": Permission.PROGRAM,
+    "bodyMapPanel": Permission.RECORD,
     "waveformView": Permission.CONNECT,
+    "pulseScopeView": Permission.INTERROGATE,
     "impedanceView": Permission.MEASURE,
     "programsPanel": Permission.HISTORY,
+    "historyView": Permission.HISTORY,
     "fieldEngineerView": Permission.SERVICE,
 }
 
@@ -26,10 +29,10 @@ def apply_role(window: MainWindow, user: User | None) -> None:
     tabs = window.tabs
     first_allowed = None
     for index in range(tabs.count()):
-        need = TAB_NEEDS.get(tabs.widget(index).objectName())
-        allowed = user is not None and (need is None or user.may(need))
+        need = TAB_NEEDS[tabs.widget(index).objectName()]
+        allowed = _may(user, need)
         tabs.setTabEnabled(index, allowed)
-        tabs.setTabToolTip(index, "" if allowed else f"Your role may not use this ({need.value if need else ''}).")
+        tabs.setTabToolTip(index, "" if allowed else f"Your role may not use this ({need.value}).")
         if allowed and first_allowed is None:
             first_allowed = index
     if first_allowed is not None and not tabs.isTabEnabled(tabs.currentIndex()):

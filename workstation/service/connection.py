@@ -107,7 +107,7 @@ class Connection:
 
         return core.run_on(core.io, run)
 
-    @requires(Permission.CONNECT)
+    @open_to_all  # cancelling never raises output (and shutdown must cancel)
     def cancel_pairing(self) -> None:
         """Stop waiting for the confirmation on the device: the link stays open, unpaired."""
         self._cancel_pairing.set()

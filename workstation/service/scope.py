@@ -29,7 +29,7 @@ from workstation.events import EventKind
 from workstation.pulse import PulseAnalysis
 from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import ServiceError
-from workstation.service.policy import requires
+from workstation.service.policy import open_to_all, requires
 
 log = logging.getLogger(__name__)
 MAX_RATE_HZ = 25  # captures a second: above the 20 Hz the scope must refresh at, and the command channel stays free
@@ -120,7 +120,7 @@ class PulseScope:
         self._thread.start()
         log.info("pulse scope on lead %d: %d samples at %d Hz", settings.lead, settings.samples, settings.rate_hz)
 
-    @requires(Permission.INTERROGATE)
+    @open_to_all  # stopping a capture changes nothing on the device (and shutdown must stop it)
     def stop(self) -> None:
         """Stop acquiring; returns at once (a capture on the wire finishes on device-io)."""
         self._stop.set()

@@ -94,7 +94,7 @@ def test_locked_then_unlocked_with_the_users_password(service, drg_store):
     service.access.unlock(PASSWORD).result(5)
     assert service.access.accounts().result(5)[0].username == "admin"
     actions = [a for _, a, _ in trail(drg_store)]
-    assert actions[-3:] == ["lock", "unlock_failed", "unlock"]
+    assert actions[-4:] == ["lock", "refused", "unlock_failed", "unlock"]  # the refusal while locked too
 
 
 def test_no_logout_during_a_session(drg_service, drg_session):

@@ -12,6 +12,7 @@ import sys
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from ui.access.roles import TAB_NEEDS
 from ui.main_window import MainWindow
 from ui.testing.plugin import QA_PASSWORD, qa_user
 from ui.testing.qa import find, raise_amplitude
@@ -26,7 +27,18 @@ on_x = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="ru
 
 @pytest.fixture
 def nobody_window(qtbot, drg_store, tmp_path):
-    """The app as it starts: a service nobody is logged in to, and its window."""
+    """The app as it starts on a new database: a service nobody is logged in to, and its window."""
+    yield from _started_app(drg_store, tmp_path)
+
+
+@pytest.fixture
+def login_window(qtbot, drg_store, tmp_path):
+    """The app as it starts where the fixtures' clinician has an account."""
+    _account(drg_store, Role.CLINICIAN)
+    yield from _started_app(drg_store, tmp_path)
+
+
+def _started_app(drg_store, tmp_path):
     service = ProgrammingService(drg_store)
     window = MainWindow(service, QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     window.show()
@@ -58,9 +70,8 @@ def test_first_run_asks_for_the_first_administrator_then_logs_them_in(qtbot, nob
     assert actions[-2:] == ["account_created", "login"]
 
 
-def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, nobody_window, drg_store):
-    window, service = nobody_window
-    _account(drg_store, Role.CLINICIAN)
+def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window, drg_store):
+    window, service = login_window
     qtbot.waitUntil(lambda: find(window, "accessTitle").text() == "Log in", timeout=WAIT_MS)
     type_in(qtbot, window, accessUser="qa", accessPassword="not-the-password")
     qtbot.mouseClick(find(window, "accessSubmit"), LEFT)
@@ -76,13 +87,13 @@ def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, nobody_windo
 @pytest.mark.parametrize(
     ("role", "enabled_tabs"),
     [
-        ("clinician", {"programmingTab", "waveformView", "impedanceView", "programsPanel", "fieldEngineerView"}),
-        ("field_engineer", {"waveformView", "impedanceView", "fieldEngineerView"}),
-        ("read_only", {"programsPanel"}),
+        ("clinician", set(TAB_NEEDS)),
+        ("field_engineer", {"waveformView", "pulseScopeView", "impedanceView", "fieldEngineerView"}),
+        ("read_only", {"programsPanel", "historyView"}),
     ],
 )
 def test_each_role_sees_only_what_it_may_use(qtbot, drg_service_factory, drg_store, tmp_path, role, enabled_tabs):
-    service = drg_service_factory(role=role)
+    service = drg_service_factory(role=role, connect=role != "read_only")  # a read-only user cannot connect
     window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
     window.show()
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
