@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from drivers.types import Capabilities
 from ui import dialogs, theme
-from ui.access import AccessPage, apply_role
+from ui.access import AccessPage, AccountsView, apply_role
 from ui.access.page import Mode
 from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.body_map = BodyMapPanel(self.bridge)
         self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
+        self.accounts = AccountsView(self.bridge)  # administrators only
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.waveforms.setObjectName("waveformView")
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(self.field, "&Field engineer")
+        self.tabs.addTab(self.accounts, "&Accounts")
 
         left = QSplitter(Qt.Vertical)
         left.setObjectName("leftSplitter")
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
         apply_role(self, None if locked else user)
         if user is not None and not locked:
             self.pages.setCurrentIndex(0)
+            self.accounts.refresh()
             return
         if user is None:
             future = self.service.access.needs_first_administrator()
@@ -254,6 +257,9 @@ class MainWindow(QMainWindow):
         self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
         self.tabs.currentChanged.connect(
             lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
+        )
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.accounts and self.accounts.refresh()
         )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from ui.access.roles import TAB_NEEDS
 from ui.main_window import MainWindow
-from ui.testing.plugin import QA_PASSWORD, qa_user
+from ui.testing.plugin import QA_PASSWORD, qa_account, qa_user
 from ui.testing.qa import find, raise_amplitude
 from ui.testing.realinput import Xvfb, ci_requires_real_input, click, missing_tools
 from workstation.accounts import Role
@@ -34,7 +34,7 @@ def nobody_window(qtbot, drg_store, tmp_path):
 @pytest.fixture
 def login_window(qtbot, drg_store, tmp_path):
     """The app as it starts where the fixtures' clinician has an account."""
-    _account(drg_store, Role.CLINICIAN)
+    qa_account(drg_store, Role.CLINICIAN)
     yield from _started_app(drg_store, tmp_path)
 
 
@@ -64,7 +64,9 @@ def test_first_run_asks_for_the_first_administrator_then_logs_them_in(qtbot, nob
     qtbot.mouseClick(find(window, "accessSubmit"), LEFT)
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
     assert service.access.user.role is Role.ADMINISTRATOR
-    assert not any(window.tabs.isTabEnabled(i) for i in range(window.tabs.count()))  # accounts only
+    tabs = window.tabs
+    assert {tabs.widget(i).objectName() for i in range(tabs.count()) if tabs.isTabEnabled(i)} == {"accountsView"}
+    assert tabs.currentWidget() is window.accounts
     assert [a.username for a in drg_store.accounts.all()] == ["admin"]
     actions = [e.action for e in _entries(drg_store)]
     assert actions[-2:] == ["account_created", "login"]
@@ -84,10 +86,48 @@ def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window
     assert [e.action for e in _entries(drg_store)][-2:] == ["login_failed", "login"]
 
 
+@pytest.mark.drg_role("administrator")
+def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accounts_tab(
+    qtbot, drg_service_factory, drg_store, tmp_path
+):
+    service = drg_service_factory(connect=False)
+    qa_account(drg_store, Role.ADMINISTRATOR)  # the fixtures' administrator, so the table lists them
+    window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    window.show()
+    view = window.accounts
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is view and view.table.rowCount() == 1, timeout=WAIT_MS)
+    type_in(qtbot, window, newAccountUser="dr.lind", newAccountName="Dr A. Lindqvist")
+    type_in(qtbot, window, newAccountPassword="lind-pass-1", newAccountPasswordAgain="lind-pass-2")
+    qtbot.mouseClick(view.create, LEFT)
+    assert find(window, "accountsMessage").text() == "The two passwords differ."
+    type_in(qtbot, window, newAccountPasswordAgain="lind-pass-1")
+    qtbot.mouseClick(view.create, LEFT)
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=WAIT_MS)
+    assert find(window, "accountsMessage").text() == "Account dr.lind (clinician) created."
+    row = next(r for r in range(2) if view.table.item(r, 0).text() == "dr.lind")
+    view.table.selectRow(row)
+    view.chosen_role.setCurrentIndex(view.chosen_role.findData(Role.READ_ONLY))
+    qtbot.mouseClick(view.change_role, LEFT)
+    qtbot.waitUntil(lambda: drg_store.accounts.get("dr.lind").role is Role.READ_ONLY, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.chosen() is not None and view.chosen().role is Role.READ_ONLY, timeout=WAIT_MS)
+    qtbot.mouseClick(view.toggle_active, LEFT)
+    qtbot.waitUntil(lambda: not drg_store.accounts.get("dr.lind").active, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: view.toggle_active.text() == "Activate", timeout=WAIT_MS)
+    own = next(r for r in range(2) if view.table.item(r, 0).text() == qa_user(Role.ADMINISTRATOR).username)
+    view.table.selectRow(own)
+    qtbot.mouseClick(view.toggle_active, LEFT)  # refused: an administrator cannot deactivate themself
+    assert "ask another administrator" in find(window, "accountsMessage").text()
+    assert drg_store.accounts.get(qa_user(Role.ADMINISTRATOR).username).active
+    actions = [e.action for e in _entries(drg_store)]
+    assert {"account_created", "role_changed", "account_changed"} <= set(actions)
+    window.close()
+    window.deleteLater()
+
+
 @pytest.mark.parametrize(
     ("role", "enabled_tabs"),
     [
-        ("clinician", set(TAB_NEEDS)),
+        ("clinician", set(TAB_NEEDS) - {"accountsView"}),
         ("field_engineer", {"waveformView", "pulseScopeView", "impedanceView", "fieldEngineerView"}),
         ("read_only", {"programsPanel", "historyView"}),
     ],
@@ -109,7 +149,7 @@ def test_locking_shows_the_unlock_page_and_stop_all_still_stops(
     qtbot, drg_window_session, drg_service, drg_device, drg_store
 ):
     window = drg_window_session
-    _account(drg_store, Role.CLINICIAN)  # the account of the fixtures' user, to unlock with its password
+    qa_account(drg_store, Role.CLINICIAN)  # the account of the fixtures' user, to unlock with its password
     _stimulate(drg_service)
     drg_service.access.lock("inactivity")
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 1, timeout=WAIT_MS)
@@ -165,17 +205,6 @@ def _stimulate(service) -> None:
     service.impedance.measure().result(5)
     service.outputs.set_enabled(1, True).result(5)
     raise_amplitude(service, 1, 400)
-
-
-def _account(store, role) -> None:
-    from datetime import datetime, timezone
-
-    from workstation.accounts import hash_password
-
-    user = qa_user(role)
-    store.accounts.add(
-        "test", user.username, user.full_name, user.role, hash_password(QA_PASSWORD), datetime.now(timezone.utc)
-    )
 
 
 def _entries(store):

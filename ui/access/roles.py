@@ -22,6 +22,7 @@ TAB_NEEDS = {  # tab objectName (its widget) -> permission; every tab is here (a
     "programsPanel": Permission.HISTORY,
     "historyView": Permission.HISTORY,
     "fieldEngineerView": Permission.SERVICE,
+    "accountsView": Permission.ACCOUNTS,
 }
 
 

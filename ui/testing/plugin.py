@@ -116,18 +116,23 @@ def drg_service(request, drg_service_factory):
 def drg_login(drg_service, drg_store):
     """login(role) -> the User: logs drg_service out and in again, through a real account of that role
     (made in drg_store with QA_PASSWORD on first use), as a person at the log-in screen would."""
-    from workstation.accounts import hash_password
 
     def login(role="clinician"):
-        user = qa_user(role)
-        if drg_store.accounts.get(user.username) is None:
-            drg_store.accounts.add(
-                "qa-setup", user.username, user.full_name, user.role, hash_password(QA_PASSWORD), _now()
-            )
+        user = qa_account(drg_store, role)
         drg_service.access.logout().result(WAIT_S)
         return drg_service.access.login(user.username, QA_PASSWORD).result(WAIT_S)
 
     return login
+
+
+def qa_account(store, role="clinician"):
+    """The account of qa_user(role) in `store`, password QA_PASSWORD (made if missing); its User."""
+    from workstation.accounts import hash_password
+
+    user = qa_user(role)
+    if store.accounts.get(user.username) is None:
+        store.accounts.add("qa-setup", user.username, user.full_name, user.role, hash_password(QA_PASSWORD), _now())
+    return user
 
 
 def _now():

@@ -178,6 +178,7 @@ class Access:
 
     @requires(Permission.ACCOUNTS)
     def set_active(self, username: str, active: bool) -> Future[Account]:
+        active = validation.instance(bool, active, "active")
         self._not_self(username, "deactivate your own account")
         accounts, by = self._core.records.accounts, self._by()
         return self._core.query(
