@@ -90,10 +90,8 @@ def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window
 def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accounts_tab(
     qtbot, drg_service_factory, drg_store, tmp_path
 ):
-    service = drg_service_factory(connect=False)
     qa_account(drg_store, Role.ADMINISTRATOR)  # the fixtures' administrator, so the table lists them
-    window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    window.show()
+    window = _window(qtbot, drg_service_factory(connect=False), tmp_path)
     view = window.accounts
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is view and view.table.rowCount() == 1, timeout=WAIT_MS)
     type_in(qtbot, window, newAccountUser="dr.lind", newAccountName="Dr A. Lindqvist")
@@ -102,11 +100,12 @@ def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accoun
     assert find(window, "accountsMessage").text() == "The two passwords differ."
     type_in(qtbot, window, newAccountPasswordAgain="lind-pass-1")
     qtbot.mouseClick(view.create, LEFT)
-    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: find(window, "accountsMessage").text() != "The two passwords differ.", timeout=WAIT_MS)
     assert find(window, "accountsMessage").text() == "Account dr.lind (clinician) created."
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=WAIT_MS)
     row = next(r for r in range(2) if view.table.item(r, 0).text() == "dr.lind")
     view.table.selectRow(row)
-    view.chosen_role.setCurrentIndex(view.chosen_role.findData(Role.READ_ONLY))
+    view.chosen_role.setCurrentIndex(view.chosen_role.findData(Role.READ_ONLY.value))
     qtbot.mouseClick(view.change_role, LEFT)
     qtbot.waitUntil(lambda: drg_store.accounts.get("dr.lind").role is Role.READ_ONLY, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: view.chosen() is not None and view.chosen().role is Role.READ_ONLY, timeout=WAIT_MS)
@@ -120,8 +119,6 @@ def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accoun
     assert drg_store.accounts.get(qa_user(Role.ADMINISTRATOR).username).active
     actions = [e.action for e in _entries(drg_store)]
     assert {"account_created", "role_changed", "account_changed"} <= set(actions)
-    window.close()
-    window.deleteLater()
 
 
 @pytest.mark.parametrize(
@@ -133,16 +130,12 @@ def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accoun
     ],
 )
 def test_each_role_sees_only_what_it_may_use(qtbot, drg_service_factory, drg_store, tmp_path, role, enabled_tabs):
-    service = drg_service_factory(role=role, connect=role != "read_only")  # a read-only user cannot connect
-    window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    window.show()
+    window = _window(qtbot, drg_service_factory(role=role, connect=role != "read_only"), tmp_path)  # read-only: no link
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
     tabs = window.tabs
     shown = {tabs.widget(i).objectName() for i in range(tabs.count()) if tabs.isTabEnabled(i)}
     assert shown == enabled_tabs
     assert window.patient_panel.isEnabled() == (role != "field_engineer")
-    window.close()
-    window.deleteLater()
 
 
 def test_locking_shows_the_unlock_page_and_stop_all_still_stops(
@@ -198,6 +191,14 @@ def test_lock_screen_stop_all_on_x():
 
 
 _INNER = "test_stop_all_by_a_real_click_on_the_lock_screen"
+
+
+def _window(qtbot, service, tmp_path) -> MainWindow:
+    """The main window over `service`, closed after the test (pass or fail)."""
+    window = MainWindow(service, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    return window
 
 
 def _stimulate(service) -> None:

@@ -165,13 +165,15 @@ def test_start_without_a_device_shows_the_services_sentence(qtbot, drg_store, dr
         service.shutdown()
 
 
-def test_start_needs_a_patient_and_a_clinician(qtbot, panel, drg_service, drg_patient):
+def test_start_needs_a_patient_and_its_clinician_is_the_logged_in_user(qtbot, panel, drg_service, drg_patient):
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     assert panel.message.text() == "Select the patient first (or add a new one)."
+    assert drg_service.session_id is None
+    assert panel.clinician.isReadOnly() and panel.clinician.text() == "QA Clinician"
     select_patient(qtbot, panel, drg_patient)
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
-    assert panel.message.text() == "Enter your name as clinician first."
-    assert drg_service.session_id is None
+    qtbot.waitUntil(lambda: drg_service.session is not None, timeout=WAIT_MS)
+    assert drg_service.session.clinician == "QA Clinician"
 
 
 def offered(qtbot, panel) -> QDialog | None:

@@ -135,7 +135,7 @@ class AccountsView(QWidget):
         for widget in (self.chosen_role, self.change_role, self.toggle_active, self.reset):
             widget.setEnabled(account is not None)
         if account is not None:
-            self.chosen_role.setCurrentIndex(self.chosen_role.findData(account.role))
+            self.chosen_role.setCurrentIndex(self.chosen_role.findData(account.role.value))
             self.toggle_active.setText("Deactivate" if account.active else "Activate")
 
     # -- changes ----------------------------------------------------------------------------------
@@ -144,19 +144,19 @@ class AccountsView(QWidget):
             return
         self._ask(
             lambda access: access.create_account(
-                self.user.text(), self.full_name.text(), self.role.currentData(), self.password.text()
+                self.user.text(), self.full_name.text(), Role(self.role.currentData()), self.password.text()
             ),
-            lambda account: f"Account {account.username} ({account.role.label}) created.",
+            lambda account: f"Account {account.username} ({account.role.label.lower()}) created.",
             clear=True,
         )
 
     def _change_role(self) -> None:
         account = self.chosen()
         if account is not None:
-            role = self.chosen_role.currentData()
+            role = Role(self.chosen_role.currentData())
             self._ask(
                 lambda access: access.set_role(account.username, role),
-                lambda changed: f"{changed.username} is now {changed.role.label}.",
+                lambda changed: f"{changed.username} is now {changed.role.label.lower()}.",
             )
 
     def _toggle_active(self) -> None:
@@ -206,5 +206,5 @@ class AccountsView(QWidget):
 def _role_box(object_name: str, tooltip: str) -> QComboBox:
     box = named(QComboBox(), object_name, "Role", tooltip)
     for role in Role:
-        box.addItem(role.label, role)
+        box.addItem(role.label, role.value)  # Qt keeps a str enum as its text: Role(data) reads it back
     return box
