@@ -196,6 +196,14 @@ class MainWindow(QMainWindow):
         place.triggered.connect(self.ask_lead_position)
         self.menuBar().addMenu("&Lead").addAction(place)
         self.addAction(place)  # the shortcut works wherever the focus is
+        self.print_visit = QAction("&Print this visit's report…", self)
+        self.print_visit.setObjectName("printVisitAction")
+        self.print_visit.setShortcut(QKeySequence.Print)
+        self.print_visit.setToolTip("Print the report of the visit under way, as the records hold it now.")
+        self.print_visit.setEnabled(False)  # a visit is under way: see _on_session
+        self.print_visit.triggered.connect(self._print_this_visit)
+        self.menuBar().addMenu("&Visit").addAction(self.print_visit)
+        self.addAction(self.print_visit)
         field = QAction("&Field engineer workspace", self)
         field.setObjectName("fieldEngineerAction")
         field.setShortcut(QKeySequence("Ctrl+Shift+F"))
@@ -253,6 +261,7 @@ class MainWindow(QMainWindow):
             lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
         )
         self.spinal_map.leadSelected.connect(self.select_lead)
+        self.history.said.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.body_map.areaPointed.connect(self.spinal_map.set_lit)
         self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
         self.tabs.currentChanged.connect(
@@ -287,6 +296,11 @@ class MainWindow(QMainWindow):
         self._on_user(service.access.user, service.access.locked)
 
     # -- actions ------------------------------------------------------------------------------------
+    def _print_this_visit(self) -> None:
+        session_id = self.service.session_id
+        if session_id is not None:  # the action is off without a visit; one may just have ended
+            self.history.print_visit(session_id)
+
     def stop_all(self) -> None:
         if self.service.link_state is LinkState.DISCONNECTED:
             self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
@@ -436,6 +450,7 @@ class MainWindow(QMainWindow):
 
     def _on_session(self, session) -> None:
         self.placements = {}
+        self.print_visit.setEnabled(session is not None)
         self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
         self._show_history()
         if session is not None:

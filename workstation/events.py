@@ -58,6 +58,7 @@ class EventKind(str, Enum):
     DEVICE_LOG_READ = "device_log_read"
     USB_CAPTURE = "usb_capture"  # refusals of a bad capture size
     FIELD_FILE = "field_file"  # refusals of a bad file name (capture, export, bundle)
+    VISIT_OUTPUT = "visit_output"  # refusals of a bad record of a visit printed, saved or exported
 
 
 class Outcome(str, Enum):
@@ -106,6 +107,7 @@ NAMES = {
     EventKind.DEVICE_LOG_READ: "Device log read",
     EventKind.USB_CAPTURE: "USB capture",
     EventKind.FIELD_FILE: "File",
+    EventKind.VISIT_OUTPUT: "Visit report or export",
 }
 
 

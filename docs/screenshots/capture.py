@@ -119,8 +119,8 @@ def main() -> int:
 
 
 def visit_record(app: QApplication, window: MainWindow, service: ProgrammingService) -> None:
-    """The body map painted (knee and foot pain, leads 1 and 2 felt), the History tab, and page 1 of
-    the visit's PDF report (rendered with pdftoppm)."""
+    """The body map painted (knee and foot pain, leads 1 and 2 felt), the History tab, its print
+    dialog, and page 1 of the visit's PDF report (rendered with pdftoppm)."""
     service.recording.record_pain_score(PainScore(7, PainTiming.BEFORE, 68)).result(10)
     body_map = BodyMap.of(
         {"front-knee-left": 7, "front-L4-left": 5, "front-foot-left": 8, "back-foot-left": 6},
@@ -136,6 +136,10 @@ def visit_record(app: QApplication, window: MainWindow, service: ProgrammingServ
     wait_for(app, lambda: window.history.visits.rowCount() > 0)
     window.history.visits.selectRow(0)
     shot(app, window, "history")
+    window.history.print_report()  # the print dialog over the window; STOP ALL stays above it
+    wait_for(app, lambda: getattr(app.activeModalWidget(), "objectName", str)() == "visitPrintDialog")
+    shot(app, window, "print_dialog")
+    app.activeModalWidget().reject()
     pdf = Path(tempfile.mkdtemp()) / "report.pdf"
     write_pdf(service.recording.visit(service.session_id).result(10), pdf)
     subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(OUT / "report")])

@@ -70,6 +70,7 @@ from workstation.records.rows import (
     ThresholdPoint,
 )
 from workstation.records.tables import (
+    audit_entries,
     body_map_areas,
     devices,
     impedance_measurements,
@@ -136,6 +137,11 @@ class RecordsStore:
         data = checked_payload(detail)
         with self._begin() as conn:
             return self._audit(conn, actor, action, data, outcome).seq
+
+    def audit_details(self, action: str) -> list[dict[str, Any]]:
+        """What the trail holds of one action (every export, say), oldest first: an auditor's question."""
+        query = sa.select(audit_entries.c.detail).where(audit_entries.c.action == action).order_by(audit_entries.c.id)
+        return self._all(query, lambda row: json.loads(row.detail))
 
     def verify_audit(self) -> AuditReport:
         """Check every chain, the session events they cover and this workstation's anchor."""

@@ -21,7 +21,7 @@ from workstation.service.core import ServiceCore
 from workstation.service.errors import NoActiveSession, NotConnected
 from workstation.service.notices import EventRecorded, PlacementChanged, SessionChanged
 from workstation.service.policy import requires
-from workstation.visit import VisitRecord
+from workstation.visit import VisitOutput, VisitRecord
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -94,6 +94,29 @@ class Recording:
         """One visit as the records hold it (the report's and the exports' source); any past visit."""
         session_id = validation.record_id(session_id, "session_id")
         return self._core.query(visit.load, self._core.records, session_id)
+
+    @requires(Permission.EXPORT)
+    def visit_output(self, session_id: int, output: VisitOutput, destination: str) -> Future[int]:
+        """Record that a visit left the records (printed, saved as PDF, exported) and where to: a
+        disclosure of patient data, so the audit trail holds each one. The future gives its seq."""
+        core = self._core
+        session_id, output, destination = core.valid(
+            EventKind.VISIT_OUTPUT,
+            lambda: (
+                validation.record_id(session_id, "session_id"),
+                validation.member(VisitOutput, output, "output"),
+                validation.filled(destination, "destination"),
+            ),
+        )
+        detail = {"what": output.value, "session": session_id, "to": destination}
+
+        def run() -> int:
+            user = core.user
+            seq = core.records.audit(user.username if user is not None else "-", "export", detail, "ok")
+            log.info("session %d: %s", session_id, output.value)  # the session by number, no patient data
+            return seq
+
+        return core.query(run)
 
     # -- sessions --------------------------------------------------------------------------------
     @requires(Permission.RECORD)
