@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from drivers.types import Capabilities
 from ui import dialogs, theme
+from ui.access import AccessPage, AccountsView, apply_role
+from ui.access.page import Mode
 from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
@@ -46,6 +49,7 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
+from workstation.accounts import Permission
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -99,9 +103,13 @@ class MainWindow(QMainWindow):
         self.body_map = BodyMapPanel(self.bridge)
         self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
+        self.accounts = AccountsView(self.bridge)  # administrators only
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
+        self.waveforms.setObjectName("waveformView")
+        self.body_map.setObjectName("bodyMapPanel")
         programming = QWidget()
+        programming.setObjectName("programmingTab")
         box = QVBoxLayout(programming)
         box.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
@@ -118,6 +126,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(self.field, "&Field engineer")
+        self.tabs.addTab(self.accounts, "&Accounts")
 
         left = QSplitter(Qt.Vertical)
         left.setObjectName("leftSplitter")
@@ -137,6 +146,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 1000])
 
+        # the workstation, or the log-in / lock page in its place: the top bar (STOP ALL) stays above both
+        self.access_page = AccessPage(self.bridge)
+        access_holder = QWidget()
+        QHBoxLayout(access_holder).addWidget(self.access_page)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("mainPages")
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(access_holder)
+
         top = QHBoxLayout()
         bars = QVBoxLayout()  # the device's line over the patient's, both beside STOP ALL
         bars.setSpacing(2)
@@ -149,7 +167,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
         layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self._build_menu()
         self._wire()
@@ -197,6 +215,35 @@ class MainWindow(QMainWindow):
         bundle.triggered.connect(lambda: (self.show_field_engineer(), self.field.ask_bundle()))
         tools.addAction(bundle)
         self.addAction(field)
+        account = self.menuBar().addMenu("&Account")
+        for text, name, act in (
+            ("&Lock screen", "lockAction", lambda: self.service.access.lock("asked")),
+            ("Log &out", "logoutAction", lambda: self.bridge.run(self.service.access.logout(), self._logged_out)),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.triggered.connect(act)
+            account.addAction(action)
+
+    def _logged_out(self, future) -> None:
+        if future.exception() is not None:
+            self.statusBar().showMessage(str(future.exception()), 10000)
+
+    def _on_user(self, user, locked: bool) -> None:
+        """Someone logged in or out, or the screen was locked or unlocked: the page and what the role sees."""
+        apply_role(self, None if locked else user)
+        if user is not None and not locked:
+            self.pages.setCurrentIndex(0)
+            self.accounts.refresh()
+            return
+        if user is None:
+            future = self.service.access.needs_first_administrator()
+            self.bridge.run(
+                future, lambda f: self.access_page.show_mode(Mode.FIRST_ADMINISTRATOR if f.result() else Mode.LOGIN)
+            )
+        else:
+            self.access_page.show_mode(Mode.UNLOCK)
+        self.pages.setCurrentIndex(1)
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -206,6 +253,7 @@ class MainWindow(QMainWindow):
         bridge.impedanceMeasured.connect(self._on_impedance)
         bridge.placementChanged.connect(self._on_placement)
         bridge.sessionChanged.connect(self._on_session)
+        bridge.userChanged.connect(self._on_user)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
         bridge.leadSwitchedOff.connect(
@@ -219,6 +267,9 @@ class MainWindow(QMainWindow):
         self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
         self.tabs.currentChanged.connect(
             lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
+        )
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.accounts and self.accounts.refresh()
         )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.body_map.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
@@ -243,6 +294,7 @@ class MainWindow(QMainWindow):
         if service.session is not None:
             self._on_session(service.session)
         self._on_link(service.link_state, "")
+        self._on_user(service.access.user, service.access.locked)
 
     # -- actions ------------------------------------------------------------------------------------
     def _paint_where_felt(self, lead: int) -> None:
@@ -342,7 +394,11 @@ class MainWindow(QMainWindow):
             self.banner.show()
         elif state == LinkState.CONNECTED:
             self.banner.hide()
-            if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
+            user = self.service.access.user
+            may_stream = user is not None and user.may(Permission.CONNECT)
+            if may_stream and (
+                self.service.connection.telemetry is None or not self.service.connection.telemetry.running
+            ):
                 rate = telemetry_rate_hz(self.service.state.capabilities)
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:

@@ -26,6 +26,7 @@ from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.report import write_pdf
 from ui.testing.actions import raise_amplitude
+from ui.testing.plugin import qa_user
 from workstation.bodymap import BodyMap
 from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
 from workstation.records import RecordsStore
@@ -52,7 +53,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=3.3&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
@@ -61,7 +62,7 @@ def main() -> int:
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
     earlier_visit(service, store, patient.id)
-    service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
+    service.recording.start_session(patient.id).result(10)
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
         (2, SpinalLevel.L5, Side.LEFT),
@@ -158,7 +159,7 @@ def visit_record(app: QApplication, window: MainWindow, service: ProgrammingServ
 
 def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
     """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)

@@ -107,7 +107,7 @@ def test_a_new_visit_offers_the_last_pain_map_and_starts_from_it_on_request(
     window, panel = drg_window, drg_window.body_map
     _earlier_visit(drg_service, drg_store, drg_patient.id, BodyMap.of({"front-T11-left": 3}, {}))
     _earlier_visit(drg_service, drg_store, drg_patient.id, LAST_MAP)
-    session = drg_service.recording.start_session(drg_patient.id, "QA Clinician").result(5)
+    session = drg_service.recording.start_session(drg_patient.id).result(5)
     window.tabs.setCurrentWidget(panel)
     offer = panel.previous
     qtbot.waitUntil(offer.isVisible, timeout=WAIT_MS)
@@ -131,7 +131,7 @@ def test_a_new_visit_offers_the_last_pain_map_and_starts_from_it_on_request(
 def test_start_blank_or_painting_first_declines_the_offer(qtbot, drg_window, drg_service, drg_store, drg_patient):
     window, panel = drg_window, drg_window.body_map
     _earlier_visit(drg_service, drg_store, drg_patient.id, LAST_MAP)
-    drg_service.recording.start_session(drg_patient.id, "QA Clinician").result(5)
+    drg_service.recording.start_session(drg_patient.id).result(5)
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(panel.previous.isVisible, timeout=WAIT_MS)
     qtbot.mouseClick(panel.previous.blank, Qt.MouseButton.LeftButton)
@@ -141,7 +141,7 @@ def test_start_blank_or_painting_first_declines_the_offer(qtbot, drg_window, drg
     assert not panel.previous.isVisible()
 
     drg_service.recording.end_session().result(5)
-    drg_service.recording.start_session(drg_patient.id, "QA Clinician").result(5)  # the next visit: offered again
+    drg_service.recording.start_session(drg_patient.id).result(5)  # the next visit: offered again
     qtbot.waitUntil(lambda: not panel.previous.isHidden(), timeout=WAIT_MS)
     window.tabs.setCurrentWidget(panel)
     qtbot.waitExposed(panel.canvas)

@@ -11,7 +11,7 @@ objectNames (stable, for tests and automation):
     patientList         matching patients
     patientNew          "New patient…" -> patientDialog
     patientDialog       patientName, patientDob, patientRecordNumber, patientDialogMessage, OK / Cancel
-    clinicianName       clinician's name (remembered with QSettings)
+    clinicianName       the logged-in user, the session's clinician (read-only)
     sessionStart, sessionEnd, sessionResume    session buttons
     sessionInfo         the current session: patient, record number, start, clinician, state, device
     sessionMessage      refusals and outcomes, as the service words them
@@ -49,10 +49,9 @@ from ui.patients.resume_dialog import ResumeDialog
 from ui.programs import confirm_discard_unwritten
 from ui.theme import DANGER_BOX
 from ui.widgets import local_time, message_label, named, show_message
+from workstation.accounts import Permission
 from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
-
-CLINICIAN_KEY = "session/clinician"
 
 
 class PatientPanel(QWidget):
@@ -100,13 +99,15 @@ class PatientPanel(QWidget):
         column.addWidget(self.new_patient)
 
         self.clinician = named(
-            QLineEdit(str(self.settings.value(CLINICIAN_KEY, ""))),
+            QLineEdit(),
             "clinicianName",
             "Clinician",
-            "Your name, recorded with the session (remembered).",
+            "The logged-in user: the clinician recorded with the session.",
         )
-        self.clinician.setPlaceholderText("Clinician's name")
-        self.clinician.editingFinished.connect(self._remember_clinician)
+        self.clinician.setReadOnly(True)
+        self.clinician.setPlaceholderText("Log in first")
+        self.bridge.userChanged.connect(lambda _user, _locked: (self._show_user(), self._find_patients()))
+        self._show_user()
         self.start = named(
             QPushButton("&Start"),
             "sessionStart",
@@ -158,6 +159,9 @@ class PatientPanel(QWidget):
         the newest answer wins). The answer keeps `select`, else the patient selected when it arrives."""
         self._search += 1
         search = self._search
+        if not self._may_read():
+            self.patients.clear()
+            return
         future = self.service.recording.find_patients(self.search.text().strip())
         self.bridge.run(future, lambda done: isValid(self) and self._list_patients(search, done, select))
 
@@ -192,22 +196,24 @@ class PatientPanel(QWidget):
         self._find_patients(select=patient)
         show_message(self.message, f"Added {patient_label(patient)}.")
 
-    def _remember_clinician(self) -> None:
-        self.settings.setValue(CLINICIAN_KEY, self.clinician.text().strip())
+    def _may_read(self) -> bool:
+        """Patients and sessions are shown to the roles that may read the records."""
+        user, locked = self.service.access.user, self.service.access.locked
+        return user is not None and not locked and user.may(Permission.HISTORY)
+
+    def _show_user(self) -> None:
+        if self.service.session is None:
+            user = self.service.access.user
+            self.clinician.setText("" if user is None else user.full_name)
 
     # -- sessions ----------------------------------------------------------------------------------
     def _start_session(self) -> None:
-        patient, clinician = self.selected_patient(), self.clinician.text().strip()
+        patient = self.selected_patient()
         if patient is None:
             show_message(self.message, "Select the patient first (or add a new one).", DANGER_BOX)
             return
-        if not clinician:
-            show_message(self.message, "Enter your name as clinician first.", DANGER_BOX)
-            self.clinician.setFocus()
-            return
-        self._remember_clinician()
         try:
-            future = self.service.recording.start_session(patient.id, clinician)
+            future = self.service.recording.start_session(patient.id)  # its clinician: the logged-in user
         except (ServiceError, ValueError) as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return
@@ -260,6 +266,9 @@ class PatientPanel(QWidget):
         """At start-up: offer to resume sessions left unclosed by a crash. The future holds the dialog
         once it is open, or None when there is nothing to resume."""
         offered: Future = Future()
+        if not self._may_read():
+            offered.set_result(None)
+            return offered
 
         def answered(future: Future) -> None:
             sessions = future.result() if future.exception() is None and isValid(self) else []

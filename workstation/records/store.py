@@ -47,6 +47,7 @@ from workstation.models import (
 )
 from workstation.paths import keys_dir
 from workstation.records import audit, queries
+from workstation.records.accounts import AccountRecords
 from workstation.records.audit import AuditReport
 from workstation.records.chainkey import Anchor, ChainKey
 from workstation.records.codec import checked_payload, decode_capabilities, to_json
@@ -103,6 +104,7 @@ class RecordsStore:
         self._engine = engine
         self._key = key or ChainKey.load_or_create(keys_dir())
         self._database = engine.url.render_as_string(hide_password=True)  # names this database in the anchors
+        self.accounts = AccountRecords(engine, self._begin, self._audit)
 
     @classmethod
     def open(cls, url: str | None = None, key: ChainKey | None = None) -> RecordsStore:
