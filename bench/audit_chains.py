@@ -61,8 +61,9 @@ def run(base: str, workstations: int, events: int, shared_chain: bool) -> dict[s
     url_text = url.render_as_string(hide_password=False)
     folder = Path(tempfile.mkdtemp(prefix="drg-bench-keys-"))
     first = ChainKey.load_or_create(folder / "0")
-    # migrate once; the global chain's row is made here, before 20 processes would race to make it
-    RecordsStore.open(url_text, first if shared_chain else ChainKey.load_or_create(Path(tempfile.mkdtemp()))).close()
+    with RecordsStore.open(url_text, first) as store:  # migrate once
+        if shared_chain:  # the global chain's first entry registers it, before 20 processes race to
+            store.audit("bench", "setup", {}, "ok")
     for n in range(1, workstations):
         if shared_chain:  # the same chain id and key everywhere: one global chain
             (folder / str(n)).mkdir()
