@@ -115,11 +115,12 @@ def result(name: str, **figures: float | str) -> None:
 @contextmanager
 def bench_service(folder: Path) -> Iterator:
     """A ProgrammingService with its records store in a SQLite file in `folder`, as in the clinic."""
+    from ui.testing.plugin import qa_user
     from workstation.records.store import RecordsStore
     from workstation.service import ProgrammingService
 
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     try:
         yield service
     finally:
@@ -140,7 +141,7 @@ def start_stimulating(
 
     wait(service.connection.connect(uri))
     patient = service.records.add_patient("Bench Patient", date(1970, 1, 1), "BENCH-0001")
-    service.recording.start_session(patient.id, "Bench Clinician").result()
+    service.recording.start_session(patient.id).result()
     lead = LeadConfig(
         1,
         (Polarity.CATHODE, Polarity.ANODE, Polarity.OFF, Polarity.OFF),

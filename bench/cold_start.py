@@ -57,6 +57,7 @@ except ImportError as exc:
     print(f"NO-UI {exc}", flush=True)
     sys.exit(NO_UI)
 from workstation.service import LinkState
+from ui.testing.plugin import qa_user
 stamp("imported")
 original_init = ui.main_window.MainWindow.__init__
 
@@ -84,7 +85,7 @@ from workstation.service import ProgrammingService
 from workstation.records.store import RecordsStore
 stamp("imported")
 store = RecordsStore.open(sys.argv[1])
-service = ProgrammingService(store)
+service = ProgrammingService(store, user=qa_user())
 service.connection.connect("sim://0?magnet=held").result(30)
 stamp("connected")
 service.shutdown()

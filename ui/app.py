@@ -47,7 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--smoke-test",
         action="store_true",
-        help="quit once the main window shows (and the link is up): exit 0, or 1 after 30 s",
+        help="quit once the main window shows its log-in page: exit 0, or 1 after 30 s",
     )
     return parser.parse_args(argv)
 
@@ -58,12 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         from workstation import auditcli
 
         return auditcli.main(argv[1:])
+    if argv[:1] == ["field"]:  # `drg-workstation field ...`: drg-field inside the bundled build
+        from workstation import fieldtool
+
+        return fieldtool.main(argv[1:])
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("OpenDRG")
     app.setApplicationName("DRG Workstation")
     _start_logging(args.log_level)
 
+    from ui.access import IdleLock
     from ui.main_window import MainWindow
     from workstation.service import ProgrammingService
 
@@ -71,21 +76,40 @@ def main(argv: list[str] | None = None) -> int:
     if args.capture:
         service.field.start_capture()
     window = MainWindow(service)
+    IdleLock(service, parent=window)  # the screen locks after IDLE_LOCK_S without input (STOP ALL stays above it)
     if args.field_engineer:
         window.show_field_engineer()
     window.connection.uri.setCurrentText(args.link)
     window.show()
-    if not args.no_connect:
-        window.connection.connect_link()
-    QTimer.singleShot(0, window.patient_panel.offer_resumption)
+    _after_login(window, service, connect=not args.no_connect)
     if args.smoke_test:
-        _quit_once_shown(app, window, service, need_link=not args.no_connect)
+        _quit_once_shown(app, window)
     try:
         return app.exec()
     finally:
         if args.capture:
             _save_capture(service, args.capture)
         service.shutdown()
+
+
+def _after_login(window, service, connect: bool) -> None:
+    """Once someone has logged in (the first run asks for the first administrator): connect, if their role
+    may, and offer to resume a session a crash left open, if they may read the records."""
+    from workstation.accounts import Permission
+
+    done = {"connected": False}
+
+    def logged_in(user, locked: bool) -> None:
+        if user is None or locked:
+            return
+        if connect and not done["connected"] and user.may(Permission.CONNECT):
+            done["connected"] = True
+            window.connection.connect_link()
+        if user.may(Permission.HISTORY):
+            QTimer.singleShot(0, window.patient_panel.offer_resumption)
+
+    window.bridge.userChanged.connect(logged_in)
+    logged_in(service.access.user, service.access.locked)
 
 
 def _save_capture(service, path: str) -> None:
@@ -122,14 +146,13 @@ def _start_logging(level: str | None) -> None:
     )
 
 
-def _quit_once_shown(app, window, service, need_link: bool) -> None:
-    """For the bundle's smoke test (scripts/smoke-test-bundle)."""
-    from workstation.service import LinkState
+def _quit_once_shown(app, window) -> None:
+    """For the bundle's smoke test (scripts/smoke-test-bundle): the window is up and asks who is there."""
 
     def check() -> None:
         handle = window.windowHandle()
-        if handle is not None and handle.isExposed() and (not need_link or service.link_state is LinkState.CONNECTED):
-            print(f"smoke test: main window shown, link {service.link_state.value}", flush=True)
+        if handle is not None and handle.isExposed() and window.pages.currentWidget() is not window.splitter:
+            print("smoke test: main window shown, log-in page", flush=True)
             app.exit(0)
 
     poll = QTimer(window, interval=100, timeout=check)

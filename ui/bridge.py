@@ -30,6 +30,7 @@ from workstation.service import (
     Refused,
     ServiceFault,
     SessionChanged,
+    UserChanged,
 )
 
 
@@ -51,6 +52,7 @@ class ServiceBridge(QObject):
     fault = Signal(str)  # a background task failed
     outcomeSettled = Signal(object)  # OutcomeSettled: an unknown outcome corrected once the device was back
     deviceReverted = Signal(object)  # DeviceReverted: the device changed its settings while the link was down
+    userChanged = Signal(object, bool)  # User or None (logged out), locked
     leadSwitchedOff = Signal(int, str)  # lead, sentence: the device switched it off after reading a short
     _done = Signal(object, object)  # callback, future
     _call = Signal(object)  # a function to run on the GUI thread
@@ -76,6 +78,7 @@ class ServiceBridge(QObject):
             ServiceFault: lambda n: self.fault.emit(n.sentence),
             OutcomeSettled: self.outcomeSettled.emit,
             DeviceReverted: self.deviceReverted.emit,
+            UserChanged: lambda n: self.userChanged.emit(n.user, n.locked),
             LeadSwitchedOff: lambda n: self.leadSwitchedOff.emit(n.lead, n.sentence),
         }
         service.subscribe(self._relay)

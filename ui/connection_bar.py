@@ -20,7 +20,7 @@ from drivers.types import BatteryState
 from ui import theme
 from ui.bridge import ServiceBridge
 from ui.widgets import named
-from workstation.service import LinkState
+from workstation.service import LinkState, ServiceError
 
 STATE_STYLE = {
     LinkState.CONNECTED: ("Connected", theme.OK),
@@ -141,7 +141,12 @@ class ConnectionBar(QWidget):
 
     def connect_link(self) -> None:
         uri = self.uri.currentText().strip() or "sim://0"
-        self.bridge.run(self.bridge.service.connection.connect(uri), self._connected)
+        try:
+            future = self.bridge.service.connection.connect(uri)
+        except ServiceError as exc:  # not logged in, or a role that may not connect
+            self.state_label.setText(f"Not connected: {exc}")
+            return
+        self.bridge.run(future, self._connected)
 
     def pair(self) -> None:
         self.bridge.run(self.bridge.service.connection.pair(), self._connected)

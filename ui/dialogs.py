@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 MARK = "drgDialog"  # dynamic property set on every dialog made here
@@ -47,6 +48,7 @@ DIALOGS: dict[str, str] = {
     "fieldExportFile": "save a field-engineer export, capture or diagnostics bundle (fieldeng/view)",
     "visitReportFile": "save a visit's report as PDF (history/view)",
     "visitExportFile": "export a visit as FHIR and CSV (history/view)",
+    "visitPrintDialog": "print a visit's report (history/view; Visit > Print this visit's report…)",
 }
 
 
@@ -100,3 +102,11 @@ def save_file_name(parent: QWidget | None, name: str, caption: str, directory: s
         return ""
     finally:
         dialog.deleteLater()
+
+
+def print_dialog(parent: QWidget | None, name: str, printer: QPrinter) -> QPrintDialog:
+    """Qt's print dialog for `printer`, window-modal; show it with QDialog.open(), never exec().
+
+    On X11 it is Qt's own widget dialog (there is no native one), so Esc and the STOP ALL
+    button reach the app. open() returns at once: the app's event loop runs on while it is up."""
+    return register(QPrintDialog(printer, parent), name)

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 
 from drivers.types import Capabilities
 from ui import dialogs, theme
+from ui.access import AccessPage, AccountsView, apply_role
+from ui.access.page import Mode
 from ui.bodymap import BodyMapPanel
 from ui.bridge import ServiceBridge
 from ui.connection_bar import ConnectionBar
@@ -47,7 +49,7 @@ from ui.spinal_map import LeadState, SpinalMap
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
-from workstation.bodymap import BodyMap
+from workstation.accounts import Permission
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
@@ -110,9 +112,12 @@ class MainWindow(QMainWindow):
         self.body_map = BodyMapPanel(self.bridge)
         self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
+        self.accounts = AccountsView(self.bridge)  # administrators only
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        self.programming = ProgrammingPage(self.lead_chooser, self.lead_panel)
+        self.waveforms.setObjectName("waveformView")
+        self.body_map.setObjectName("bodyMapPanel")
+        self.programming = ProgrammingPage(self.lead_chooser, self.lead_panel)  # objectName programmingTab
         self.tabs.addTab(self.programming, "&Programming")
         self.tabs.addTab(self.body_map, "&Body map")
         self.tabs.addTab(self.waveforms, WAVEFORMS_TITLE)
@@ -121,6 +126,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.programs, "P&rograms && log")
         self.tabs.addTab(self.history, "&History")
         self.tabs.addTab(self.field, "&Field engineer")
+        self.tabs.addTab(self.accounts, "&Accounts")
 
         left = QSplitter(Qt.Vertical)
         left.setObjectName("leftSplitter")
@@ -136,6 +142,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([300, 1000])
 
+        # the workstation, or the log-in / lock page in its place: the top bar (STOP ALL) stays above both
+        self.access_page = AccessPage(self.bridge)
+        access_holder = QWidget()
+        QHBoxLayout(access_holder).addWidget(self.access_page)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("mainPages")
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(access_holder)
+
         top = QHBoxLayout()
         bars = QVBoxLayout()  # the device's line over the patient's, both beside STOP ALL
         bars.setSpacing(2)
@@ -147,7 +162,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(top)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)  # there from the start: a first message moves nothing
         self._build_menu()
@@ -176,6 +191,14 @@ class MainWindow(QMainWindow):
         place.triggered.connect(self.ask_lead_position)
         self.menuBar().addMenu("&Lead").addAction(place)
         self.addAction(place)  # the shortcut works wherever the focus is
+        self.print_visit = QAction("&Print this visit's report…", self)
+        self.print_visit.setObjectName("printVisitAction")
+        self.print_visit.setShortcut(QKeySequence.Print)
+        self.print_visit.setToolTip("Print the report of the visit under way, as the records hold it now.")
+        self.print_visit.setEnabled(False)  # a visit is under way: see _on_session
+        self.print_visit.triggered.connect(self._print_this_visit)
+        self.menuBar().addMenu("&Visit").addAction(self.print_visit)
+        self.addAction(self.print_visit)
         field = QAction("&Field engineer workspace", self)
         field.setObjectName("fieldEngineerAction")
         field.setShortcut(QKeySequence("Ctrl+Shift+F"))
@@ -188,6 +211,35 @@ class MainWindow(QMainWindow):
         bundle.triggered.connect(lambda: (self.show_field_engineer(), self.field.ask_bundle()))
         tools.addAction(bundle)
         self.addAction(field)
+        account = self.menuBar().addMenu("&Account")
+        for text, name, act in (
+            ("&Lock screen", "lockAction", lambda: self.service.access.lock("asked")),
+            ("Log &out", "logoutAction", lambda: self.bridge.run(self.service.access.logout(), self._logged_out)),
+        ):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.triggered.connect(act)
+            account.addAction(action)
+
+    def _logged_out(self, future) -> None:
+        if future.exception() is not None:
+            self.statusBar().showMessage(str(future.exception()), 10000)
+
+    def _on_user(self, user, locked: bool) -> None:
+        """Someone logged in or out, or the screen was locked or unlocked: the page and what the role sees."""
+        apply_role(self, None if locked else user)
+        if user is not None and not locked:
+            self.pages.setCurrentIndex(0)
+            self.accounts.refresh()
+            return
+        if user is None:
+            future = self.service.access.needs_first_administrator()
+            self.bridge.run(
+                future, lambda f: self.access_page.show_mode(Mode.FIRST_ADMINISTRATOR if f.result() else Mode.LOGIN)
+            )
+        else:
+            self.access_page.show_mode(Mode.UNLOCK)
+        self.pages.setCurrentIndex(1)
 
     def _wire(self) -> None:
         bridge = self.bridge
@@ -197,19 +249,26 @@ class MainWindow(QMainWindow):
         bridge.impedanceMeasured.connect(self._on_impedance)
         bridge.placementChanged.connect(self._on_placement)
         bridge.sessionChanged.connect(self._on_session)
+        bridge.userChanged.connect(self._on_user)
         bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
         bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
         bridge.leadSwitchedOff.connect(
             lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
         )
         self.spinal_map.leadSelected.connect(self.select_lead)
+        self.history.said.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.history.loaded.connect(lambda _visits: self.body_map.offer_previous(self.history.history))
+        self.lead_panel.whereFelt.connect(self._paint_where_felt)
         self.body_map.areaPointed.connect(self.spinal_map.set_lit)
         self.patient_panel.patients.currentItemChanged.connect(lambda *_: self._show_history())
         self.tabs.currentChanged.connect(
             lambda _i: self.tabs.currentWidget() is self.history and self.history.refresh()
         )
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.accounts and self.accounts.refresh()
+        )
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
-        self.patient_panel.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
+        self.body_map.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
 
     def _restore(self) -> None:
@@ -231,8 +290,18 @@ class MainWindow(QMainWindow):
         if service.session is not None:
             self._on_session(service.session)
         self._on_link(service.link_state, "")
+        self._on_user(service.access.user, service.access.locked)
 
     # -- actions ------------------------------------------------------------------------------------
+    def _paint_where_felt(self, lead: int) -> None:
+        self.tabs.setCurrentWidget(self.body_map)
+        self.body_map.paint_lead(lead)
+
+    def _print_this_visit(self) -> None:
+        session_id = self.service.session_id
+        if session_id is not None:  # the action is off without a visit; one may just have ended
+            self.history.print_visit(session_id)
+
     def stop_all(self) -> None:
         if self.service.link_state is LinkState.DISCONNECTED:
             self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
@@ -321,7 +390,11 @@ class MainWindow(QMainWindow):
             self.top_line.setCurrentWidget(self.banner)
         elif state == LinkState.CONNECTED:
             self.top_line.setCurrentWidget(self.session_bar)
-            if self.service.connection.telemetry is None or not self.service.connection.telemetry.running:
+            user = self.service.access.user
+            may_stream = user is not None and user.may(Permission.CONNECT)
+            if may_stream and (
+                self.service.connection.telemetry is None or not self.service.connection.telemetry.running
+            ):
                 rate = telemetry_rate_hz(self.service.state.capabilities)
                 self.bridge.run(self.service.connection.start_telemetry(rate), self._telemetry_started)
         elif state == LinkState.DISCONNECTED:
@@ -378,7 +451,8 @@ class MainWindow(QMainWindow):
 
     def _on_session(self, session) -> None:
         self.placements = {}
-        self.body_map.set_map(BodyMap())  # a new visit starts with a blank map
+        self.print_visit.setEnabled(session is not None)
+        self.body_map.new_visit(session.id if session else None)  # blank; the last pain map may be offered
         self._show_history()
         if session is not None:
             future = self.service.recording.placements(session.patient_id)

@@ -18,7 +18,7 @@ class ProgrammingPage(QSplitter):
 
     def __init__(self, chooser: QComboBox, panel: LeadPanel) -> None:
         super().__init__(Qt.Orientation.Horizontal)
-        self.setObjectName("programmingPage")
+        self.setObjectName("programmingTab")
         self.setChildrenCollapsible(False)
         label = QLabel("Lead:")
         label.setBuddy(chooser)
@@ -35,5 +35,6 @@ class ProgrammingPage(QSplitter):
             waveforms.show()
             self.setStretchFactor(0, 3)
             self.setStretchFactor(1, 2)
-        else:
+        else:  # back in their tab, usable as the role made them (ui/access/roles.py)
             tabs.insertTab(tab_index, waveforms, WAVEFORMS_TITLE)
+            tabs.setTabEnabled(tab_index, not waveforms.testAttribute(Qt.WidgetAttribute.WA_ForceDisabled))

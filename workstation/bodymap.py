@@ -277,10 +277,15 @@ def suggested_levels(body_map: BodyMap) -> list[LevelSuggestion]:
     ]
 
 
+def pain_text(body_map: BodyMap) -> str:
+    """The pain areas as a clinician reads them: "L4, inner lower leg, left (front) 7/10; ..."."""
+    regions = body_regions()
+    return "; ".join(f"{regions[p.region].name} {p.intensity}/10" for p in body_map.pain)
+
+
 def summary(body_map: BodyMap) -> str:
     """One line for the session log: the pain areas, then coverage and spill."""
-    regions = body_regions()
-    pain = "; ".join(f"{regions[p.region].name} {p.intensity}/10" for p in body_map.pain) or "no pain area"
+    pain = pain_text(body_map) or "no pain area"
     shares = list(coverage(body_map))
     shown = shares[:-1] if len(shares) == 2 else shares  # one lead: its figures are the combined ones
     return "; ".join([f"pain: {pain}", *(c.text for c in shown if body_map.leads)])

@@ -58,6 +58,8 @@ class EventKind(str, Enum):
     DEVICE_LOG_READ = "device_log_read"
     USB_CAPTURE = "usb_capture"  # refusals of a bad capture size
     FIELD_FILE = "field_file"  # refusals of a bad file name (capture, export, bundle)
+    VISIT_OUTPUT = "visit_output"  # refusals of a bad record of a visit printed, saved or exported
+    SETTINGS = "settings"  # refusals of a bad workstation setting (the log level)
 
 
 class Outcome(str, Enum):
@@ -106,6 +108,7 @@ NAMES = {
     EventKind.DEVICE_LOG_READ: "Device log read",
     EventKind.USB_CAPTURE: "USB capture",
     EventKind.FIELD_FILE: "File",
+    EventKind.VISIT_OUTPUT: "Visit report or export",
 }
 
 
@@ -143,9 +146,10 @@ def _response(p: dict[str, Any]) -> str:
         )
         if p.get(key) is not None
     ]
-    regions = ", ".join(p.get("body_regions") or ()) or "no region"
+    regions = ", ".join(p.get("body_regions") or ())  # only in responses recorded before the body map
     free = " (paresthesia-free)" if p.get("paresthesia_free") else ""
-    return f"lead {p['lead']}: {p['sensation'].lower()}{free} in {regions}" + "".join(f"; {f}" for f in found)
+    where = f" in {regions}" if regions else ""
+    return f"lead {p['lead']}: {p['sensation'].lower()}{free}{where}" + "".join(f"; {f}" for f in found)
 
 
 def _pain_score(p: dict[str, Any]) -> str:

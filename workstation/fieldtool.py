@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workstation import devicelog, exports, logs
+from workstation.accounts import Role, User
 
 if TYPE_CHECKING:
     from workstation.service import ProgrammingService
@@ -78,6 +79,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _operator() -> User:
+    """drg-field acts for the person logged in to this computer, with the field engineer's role: it can
+    interrogate, measure and run the service tools, and change no therapy (workstation/accounts.py)."""
+    import getpass
+
+    return User(getpass.getuser(), f"{getpass.getuser()} (drg-field)", Role.FIELD_ENGINEER)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from workstation.service import ProgrammingService, ServiceError
@@ -86,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(args.log_level)
     with tempfile.TemporaryDirectory() as folder:
         records = args.records or f"sqlite:///{Path(folder) / 'records.sqlite3'}"
-        service = ProgrammingService.open(records)
+        service = ProgrammingService.open(records, user=_operator())
         try:
             service.field.start_capture(args.max_mb * 1024 * 1024 if args.command == "capture" else None)
             service.subscribe(_say_when_pairing)

@@ -172,6 +172,8 @@ class StimulusResponse:
     frequency_hz: int
     sensation: Sensation
     paresthesia_free: bool
+    # Areas named in responses recorded before the body map (issue 11); new ones leave it empty: where
+    # a lead is felt is its area on the body map, with side (workstation.bodymap.LeadArea).
     body_regions: tuple[str, ...] = ()
     perception_threshold_ua: int | None = None
     comfortable_ua: int | None = None

@@ -173,6 +173,14 @@ def text(value: object, field: str) -> str:
     return value
 
 
+def filled(value: object, field: str) -> str:
+    """Text that names something (a printer, a file): not blank."""
+    if not text(value, field).strip():
+        raise InvalidValue(field, value, f"The {field} is blank; name it.")
+    assert isinstance(value, str)  # text() checked it
+    return value
+
+
 def instance(kind: type[T], value: object, field: str) -> T:
     """A record of the expected kind (a Note, a LeadPlacement, ...)."""
     if not isinstance(value, kind):

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Protocol
 
 from drivers.types import Program
@@ -22,6 +23,14 @@ from workstation.events import EventKind, name, summarise
 from workstation.models import DeviceRecord, LeadPlacement, PainScore, PainTiming, Patient, Session, StimulusResponse
 from workstation.records.codec import decode_contacts
 from workstation.records.rows import PlacementPoint, SavedProgram, SessionEvent
+
+
+class VisitOutput(str, Enum):
+    """A visit leaving the records: each is a disclosure of patient data, so each is audited."""
+
+    REPORT_SAVED = "visit report saved as PDF"
+    REPORT_PRINTED = "visit report printed"
+    EXPORTED = "visit exported (FHIR bundle and CSV files)"
 
 
 class VisitRecords(Protocol):

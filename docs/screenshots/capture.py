@@ -26,6 +26,7 @@ from ui.lead_panel.confirm import ask_confirmation
 from ui.main_window import MainWindow
 from ui.report import write_pdf
 from ui.testing.actions import raise_amplitude
+from ui.testing.plugin import qa_user
 from workstation.bodymap import BodyMap
 from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
 from workstation.records import RecordsStore
@@ -52,7 +53,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=3.3&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)
@@ -60,7 +61,8 @@ def main() -> int:
     settle(app, 0.5)
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
-    service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
+    earlier_visit(service, store, patient.id)
+    service.recording.start_session(patient.id).result(10)
     for channel, level, side in (
         (1, SpinalLevel.L4, Side.LEFT),
         (2, SpinalLevel.L5, Side.LEFT),
@@ -75,10 +77,11 @@ def main() -> int:
     for lead, amplitude in ((1, 800), (2, 600)):
         service.outputs.set_enabled(lead, True).result(10)
         raise_amplitude(service, lead, amplitude, 20)
-    regions = window.patient_panel.findChild(object, "painRegions")
-    for row in range(regions.count()):
-        if regions.item(row).text() in ("foot", "knee"):
-            regions.item(row).setCheckState(regions.item(row).checkState().Checked)
+    window.tabs.setCurrentWidget(window.body_map)
+    wait_for(app, window.body_map.previous.isVisible)
+    shot(app, window, "body_map_previous")  # the last visit's pain offered as a starting point
+    window.body_map.previous.use.click()  # its levels are starred on the spinal map
+    window.tabs.setCurrentIndex(0)
     window.select_lead(1)
     shot(app, window, "main_window")
     window.tabs.setCurrentWidget(window.waveforms)
@@ -118,9 +121,18 @@ def main() -> int:
     return 0
 
 
+def earlier_visit(service: ProgrammingService, store: RecordsStore, patient_id: int) -> None:
+    """A visit before the demo one, so the patient returns: pain and a body map, then closed."""
+    state = service.state
+    session = store.open_session(patient_id, state.identity, state.capabilities, "Dr B. Earlier")
+    store.record_pain_score(session.id, PainScore(8, PainTiming.BEFORE, 79))
+    store.record_body_map(session.id, BodyMap.of({"front-knee-left": 8, "front-L4-left": 6}, {}))
+    store.close_session(session.id)
+
+
 def visit_record(app: QApplication, window: MainWindow, service: ProgrammingService) -> None:
-    """The body map painted (knee and foot pain, leads 1 and 2 felt), the History tab, and page 1 of
-    the visit's PDF report (rendered with pdftoppm)."""
+    """The body map painted (knee and foot pain, leads 1 and 2 felt), the History tab, its print
+    dialog, and page 1 of the visit's PDF report (rendered with pdftoppm)."""
     service.recording.record_pain_score(PainScore(7, PainTiming.BEFORE, 68)).result(10)
     body_map = BodyMap.of(
         {"front-knee-left": 7, "front-L4-left": 5, "front-foot-left": 8, "back-foot-left": 6},
@@ -136,6 +148,10 @@ def visit_record(app: QApplication, window: MainWindow, service: ProgrammingServ
     wait_for(app, lambda: window.history.visits.rowCount() > 0)
     window.history.visits.selectRow(0)
     shot(app, window, "history")
+    window.history.print_report()  # the print dialog over the window; STOP ALL stays above it
+    wait_for(app, lambda: getattr(app.activeModalWidget(), "objectName", str)() == "visitPrintDialog")
+    shot(app, window, "print_dialog")
+    app.activeModalWidget().reject()
     pdf = Path(tempfile.mkdtemp()) / "report.pdf"
     write_pdf(service.recording.visit(service.session_id).result(10), pdf)
     subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(OUT / "report")])
@@ -144,7 +160,7 @@ def visit_record(app: QApplication, window: MainWindow, service: ProgrammingServ
 
 def field_engineer(app: QApplication, store: RecordsStore, folder: Path) -> None:
     """The Field engineer tab on a faulty generator, no patient or session (docs/field-engineer.md)."""
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=2.3&short=1.2&battery=eri&impedance_ms=5&magnet=held").result(10)
     window = MainWindow(service, QSettings(str(folder / "field.ini"), QSettings.IniFormat))
     window.setGeometry(0, 0, 1366, 768)

@@ -13,6 +13,7 @@ import pytest
 
 from drivers.capture import read_pcap
 from drivers.types import EventCode, ImpedanceMode
+from ui.testing.plugin import qa_user
 from workstation import logs
 from workstation.events import EventKind
 from workstation.exports import IDENTITY_COLUMNS, write_device_log_csv, write_self_test_csv
@@ -24,7 +25,7 @@ URI = "sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2&memory
 
 @pytest.fixture
 def service(drg_store):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     service.connection.connect(URI).result(WAIT_S)
     yield service
     service.shutdown()
@@ -47,7 +48,7 @@ def test_without_a_session_the_tools_work_and_record_nothing(service, drg_store)
 
 def test_in_a_session_each_tool_is_recorded(service, drg_store):
     patient = drg_store.add_patient("Field Test", date(1960, 1, 1), "FE-1")
-    session = service.recording.start_session(patient.id, "Engineer").result(WAIT_S)
+    session = service.recording.start_session(patient.id).result(WAIT_S)
     diagnosis = service.field.diagnose(rounds=1).result(WAIT_S)
     self_test = service.field.self_test().result(WAIT_S)
     service.field.read_device_log().result(WAIT_S)
@@ -70,12 +71,12 @@ def test_contact_history_across_visits_and_devices_needs_no_session(drg_store, d
     patient = drg_store.add_patient("History Test", date(1955, 5, 5), "FE-2")
     for serial in ("OLD-0001", "NEW-0002"):  # the generator was replaced between visits
         service = drg_service_factory(serial=serial, open="2.3")
-        service.recording.start_session(patient.id, "Engineer").result(WAIT_S)
+        service.recording.start_session(patient.id).result(WAIT_S)
         service.impedance.measure(ImpedanceMode.CONTACT_TO_CASE).result(WAIT_S)
         service.recording.end_session().result(WAIT_S)
     other = drg_store.add_patient("Someone Else", date(1980, 1, 1), "FE-3")
     service = drg_service_factory(serial="OTHER-9")
-    service.recording.start_session(other.id, "Engineer").result(WAIT_S)
+    service.recording.start_session(other.id).result(WAIT_S)
     service.impedance.measure(ImpedanceMode.CONTACT_TO_CASE).result(WAIT_S)
     service.recording.end_session().result(WAIT_S)
 
@@ -88,7 +89,7 @@ def test_contact_history_across_visits_and_devices_needs_no_session(drg_store, d
 
 
 def test_contact_history_needs_a_device_or_a_serial(drg_store):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         with pytest.raises(NotConnected):
             service.field.contact_history()
@@ -127,7 +128,7 @@ def test_capture_runs_in_the_background_and_is_saved(service, tmp_path):
 
 
 def test_capture_asked_before_connecting_starts_with_the_link(drg_store, tmp_path):
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         assert service.field.start_capture() is None
         service.connection.connect("sim://0?magnet=held&latency_ms=0").result(WAIT_S)

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from drivers.types import LeadConfig, Polarity
+from ui.testing.plugin import qa_user
 from workstation import logs
 from workstation.models import Note
 from workstation.service import InvalidValue, LinkState, ProgrammingService, ServiceError
@@ -71,10 +72,10 @@ def test_rotation_keeps_a_bounded_set_of_files(tmp_path, monkeypatch):
 
 def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg_store, log_file):
     patient = drg_store.add_patient(NAME, BIRTH, MRN)
-    service = ProgrammingService(drg_store)
+    service = ProgrammingService(drg_store, user=qa_user())
     try:
         service.connection.connect("sim://0?magnet=held&latency_ms=0&impedance_ms=1&open=2.3&short=1.2").result(WAIT_S)
-        service.recording.start_session(patient.id, "Dr Example").result(WAIT_S)
+        service.recording.start_session(patient.id).result(WAIT_S)
         with pytest.raises(InvalidValue):
             service.outputs.set_amplitude(1, NAME)  # refused at the boundary, with the name in its sentence
         service.recording.add_note(Note(f"{NAME} ({MRN}) reports less pain")).result(WAIT_S)
@@ -105,3 +106,21 @@ def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg
     assert f"session {service.session_id or ''}".strip() in text
     for secret in (NAME, *NAME.split(), MRN, BIRTH.isoformat(), "1961", "less pain"):
         assert secret not in text, secret
+
+
+def test_the_log_level_is_a_setting_changed_by_its_role_and_audited(drg_service, drg_store, log_file):
+    import sqlalchemy as sa
+
+    from workstation.records.tables import audit_entries
+
+    assert drg_service.field.set_log_level(" debug ") == "DEBUG"
+    assert logging.getLogger("workstation").level == logging.DEBUG
+    for bad in ("LOUD", None, 3, float("nan")):
+        with pytest.raises(InvalidValue):
+            drg_service.field.set_log_level(bad)
+    assert logging.getLogger("workstation").level == logging.DEBUG  # nothing changed
+    drg_service.wait_idle(WAIT_S)
+    with drg_store._engine.connect() as conn:
+        rows = list(conn.execute(sa.select(audit_entries).where(audit_entries.c.action == "settings_changed")))
+    assert [(r.actor, r.detail) for r in rows] == [("qa", '{"setting":"log level","value":"DEBUG"}')]
+    drg_service.field.set_log_level("INFO")

@@ -1,4 +1,5 @@
-"""History queries reach rows through indexes, so they stay fast with 10,000 sessions.
+"""History queries reach rows through indexes, so they stay fast with 10,000 sessions: every query
+of the History tab and the visit report among them (a patient's history is one patient's rows).
 
 SQLite's EXPLAIN QUERY PLAN says SCAN for a full-table walk and SEARCH for an
 index lookup; a per-patient query may SCAN only the small patients table.
@@ -17,6 +18,7 @@ from workstation.models import SpinalLevel
 from workstation.records import queries
 from workstation.records.connection import URL_VARIABLE, create_records_engine, records_url
 from workstation.records.migrate import upgrade
+from workstation.records.tables import session_events
 
 PER_PATIENT = {
     "sessions of a patient": queries.patient_sessions_query(7),
@@ -28,6 +30,13 @@ PER_PATIENT = {
     "placements of a patient": queries.placement_history_query(7),
     "placement in force": queries.latest_placement_id_query(7, 1),
     "contacts of a device's patients": queries.contact_history_query("SIM-0001"),
+    # the History tab (workstation.history.load) and the visit report (workstation.visit.load)
+    "pain scores of a patient": queries.pain_history_query(7),
+    "notes of a patient": queries.note_history_query(7),
+    "body maps of a patient": queries.body_map_history_query(7),
+    "impedance of a patient": queries.patient_impedance_query(7),
+    "program corrections of a patient": queries.program_corrections_query(7),
+    "events of a visit": queries.events_query().where(session_events.c.session_id == 7),
 }
 
 

@@ -16,7 +16,7 @@ from drivers.sim.device import DeviceModel
 from drivers.sim.scenario import Scenario
 from drivers.transport import UsbTransport
 from drivers.types import EventCode
-from ui.testing.plugin import sim_uri
+from ui.testing.plugin import qa_user, sim_uri
 from workstation.service import LinkChanged, LinkState, ProgrammingService
 from workstation.service.errors import NotPairedError
 
@@ -34,7 +34,7 @@ def make(drg_store, keys):
     made: list[ProgrammingService] = []
 
     def build() -> ProgrammingService:
-        service = ProgrammingService(drg_store, keys=keys)
+        service = ProgrammingService(drg_store, keys=keys, user=qa_user())
         made.append(service)
         return service
 
@@ -102,7 +102,7 @@ def test_once_paired_a_service_authenticates_by_itself_and_again_after_a_replug(
 
     try:
         for visit in (1, 2):
-            service = ProgrammingService(drg_store, opener=opener, keys=keys)
+            service = ProgrammingService(drg_store, opener=opener, keys=keys, user=qa_user())
             seen = states(service)
             try:
                 service.connection.connect("sim://0").result(WAIT)

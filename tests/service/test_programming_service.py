@@ -11,6 +11,7 @@ import pytest
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
 from ui.testing.actions import confirmed, raise_amplitude
+from ui.testing.plugin import qa_user
 from workstation.models import (
     LeadPlacement,
     PainScore,
@@ -194,7 +195,7 @@ def test_a_density_confirmation_holds_for_one_session_only(service, store, sessi
         service.outputs.set_amplitude(1, 1700)
     service.outputs.confirm(asked.value)
     service.recording.end_session().result()
-    service.recording.start_session(drg_patient.id, "Dr Who").result()
+    service.recording.start_session(drg_patient.id).result()
     with pytest.raises(ConfirmationRequired):
         service.outputs.set_amplitude(1, 1700)
 
@@ -261,10 +262,10 @@ def test_a_ramp_moves_only_when_the_service_clock_does(drg_store, drg_patient):
     from workstation.service import ProgrammingService, SteppedClock
 
     clock = SteppedClock()
-    service = ProgrammingService(drg_store, clock=clock)
+    service = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         service.connection.connect(sim_uri()).result(WAIT)
-        service.recording.start_session(drg_patient.id, "Dr Clock").result(WAIT)
+        service.recording.start_session(drg_patient.id).result(WAIT)
         service.outputs.write_lead(LeadConfig(1, (P, M, O, O), 0, 200, 20, False, 3000)).result(WAIT)
         service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(WAIT)
         service.outputs.set_enabled(1, True).result(WAIT)

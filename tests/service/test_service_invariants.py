@@ -35,6 +35,7 @@ from hypothesis.stateful import (
 from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.types import ImpedanceMode, LeadConfig, Polarity, Program
+from ui.testing.plugin import qa_user
 from workstation import events, safety
 from workstation.records.store import RecordsStore
 from workstation.service import (
@@ -73,10 +74,10 @@ class ServiceInvariants(RuleBasedStateMachine):
 
         self.dir = tempfile.TemporaryDirectory()
         self.store = RecordsStore.open(f"sqlite:///{self.dir.name}/records.sqlite")
-        self.service = ProgrammingService(self.store)
+        self.service = ProgrammingService(self.store, user=qa_user())
         self.service.connection.connect(SIM_URI).result(WAIT)
         patient = self.store.add_patient("Prop Patient", date(1970, 1, 1), "PROP-1")
-        self.session = self.service.recording.start_session(patient.id, "Prop Clinician").result().id
+        self.session = self.service.recording.start_session(patient.id).result().id
         self.device = self.service.link.simulator
         self.latched = False
         self.before = self.live

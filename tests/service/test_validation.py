@@ -65,3 +65,27 @@ def test_every_bad_value_is_refused_recorded_and_never_sent(drg_service, drg_sto
         drg_service.wait_idle()  # a refusal on the caller's thread is written on records-io
         last = drg_store.session_events(drg_session)[-1]
         assert (last.kind, last.outcome) == (action, "refused")
+
+
+def test_a_bad_record_of_a_visit_leaving_the_records_is_refused_and_recorded(drg_service, drg_store, drg_session):
+    """A visit printed, saved or exported is audited; a bad record of one is refused and nothing is audited."""
+    from workstation.visit import VisitOutput
+
+    recording = drg_service.recording
+    for session_id, output, destination in (
+        (0, VisitOutput.REPORT_PRINTED, "Ward printer"),
+        (drg_session, "printed", "Ward printer"),
+        (drg_session, VisitOutput.REPORT_PRINTED, "  "),
+        (drg_session, VisitOutput.REPORT_PRINTED, None),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            recording.visit_output(session_id, output, destination)
+        assert str(refused.value).endswith(".")
+        drg_service.wait_idle()
+        last = drg_store.session_events(drg_session)[-1]
+        assert (last.kind, last.outcome) == ("visit_output", "refused")
+    assert drg_store.audit_details("export") == []
+    recording.visit_output(drg_session, VisitOutput.REPORT_PRINTED, "Ward printer").result(5)
+    assert drg_store.audit_details("export") == [
+        {"what": "visit report printed", "session": drg_session, "to": "Ward printer"}
+    ]

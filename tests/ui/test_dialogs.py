@@ -23,6 +23,9 @@ DIALOG_CLASSES = {
     "QProgressDialog",
     "QErrorMessage",
     "QWizard",
+    "QPrintDialog",
+    "QPrintPreviewDialog",
+    "QPageSetupDialog",
 }
 STATIC_HELPERS = {
     "critical",

@@ -1,6 +1,7 @@
 """A whole visit, then the History tab without a session: the visit's report as a PDF (Qt's own writer)
 renders (pdftoppm) and its text (pdftotext) holds the program and thresholds the device and the
-records hold; the visit exports as FHIR and CSV; the plots show the visits."""
+records hold; the visit prints through the print dialog (to a PDF file here) and exports as FHIR and
+CSV, each recorded in the audit trail; the plots show the visits."""
 
 from __future__ import annotations
 
@@ -10,11 +11,20 @@ from datetime import date
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 
 from drivers.types import ImpedanceMode, Polarity
 from ui import dialogs
-from ui.testing.qa import find, lead_panel, raise_amplitude, session_records
-from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
+from ui.testing.qa import (
+    answer_dialog,
+    find,
+    lead_panel,
+    open_dialog,
+    raise_amplitude,
+    session_records,
+    shown_dialog,
+)
+from workstation.models import LeadPlacement, Note, PainScore, PainTiming, Side, SpinalLevel
 
 LEFT = Qt.MouseButton.LeftButton
 WAIT_MS = 8000
@@ -23,6 +33,10 @@ BIPOLE = (Polarity.ANODE, Polarity.CATHODE, Polarity.OFF, Polarity.OFF)
 
 def run(*command: str) -> str:
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def pdf_text(pdf) -> str:
+    return " ".join(run("pdftotext", "-layout", str(pdf), "-").replace("\ufb01", "fi").split())  # no ligatures
 
 
 @pytest.fixture
@@ -82,7 +96,7 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
     run("pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page"))
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and all(p.stat().st_size > 1000 for p in pages)
-    text = " ".join(run("pdftotext", "-layout", str(pdf), "-").replace("\ufb01", "fi").split())  # no ligatures
+    text = pdf_text(pdf)
     stored = drg_device.stored_program  # what the device holds
     lead1 = stored.leads[0]
     assert stored.name == "Knee 600" and lead1.amplitude_ua == 600
@@ -111,3 +125,59 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
         "program.csv",
         "thresholds.csv",
     ]
+    assert drg_store.audit_details("export") == [
+        {"what": "visit report saved as PDF", "session": session_id, "to": str(pdf)},
+        {"what": "visit exported (FHIR bundle and CSV files)", "session": session_id, "to": str(exported)},
+    ]
+
+
+def test_a_past_visit_prints_through_the_print_dialog(qtbot, visited, drg_store, tmp_path):
+    """Print… on the History tab: Qt's print dialog (window-modal, opened without a nested loop), the
+    report printed to the PDF file chosen there, and the print in the audit trail."""
+    window, session_id = visited
+    history = window.history
+    window.tabs.setCurrentWidget(history)
+    with qtbot.waitSignal(history.loaded, timeout=WAIT_MS):
+        history.show_patient(drg_store.get_session(session_id).patient_id)
+    history.visits.selectRow(0)
+    qtbot.mouseClick(history.print, LEFT)
+    dialog = open_dialog(qtbot, "visitPrintDialog")
+    assert dialog.windowModality() == Qt.WindowModality.WindowModal
+    pdf = tmp_path / "printed.pdf"
+    answer_dialog(qtbot, "visitPrintDialog", "OK", text=str(pdf))
+    qtbot.waitUntil(lambda: "printed to" in history.message.text(), timeout=WAIT_MS)
+    record_id = window.service.recording.visit(session_id).result(5).record_id
+    assert history.message.text() == f"Report {record_id} printed to {pdf}."
+    assert window.statusBar().currentMessage() == history.message.text()
+    text = pdf_text(pdf)
+    assert record_id in text and "Program 'Knee 600'" in text and "400 µA 600 µA 900 µA tingling" in text
+    assert drg_store.audit_details("export") == [
+        {"what": "visit report printed", "session": session_id, "to": str(pdf)}
+    ]
+
+
+def test_the_visit_under_way_prints_from_the_visit_menu_and_cancel_prints_nothing(
+    qtbot, drg_window_session, drg_service, drg_store, tmp_path
+):
+    window, service = drg_window_session, drg_service
+    service.recording.add_note(Note("Patient prefers the evening program.")).result(5)
+    action = window.findChild(QAction, "printVisitAction")
+    assert action.isEnabled() and action.shortcut() == QKeySequence(QKeySequence.StandardKey.Print)
+
+    action.trigger()
+    answer_dialog(qtbot, "visitPrintDialog", "Cancel")
+    qtbot.waitUntil(lambda: shown_dialog("visitPrintDialog") is None, timeout=WAIT_MS)
+    assert drg_store.audit_details("export") == [] and window.history.message.text() == ""
+
+    pdf = tmp_path / "this-visit.pdf"
+    action.trigger()
+    answer_dialog(qtbot, "visitPrintDialog", "OK", text=str(pdf))
+    qtbot.waitUntil(lambda: "printed to" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    text = pdf_text(pdf)
+    assert "Patient prefers the evening program." in text and service.session.clinician in text
+    assert drg_store.audit_details("export") == [
+        {"what": "visit report printed", "session": service.session_id, "to": str(pdf)}
+    ]
+
+    service.recording.end_session().result(5)
+    qtbot.waitUntil(lambda: not action.isEnabled(), timeout=WAIT_MS)

@@ -23,6 +23,7 @@ from ui.impedance.readings import (
     format_ohms,
 )
 from ui.impedance.view import ImpedanceView
+from ui.testing.plugin import qa_user
 from workstation.models import ImpedanceClass
 from workstation.service import ProgrammingService
 
@@ -59,9 +60,9 @@ def _expected(mode: ImpedanceMode) -> list[tuple[str, str, str]]:
 
 
 def _connected(store, patient, uri: str, leads: dict) -> ProgrammingService:
-    service = ProgrammingService(store)
+    service = ProgrammingService(store, user=qa_user())
     service.connection.connect(uri).result(WAIT_S)
-    service.recording.start_session(patient.id, "QA Clinician").result()
+    service.recording.start_session(patient.id).result()
     for lead, contacts in leads.items():
         service.outputs.write_lead(LeadConfig(lead, contacts, 0, 300, 20, False, 2000)).result(WAIT_S)
     return service
@@ -186,7 +187,7 @@ def test_records_hold_the_measurements_and_the_trend_follows_the_selection(
     for session in range(2):
         if session:
             faulty_service.recording.end_session().result()
-            faulty_service.recording.start_session(drg_patient.id, "QA Clinician").result()
+            faulty_service.recording.start_session(drg_patient.id).result()
         _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
 
     history = drg_store.impedance_history(drg_patient.id, 2, 3, 4)

@@ -11,7 +11,6 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -394,14 +393,7 @@ def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
 # -- stimulus response ------------------------------------------------------------------------------------
 
 
-def _check_regions(qtbot, regions: QListWidget, names: tuple[str, ...]) -> None:
-    regions.setFocus()
-    for name in names:
-        regions.setCurrentItem(regions.findItems(name, Qt.MatchFlag.MatchExactly)[0])
-        qtbot.keyClick(regions.viewport(), Qt.Key.Key_Space)
-
-
-def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
+def test_perception_comfortable_and_max_are_recorded_with_the_sensation(
     qtbot, panel, drg_service, drg_store, drg_patient
 ):
     drg_service.recording.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 5))).result()
@@ -411,7 +403,6 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
         seen(qtbot, panel, ua)
         click(qtbot, panel, button)
     assert child(panel, QLabel, "comfortableValue").text() == "0.500 mA"
-    _check_regions(qtbot, child(panel, QListWidget, "bodyRegions"), ("foot", "heel"))
     sensation = child(panel, QWidget, "sensation")
     sensation.setCurrentIndex(sensation.findData(Sensation.BUZZING))
     click(qtbot, panel, "saveResponse")
@@ -421,8 +412,11 @@ def test_perception_comfortable_and_max_are_recorded_with_regions_and_sensation(
     history = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
     response = history[-1].response
     assert (response.perception_threshold_ua, response.comfortable_ua, response.max_tolerable_ua) == (300, 500, 700)
-    assert response.body_regions == ("foot", "heel") and response.sensation is Sensation.BUZZING
+    assert response.sensation is Sensation.BUZZING and response.body_regions == ()  # the area: the body map
     assert (response.contacts, response.pulse_width_us, response.frequency_hz) == ((P, M, O, O), 300, 20)
+    with qtbot.waitSignal(panel.whereFelt) as asked:
+        click(qtbot, panel, "responseWhere")
+    assert asked.args == [1]  # the window opens the body map with lead 1's brush
 
 
 def test_an_inconsistent_response_shows_the_models_sentence_and_records_nothing(

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QLabel,
-    QListWidget,
     QMessageBox,
     QPushButton,
     QWidget,
@@ -25,7 +24,7 @@ from ui.main_window import telemetry_rate_hz
 from ui.spinal_map import LeadState
 from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import find
-from workstation import safety
+from workstation import bodymap, safety
 from workstation.models import LeadPlacement, Side, SpinalLevel
 from workstation.service import LinkState
 
@@ -123,12 +122,18 @@ def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg
         comfortable = click_up_and_see(qtbot, panel, drg_device)
     assert comfortable > perception
     click(qtbot, find(panel, "recordComfortable"))
-    regions = panel.findChild(QListWidget, "bodyRegions")
-    foot = regions.findItems("foot", Qt.MatchFlag.MatchExactly)[0]
-    foot.setCheckState(Qt.CheckState.Checked)
     click(qtbot, find(panel, "saveResponse"))
     saved = find(panel, "responseMessage")
     qtbot.waitUntil(lambda: saved.text() == "Response saved in the session.", timeout=WAIT_MS)
+
+    # where it is felt: painted on the body map with lead 1's brush, saved with its side
+    click(qtbot, find(panel, "responseWhere"))
+    body = window.body_map
+    assert window.tabs.currentWidget() is body and body.brush.currentData() == 1
+    qtbot.waitExposed(body.canvas)
+    qtbot.mouseClick(body.canvas, LEFT, pos=body.canvas.area_centre("front-foot-left").toPoint())
+    click(qtbot, body.save)
+    qtbot.waitUntil(lambda: body.message.text() == "Body map saved in the visit.", timeout=WAIT_MS)
 
     # save and write the program, confirm, see it verified
     window.tabs.setCurrentWidget(window.programs)
@@ -156,7 +161,9 @@ def test_a_whole_visit_through_the_ui(qtbot, drg_window_session, drg_device, drg
     assert drg_store.program_history(drg_patient.id)[-1].verified
     (point,) = drg_store.threshold_history(drg_patient.id, SpinalLevel.L4)
     assert (point.response.perception_threshold_ua, point.response.comfortable_ua) == (perception, comfortable)
-    assert point.response.body_regions == ("foot",)
+    (felt,) = drg_store.body_map_history(drg_patient.id)
+    assert felt.body_map.lead_regions(1) == ("front-foot-left",)
+    assert bodymap.region("front-foot-left").side is Side.LEFT
     kinds = {event.kind for event in drg_store.session_events(window.service.session_id)}
     assert {
         "placement_recorded",

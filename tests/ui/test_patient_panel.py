@@ -12,6 +12,7 @@ from shiboken6 import isValid
 from ui.bridge import ServiceBridge
 from ui.patients import PatientPanel
 from ui.spinal_map import SpinalMap
+from ui.testing.plugin import qa_user
 from workstation.models import LeadPlacement, SessionState, Side, SpinalLevel
 from workstation.service import ProgrammingService
 
@@ -120,21 +121,20 @@ def select_patient(qtbot, panel, patient) -> None:
     assert panel.selected_patient() == patient
 
 
-def test_start_then_end_session_records_both_and_remembers_the_clinician(
-    qtbot, panel, drg_service, drg_store, drg_patient, settings
+def test_start_then_end_session_records_both_with_the_logged_in_user_as_clinician(
+    qtbot, panel, drg_service, drg_store, drg_patient
 ):
+    assert panel.clinician.text() == "QA Clinician" and panel.clinician.isReadOnly()
     select_patient(qtbot, panel, drg_patient)
-    qtbot.keyClicks(panel.clinician, "Dr A. Lindqvist")
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: "Dr A. Lindqvist" in panel.info.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "QA Clinician" in panel.info.text(), timeout=WAIT_MS)
     session_id = drg_service.session_id
     assert session_id is not None
     session = drg_store.get_session(session_id)
-    assert (session.patient_id, session.clinician) == (drg_patient.id, "Dr A. Lindqvist")
-    assert "Test Patient" in panel.info.text() and "Dr A. Lindqvist" in panel.info.text()
+    assert (session.patient_id, session.clinician) == (drg_patient.id, "QA Clinician")
+    assert "Test Patient" in panel.info.text()
     assert not panel.start.isEnabled() and panel.end.isEnabled()
-    assert make_panel(qtbot, drg_service, settings).clinician.text() == "Dr A. Lindqvist"
 
     qtbot.mouseClick(panel.end, Qt.MouseButton.LeftButton)
     click(qtbot, dialog_named(panel, "sessionEndConfirm"), "sessionEndConfirmOk")
@@ -154,11 +154,10 @@ def test_cancelling_the_end_confirmation_keeps_the_session(qtbot, panel, drg_ser
 
 
 def test_start_without_a_device_shows_the_services_sentence(qtbot, drg_store, drg_patient, settings):
-    service = ProgrammingService(drg_store)  # never connected
+    service = ProgrammingService(drg_store, user=qa_user())  # never connected
     try:
         panel = make_panel(qtbot, service, settings)
         select_patient(qtbot, panel, drg_patient)
-        qtbot.keyClicks(panel.clinician, "Dr X")
         qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
         assert panel.message.text() == "Connect to the patient's pulse generator before starting a session."
         assert service.session_id is None and drg_store.unclosed_sessions() == []
@@ -166,13 +165,15 @@ def test_start_without_a_device_shows_the_services_sentence(qtbot, drg_store, dr
         service.shutdown()
 
 
-def test_start_needs_a_patient_and_a_clinician(qtbot, panel, drg_service, drg_patient):
+def test_start_needs_a_patient_and_its_clinician_is_the_logged_in_user(qtbot, panel, drg_service, drg_patient):
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
     assert panel.message.text() == "Select the patient first (or add a new one)."
+    assert drg_service.session_id is None
+    assert panel.clinician.isReadOnly() and panel.clinician.text() == "QA Clinician"
     select_patient(qtbot, panel, drg_patient)
     qtbot.mouseClick(panel.start, Qt.MouseButton.LeftButton)
-    assert panel.message.text() == "Enter your name as clinician first."
-    assert drg_service.session_id is None
+    qtbot.waitUntil(lambda: drg_service.session is not None, timeout=WAIT_MS)
+    assert drg_service.session.clinician == "QA Clinician"
 
 
 def offered(qtbot, panel) -> QDialog | None:
@@ -198,17 +199,6 @@ def test_crashed_session_is_offered_and_resumed(qtbot, panel, drg_service, drg_s
     assert drg_service.session_id == crashed.id
     assert drg_store.get_session(crashed.id).state is SessionState.ACTIVE
     assert [e.kind for e in drg_store.session_events(crashed.id)][-1] == "session_resumed"
-
-
-def test_ticking_pain_regions_emits_the_suggested_levels(qtbot, panel):
-    regions = panel.regions
-    knee = regions.findItems("knee", Qt.MatchFlag.MatchExactly)[0]
-    regions.setFocus()
-    regions.setCurrentItem(knee)
-    with qtbot.waitSignal(panel.suggestedLevelsChanged) as blocker:
-        qtbot.keyClick(regions, Qt.Key.Key_Space)
-    assert blocker.args == [[SpinalLevel.L3, SpinalLevel.L4]]
-    assert panel.suggested.text() == "Suggested levels: L3, L4"
 
 
 def test_clicking_a_ganglion_asks_for_the_channel_and_records_it(qtbot, panel, drg_store, drg_patient, drg_session):

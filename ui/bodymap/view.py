@@ -1,13 +1,16 @@
 """The Body map tab: the clinician paints the visit's pain areas (with intensity) and, per lead,
 where the patient feels it; coverage and spill show as they paint; Save records the map.
 
+It is the one place pain and where each lead is felt are recorded, each area with its side.
 Click an area to paint it with the brush chosen (Pain at an intensity, or a lead); click it again
 to take it off; drag to paint several. The dermatome of the lead location selected on the spinal
 map is outlined; pointing at an area lights its level and side on the spinal map
-(`areaPointed(level, side)`).
+(`areaPointed(level, side)`); the levels suggested by the pain areas are starred there
+(`suggestedLevelsChanged`). A new visit starts blank, with the last visit's pain areas offered as
+a starting point (previous.py).
 
 objectNames: bodyCanvas, bodyBrush, painIntensity, bodyCoverage, bodySuggested, bodyMapSave,
-bodyMapClear, bodyMapMessage.
+bodyMapClear, bodyMapMessage; the offer: bodyMapPrevious (previous.py).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from ui.bodymap import painting
+from ui.bodymap.previous import PreviousMapOffer
 from ui.bridge import ServiceBridge
 from ui.theme import DANGER_TEXT, OK_TEXT
 from ui.widgets import message_label, named, show_message
 from workstation import bodymap
 from workstation.bodymap import BodyMap
+from workstation.history import PatientHistory
 from workstation.models import MAX_LEADS, Side, SpinalLevel
 from workstation.service import ServiceError
 
@@ -98,6 +103,7 @@ class BodyCanvas(QWidget):
 
 class BodyMapPanel(QWidget):
     areaPointed = Signal(object, object)  # SpinalLevel, Side of the area under the pointer (None, None: none)
+    suggestedLevelsChanged = Signal(list)  # list[SpinalLevel] the pain areas suggest, best first
 
     def __init__(self, bridge: ServiceBridge) -> None:
         super().__init__()
@@ -133,10 +139,12 @@ class BodyMapPanel(QWidget):
         for button in (self.save, self.clear):
             button.setAutoDefault(False)
         self.message = message_label("bodyMapMessage", "Body map message")
+        self.previous = PreviousMapOffer(self)
         form = QFormLayout()
         form.addRow("&Brush:", self.brush)
         form.addRow("&Intensity:", self.intensity)
         side = QVBoxLayout()
+        side.addWidget(self.previous)
         side.addLayout(form)
         side.addWidget(QLabel("Coverage and spill:"))
         side.addWidget(self.coverage)
@@ -157,6 +165,7 @@ class BodyMapPanel(QWidget):
         self.canvas.areaPointed.connect(self._pointed)
         self.save.clicked.connect(self._save)
         self.clear.clicked.connect(lambda: self.set_map(BodyMap()))
+        self.previous.accepted.connect(self._start_from)
         self._refresh()
 
     # -- what the window sets ---------------------------------------------------------------------
@@ -171,6 +180,22 @@ class BodyMapPanel(QWidget):
         index = self.brush.findData(chosen)
         self.brush.setCurrentIndex(max(index, 0))
         self.brush.blockSignals(False)
+
+    def new_visit(self, session_id: int | None) -> None:
+        """A visit begins (None: ends): a blank map; the patient's history may then offer their last pain."""
+        self.set_map(BodyMap())
+        self.previous.arm(session_id)
+
+    def offer_previous(self, history: PatientHistory | None) -> None:
+        """The History tab read a patient's history: at a new visit of theirs, offer their last pain map."""
+        self.previous.consider(history)
+
+    def paint_lead(self, lead: int) -> None:
+        """Choose the brush of `lead` (the lead panel's "Where is it felt?")."""
+        index = self.brush.findData(lead)
+        if index >= 0:
+            self.brush.setCurrentIndex(index)
+            show_message(self.message, f"Paint where lead {lead} is felt, left or right, then Save.")
 
     def set_map(self, body_map: BodyMap) -> None:
         self.canvas.pain = body_map.pain_regions
@@ -187,7 +212,12 @@ class BodyMapPanel(QWidget):
         return BodyMap.of(self.canvas.pain, {lead: sorted(r) for lead, r in self.canvas.leads.items()})
 
     # -- painting ------------------------------------------------------------------------------------
+    def _start_from(self, body_map: BodyMap) -> None:
+        self.set_map(body_map)
+        show_message(self.message, "The last visit's pain areas, not saved yet: check them with the patient.")
+
     def _paint(self, region: str, first: bool) -> None:
+        self.previous.withdraw()  # painting first is starting blank
         lead = self.brush.currentData()
         if lead == PAIN:
             intensity = self.intensity.value()
@@ -227,6 +257,7 @@ class BodyMapPanel(QWidget):
         suggested = bodymap.suggested_levels(body_map)
         self.suggested.setText(", ".join(s.text for s in suggested[:6]) or "–")
         self.suggested.setToolTip("\n".join(f"{s.text}: {'; '.join(s.reasons)}" for s in suggested))
+        self.suggestedLevelsChanged.emit(list(dict.fromkeys(s.level for s in suggested)))
         self.canvas.update()
 
     def _save(self) -> None:

@@ -4,12 +4,13 @@ The patient is the session's, else the one selected in the patient list. One rec
 (service.recording.history, on the records thread) brings visits, pain, thresholds, coverage,
 programs and impedance; the plots show what a clinician would rather look at than read: pain
 before and after (NRS, and VAS beside it), thresholds per lead location, coverage, impedance.
-A visit chosen in the table can be saved as a PDF report or exported (CSV and FHIR),
-all from the records alone.
+A visit chosen in the table can be saved as a PDF report, printed or exported (CSV and FHIR),
+all from the records alone; each one is recorded in the audit trail (a disclosure of patient data).
+The print dialog is opened, not exec()'d: window-modal over the main window, never over STOP ALL.
 
 objectNames: historyCaption, historyVisits, historyPrograms, historyPainPlot, historyVasPlot,
-historyThresholdPlot, historyCoveragePlot, historyImpedancePlot, historyReport,
-historyExport, historyMessage.
+historyThresholdPlot, historyCoveragePlot, historyImpedancePlot, historyReport, historyPrint,
+historyExport, historyMessage; the print dialog visitPrintDialog.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -36,12 +38,12 @@ from shiboken6 import isValid
 
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
-from ui.report import write_pdf
+from ui.report import new_printer, print_report, write_pdf
 from ui.widgets import local_time, message_label, named, show_message
 from workstation import bodymap, visit_export
 from workstation.history import PatientHistory
 from workstation.models import PainTiming
-from workstation.visit import VisitRecord
+from workstation.visit import VisitOutput, VisitRecord
 from workstation.wording import program_status
 
 SERIES_COLOURS = (theme.INFO, theme.OK, theme.SIMULATOR, theme.WARNING, theme.DANGER, theme.CATHODE, theme.TEXT_MUTED)
@@ -65,6 +67,7 @@ def _plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
 
 class HistoryView(QWidget):
     loaded = Signal(int)  # visits shown
+    said = Signal(str)  # the outcome of a report, print or export (the window's status bar repeats it)
 
     def __init__(self, bridge: ServiceBridge) -> None:
         super().__init__()
@@ -97,13 +100,19 @@ class HistoryView(QWidget):
             "Save report",
             "Save the chosen visit's report as a PDF.",
         )
+        self.print = named(
+            QPushButton("&Print report…"),
+            "historyPrint",
+            "Print report",
+            "Print the chosen visit's report (the print dialog chooses the printer, or a PDF file).",
+        )
         self.export = named(
             QPushButton("E&xport (CSV, FHIR)…"),
             "historyExport",
             "Export visit",
             "Save the chosen visit as CSV files (events, impedance, thresholds, program) and an HL7 FHIR R4 bundle.",
         )
-        for button in (self.report, self.export):
+        for button in (self.report, self.print, self.export):
             button.setAutoDefault(False)
             button.setEnabled(False)
         self.message = message_label("historyMessage", "History message")
@@ -122,7 +131,7 @@ class HistoryView(QWidget):
         ):
             grid.addWidget(plot, index // 2, index % 2)
         buttons = QHBoxLayout()
-        for button in (self.report, self.export):
+        for button in (self.report, self.print, self.export):
             buttons.addWidget(button)
         buttons.addStretch(1)
         upper = QWidget()
@@ -140,6 +149,7 @@ class HistoryView(QWidget):
         layout.addWidget(splitter)
         self.visits.itemSelectionChanged.connect(self._chosen)
         self.report.clicked.connect(self.save_report)
+        self.print.clicked.connect(self.print_report)
         self.export.clicked.connect(self.export_visit)
 
     # -- whose history -------------------------------------------------------------------------------
@@ -241,17 +251,18 @@ class HistoryView(QWidget):
         ys = [float(v) for _, v in series]
         plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=label)
 
-    # -- one visit: report, export ------------------------------------------------------------------------
+    # -- one visit: report, print, export ------------------------------------------------------------------
     def chosen_session(self) -> int | None:
         items = self.visits.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
     def _chosen(self) -> None:
-        for button in (self.report, self.export):
+        for button in (self.report, self.print, self.export):
             button.setEnabled(self.chosen_session() is not None)
 
-    def _with_visit(self, then) -> None:
-        session_id = self.chosen_session()
+    def _with_visit(self, then, session_id: int | None = None) -> None:
+        """Read the visit (the one chosen, or `session_id`) from the records, then call then(record)."""
+        session_id = session_id or self.chosen_session()
         if session_id is None:
             return
         future = self._bridge.service.recording.visit(session_id)
@@ -259,9 +270,27 @@ class HistoryView(QWidget):
 
     def _visit_read(self, future: Future, then) -> None:
         if future.exception() is not None:
-            show_message(self.message, f"Could not read the visit: {future.exception()}", theme.DANGER_TEXT)
+            self._say(f"Could not read the visit: {future.exception()}", theme.DANGER_TEXT)
             return
         then(future.result())
+
+    def _say(self, text: str, colour: str) -> None:
+        show_message(self.message, text, colour)
+        self.said.emit(text)
+
+    def _recorded(self, record: VisitRecord, output: VisitOutput, destination: str, done: str) -> None:
+        """Audit the visit's output, then say it is done (or that the audit trail failed)."""
+        future = self._bridge.service.recording.visit_output(record.session.id, output, destination)
+
+        def said(recorded: Future) -> None:
+            if isValid(self):
+                error = recorded.exception()
+                if error is None:
+                    self._say(done, theme.OK_TEXT)
+                else:
+                    self._say(f"{done} It could not be recorded in the audit trail: {error}", theme.DANGER_TEXT)
+
+        self._bridge.run(future, said)
 
     def save_report(self) -> None:
         self._with_visit(self._save_report)
@@ -275,9 +304,33 @@ class HistoryView(QWidget):
         try:
             write_pdf(record, path)
         except OSError as exc:
-            show_message(self.message, f"Not saved: {exc}", theme.DANGER_TEXT)
+            self._say(f"Not saved: {exc}", theme.DANGER_TEXT)
             return
-        show_message(self.message, f"Report {record.record_id} saved to {path}.", theme.OK_TEXT)
+        self._recorded(record, VisitOutput.REPORT_SAVED, path, f"Report {record.record_id} saved to {path}.")
+
+    def print_report(self) -> None:
+        self._with_visit(self._ask_printer)
+
+    def print_visit(self, session_id: int) -> None:
+        """Print any visit's report (the window's "this visit"), read from the records."""
+        self._with_visit(self._ask_printer, session_id)
+
+    def _ask_printer(self, record: VisitRecord) -> None:
+        printer = new_printer(record)
+        dialog = dialogs.print_dialog(self, "visitPrintDialog", printer)
+        dialog.accepted.connect(lambda: self._print(record, printer))
+        dialog.finished.connect(dialog.deleteLater)
+        QDialog.open(dialog)  # not exec(): the event loop, and STOP ALL, run on while it is up
+
+    def _print(self, record: VisitRecord, printer) -> None:
+        try:
+            destination = print_report(record, printer)
+        except OSError as exc:
+            self._say(f"Not printed: {exc}", theme.DANGER_TEXT)
+            return
+        self._recorded(
+            record, VisitOutput.REPORT_PRINTED, destination, f"Report {record.record_id} printed to {destination}."
+        )
 
     def export_visit(self) -> None:
         self._with_visit(self._export)
@@ -298,6 +351,6 @@ class HistoryView(QWidget):
             visit_export.write_fhir(record, bundle)
             visit_export.write_csv(record, folder)
         except OSError as exc:
-            show_message(self.message, f"Not exported: {exc}", theme.DANGER_TEXT)
+            self._say(f"Not exported: {exc}", theme.DANGER_TEXT)
             return
-        show_message(self.message, f"Exported to {bundle} and {folder}/.", theme.OK_TEXT)
+        self._recorded(record, VisitOutput.EXPORTED, str(bundle), f"Exported to {bundle} and {folder}/.")

@@ -5,9 +5,12 @@ amplitude the DEVICE holds now for this lead and configuration; changing
 the lead's contacts, pulse width or frequency clears the captures (they
 belong to one configuration). "Save response" builds a
 workstation.models.StimulusResponse; its ValueError sentence shows inline.
+Where the patient feels it is painted, with its side, as the lead's area on
+the body map ("Where is it felt?" opens it with the lead's brush): one way
+to record it, saved and logged with the visit's map.
 
 objectNames: recordPerception, recordComfortable, recordMaxTolerable (with
-perceptionValue, comfortableValue, maxTolerableValue), bodyRegions,
+perceptionValue, comfortableValue, maxTolerableValue), responseWhere,
 sensation, paresthesiaFree, saveResponse, responseMessage.
 """
 
@@ -20,8 +23,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QWidget,
 )
@@ -44,8 +45,9 @@ def _config_key(config: LeadConfig) -> tuple:
 
 class ResponseForm(QGroupBox):
     responseReady = Signal(object)  # StimulusResponse to record
+    whereFelt = Signal()  # the clinician wants to paint where this lead is felt
 
-    def __init__(self, regions: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Stimulus response", parent)
         self._config: LeadConfig | None = None
         self._captured: dict[str, int] = {}
@@ -67,17 +69,14 @@ class ResponseForm(QGroupBox):
             grid.addWidget(value, row, 1)
             self._buttons.append(button)
             self._values[field] = value
-        self.regions = named(
-            QListWidget(self),
-            "bodyRegions",
-            "Body regions",
-            "Where the patient feels it: check every region (Space toggles).",
+        self.where = named(
+            QPushButton("Where is it felt?…", self),
+            "responseWhere",
+            "Where is it felt",
+            "Paint where the patient feels this lead on the body map (left and right), with the lead's brush.",
         )
-        for region in regions:
-            item = QListWidgetItem(region, self.regions)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-        self.regions.setMinimumHeight(92)
+        self.where.setAutoDefault(False)
+        self.where.clicked.connect(self.whereFelt)
         self.sensation = named(QComboBox(self), "sensation", "Sensation", "What the patient feels.")
         for sensation in Sensation:
             if sensation is not Sensation.NONE:  # nothing felt: the Paresthesia-free box says it
@@ -100,9 +99,9 @@ class ResponseForm(QGroupBox):
         grid.addWidget(self.sensation, 3, 0, 1, 2)
         grid.addWidget(self.paresthesia_free, 4, 0, 1, 2)
         grid.addWidget(self.save, 5, 0, 1, 2)
-        grid.addWidget(self.regions, 0, 2, 7, 1)
+        grid.addWidget(self.where, 0, 2, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.message, 7, 0, 1, 3)
-        grid.setRowStretch(6, 1)  # the controls stay together; the region list takes the height
+        grid.setRowStretch(6, 1)  # the controls stay together at the top
         grid.setColumnStretch(2, 1)
         self.save.clicked.connect(self._save)
 
@@ -117,10 +116,6 @@ class ResponseForm(QGroupBox):
         self._config = config
         for button in self._buttons:
             button.setEnabled(config is not None)
-
-    def checked_regions(self) -> tuple[str, ...]:
-        items = (self.regions.item(i) for i in range(self.regions.count()))
-        return tuple(item.text() for item in items if item.checkState() == Qt.CheckState.Checked)
 
     def _capture(self, field: str) -> None:
         if self._config is None:
@@ -148,7 +143,6 @@ class ResponseForm(QGroupBox):
                 config.frequency_hz,
                 Sensation.NONE if self.paresthesia_free.isChecked() else self.sensation.currentData(),
                 self.paresthesia_free.isChecked(),
-                self.checked_regions(),
                 **self._captured,
             )
         except ValueError as exc:
@@ -165,11 +159,9 @@ class ResponseForm(QGroupBox):
         show_message(self.message, f"Response saved in the session{note}.", OK_TEXT)
 
     def reset(self) -> None:
-        """Another lead (or session) is shown: nothing captured or ticked for it yet."""
+        """Another lead (or session) is shown: nothing captured for it yet."""
         self._config = None
         self._clear_captures()
         show_message(self.message, None)
-        for row in range(self.regions.count()):
-            self.regions.item(row).setCheckState(Qt.CheckState.Unchecked)
         self.paresthesia_free.setChecked(False)
         self.sensation.setCurrentIndex(0)

@@ -17,13 +17,15 @@ timing: pwEntry, pwDown, pwUp, pwError, freqEntry, freqDown, freqUp, freqError, 
 patientMaxError, timingIncrement, applyParams;
 limits (ui/lead_panel/limits.py): chargeReadout, densityReadout, complianceReadout, shannonReadout;
 response (ui/lead_panel/response.py): recordPerception, recordComfortable, recordMaxTolerable,
-bodyRegions, sensation, paresthesiaFree, saveResponse, responseMessage.
+responseWhere (-> whereFelt(lead): the window opens the body map with this lead's brush), sensation,
+paresthesiaFree, saveResponse, responseMessage.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -51,7 +53,6 @@ from ui.lead_panel.response import ResponseForm
 from ui.lead_panel.sending import ServiceCalls
 from ui.lead_panel.style import STYLE_SHEET, TITLE_PX, set_style_property, text_width
 from ui.widgets import message_label, named, show_message
-from workstation import levels
 from workstation.increments import increments
 from workstation.models import MAX_LEADS, SpinalLevel
 from workstation.service import LinkState, ServiceError
@@ -64,6 +65,8 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
 
     Its behaviour is in three mixins beside it: amplitude_steps.py (the amplitude controls),
     editing.py (pending contact and timing edits) and sending.py (service calls, confirmations)."""
+
+    whereFelt = Signal(int)  # the lead whose area the clinician wants to paint on the body map
 
     def __init__(self, bridge: ServiceBridge, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,7 +158,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
         )
         self._apply_params.setAutoDefault(False)
         self._limits = LimitReadouts(self)
-        self._response = ResponseForm(levels.known_regions(), self)
+        self._response = ResponseForm(self)
 
         self._header = header = QHBoxLayout()
         for widget in (self._title, self._stim, self._enable):
@@ -227,6 +230,7 @@ class LeadPanel(AmplitudeSteps, PendingEditing, ServiceCalls, QWidget):
             row.stepped.connect(self._on_param_stepped)
         self._apply_params.clicked.connect(self._apply_typed_params)
         self._response.responseReady.connect(self._on_response)
+        self._response.whereFelt.connect(lambda: self.whereFelt.emit(self._lead))
 
     # -- state --------------------------------------------------------------------------
     def _caps(self) -> Capabilities | None:

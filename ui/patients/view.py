@@ -2,8 +2,8 @@
 
 Every change to the output is recorded against a session, so this is where a
 visit begins (patient, clinician, Start), ends (with the unwritten-changes
-guard) and, after a crash, is taken up again. Pain regions feed the spinal
-map's suggested levels; lead placements come from clicks on that map.
+guard) and, after a crash, is taken up again; lead placements come from clicks
+on the spinal map. Pain is drawn on the Body map tab (ui/bodymap), per side.
 
 objectNames (stable, for tests and automation):
     patientPanel        the panel
@@ -11,14 +11,11 @@ objectNames (stable, for tests and automation):
     patientList         matching patients
     patientNew          "New patient…" -> patientDialog
     patientDialog       patientName, patientDob, patientRecordNumber, patientDialogMessage, OK / Cancel
-    clinicianName       clinician's name (remembered with QSettings)
+    clinicianName       the logged-in user, the session's clinician (read-only)
     sessionStart, sessionEnd, sessionResume    session buttons
     sessionInfo         the current session: patient, record number, start, clinician, state, device
     sessionMessage      refusals and outcomes, as the service words them
     resumeDialog        unclosed sessions: resumeList, resumeAccept, resumeCancel, resumeMessage
-    painRegionsButton   the ticked pain regions; opens painRegions
-    painRegions         checkable pain regions -> suggestedLevelsChanged(list[SpinalLevel])
-    suggestedLevels     the suggested levels, with their sources as tooltip
     placeLeadDialog     placeChannel, placeImplantDate, placeLeadMessage, OK / Cancel
 """
 
@@ -28,24 +25,20 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from html import escape
 
-from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
-    QWidgetAction,
 )
 from shiboken6 import isValid
 
@@ -58,17 +51,13 @@ from ui.patients.resume_dialog import ResumeDialog
 from ui.programs import confirm_discard_unwritten
 from ui.theme import DANGER_BOX
 from ui.widgets import local_time, message_label, named, show_message
-from workstation import levels
+from workstation.accounts import Permission
 from workstation.models import LeadPlacement, Patient, Session, Side, SpinalLevel
 from workstation.service import LinkState, ServiceError
 
-CLINICIAN_KEY = "session/clinician"
-
 
 class PatientPanel(QWidget):
-    """Choose or add the patient, start / end / resume the session, pain regions and lead placement."""
-
-    suggestedLevelsChanged = Signal(list)  # list[SpinalLevel], best first
+    """Choose or add the patient, start / end / resume the session, and lead placement."""
 
     def __init__(
         self, bridge: ServiceBridge, parent: QWidget | None = None, *, settings: QSettings | None = None
@@ -112,13 +101,15 @@ class PatientPanel(QWidget):
         column.addWidget(self.new_patient)
 
         self.clinician = named(
-            QLineEdit(str(self.settings.value(CLINICIAN_KEY, ""))),
+            QLineEdit(),
             "clinicianName",
             "Clinician",
-            "Your name, recorded with the session (remembered).",
+            "The logged-in user: the clinician recorded with the session.",
         )
-        self.clinician.setPlaceholderText("Clinician's name")
-        self.clinician.editingFinished.connect(self._remember_clinician)
+        self.clinician.setReadOnly(True)
+        self.clinician.setPlaceholderText("Log in first")
+        self.bridge.userChanged.connect(lambda _user, _locked: (self._show_user(), self._find_patients()))
+        self._show_user()
         self.start = named(
             QPushButton("&Start"),
             "sessionStart",
@@ -159,67 +150,11 @@ class PatientPanel(QWidget):
         self.top.addWidget(self.info)
         self.top.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-        self.regions = named(
-            QListWidget(),
-            "painRegions",
-            "Pain regions",
-            "Tick where the patient has pain (Space toggles); the spinal map highlights "
-            "the DRG levels that usually cover it.",
-        )
-        for region in levels.known_regions():
-            item = QListWidgetItem(region)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            item.setToolTip(levels.region_levels(region).source)
-            self.regions.addItem(item)
-        self._two_columns(self.regions)
-        self.regions.itemChanged.connect(lambda _item: self._suggest())
-        self.regions_button = named(
-            QToolButton(),
-            "painRegionsButton",
-            "Pain regions",
-            "Where the patient has pain: click to tick regions (a list that stays open while you tick).",
-        )
-        self.regions_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.regions_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        popup = QMenu(self.regions_button)  # one row in the column, the whole list when asked for
-        listed = QWidgetAction(popup)
-        listed.setDefaultWidget(self.regions)
-        popup.addAction(listed)
-        self.regions_button.setMenu(popup)
-        self.suggested = named(
-            QLabel("Suggested levels: none"),
-            "suggestedLevels",
-            "Suggested levels",
-            "Tick pain regions to see suggested levels.",
-        )
-        self.suggested.setWordWrap(True)
-        regions_box = QGroupBox("Pain regions")
-        column = QVBoxLayout(regions_box)
-        column.addWidget(self.regions_button)
-        column.addWidget(self.suggested)
-        self._suggest()
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        for box in (self.top, session_box, regions_box):
+        for box in (self.top, session_box):
             layout.addWidget(box)
         layout.addStretch(1)
-
-    @staticmethod
-    def _two_columns(regions: QListWidget) -> None:
-        """Lay the regions out in two columns so all of them show without scrolling."""
-        metrics = regions.fontMetrics()
-        cell = QSize(
-            max(metrics.horizontalAdvance(regions.item(row).text()) for row in range(regions.count())) + 34,
-            metrics.height() + 6,
-        )
-        regions.setFlow(QListView.Flow.LeftToRight)
-        regions.setWrapping(True)
-        regions.setResizeMode(QListView.ResizeMode.Adjust)
-        regions.setGridSize(cell)
-        regions.setFixedHeight(-(-regions.count() // 2) * cell.height() + 2 * regions.frameWidth() + 4)
-        regions.setMinimumWidth(2 * cell.width() + 2 * regions.frameWidth() + 4)
 
     # -- patients ----------------------------------------------------------------------------------
     def selected_patient(self) -> Patient | None:
@@ -231,6 +166,9 @@ class PatientPanel(QWidget):
         the newest answer wins). The answer keeps `select`, else the patient selected when it arrives."""
         self._search += 1
         search = self._search
+        if not self._may_read():
+            self.patients.clear()
+            return
         future = self.service.recording.find_patients(self.search.text().strip())
         self.bridge.run(future, lambda done: isValid(self) and self._list_patients(search, done, select))
 
@@ -265,22 +203,24 @@ class PatientPanel(QWidget):
         self._find_patients(select=patient)
         show_message(self.message, f"Added {patient_label(patient)}.")
 
-    def _remember_clinician(self) -> None:
-        self.settings.setValue(CLINICIAN_KEY, self.clinician.text().strip())
+    def _may_read(self) -> bool:
+        """Patients and sessions are shown to the roles that may read the records."""
+        user, locked = self.service.access.user, self.service.access.locked
+        return user is not None and not locked and user.may(Permission.HISTORY)
+
+    def _show_user(self) -> None:
+        if self.service.session is None:
+            user = self.service.access.user
+            self.clinician.setText("" if user is None else user.full_name)
 
     # -- sessions ----------------------------------------------------------------------------------
     def _start_session(self) -> None:
-        patient, clinician = self.selected_patient(), self.clinician.text().strip()
+        patient = self.selected_patient()
         if patient is None:
             show_message(self.message, "Select the patient first (or add a new one).", DANGER_BOX)
             return
-        if not clinician:
-            show_message(self.message, "Enter your name as clinician first.", DANGER_BOX)
-            self.clinician.setFocus()
-            return
-        self._remember_clinician()
         try:
-            future = self.service.recording.start_session(patient.id, clinician)
+            future = self.service.recording.start_session(patient.id)  # its clinician: the logged-in user
         except (ServiceError, ValueError) as exc:
             show_message(self.message, str(exc), DANGER_BOX)
             return
@@ -333,6 +273,9 @@ class PatientPanel(QWidget):
         """At start-up: offer to resume sessions left unclosed by a crash. The future holds the dialog
         once it is open, or None when there is nothing to resume."""
         offered: Future = Future()
+        if not self._may_read():
+            offered.set_result(None)
+            return offered
 
         def answered(future: Future) -> None:
             sessions = future.result() if future.exception() is None and isValid(self) else []
@@ -361,9 +304,6 @@ class PatientPanel(QWidget):
     def _session_changed(self, session: Session | None) -> None:
         """Read the session's patient and lead placements once (off the GUI thread), then show it."""
         self._session_patient, self._placements = None, {}
-        if session is None:  # after End nothing of the last patient stays ticked
-            for row in range(self.regions.count()):
-                self.regions.item(row).setCheckState(Qt.CheckState.Unchecked)
         if session is not None:
             recording = self.service.recording
             self.bridge.run(recording.patient(session.patient_id), lambda f: self._patient_read(session, f))
@@ -413,27 +353,7 @@ class PatientPanel(QWidget):
             else "Connect to the patient's pulse generator first."
         )
 
-    # -- pain regions and lead placement ---------------------------------------------------------
-    def checked_regions(self) -> list[str]:
-        return [
-            self.regions.item(row).text()
-            for row in range(self.regions.count())
-            if self.regions.item(row).checkState() == Qt.CheckState.Checked
-        ]
-
-    def _suggest(self) -> None:
-        suggestions = levels.suggest_levels(self.checked_regions())
-        names = ", ".join(level.name for level, _why in suggestions)
-        ticked = ", ".join(self.checked_regions())
-        self.regions_button.setText(f"Pain: {ticked or 'none ticked'}")
-        self.regions_button.setToolTip(f"Pain regions ticked: {ticked or 'none'}. Click to tick or untick.")
-        self.suggested.setText(f"Suggested levels: {names or 'none'}")
-        self.suggested.setToolTip(
-            "\n".join(f"{level.name}: {'; '.join(why)}" for level, why in suggestions)
-            or "Tick pain regions to see suggested levels."
-        )
-        self.suggestedLevelsChanged.emit([level for level, _why in suggestions])
-
+    # -- lead placement ---------------------------------------------------------------------------
     def place_lead_at(self, level: SpinalLevel, side: Side) -> PlaceLeadDialog:
         """Slot for SpinalMap.ganglionClicked(level, side): the dialog proposes the first free channel."""
         return self.place_lead(None, level, side)

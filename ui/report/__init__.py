@@ -1,5 +1,5 @@
-"""The visit report (document.py) and its PDF output (output.py)."""
+"""The visit report (document.py), written as a PDF or printed (output.py)."""
 
-from ui.report.output import write_pdf
+from ui.report.output import new_printer, print_report, write_pdf
 
-__all__ = ["write_pdf"]
+__all__ = ["new_printer", "print_report", "write_pdf"]

@@ -128,13 +128,8 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
     if record.body_map is None:
         out.append("<p><i>No body map recorded.</i></p>")
     else:
-        regions = bodymap.body_regions()
         out.append(f"<p><img src='{BODY_MAP_URL.toString()}' width='420'></p>")
-        out.append(
-            "<p><b>Pain areas:</b> "
-            + (escape("; ".join(f"{regions[a.region].name} {a.intensity}/10" for a in record.body_map.pain)) or "none")
-            + "</p>"
-        )
+        out.append(f"<p><b>Pain areas:</b> {escape(bodymap.pain_text(record.body_map)) or 'none'}</p>")
         out.append(
             _table(
                 ["", "Coverage", "Spill"],

@@ -94,7 +94,7 @@ def generate() -> str:
     from PySide6.QtWidgets import QApplication
 
     from ui.main_window import MainWindow
-    from ui.testing.plugin import WAIT_S, sim_uri
+    from ui.testing.plugin import WAIT_S, qa_user, sim_uri
     from ui.testing.realinput import wait_until
     from workstation.records import RecordsStore
     from workstation.service import ProgrammingService
@@ -102,7 +102,7 @@ def generate() -> str:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         store = RecordsStore.open(f"sqlite:///{Path(tmp) / 'records.sqlite'}")
-        service = ProgrammingService(store)
+        service = ProgrammingService(store, user=qa_user())
         window = None
         try:
             service.connection.connect(sim_uri()).result(WAIT_S)
@@ -110,7 +110,7 @@ def generate() -> str:
             window.show()
             wait_until(lambda: window.lead_chooser.count() > 0, WAIT_S, "the main window's leads")
             patient = store.add_patient("Catalogue Patient", date(1970, 1, 1), "CAT-0001")
-            service.recording.start_session(patient.id, "QA").result()
+            service.recording.start_session(patient.id).result()
             window.select_lead(1)
             app.processEvents()
             return render(rows_of(window), tabs_of(window))

@@ -25,6 +25,8 @@ import pytest
 # Quick measurements, no bus latency, and the simulated clinician holds the magnet over the generator,
 # so connecting pairs this workstation at once (docs/protocol.md §7; each service keeps its keys in tmp_path).
 SIM_OPTIONS = {"impedance_ms": "1", "latency_ms": "0", "magnet": "held"}
+ROLE_MARKER = "drg_role"
+QA_PASSWORD = "qa-password-1"  # of the accounts drg_login makes
 SIM_URI = "sim://0?" + urlencode(SIM_OPTIONS)
 WAIT_S = 10
 MARKER = "drg_sim"
@@ -37,6 +39,11 @@ def pytest_configure(config) -> None:
         "markers",
         f"{MARKER}(options='', **options): simulator scenario of drg_service, as sim:// URI query options "
         "(open=2.3&battery=eri; see drivers/sim/scenario.py)",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{ROLE_MARKER}(role): drg_service acts for a user of this role: clinician (default), field_engineer, "
+        "read_only or administrator",
     )
 
 
@@ -58,19 +65,33 @@ def drg_store(tmp_path):
     store.close()
 
 
+def qa_user(role="clinician"):
+    """The user the fixtures act for: "QA Clinician" (user name "qa"), or "QA <Role>" of another role."""
+    from workstation.accounts import Role, User
+
+    role = Role(role)
+    if role is Role.CLINICIAN:
+        return User("qa", "QA Clinician", role)
+    return User(f"qa-{role.value}", f"QA {role.label}", role)
+
+
 @pytest.fixture
-def drg_service_factory(drg_store, tmp_path):
-    """make(options="", **options) -> a ProgrammingService on drg_store, connected to (and so paired with)
-    a fresh simulator with that scenario (connect=False: not connected yet). Link keys go to a 0600 file
-    in tmp_path, the store a workstation without an OS keyring uses. Every one is shut down after the test."""
+def drg_service_factory(request, drg_store, tmp_path):
+    """make(options="", role=..., **options) -> a ProgrammingService on drg_store acting for a user of that
+    role (default: the drg_role marker's, else a clinician), connected to (and so paired with) a fresh
+    simulator with that scenario (connect=False: not connected yet). Link keys go to a 0600 file in tmp_path,
+    the store a workstation without an OS keyring uses. Every one is shut down after the test."""
     from drivers.keystore import FileKeyStore
     from ui.testing.qa import events_of
     from workstation.service import ProgrammingService
 
     made: list = []
+    marker = request.node.get_closest_marker(ROLE_MARKER)
+    default_role = marker.args[0] if marker is not None else "clinician"
 
-    def make(options: str | dict[str, str] = "", *, connect: bool = True, **more: str):
-        service = ProgrammingService(drg_store, keys=FileKeyStore(tmp_path / f"device-keys-{len(made)}.json"))
+    def make(options: str | dict[str, str] = "", *, connect: bool = True, role: str | None = None, **more: str):
+        keys = FileKeyStore(tmp_path / f"device-keys-{len(made)}.json")
+        service = ProgrammingService(drg_store, keys=keys, user=qa_user(role or default_role))
         made.append(service)
         events_of(service)  # record its events from the start (ui.testing.qa.ServiceEvents)
         if connect:
@@ -89,6 +110,35 @@ def drg_service(request, drg_service_factory):
     if marker is None:
         return drg_service_factory()
     return drg_service_factory(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def drg_login(drg_service, drg_store):
+    """login(role) -> the User: logs drg_service out and in again, through a real account of that role
+    (made in drg_store with QA_PASSWORD on first use), as a person at the log-in screen would."""
+
+    def login(role="clinician"):
+        user = qa_account(drg_store, role)
+        drg_service.access.logout().result(WAIT_S)
+        return drg_service.access.login(user.username, QA_PASSWORD).result(WAIT_S)
+
+    return login
+
+
+def qa_account(store, role="clinician"):
+    """The account of qa_user(role) in `store`, password QA_PASSWORD (made if missing); its User."""
+    from workstation.accounts import hash_password
+
+    user = qa_user(role)
+    if store.accounts.get(user.username) is None:
+        store.accounts.add("qa-setup", user.username, user.full_name, user.role, hash_password(QA_PASSWORD), _now())
+    return user
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
 
 
 @pytest.fixture
@@ -114,7 +164,7 @@ def drg_patient(drg_store):
 @pytest.fixture
 def drg_session(drg_service, drg_patient):
     """An active session of drg_patient on drg_service; yields its id."""
-    return drg_service.recording.start_session(drg_patient.id, "QA Clinician").result().id
+    return drg_service.recording.start_session(drg_patient.id).result().id
 
 
 @pytest.fixture

@@ -117,12 +117,17 @@ def dialog_button(dialog, button: str):
 
 
 def _fill(dialog, text: str) -> None:
-    from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QComboBox, QFileDialog, QInputDialog, QLineEdit
 
     if isinstance(dialog, QInputDialog):
         dialog.setTextValue(text)
     elif isinstance(dialog, QFileDialog):
         dialog.selectFile(text)
+    elif isinstance(dialog, QPrintDialog):  # print to this PDF file, never to a real printer
+        printers = dialog.findChild(QComboBox, "printers")
+        printers.setCurrentIndex(printers.count() - 1)  # Qt's "Print to File (PDF)" comes last
+        dialog.findChild(QLineEdit, "filename").setText(text)
     else:
         dialog.findChild(QLineEdit).setText(text)
 
@@ -138,8 +143,9 @@ def _answer(dialog, button: str, text: str | None) -> None:
 
 def answer_dialog(qtbot, name: str, button: str = "OK", *, text: str | None = None, timeout_ms: int = WAIT_MS) -> None:
     """Wait until dialog `name` is shown and click `button`; `text` first fills its text field (a file
-    dialog's file name, an input dialog's value). For a dialog opened with open() (all but those run
-    with exec(): unwrittenDialog, impedanceExportFile, waveformExportFile; use answer_when_shown)."""
+    dialog's file name, an input dialog's value, the PDF file a print dialog prints to). For a dialog
+    opened with open() (all but those run with exec(): unwrittenDialog, impedanceExportFile,
+    waveformExportFile; use answer_when_shown)."""
     _answer(open_dialog(qtbot, name, timeout_ms), button, text)
 
 

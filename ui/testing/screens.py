@@ -84,7 +84,7 @@ def demo_visit(service, store) -> None:
     from workstation.models import LeadPlacement, Side, SpinalLevel
 
     patient = store.add_patient("Jane Demo", date(1968, 5, 14), "MRN-104522")
-    service.recording.start_session(patient.id, "Dr A. Clinician").result(10)
+    service.recording.start_session(patient.id).result(10)
     service.recording.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 9, 2))).result(10)
     off, anode, cathode = Polarity.OFF, Polarity.ANODE, Polarity.CATHODE
     service.outputs.write_lead(LeadConfig(1, (anode, cathode, off, off), 0, 300, 20, False, 2000)).result(10)
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
     the problems of every tab as JSON: for a screen whose scale factor needs a process of its own."""
     from drivers.keystore import FileKeyStore
     from ui.main_window import MainWindow
-    from ui.testing.plugin import sim_uri
+    from ui.testing.plugin import qa_user, sim_uri
     from workstation.records import ChainKey, RecordsStore
     from workstation.service import ProgrammingService
 
@@ -114,7 +114,7 @@ def main(argv: list[str]) -> int:
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp())
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}", ChainKey.load_or_create(folder / "keys"))
-    service = ProgrammingService(store, keys=FileKeyStore(folder / "device-keys.json"))
+    service = ProgrammingService(store, keys=FileKeyStore(folder / "device-keys.json"), user=qa_user())
     service.connection.connect(sim_uri()).result(10)
     demo_visit(service, store)
     window = MainWindow(service, QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))

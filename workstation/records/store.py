@@ -47,6 +47,7 @@ from workstation.models import (
 )
 from workstation.paths import keys_dir
 from workstation.records import audit, queries
+from workstation.records.accounts import AccountRecords
 from workstation.records.audit import AuditReport
 from workstation.records.chainkey import Anchor, ChainKey
 from workstation.records.codec import checked_payload, decode_capabilities, to_json
@@ -69,6 +70,7 @@ from workstation.records.rows import (
     ThresholdPoint,
 )
 from workstation.records.tables import (
+    audit_entries,
     body_map_areas,
     devices,
     impedance_measurements,
@@ -102,6 +104,7 @@ class RecordsStore:
         self._engine = engine
         self._key = key or ChainKey.load_or_create(keys_dir())
         self._database = engine.url.render_as_string(hide_password=True)  # names this database in the anchors
+        self.accounts = AccountRecords(engine, self._begin, self._audit)
 
     @classmethod
     def open(cls, url: str | None = None, key: ChainKey | None = None) -> RecordsStore:
@@ -134,6 +137,11 @@ class RecordsStore:
         data = checked_payload(detail)
         with self._begin() as conn:
             return self._audit(conn, actor, action, data, outcome).seq
+
+    def audit_details(self, action: str) -> list[dict[str, Any]]:
+        """What the trail holds of one action (every export, say), oldest first: an auditor's question."""
+        query = sa.select(audit_entries.c.detail).where(audit_entries.c.action == action).order_by(audit_entries.c.id)
+        return self._all(query, lambda row: json.loads(row.detail))
 
     def verify_audit(self) -> AuditReport:
         """Check every chain, the session events they cover and this workstation's anchor."""

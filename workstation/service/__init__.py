@@ -1,6 +1,7 @@
 """The application layer the UI binds to: `ProgrammingService` and what it hands back."""
 
 from workstation.clock import Clock, SteppedClock, SystemClock
+from workstation.service.access import Access, LoginRefused
 from workstation.service.errors import (
     CancelledByStopAll,
     Confirm,
@@ -36,12 +37,18 @@ from workstation.service.notices import (
     Refused,
     ServiceFault,
     SessionChanged,
+    UserChanged,
     WriteResult,
 )
+from workstation.service.policy import NotPermitted
 from workstation.service.programs import ApplyProgress, EndOfVisit
 from workstation.service.scope import PulseScope, ScopeFrame, ScopeSettings
 
 __all__ = [
+    "Access",
+    "LoginRefused",
+    "NotPermitted",
+    "UserChanged",
     "DeviceInfo",
     "DeviceLog",
     "DiagnosisRun",

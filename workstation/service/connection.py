@@ -15,11 +15,13 @@ from drivers.protocol.messages import TelemetryRequest
 from drivers.telemetry import TelemetryReceiver
 from drivers.types import BatteryState
 from workstation import validation
+from workstation.accounts import Permission
 from workstation.events import EventKind, Outcome
 from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import InvalidValue, NotConnected, NotPairedError, ServiceError, service_error
 from workstation.service.mirror import DeviceState
 from workstation.service.notices import BatteryRead, DeviceRead, LinkChanged, LinkState, ServiceFault
+from workstation.service.policy import open_to_all, requires
 from workstation.service.unknowns import reverted
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Connection:
         self._scan = ThreadPoolExecutor(1, "usb-scan", initializer=mark_service_thread)
         threading.Thread(target=self._run_keepalive, name="keepalive", daemon=True).start()
 
+    @open_to_all  # lists the links it could open; opens none
     def discover(self) -> Future[list[str]]:
         """The links that can be opened now (USB devices found, and the simulator); on its own
         thread, so a slow USB enumeration holds up neither device commands nor records."""
@@ -54,6 +57,7 @@ class Connection:
         link = self._core.link
         return bool(link and link.is_simulated)
 
+    @requires(Permission.CONNECT)
     def connect(self, uri: str = "sim://0") -> Future[DeviceState]:
         """Open the link and interrogate the device: identity, capabilities, battery, leads, program.
 
@@ -90,6 +94,7 @@ class Connection:
 
         return core.run_on(core.io, run)
 
+    @requires(Permission.CONNECT)
     def pair(self) -> Future[DeviceState]:
         """Pair the open, unpaired device (it waits for the confirmation on the device), then interrogate it."""
         core = self._core
@@ -102,10 +107,12 @@ class Connection:
 
         return core.run_on(core.io, run)
 
+    @open_to_all  # cancelling never raises output (and shutdown must cancel)
     def cancel_pairing(self) -> None:
         """Stop waiting for the confirmation on the device: the link stays open, unpaired."""
         self._cancel_pairing.set()
 
+    @requires(Permission.CONNECT)
     def confirm_on_simulator(self) -> bool:
         """The simulator's "confirm on device" (its magnet): False on a real device or with no pairing waiting."""
         link = self._core.link
@@ -174,6 +181,7 @@ class Connection:
         self.record_device_state()
         core.emit(DeviceRead(state))
 
+    @open_to_all
     def record_device_state(self) -> None:
         state = self._core.state
         self._core.record(
@@ -186,9 +194,11 @@ class Connection:
             },
         )
 
+    @open_to_all
     def shutdown(self) -> None:
         self._scan.shutdown(wait=False, cancel_futures=True)
 
+    @open_to_all  # closing a link never raises output (and shutdown must close it)
     def disconnect(self) -> Future[None]:
         self.cancel_pairing()  # the device-io thread may be waiting for a confirmation
 
@@ -268,6 +278,7 @@ class Connection:
             core.emit(change)
 
     # -- telemetry ------------------------------------------------------------------------------
+    @requires(Permission.CONNECT)
     def start_telemetry(self, rate_hz: int, leads: tuple[int, ...] | None = None) -> Future[TelemetryRequest]:
         core = self._core
         caps = core.caps()
@@ -295,6 +306,7 @@ class Connection:
         if isinstance(exc, DeviceGone):
             self._lost(exc)
 
+    @open_to_all
     def stop_telemetry_now(self) -> None:
         core = self._core
         self._telemetry_request = None

@@ -21,6 +21,7 @@ from drivers.errors import DeviceGone, DriverError
 from drivers.keystore import KeyStore
 from drivers.links import Link
 from drivers.types import Capabilities, ImpedanceMeasurement, LeadConfig
+from workstation.accounts import Permission, User
 from workstation.clock import Clock
 from workstation.events import EventKind, Outcome
 from workstation.models import Session
@@ -48,6 +49,7 @@ from workstation.service.notices import (
     Refused,
     ServiceFault,
 )
+from workstation.service.policy import READS_WHILE_LOCKED, NotPermitted
 from workstation.service.ports import Records
 
 T = TypeVar("T")
@@ -75,6 +77,8 @@ class ServiceCore:
         self.mirror = Mirror()
         self.link_state = LinkState.DISCONNECTED
         self.session: Session | None = None  # the active session
+        self.user: User | None = None  # the logged-in user: the clinician of the sessions started
+        self.locked = False  # the screen is locked: reads only until the user unlocks it
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self.last_io = clock.now()
@@ -133,13 +137,39 @@ class ServiceCore:
             raise NotConnected(f"The pulse generator is {self.link_state.value}.")
         return link.client
 
+    # -- who may ------------------------------------------------------------------------
+    def authorize(self, permission: Permission, operation: str) -> None:
+        """Raise NotPermitted (and audit the refusal) unless the logged-in user may do this now."""
+        user = self.user
+        if user is None:
+            why = "Log in first."
+        elif self.locked and permission not in READS_WHILE_LOCKED:
+            why = "The workstation is locked: unlock it first."
+        elif not user.may(permission):
+            why = f"Your role ({user.role.label.lower()}) does not allow this: {permission.value}."
+        else:
+            return
+        log.warning("refused %s: %s", operation, why)
+        self.audit("refused", {"operation": operation, "permission": permission.value, "reason": why}, "refused")
+        raise NotPermitted(why)
+
+    def audit(self, action: str, detail: dict[str, Any], outcome: str = "ok", actor: str | None = None) -> None:
+        """Append a security event to the audit trail: at once on a service thread, else on records-io."""
+        user = self.user
+        who = actor if actor is not None else (user.username if user is not None else "-")
+        if on_service_thread():
+            self.records.audit(who, action, detail, outcome)
+        else:
+            self.in_background(lambda: self.records.audit(who, action, detail, outcome))
+
     # -- recording -----------------------------------------------------------------------
     def record(self, kind: EventKind, payload: dict[str, Any], outcome: Outcome = Outcome.OK) -> int | None:
-        """Log one session event (when a session is active). On a service thread it commits
+        """Log one session event (without a session: an audit entry). On a service thread it commits
         before the thread goes on and returns its id; from a caller's thread it is queued on
         records-io (None)."""
         session_id = self.session_id
-        if session_id is None:
+        if session_id is None:  # no session (interrogating, a field engineer's tools): the audit trail only
+            self.audit(kind.value, payload, outcome.value)
             return None
         if on_service_thread():
             event_id = self.records.log_event(session_id, kind, payload, outcome)

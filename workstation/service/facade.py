@@ -2,8 +2,9 @@
 small subsystems (cflib's Crazyflie: `commander`, `param`, `log`).
 
     service = ProgrammingService.open(records_url)
+    service.access.login("dr.example", password).result()
     service.connection.connect("sim://0").result()
-    session = service.recording.start_session(patient.id, "Dr Example").result()
+    session = service.recording.start_session(patient.id).result()  # its clinician: the logged-in user
     service.outputs.set_amplitude(1, 800)
     service.stop_all()
 """
@@ -15,8 +16,10 @@ from concurrent.futures import Future
 
 from drivers.keystore import KeyStore, MemoryKeyStore, default_keystore
 from drivers.links import Link, open_link
+from workstation.accounts import User
 from workstation.clock import Clock, SystemClock
 from workstation.models import Session
+from workstation.service.access import Access
 from workstation.service.connection import Connection
 from workstation.service.core import ServiceCore
 from workstation.service.errors import ServiceError
@@ -43,8 +46,13 @@ class ProgrammingService:
         opener: Callable[[str], Link] = open_link,
         clock: Clock | None = None,
         keys: KeyStore | None = None,
+        user: User | None = None,
     ) -> None:
+        """`user`: act as this user without a log-in (scripts, tests, drg-field); the app passes none and
+        logs in through `access`."""
         self._core = core = ServiceCore(records, opener, clock or SystemClock(), keys or MemoryKeyStore())
+        core.user = user
+        self.access = Access(core)
         self.connection = Connection(core)
         self.outputs = Outputs(core)
         self.programs = Programs(core, self.outputs)
@@ -55,13 +63,15 @@ class ProgrammingService:
         self._owns_records = False
 
     @classmethod
-    def open(cls, records_url: str | None = None, clock: Clock | None = None) -> ProgrammingService:
+    def open(
+        cls, records_url: str | None = None, clock: Clock | None = None, user: User | None = None
+    ) -> ProgrammingService:
         """A service on the records at `records_url` (the default database when None), keeping link
         keys in the OS keyring (or the 0600 file in the data folder); it closes the records on shutdown."""
         from workstation.paths import data_dir
         from workstation.records.store import RecordsStore
 
-        service = cls(RecordsStore.open(records_url), clock=clock, keys=default_keystore(data_dir()))
+        service = cls(RecordsStore.open(records_url), clock=clock, keys=default_keystore(data_dir()), user=user)
         service._owns_records = True
         return service
 

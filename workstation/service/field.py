@@ -38,13 +38,15 @@ from drivers.types import (
     SelfTestReport,
 )
 from workstation import devicelog, exports, logs, validation
+from workstation.accounts import Permission
 from workstation.diagnosis import Diagnosis, diagnose
 from workstation.events import EventKind, Outcome
 from workstation.models import ImpedanceThresholds
 from workstation.records.rows import ContactReading
 from workstation.service.core import ServiceCore, mark_service_thread
-from workstation.service.errors import NotConnected, ServiceError
+from workstation.service.errors import InvalidValue, NotConnected, ServiceError
 from workstation.service.notices import EventRecorded, ImpedanceMeasured, LinkState
+from workstation.service.policy import open_to_all, requires
 from workstation.versions import versions
 
 log = logging.getLogger(__name__)
@@ -118,10 +120,12 @@ class FieldTools:
         self._files = ThreadPoolExecutor(1, "field-files", initializer=mark_service_thread)
         core.on_link_opened.append(self._link_opened)
 
+    @open_to_all
     def shutdown(self) -> None:
         self._files.shutdown(wait=True)
 
     # -- device information ------------------------------------------------------------------------
+    @open_to_all  # what the workstation already holds; reads nothing from the device
     def info(self) -> DeviceInfo:
         core = self._core
         state, link = core.state, core.link
@@ -144,6 +148,7 @@ class FieldTools:
             capture.stats() if capture is not None else None,
         )
 
+    @requires(Permission.INTERROGATE)
     def refresh_battery(self) -> Future[BatteryStatus]:
         core = self._core
 
@@ -155,6 +160,7 @@ class FieldTools:
         return core.submit(EventKind.DEVICE_STATE, run)
 
     # -- the device's event log --------------------------------------------------------------------
+    @requires(Permission.SERVICE)
     def read_device_log(self) -> Future[DeviceLog]:
         """Every event the device has logged (READ_EVENTS, paged), oldest first."""
         core = self._core
@@ -170,6 +176,7 @@ class FieldTools:
         return core.submit(EventKind.DEVICE_LOG_READ, run)
 
     # -- self-test ---------------------------------------------------------------------------------
+    @requires(Permission.SERVICE)
     def self_test(self) -> Future[SelfTestRun]:
         """Run the device's self-test; recorded in the session when one is active."""
         core = self._core
@@ -190,6 +197,7 @@ class FieldTools:
         return core.submit(EventKind.SELF_TEST, run)
 
     # -- lead diagnosis ----------------------------------------------------------------------------
+    @requires(Permission.SERVICE)
     def diagnose(
         self,
         rounds: int = DIAGNOSIS_ROUNDS,
@@ -258,6 +266,7 @@ class FieldTools:
 
         return core.submit(EventKind.LEAD_DIAGNOSIS, run)
 
+    @requires(Permission.SERVICE)
     def contact_history(self, serial: str | None = None) -> Future[list[ContactReading]]:
         """Every recorded reading of the patients of this device (or of `serial`), on any of their
         devices, oldest first: no patient to choose and no session needed."""
@@ -270,6 +279,7 @@ class FieldTools:
         return core.query(core.records.contact_history, wanted)
 
     # -- USB capture -------------------------------------------------------------------------------
+    @requires(Permission.SERVICE)
     def start_capture(self, max_bytes: int | None = None) -> CaptureStats | None:
         """Record the link's traffic from now on, in the background (a ring of `max_bytes`); when no
         link is open it starts with the next one. Returns the capture's state (None: waiting)."""
@@ -281,6 +291,7 @@ class FieldTools:
             return None
         return link.transport.start_capture(max_bytes or None).stats()
 
+    @requires(Permission.SERVICE)
     def stop_capture(self) -> CaptureStats | None:
         self.capture_on_connect = None
         link = self._core.link
@@ -289,10 +300,12 @@ class FieldTools:
             self._stopped = capture
         return capture.stats() if capture is not None else None
 
+    @open_to_all
     def capture_stats(self) -> CaptureStats | None:
         capture = self._capture()
         return capture.stats() if capture is not None else None
 
+    @requires(Permission.SERVICE)
     def save_capture(self, path: str | Path) -> Future[int]:
         """Write the capture (running, or the last one stopped) as a pcap file; its size in bytes."""
         target = self._target(path)
@@ -302,6 +315,7 @@ class FieldTools:
             if capture is None:
                 raise ServiceError("Nothing captured yet: start the USB capture first.")
             size = capture.save(target)
+            self._core.audit("export", {"file": target.name, "what": "USB capture"})
             self.last_capture_file = target
             log.info("USB capture saved: %d bytes", size)
             return size
@@ -317,10 +331,21 @@ class FieldTools:
         if self.capture_on_connect is not None:
             link.transport.start_capture(self.capture_on_connect or None)
 
+    # -- settings -----------------------------------------------------------------------------------
+    @requires(Permission.SERVICE)
+    def set_log_level(self, level: str) -> str:
+        """The workstation log's level from now on (the UI keeps it for the next start); audited."""
+        name = self._core.valid(EventKind.SETTINGS, lambda: _log_level(level))
+        logs.set_level(name)
+        self._core.audit("settings_changed", {"setting": "log level", "value": name})
+        return name
+
     # -- exports and the diagnostics bundle ----------------------------------------------------------
+    @open_to_all
     def identity(self) -> exports.ExportIdentity:
         return exports.ExportIdentity.of(self._core.state.identity)
 
+    @requires(Permission.EXPORT)
     def export(self, write: Callable[[Path, exports.ExportIdentity], object], path: str | Path) -> Future[Path]:
         """Run an export writer on the files thread with the device's identity; the future gives the path."""
         core = self._core
@@ -330,10 +355,12 @@ class FieldTools:
 
         def run() -> Path:
             checked(target, identity)
+            self._core.audit("export", {"file": target.name, "what": getattr(write, "__name__", "export")})
             return target
 
         return self._core.run_on(self._files, run)
 
+    @requires(Permission.SERVICE)
     def save_bundle(self, path: str | Path, extra_versions: dict[str, str] | None = None) -> Future[Path]:
         """A zip for a support ticket: the workstation's logs, the device's log (read now when
         connected), the last self-test and diagnosis, the capture, device information and versions.
@@ -351,6 +378,7 @@ class FieldTools:
                 except (ServiceError, DriverError, TimeoutError) as exc:
                     log.warning("diagnostics bundle: device log not read: %s", exc)
             self._write_bundle(target, device_log, extra_versions or {})
+            core.audit("export", {"file": target.name, "what": "diagnostics bundle"})
             log.info("diagnostics bundle saved")
             return target
 
@@ -439,3 +467,10 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "value") and hasattr(value, "name"):  # an enum
         return value.name
     return value
+
+
+def _log_level(level: object) -> str:
+    name = validation.text(level, "level").strip().upper()
+    if name not in logs.LEVELS:
+        raise InvalidValue("level", level, f"A log level is one of {', '.join(logs.LEVELS)}.")
+    return name

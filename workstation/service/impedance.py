@@ -10,12 +10,14 @@ from concurrent.futures import Future
 from drivers.errors import DriverError
 from drivers.types import CASE, Capabilities, ImpedanceMeasurement, ImpedanceMode, ImpedanceResult
 from workstation import validation
+from workstation.accounts import Permission
 from workstation.events import EventKind, Outcome
 from workstation.models import ImpedanceThresholds
 from workstation.records.rows import ImpedancePoint
 from workstation.service.core import ServiceCore
 from workstation.service.mirror import Pair
 from workstation.service.notices import EventRecorded, ImpedanceMeasured
+from workstation.service.policy import open_to_all, requires
 
 Progress = Callable[[int, int], None]
 
@@ -29,9 +31,11 @@ class Impedance:
         self._core = core
         self.thresholds_override: ImpedanceThresholds | None = None  # a clinic's, instead of the device's
 
+    @open_to_all
     def thresholds(self, caps: Capabilities | None = None) -> ImpedanceThresholds:
         return self.thresholds_override or ImpedanceThresholds.of_device(caps or self._core.caps())
 
+    @requires(Permission.MEASURE)
     def measure(
         self,
         mode: ImpedanceMode = ImpedanceMode.LEAD_PAIR,
@@ -87,6 +91,7 @@ class Impedance:
             core.emit(EventRecorded(core.records.record_impedance(core.session_id, result, self.thresholds(caps))))
         return result
 
+    @requires(Permission.HISTORY)
     def history(self, patient_id: int, lead: int, a: int, b: int) -> Future[list[ImpedancePoint]]:
         """One contact pair's values across the patient's visits (either contact order), oldest first."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from drivers.types import BatteryStatus, ImpedanceResult, LeadConfig, Program
+from workstation.accounts import User
 from workstation.events import EventKind
 from workstation.models import LeadPlacement, Session
 from workstation.service.mirror import DeviceState
@@ -119,6 +120,14 @@ class DeviceReverted:
 
 
 @dataclass(frozen=True)
+class UserChanged:
+    """Someone logged in or out (user None), or the screen was locked or unlocked."""
+
+    user: User | None
+    locked: bool
+
+
+@dataclass(frozen=True)
 class LeadSwitchedOff:
     """The device switched a stimulating lead off during a measurement: it read a short there."""
 
@@ -148,6 +157,7 @@ Notice = (
     | PlacementChanged
     | OutcomeSettled
     | DeviceReverted
+    | UserChanged
     | LeadSwitchedOff
     | ServiceFault
 )

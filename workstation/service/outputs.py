@@ -15,6 +15,7 @@ from typing import Any
 from drivers.errors import DeviceRefused, DriverError
 from drivers.types import LeadConfig
 from workstation import safety, validation
+from workstation.accounts import Permission
 from workstation.events import EventKind, Outcome
 from workstation.increments import largest_step, step_too_large
 from workstation.service.core import ServiceCore
@@ -27,6 +28,7 @@ from workstation.service.errors import (
     ServiceError,
 )
 from workstation.service.notices import LinkState
+from workstation.service.policy import open_to_all, requires
 from workstation.service.ramps import Ramps
 
 log = logging.getLogger(__name__)
@@ -54,12 +56,14 @@ class Outputs:
         self._confirmed_rises: set[tuple[int, int]] = set()  # (lead, target µA), each used once
         self.resume_amplitudes: dict[int, int] = {}  # amplitude a lead had before it was re-enabled at 0 µA
 
+    @open_to_all
     def forget_confirmations(self) -> None:
         """A confirmation holds for one session only."""
         self._confirmed_density.clear()
         self._confirmed_rises.clear()
 
     # -- the gate ---------------------------------------------------------------------------
+    @open_to_all
     def preview(self, lead: int, proposed: LeadConfig) -> Preview:
         """What the gate would say about `proposed` on `lead` now, with the figures the limit
         read-outs show: one place for the UI to ask, so it never re-derives a rule. A question,
@@ -80,6 +84,7 @@ class Outputs:
         core = self._core
         return safety.evaluate(core.caps(), config, core.state.lead_impedance(config), density_confirmed)
 
+    @requires(Permission.PROGRAM)
     def confirm(self, request: ConfirmationRequired) -> None:
         """Record the clinician's explicit acceptance of what `request` refused; the same
         request then goes through (a density for this session, a large rise once)."""
@@ -109,6 +114,7 @@ class Outputs:
                 {"lead": config.lead, "amplitude_ua": config.amplitude_ua, "ramp_s": request.ramp_s},
             )
 
+    @open_to_all
     def gate(self, action: EventKind, config: LeadConfig) -> None:
         """Refuse (and record) a setting the rules do not allow."""
         confirmed = _density_key(config) in self._confirmed_density
@@ -127,6 +133,7 @@ class Outputs:
         self._core.refused(action, {"lead": config.lead, "config": config}, error)
         raise error
 
+    @open_to_all
     def refuse(self, action: EventKind, config: LeadConfig, rule: str, sentence: str) -> None:
         error = SafetyRefused(safety.Assessment((safety.Check(rule, safety.Level.REFUSE, 0.0, 0.0, "", sentence),)))
         self._core.refused(action, {"lead": config.lead, "config": config}, error)
@@ -151,6 +158,7 @@ class Outputs:
         core.lead_changed(config)
         return config
 
+    @requires(Permission.PROGRAM)
     def write_lead(self, config: LeadConfig, epoch: int | None = None) -> Future[LeadConfig]:
         """Write contacts, pulse width, frequency and patient maximum of one lead.
 
@@ -192,6 +200,7 @@ class Outputs:
         raises = config.delivers_more_than(current)
         return core.submit(EventKind.WRITE_LEAD, run, raises_output=raises, payload=payload, epoch=epoch)
 
+    @requires(Permission.PROGRAM)
     def set_enabled(self, lead: int, on: bool, epoch: int | None = None) -> Future[LeadConfig]:
         """Switch a lead's output. Turning it on starts at 0 µA: the amplitude it had is kept
         in `resume_amplitudes` for the clinician to ramp back to, never restored by itself."""
@@ -221,6 +230,7 @@ class Outputs:
 
         return core.submit(EventKind.SET_ENABLED, run, raises_output=True, payload=payload, epoch=epoch)
 
+    @requires(Permission.PROGRAM)
     def set_amplitude(self, lead: int, target_ua: int, epoch: int | None = None) -> Future[LeadConfig | None]:
         """Move a lead's amplitude to target_ua, a value on the device's grid.
 
@@ -262,6 +272,7 @@ class Outputs:
         self._confirmed_rises.discard((lead, target))
         return future
 
+    @open_to_all
     def hold_amplitude(self, lead: int) -> None:
         """Stop a ramp where it is (hold-to-ramp: the control was released)."""
         self.ramps.end(lead)
@@ -279,6 +290,7 @@ class Outputs:
         return config
 
     # -- STOP ALL ------------------------------------------------------------------------------
+    @open_to_all
     def stop_all(self) -> Future[None]:
         """Every output off, ahead of anything queued; output changes queued before it are
         dropped. Allowed without a session and tried in every link state: when it cannot reach

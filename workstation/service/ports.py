@@ -20,6 +20,8 @@ from workstation.models import (
     SpinalLevel,
     StimulusResponse,
 )
+from workstation.records.accounts import AccountRecords
+from workstation.records.audit import AuditReport
 from workstation.records.rows import (
     BodyMapPoint,
     ContactReading,
@@ -34,6 +36,11 @@ from workstation.records.rows import (
 
 
 class Records(Protocol):
+    accounts: AccountRecords
+
+    # the audit trail
+    def audit(self, actor: str, action: str, detail: dict[str, Any], outcome: str) -> int: ...
+    def verify_audit(self) -> AuditReport: ...
     # patients and sessions
     def add_patient(self, name: str, date_of_birth: date, record_number: str) -> Patient: ...
     def get_patient(self, patient_id: int) -> Patient: ...

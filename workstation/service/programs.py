@@ -14,12 +14,14 @@ from typing import Any
 from drivers.errors import DeviceRefused, DriverError
 from drivers.types import LeadConfig, Program
 from workstation import validation
+from workstation.accounts import Permission
 from workstation.events import EventKind
 from workstation.records.rows import SavedProgram
 from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import CancelledByStopAll, ConfirmationRequired, NotConnected, ServiceError
 from workstation.service.notices import EventRecorded, ProgramSaved, ProgramWritten, WriteResult
 from workstation.service.outputs import Outputs
+from workstation.service.policy import open_to_all, requires
 from workstation.service.unknowns import write_outcome
 from workstation.wording import by_lead, describe_mismatch, lead_differences
 
@@ -60,11 +62,13 @@ class Programs:
         self._core = core
         self._outputs = outputs
 
+    @open_to_all
     def current(self, name: str) -> Program:
         """The device's live settings as a program named `name`."""
         leads = self._core.state.leads
         return Program(name, tuple(leads[n] for n in sorted(leads)))
 
+    @open_to_all
     def unwritten_changes(self) -> list[str]:
         """How the device's live settings differ from its stored program (nothing ignored)."""
         state = self._core.state
@@ -72,6 +76,7 @@ class Programs:
             return []
         return lead_differences(state.leads, by_lead(state.stored_program.leads), "live", "stored")
 
+    @open_to_all
     def end_of_visit(self) -> EndOfVisit:
         """What ending the session now would leave on the device (see EndOfVisit)."""
         state = self._core.state
@@ -85,12 +90,14 @@ class Programs:
         )
         return EndOfVisit(stored, tuple(self.unwritten_changes()), off)
 
+    @requires(Permission.HISTORY)
     def history(self, patient_id: int) -> Future[list[SavedProgram]]:
         """Every program saved for the patient, oldest first."""
         patient_id = validation.record_id(patient_id, "patient_id")
         return self._core.query(self._core.records.program_history, patient_id)
 
     # -- save -----------------------------------------------------------------------------------
+    @requires(Permission.RECORD)
     def save(self, name: str) -> Future[Program]:
         """Save the live settings under `name` in the session's records (not written to the device)."""
         core = self._core
@@ -108,6 +115,7 @@ class Programs:
         return core.run_on(core.records_io, run)
 
     # -- apply (live, lead by lead) ---------------------------------------------------------------
+    @requires(Permission.PROGRAM)
     def apply(
         self, program: Program, ask: Ask, progress: Callable[[ApplyProgress], None] | None = None
     ) -> Future[None]:
@@ -187,6 +195,7 @@ class Programs:
                     raise ServiceError("The workstation is shutting down.") from None
 
     # -- write and verify ----------------------------------------------------------------------------
+    @requires(Permission.PROGRAM)
     def write(self, program: Program) -> Future[WriteResult]:
         """Stage, commit, read back and compare; the session records the result or the exact mismatch.
 

@@ -24,10 +24,12 @@ from drivers.errors import DeviceRefused
 from drivers.protocol.status import Status
 from drivers.types import CaptureCapabilities, CaptureRequest, PulseCapture
 from workstation import pulse
+from workstation.accounts import Permission
 from workstation.events import EventKind
 from workstation.pulse import PulseAnalysis
 from workstation.service.core import ServiceCore, mark_service_thread
 from workstation.service.errors import ServiceError
+from workstation.service.policy import open_to_all, requires
 
 log = logging.getLogger(__name__)
 MAX_RATE_HZ = 25  # captures a second: above the 20 Hz the scope must refresh at, and the command channel stays free
@@ -102,10 +104,12 @@ class PulseScope:
         return thread is not None and thread.is_alive()
 
     # -- control ------------------------------------------------------------------------------------
+    @requires(Permission.INTERROGATE)
     def limits(self) -> Future[CaptureCapabilities | None]:
         """The device's capture limits (read once per link); None when the device has no capture."""
         return self._core.submit(EventKind.START_TELEMETRY, self._read_limits)
 
+    @requires(Permission.INTERROGATE)
     def start(self, settings: ScopeSettings) -> None:
         """Capture `settings.lead` again and again until stop(); a running scope is restarted."""
         self.stop()
@@ -116,6 +120,7 @@ class PulseScope:
         self._thread.start()
         log.info("pulse scope on lead %d: %d samples at %d Hz", settings.lead, settings.samples, settings.rate_hz)
 
+    @open_to_all  # stopping a capture changes nothing on the device (and shutdown must stop it)
     def stop(self) -> None:
         """Stop acquiring; returns at once (a capture on the wire finishes on device-io)."""
         self._stop.set()

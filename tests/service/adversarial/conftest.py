@@ -5,7 +5,7 @@ from typing import NamedTuple
 import pytest
 from helpers import WAIT
 
-from ui.testing.plugin import sim_uri
+from ui.testing.plugin import qa_user, sim_uri
 from workstation.service import ProgrammingService, SteppedClock
 
 
@@ -21,10 +21,10 @@ class Stepped(NamedTuple):
 def stepped(drg_store, drg_patient):
     """A service on a SteppedClock, connected to a fresh simulator, with a session of drg_patient open."""
     clock = SteppedClock()
-    svc = ProgrammingService(drg_store, clock=clock)
+    svc = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         svc.connection.connect(sim_uri()).result(WAIT)
-        session_id = svc.recording.start_session(drg_patient.id, "Dr Clock").result(WAIT).id
+        session_id = svc.recording.start_session(drg_patient.id).result(WAIT).id
         yield Stepped(svc, clock, session_id)
     finally:
         svc.shutdown()

@@ -7,7 +7,7 @@ import math
 import pytest
 from helpers import WAIT, lead_on
 
-from ui.testing.plugin import sim_uri
+from ui.testing.plugin import qa_user, sim_uri
 from workstation.records.store import RecordsStore
 from workstation.service import LinkState, ServiceError
 from workstation.validation import InvalidValue
@@ -40,7 +40,7 @@ def test_connect_while_stimulating_changes_nothing_and_stop_all_reaches_the_devi
 def test_a_bad_uri_is_refused_and_leaves_the_link_disconnected(drg_store, uri):
     from workstation.service import ProgrammingService
 
-    svc = ProgrammingService(drg_store)
+    svc = ProgrammingService(drg_store, user=qa_user())
     try:
         with pytest.raises(InvalidValue) as refused:
             svc.connection.connect(uri).result(WAIT)

@@ -9,7 +9,7 @@ from helpers import WAIT, M, O, P, advance_until, lead_on, until
 from drivers.sim.scenario import Scenario
 from drivers.types import ImpedanceMode, LeadConfig, Program
 from ui.testing.actions import confirmed
-from ui.testing.plugin import sim_uri
+from ui.testing.plugin import qa_user, sim_uri
 from workstation.service import CancelledByStopAll, ProgrammingService, ServiceError, SteppedClock
 
 
@@ -77,10 +77,10 @@ def test_command_queued_before_end_session_is_recorded(drg_service, drg_session,
 def test_shutdown_completes_a_pending_ramp_future(drg_store, drg_patient):
     """Shutdown completes the future of a ramp still pending, so nothing waiting on it (Apply) hangs."""
     clock = SteppedClock()
-    svc = ProgrammingService(drg_store, clock=clock)
+    svc = ProgrammingService(drg_store, clock=clock, user=qa_user())
     try:
         svc.connection.connect(sim_uri()).result(WAIT)
-        svc.recording.start_session(drg_patient.id, "x").result(WAIT)
+        svc.recording.start_session(drg_patient.id).result(WAIT)
         lead_on(svc)
         ramp = confirmed(svc, lambda: svc.outputs.set_amplitude(1, 500))
     finally:

@@ -142,5 +142,5 @@ def test_bad_values_new_entry_points(drg_service, drg_session, drg_patient):
 def test_command_right_after_start_session_is_accepted(drg_service, drg_patient):
     """A command sent as soon as start_session's future completes is accepted."""
     svc = drg_service
-    svc.recording.start_session(drg_patient.id, "Dr").result(WAIT)
+    svc.recording.start_session(drg_patient.id).result(WAIT)
     svc.outputs.set_enabled(1, False).result(WAIT)

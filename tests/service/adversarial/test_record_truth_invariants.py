@@ -25,6 +25,7 @@ from stateful_coverage import assert_reached  # tests/stateful_coverage.py
 
 from drivers.types import Program
 from ui.testing.faults import Fault, Moment, MsgType, inject_at
+from ui.testing.plugin import qa_user
 from workstation.events import EventKind, Outcome
 from workstation.records.store import RecordsStore
 from workstation.service import LinkState, ProgrammingService, ServiceError
@@ -57,10 +58,10 @@ class RecordTruth(RuleBasedStateMachine):
     def connect(self) -> None:
         self.dir = tempfile.TemporaryDirectory()
         self.store = RecordsStore.open(f"sqlite:///{self.dir.name}/records.sqlite")
-        self.service = ProgrammingService(self.store)
+        self.service = ProgrammingService(self.store, user=qa_user())
         self.service.connection.connect(SIM_URI).result(WAIT)
         self.patient = self.store.add_patient("Truth Patient", date(1970, 1, 1), "TRUTH-1")
-        self.session = self.service.recording.start_session(self.patient.id, "Dr Truth").result(WAIT).id
+        self.session = self.service.recording.start_session(self.patient.id).result(WAIT).id
         self.device = self.service.link.simulator
         self.first_program = self.device.model.stored_program
 

@@ -45,17 +45,18 @@ class App:
 
     def __init__(self, scenario) -> None:
         from ui.main_window import MainWindow
+        from ui.testing.plugin import qa_user
         from workstation.records.store import RecordsStore
         from workstation.service import ProgrammingService
 
         self.tmp = tempfile.mkdtemp(prefix="drg-realinput-")
         self.store = RecordsStore.open(f"sqlite:///{self.tmp}/records.sqlite")
-        self.service = ProgrammingService(self.store)
+        self.service = ProgrammingService(self.store, user=qa_user())
         self.service.connection.connect(SIM_URI).result(10)
         self.device = self.service.link.simulator.model
         self.patient = self.store.add_patient("Real Input", date(1970, 1, 1), "RI-0001")
         if scenario.session:
-            self.service.recording.start_session(self.patient.id, "QA Clinician").result()
+            self.service.recording.start_session(self.patient.id).result()
         else:  # an unclosed session, as a crash leaves it: something to resume
             state = self.service.state
             self.store.open_session(self.patient.id, state.identity, state.capabilities, "Earlier Clinician")

@@ -136,6 +136,21 @@ def _visit_export(app) -> None:
     _visit_chosen(app).export_visit()
 
 
+def _visit_print(app):
+    """A real click on the History tab's Print… button: Qt's print dialog for the chosen visit."""
+    from ui.testing import realinput
+
+    return realinput.click(_visit_chosen(app).print)
+
+
+def _this_visit_print(app):
+    """A real Ctrl+P on the main window: the print dialog for the visit under way."""
+    from ui.testing import realinput
+
+    app.window.activateWindow()
+    return realinput.key("ctrl+p")
+
+
 def _resuming_after_stop(app) -> None:
     """STOP ALL, then End: the guard offers to resume the stored program; Resume is clicked, so
     therapy is coming back (a ramp under way) when STOP ALL is pressed again with real input."""
@@ -230,6 +245,8 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("fieldExportFile", _field_export, dialog_open("fieldExportFile"), session=False),
         Scenario("visitReportFile", _visit_report, dialog_open("visitReportFile")),
         Scenario("visitExportFile", _visit_export, dialog_open("visitExportFile")),
+        Scenario("visitPrintDialog", _visit_print, dialog_open("visitPrintDialog")),
+        Scenario("visitPrintDialogThisVisit", _this_visit_print, dialog_open("visitPrintDialog")),
         Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
         Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
         Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),
