@@ -65,6 +65,8 @@ class AccountsView(QWidget):
         self.again = named(QLineEdit(), "newAccountPasswordAgain", "Password again", "The same password once more.")
         for field in (self.password, self.again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
+        for field in (self.user, self.full_name, self.password, self.again):
+            field.setMaximumWidth(field.fontMetrics().horizontalAdvance("x" * 40))  # a name, not a whole screen
         self.create = named(QPushButton("Create account"), "createAccount", "Create account", "")
         self.create.clicked.connect(self._create)
         new = QGroupBox("New account, or a new password")
