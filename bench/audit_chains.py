@@ -59,9 +59,11 @@ def run(base: str, workstations: int, events: int, shared_chain: bool) -> dict[s
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
     url_text = url.render_as_string(hide_password=False)
-    RecordsStore.open(url_text, ChainKey.load_or_create(Path(tempfile.mkdtemp()))).close()  # migrate once
     folder = Path(tempfile.mkdtemp(prefix="drg-bench-keys-"))
     first = ChainKey.load_or_create(folder / "0")
+    with RecordsStore.open(url_text, first) as store:  # migrate once
+        if shared_chain:  # the global chain's first entry registers it, before 20 processes race to
+            store.audit("bench", "setup", {}, "ok")
     for n in range(1, workstations):
         if shared_chain:  # the same chain id and key everywhere: one global chain
             (folder / str(n)).mkdir()

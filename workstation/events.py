@@ -59,6 +59,7 @@ class EventKind(str, Enum):
     USB_CAPTURE = "usb_capture"  # refusals of a bad capture size
     FIELD_FILE = "field_file"  # refusals of a bad file name (capture, export, bundle)
     VISIT_OUTPUT = "visit_output"  # refusals of a bad record of a visit printed, saved or exported
+    SETTINGS = "settings"  # refusals of a bad workstation setting (the log level)
 
 
 class Outcome(str, Enum):

@@ -106,3 +106,21 @@ def test_a_session_logs_link_changes_errors_and_refusals_but_no_patient_data(drg
     assert f"session {service.session_id or ''}".strip() in text
     for secret in (NAME, *NAME.split(), MRN, BIRTH.isoformat(), "1961", "less pain"):
         assert secret not in text, secret
+
+
+def test_the_log_level_is_a_setting_changed_by_its_role_and_audited(drg_service, drg_store, log_file):
+    import sqlalchemy as sa
+
+    from workstation.records.tables import audit_entries
+
+    assert drg_service.field.set_log_level(" debug ") == "DEBUG"
+    assert logging.getLogger("workstation").level == logging.DEBUG
+    for bad in ("LOUD", None, 3, float("nan")):
+        with pytest.raises(InvalidValue):
+            drg_service.field.set_log_level(bad)
+    assert logging.getLogger("workstation").level == logging.DEBUG  # nothing changed
+    drg_service.wait_idle(WAIT_S)
+    with drg_store._engine.connect() as conn:
+        rows = list(conn.execute(sa.select(audit_entries).where(audit_entries.c.action == "settings_changed")))
+    assert [(r.actor, r.detail) for r in rows] == [("qa", '{"setting":"log level","value":"DEBUG"}')]
+    drg_service.field.set_log_level("INFO")

@@ -746,7 +746,11 @@ class FieldEngineerView(QWidget):
 
     # -- settings ---------------------------------------------------------------------------------------
     def _set_log_level(self, level: str) -> None:
-        logs.set_level(level)
+        try:
+            level = self._service.field.set_log_level(level)
+        except ServiceError as exc:
+            self._say(str(exc), theme.DANGER_BOX)
+            return
         self._settings.setValue(LOG_LEVEL_SETTING, level)
         self._say(f"Log level {level}: kept for the next start.")
 

@@ -44,7 +44,7 @@ from workstation.events import EventKind, Outcome
 from workstation.models import ImpedanceThresholds
 from workstation.records.rows import ContactReading
 from workstation.service.core import ServiceCore, mark_service_thread
-from workstation.service.errors import NotConnected, ServiceError
+from workstation.service.errors import InvalidValue, NotConnected, ServiceError
 from workstation.service.notices import EventRecorded, ImpedanceMeasured, LinkState
 from workstation.service.policy import open_to_all, requires
 from workstation.versions import versions
@@ -331,6 +331,15 @@ class FieldTools:
         if self.capture_on_connect is not None:
             link.transport.start_capture(self.capture_on_connect or None)
 
+    # -- settings -----------------------------------------------------------------------------------
+    @requires(Permission.SERVICE)
+    def set_log_level(self, level: str) -> str:
+        """The workstation log's level from now on (the UI keeps it for the next start); audited."""
+        name = self._core.valid(EventKind.SETTINGS, lambda: _log_level(level))
+        logs.set_level(name)
+        self._core.audit("settings_changed", {"setting": "log level", "value": name})
+        return name
+
     # -- exports and the diagnostics bundle ----------------------------------------------------------
     @open_to_all
     def identity(self) -> exports.ExportIdentity:
@@ -458,3 +467,10 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "value") and hasattr(value, "name"):  # an enum
         return value.name
     return value
+
+
+def _log_level(level: object) -> str:
+    name = validation.text(level, "level").strip().upper()
+    if name not in logs.LEVELS:
+        raise InvalidValue("level", level, f"A log level is one of {', '.join(logs.LEVELS)}.")
+    return name

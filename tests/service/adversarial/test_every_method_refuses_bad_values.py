@@ -54,6 +54,7 @@ def valid(svc, name):
         "rate_hz": 100,
         "max_bytes": None,
         "path": "unused.bin",
+        "level": "INFO",
         "write": lambda path, identity: None,
         "name": "P",
         "patient_id": 1,
