@@ -181,3 +181,28 @@ def test_the_visit_under_way_prints_from_the_visit_menu_and_cancel_prints_nothin
 
     service.recording.end_session().result(5)
     qtbot.waitUntil(lambda: not action.isEnabled(), timeout=WAIT_MS)
+
+
+def test_a_plot_refills_its_lines_and_legend_when_the_history_is_read_again(qtbot):
+    """Lines are kept and refilled, not made anew (the history view's time budget); what shows is
+    always the history last read: as many lines, with their labels."""
+    from datetime import datetime, timezone
+
+    from ui.history.plots import Lines, new_plot
+
+    plot = new_plot(None, "testPlot", "Test", "units")
+    qtbot.addWidget(plot)
+    lines = Lines(plot)
+    when = [datetime(2026, m, 1, tzinfo=timezone.utc) for m in (1, 4, 7)]
+
+    def labels() -> list[str]:
+        return [label.text for _sample, label in plot.getPlotItem().legend.items]
+
+    lines.show([(list(zip(when, (1, 2, 3))), "#000000", "a"), (list(zip(when, (4, 5, 6))), "#ff0000", "b")])
+    first = plot.getPlotItem().listDataItems()
+    assert labels() == ["a", "b"]
+    lines.show([(list(zip(when[:2], (7, 8))), "#000000", "c")])
+    (item,) = plot.getPlotItem().listDataItems()
+    assert item is first[0] and list(item.getData()[1]) == [7.0, 8.0] and labels() == ["c"]
+    lines.show([])
+    assert plot.getPlotItem().listDataItems() == [] and labels() == []

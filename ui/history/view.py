@@ -2,7 +2,7 @@
 
 The patient is the session's, else the one selected in the patient list. One records call
 (service.recording.history, on the records thread) brings visits, pain, thresholds, coverage,
-programs and impedance; the plots show what a clinician would rather look at than read: pain
+programs and impedance; the plots (plots.py) show what a clinician would rather look at than read: pain
 before and after (NRS, and VAS beside it), thresholds per lead location, coverage, impedance.
 A visit chosen in the table can be saved as a PDF report, printed or exported (CSV and FHIR),
 all from the records alone; each one is recorded in the audit trail (a disclosure of patient data).
@@ -15,12 +15,9 @@ historyExport, historyMessage; the print dialog visitPrintDialog.
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import Future
-from datetime import datetime
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,6 +35,8 @@ from shiboken6 import isValid
 
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
+from ui.history import plots
+from ui.history.plots import new_plot
 from ui.report import new_printer, print_report, write_pdf
 from ui.widgets import local_time, message_label, named, show_message
 from workstation import bodymap, visit_export
@@ -46,23 +45,7 @@ from workstation.models import PainTiming
 from workstation.visit import VisitOutput, VisitRecord
 from workstation.wording import program_status
 
-SERIES_COLOURS = (theme.INFO, theme.OK, theme.SIMULATOR, theme.WARNING, theme.DANGER, theme.CATHODE, theme.TEXT_MUTED)
 VISIT_COLUMNS = ("Visit", "Clinician", "NRS before", "NRS after", "VAS before", "VAS after", "Coverage", "Notes")
-
-
-def _stamp(moment: datetime) -> float:
-    return moment.timestamp()
-
-
-def _plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
-    plot = named(pg.PlotWidget(parent, axisItems={"bottom": pg.DateAxisItem("bottom")}), name, title, title)
-    plot.setBackground(theme.SURFACE)
-    plot.setTitle(title, color=theme.TEXT, size="9pt")
-    plot.setLabel("left", left)
-    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT)
-    plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.setMinimumHeight(90)
-    return plot
 
 
 class HistoryView(QWidget):
@@ -116,15 +99,19 @@ class HistoryView(QWidget):
             button.setAutoDefault(False)
             button.setEnabled(False)
         self.message = message_label("historyMessage", "History message")
-        self.pain_plot = _plot(self, "historyPainPlot", "Pain (NRS 0-10)", "NRS")
-        self.vas_plot = _plot(self, "historyVasPlot", "Pain (VAS 0-100 mm)", "mm")
-        self.threshold_plot = _plot(self, "historyThresholdPlot", "Comfortable level per lead location", "µA")
-        self.coverage_plot = _plot(self, "historyCoveragePlot", "Coverage of the pain area (all leads)", "%")
-        self.impedance_plot = _plot(self, "historyImpedancePlot", "Impedance (log10 Ω)", "log10 Ω")
+        self.pain_plot = new_plot(self, "historyPainPlot", "Pain (NRS 0-10)", "NRS")
+        self.vas_plot = new_plot(self, "historyVasPlot", "Pain (VAS 0-100 mm)", "mm")
+        self.threshold_plot = new_plot(self, "historyThresholdPlot", "Comfortable level per lead location", "µA")
+        self.coverage_plot = new_plot(self, "historyCoveragePlot", "Coverage of the pain area (all leads)", "%")
+        self.impedance_plot = new_plot(self, "historyImpedancePlot", "Impedance (log10 Ω)", "log10 Ω")
+        self._pain, self._vas, self._thresholds, self._coverage, self._impedance = (
+            plots.Lines(p)
+            for p in (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot)
+        )
         for plot, top in ((self.pain_plot, 10), (self.vas_plot, 100), (self.coverage_plot, 100)):
             plot.setYRange(0, top)
-        plots = QWidget()
-        grid = QGridLayout(plots)
+        plot_area = QWidget()
+        grid = QGridLayout(plot_area)
         grid.setContentsMargins(0, 0, 0, 0)
         for index, plot in enumerate(
             (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot)
@@ -144,7 +131,7 @@ class HistoryView(QWidget):
         top.addWidget(self.programs, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
-        splitter.addWidget(plots)
+        splitter.addWidget(plot_area)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.visits.itemSelectionChanged.connect(self._chosen)
@@ -221,35 +208,14 @@ class HistoryView(QWidget):
         return "–" if value is None else (f"{value}/10" if scale == "nrs" else f"{value} mm")
 
     def _plot(self, history: PatientHistory | None) -> None:
-        for plot in (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot):
-            plot.clear()
-        if history is None:
-            return
-        styles = {PainTiming.BEFORE: (theme.DANGER, "before"), PainTiming.AFTER: (theme.OK, "after")}
-        for plot, scale in ((self.pain_plot, "nrs"), (self.vas_plot, "vas_mm")):
-            for when, (colour, label) in styles.items():
-                series = history.pain_series(when, scale)
-                if series:
-                    self._line(plot, series, colour, label)
-        for index, (location, points) in enumerate(history.thresholds.items()):
-            series = [(t.time, t.response.comfortable_ua) for t in points if t.response.comfortable_ua is not None]
-            if series:
-                self._line(self.threshold_plot, series, SERIES_COLOURS[index % len(SERIES_COLOURS)], location.text)
-        coverage = [(t, 100 * c.coverage) for t, c in history.coverage_series() if c.coverage is not None]
-        if coverage:
-            self._line(self.coverage_plot, coverage, theme.INFO, "coverage")
-        pairs: dict[tuple[int, int, int], list[tuple[datetime, float]]] = {}
-        for r in history.impedance:
-            pairs.setdefault((r.lead, r.contact_a, r.contact_b), []).append((r.time, math.log10(max(r.ohms, 1))))
-        for index, ((lead, a, b), series) in enumerate(sorted(pairs.items())):
-            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-            self._line(self.impedance_plot, series, colour, f"lead {lead} {a}-{b or 'case'}" if index < 6 else None)
-
-    @staticmethod
-    def _line(plot: pg.PlotWidget, series, colour: str, label: str | None) -> None:
-        xs = [_stamp(t) for t, _ in series]
-        ys = [float(v) for _, v in series]
-        plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=label)
+        for lines, drawn in (
+            (self._pain, plots.pain_lines(history, "nrs")),
+            (self._vas, plots.pain_lines(history, "vas_mm")),
+            (self._thresholds, plots.threshold_lines(history)),
+            (self._coverage, plots.coverage_lines(history)),
+            (self._impedance, plots.impedance_lines(history)),
+        ):
+            lines.show(drawn)
 
     # -- one visit: report, print, export ------------------------------------------------------------------
     def chosen_session(self) -> int | None:
