@@ -381,6 +381,8 @@ class MainWindow(QMainWindow):
     def _on_link(self, state: LinkState, detail: str) -> None:
         if self.waveforms.lead_count:  # rows exist once a device was read: their traces go grey without it
             self.waveforms.set_signal(state == LinkState.CONNECTED)
+        if state in (LinkState.RECONNECTING, LinkState.DISCONNECTED):
+            self.statusBar().clearMessage()  # "every output is off" and the like held for the link, not now
         if state == LinkState.RECONNECTING:
             self.banner.setText(
                 "USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "

@@ -216,11 +216,14 @@ def test_unplug_while_streaming_shows_a_banner_stays_responsive_and_resyncs(qtbo
         lambda: service.connection.telemetry is not None and service.connection.telemetry.blocks > 5, timeout=WAIT_MS
     )
 
+    window.stop_all()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "STOP ALL: every output is off.", timeout=WAIT_MS)
     device = service.link.simulator
     device.unplug()
     banner = find(window, "linkBanner")
     qtbot.waitUntil(banner.isVisible, timeout=WAIT_MS)
     assert "UNKNOWN" in banner.text()
+    assert window.statusBar().currentMessage() == ""  # what was true of the link before is not said now
     assert window.spinal_map.leads()[0].state == LeadState.UNKNOWN
     assert "Reconnecting" in find(window, "linkState").text()
     assert "no signal since" in find(window, "waveformStatus").text()  # the traces are not live
