@@ -265,7 +265,7 @@ def _compare(
     measured = float(measured)
     difference = measured - programmed
     flagged = bool(abs(difference) > allowed)
-    text = f"{measured:.{decimals}f} {unit}"
+    text = f"{round(measured, decimals) + 0.0:.{decimals}f} {unit}"  # + 0.0: never "-0.0"
     if programmed:
         how = f"{abs(difference) / abs(programmed):.1%} {'high' if difference > 0 else 'low'}"
         note = f"programmed {programmed:.{decimals}f} {unit}: " + (how if flagged else "as programmed")

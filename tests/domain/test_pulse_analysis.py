@@ -156,3 +156,10 @@ def test_a_high_impedance_lead_clips_a_strong_pulse_and_every_consequence_is_fla
     assert flagged(result) == {Quantity.AMPLITUDE, Quantity.CATHODIC_CHARGE, Quantity.COMPLIANCE}
     assert result.reading(Quantity.COMPLIANCE).note.startswith("CLIPPED")
     assert result.reading(Quantity.BALANCE).flagged is False  # the recharge returns what was delivered
+
+
+def test_a_reading_that_rounds_to_zero_is_shown_without_a_minus_sign():
+    from workstation.pulse import _compare
+
+    reading = _compare(Quantity.BALANCE, -0.004, 0.0, "%", "balance", 0.0, decimals=1)
+    assert reading.text == "0.0 %" and not reading.flagged
