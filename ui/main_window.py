@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.scope = PulseScopeView(self.bridge)  # captures only while shown
         self.impedance = ImpedanceView(self.bridge, names=self.names)
         self.programs = ProgramsPanel(self.bridge, names=self.names)
-        self.body_map = BodyMapPanel(self.bridge)
+        self.body_map = BodyMapPanel(self.bridge, names=self.names)
         self.history = HistoryView(self.bridge)  # a returning patient's visits: no session needed
         self.field = FieldEngineerView(self.bridge, self.settings)  # a mode, not a login: no patient or session
         self.accounts = AccountsView(self.bridge)  # administrators only
@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
         self.lead_panel.set_location(self._location(self.lead_panel_lead()))
         self.impedance.names_changed()
         self.programs.names_changed()
+        self.body_map.names_changed()
 
     # -- reactions to the device and the session ----------------------------------------------------------
     def _on_link(self, state: LinkState, detail: str) -> None:

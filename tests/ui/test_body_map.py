@@ -43,10 +43,13 @@ def test_painting_pain_and_a_lead_shows_coverage_and_saves_the_map(qtbot, drg_wi
     # pain 597 + 933 drawing units; lead 1 felt on the knee (597) and the L4 band: 39 % covered
     knee, l3, l4 = 597.0, 933.0, bodymap.region("front-L4-left").area
     assert coverage_rows(panel)[0] == (
-        "Lead 1",
+        "Lead 1 \u00b7 not placed",
         f"{round(100 * knee / (knee + l3))} %",
         f"{round(100 * l4 / (knee + l4))} %",
     )
+    window.service.recording.place_lead(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2026, 1, 1))).result()
+    qtbot.waitUntil(lambda: coverage_rows(panel)[0][0] == "L4 left \u00b7 lead 1", timeout=WAIT_MS)  # by where it sits
+    assert panel.brush.currentText() == "L4 left \u00b7 lead 1: where it is felt"
     assert panel.suggested.text().startswith("L3 left")
 
     click_area(qtbot, canvas, "front-L4-left")  # clicked again: taken off

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ui.bodymap import painting
 from ui.bodymap.previous import PreviousMapOffer
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.theme import DANGER_TEXT, OK_TEXT
 from ui.widgets import message_label, named, show_message
 from workstation import bodymap
@@ -105,9 +106,10 @@ class BodyMapPanel(QWidget):
     areaPointed = Signal(object, object)  # SpinalLevel, Side of the area under the pointer (None, None: none)
     suggestedLevelsChanged = Signal(list)  # list[SpinalLevel] the pain areas suggest, best first
 
-    def __init__(self, bridge: ServiceBridge) -> None:
+    def __init__(self, bridge: ServiceBridge, *, names: LeadNames | None = None) -> None:
         super().__init__()
         self._bridge = bridge
+        self.names = names or LeadNames()  # a lead by where it sits: "L4 left · lead 1"
         self._stroke_adds = True
         self.canvas = BodyCanvas(self)
         self.brush = named(QComboBox(), "bodyBrush", "Brush", "What a click paints: pain, or where a lead is felt.")
@@ -176,10 +178,18 @@ class BodyMapPanel(QWidget):
         self.brush.clear()
         self.brush.addItem("Pain", PAIN)
         for lead in range(1, count + 1):
-            self.brush.addItem(f"Lead {lead}: where it is felt", lead)
+            self.brush.addItem(f"{self.names.name(lead)}: where it is felt", lead)
         index = self.brush.findData(chosen)
         self.brush.setCurrentIndex(max(index, 0))
         self.brush.blockSignals(False)
+
+    def names_changed(self) -> None:
+        """A lead was placed: its brush and its coverage row name it by where it sits."""
+        for index in range(self.brush.count()):
+            lead = self.brush.itemData(index)
+            if lead != PAIN:
+                self.brush.setItemText(index, f"{self.names.name(lead)}: where it is felt")
+        self._refresh()
 
     def new_visit(self, session_id: int | None) -> None:
         """A visit begins (None: ends): a blank map; the patient's history may then offer their last pain."""
@@ -250,7 +260,7 @@ class BodyMapPanel(QWidget):
         shares = bodymap.coverage(body_map)
         self.coverage.setRowCount(len(shares))
         for row, share in enumerate(shares):
-            who = "All leads" if share.lead is None else f"Lead {share.lead}"
+            who = "All leads" if share.lead is None else self.names.name(share.lead)
             for column, text in enumerate((who, bodymap.percent(share.coverage), bodymap.percent(share.spill))):
                 self.coverage.setItem(row, column, QTableWidgetItem(text))
         self.coverage.resizeColumnsToContents()
