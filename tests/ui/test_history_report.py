@@ -83,9 +83,13 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
     with qtbot.waitSignal(history.loaded, timeout=WAIT_MS):
         history.show_patient(drg_store.get_session(session_id).patient_id)  # no session is active now
     assert window.service.session is None
+    assert history.caption.text().endswith("· 1 visit")
     assert history.visits.item(0, 2).text() == "7/10" and history.visits.item(0, 5).text() == "30 mm"
     assert len(history.pain_plot.getPlotItem().listDataItems()) == 2  # before and after
     assert history.threshold_plot.getPlotItem().legend.items[0][1].text == "L4 left · lead 1"
+    assert [label.text for _line, label in history.impedance_plot.getPlotItem().legend.items] == [
+        "L4 left · lead 1 · 1-2"
+    ]
     history.visits.selectRow(0)
 
     pdf = tmp_path / "visit.pdf"

@@ -91,11 +91,12 @@ def coverage_lines(history: PatientHistory | None) -> list[Line]:
 
 
 def impedance_lines(history: PatientHistory | None) -> list[Line]:
-    """One line per contact pair, log10 Ω; the first six named in the legend."""
-    pairs: dict[tuple[int, int, int], list[tuple[datetime, float]]] = {}
-    for r in history.impedance if history else ():
-        pairs.setdefault((r.lead, r.contact_a, r.contact_b), []).append((r.time, math.log10(max(r.ohms, 1))))
+    """One line per contact pair where its lead sat, log10 Ω; the first six named in the legend."""
     return [
-        (series, SERIES_COLOURS[index % len(SERIES_COLOURS)], f"lead {lead} {a}-{b or 'case'}" if index < 6 else None)
-        for index, ((lead, a, b), series) in enumerate(sorted(pairs.items()))
+        (
+            [(r.time, math.log10(max(r.ohms, 1))) for r in readings],
+            SERIES_COLOURS[index % len(SERIES_COLOURS)],
+            pair.text if index < 6 else None,
+        )
+        for index, (pair, readings) in enumerate(history.impedance.items() if history else ())
     ]

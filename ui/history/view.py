@@ -43,7 +43,7 @@ from workstation import bodymap, visit_export
 from workstation.history import PatientHistory
 from workstation.models import PainTiming
 from workstation.visit import VisitOutput, VisitRecord
-from workstation.wording import program_status
+from workstation.wording import counted, program_status
 
 VISIT_COLUMNS = ("Visit", "Clinician", "NRS before", "NRS after", "VAS before", "VAS after", "Coverage", "Notes")
 
@@ -170,7 +170,7 @@ class HistoryView(QWidget):
             self.caption.setText("Choose a patient to see their visits.")
         else:
             p = history.patient
-            self.caption.setText(f"{p.name} · record number {p.record_number} · {len(visits)} visit(s)")
+            self.caption.setText(f"{p.name} · record number {p.record_number} · {counted(len(visits), 'visit')}")
         self.visits.setRowCount(len(visits))
         for row, v in enumerate(visits):
             coverage = v.coverage
