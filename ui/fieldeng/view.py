@@ -76,6 +76,7 @@ from ui.widgets import named, set_style_sheet
 from workstation import devicelog, exports, logs
 from workstation.diagnosis import FAULTS, Finding, reading_text
 from workstation.service import LinkState, ServiceError
+from workstation.wording import counted
 
 LOG_LEVEL_SETTING = "logging/level"
 FINDING_TINT = {
@@ -545,7 +546,8 @@ class FieldEngineerView(QWidget):
         devices = len({r.device_serial for r in readings})
         sessions = len({r.session_id for r in readings})
         self._say(
-            f"Contact history: {len(readings)} readings from {sessions} visit(s) on {devices} device(s)."
+            f"Contact history: {counted(len(readings), 'reading')} from {counted(sessions, 'visit')} "
+            f"on {counted(devices, 'device')}."
             if readings
             else "No recorded impedance for this device's patient yet."
         )
