@@ -104,7 +104,7 @@ def main() -> int:
     try:
         service.outputs.set_amplitude(1, 1500)
     except ConfirmationRequired as exc:
-        box = ask_confirmation(window.lead_panel, exc, lambda: None)
+        box = ask_confirmation(window.lead_panel, window.names, exc, lambda: None)
         shot(app, window, "rise_confirm")
         box.reject()
     service.link.simulator.unplug()

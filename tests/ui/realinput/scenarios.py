@@ -61,7 +61,7 @@ def _density(app) -> None:
     except ConfirmationRequired as raised:
         exc = raised
     assert isinstance(exc, ConfirmationRequired), f"expected ConfirmationRequired, got {exc!r}"
-    ask_density(app.window.lead_panel, 1, exc, lambda: None)
+    ask_density(app.window.lead_panel, app.window.names, 1, exc, lambda: None)
 
 
 def _rise(app) -> None:
@@ -72,7 +72,7 @@ def _rise(app) -> None:
     try:
         app.service.outputs.set_amplitude(1, 1000)
     except ConfirmationRequired as exc:
-        ask_confirmation(app.window.lead_panel, exc, lambda: None)
+        ask_confirmation(app.window.lead_panel, app.window.names, exc, lambda: None)
         return
     raise AssertionError("expected ConfirmationRequired for a rise of 900 µA")
 
@@ -80,7 +80,7 @@ def _rise(app) -> None:
 def _contacts(app) -> None:
     from ui.lead_panel.confirm import ask_contacts
 
-    ask_contacts(app.window.lead_panel, 1, lambda: None)
+    ask_contacts(app.window.lead_panel, app.window.names, 1, lambda: None)
 
 
 def _program_write(app) -> None:
