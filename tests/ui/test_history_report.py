@@ -210,3 +210,22 @@ def test_a_plot_refills_its_lines_and_legend_when_the_history_is_read_again(qtbo
     assert item is first[0] and list(item.getData()[1]) == [7.0, 8.0] and labels() == ["c"]
     lines.show([])
     assert plot.getPlotItem().listDataItems() == [] and labels() == []
+
+
+def test_every_legend_entry_shows_whole_inside_its_plot_at_1366x768(qtbot, visited, drg_store):
+    """The plots are short on a 1366×768 screen: a legend one entry a line showed 'before' and cut
+    'after' off; laid out in a row every entry shows, whole, inside its plot."""
+    window, session_id = visited
+    window.setGeometry(0, 0, 1366, 768)
+    history = window.history
+    window.tabs.setCurrentWidget(history)
+    with qtbot.waitSignal(history.loaded, timeout=WAIT_MS):
+        history.show_patient(drg_store.get_session(session_id).patient_id)
+    qtbot.wait(200)  # the layout settles
+    shown = 0
+    for plot in (history.pain_plot, history.vas_plot, history.threshold_plot, history.impedance_plot):
+        view = plot.getPlotItem().vb.sceneBoundingRect()
+        for _sample, label in plot.getPlotItem().legend.items:
+            assert view.contains(label.sceneBoundingRect()), (plot.objectName(), label.text)
+            shown += 1
+    assert shown == 6  # before and after twice, one lead location, one contact pair

@@ -23,6 +23,7 @@ from workstation.models import PainTiming
 SERIES_COLOURS = (theme.INFO, theme.OK, theme.SIMULATOR, theme.WARNING, theme.DANGER, theme.CATHODE, theme.TEXT_MUTED)
 Series = Sequence[tuple[datetime, float]]
 Line = tuple[Series, str, str | None]  # points, colour, legend label (None: not in the legend)
+LEGEND_COLUMNS = 3  # entries side by side: a plot is too short at 1366×768 for one entry a line
 
 
 def new_plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
@@ -30,7 +31,7 @@ def new_plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget
     plot.setBackground(theme.SURFACE)
     plot.setTitle(title, color=theme.TEXT, size="9pt")
     plot.setLabel("left", left)
-    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT)
+    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT, colCount=LEGEND_COLUMNS)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMinimumHeight(90)
     return plot

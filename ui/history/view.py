@@ -113,10 +113,9 @@ class HistoryView(QWidget):
         plot_area = QWidget()
         grid = QGridLayout(plot_area)
         grid.setContentsMargins(0, 0, 0, 0)
-        for index, plot in enumerate(
-            (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot)
-        ):
+        for index, plot in enumerate((self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot)):
             grid.addWidget(plot, index // 2, index % 2)
+        grid.addWidget(self.impedance_plot, 2, 0, 1, 2)  # the most lines, the longest names: the whole width
         buttons = QHBoxLayout()
         for button in (self.report, self.print, self.export):
             buttons.addWidget(button)
