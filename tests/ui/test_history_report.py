@@ -110,7 +110,8 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
     p = response.payload
     assert (p["perception_threshold_ua"], p["comfortable_ua"], p["max_tolerable_ua"]) == (400, 600, 900)
     assert "L4 left · lead" in text and "400 µA 600 µA 900 µA tingling" in text
-    assert "1 900 µA 6000 µA" in text  # tested maximum and the program's patient maximum
+    assert "L4 left · lead 1 900 µA 6000 µA" in text  # tested maximum and the program's patient maximum
+    assert "L4 left · lead 1 1-2" in text and "lead 2 (not placed)" in text  # impedance, program: by place
     assert "NRS" in text and "7/10 72 mm" in text and "3/10 30 mm" in text
     record_id = window.service.recording.visit(session_id).result(5).record_id
     assert text.count(record_id) >= 2 and "QA Clinician" in text and drg_device.identity.serial in text
