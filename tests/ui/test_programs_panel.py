@@ -119,6 +119,8 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     qtbot.waitUntil(
         lambda: "Verified: device holds exactly this program" in panel.verify_result.text(), timeout=WAIT_MS
     )
+    # what the slot shows (the sentence, cut at a word if it must be), not a lone '…' as it did
+    assert QLabel.text(panel.verify_result).startswith("\u2714 Verified: device holds exactly this program")
     assert drg_device.stored_program == program
     qtbot.waitUntil(lambda: "written and verified" in panel.program_list.currentItem().text(), timeout=WAIT_MS)
     assert panel.selected_program() == program
