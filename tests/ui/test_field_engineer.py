@@ -142,7 +142,8 @@ def test_the_done_when_a_bundle_whose_capture_wireshark_decodes(qtbot, workspace
     field = workspace.field
     field.tabs.setCurrentIndex(4)
     _click(qtbot, workspace, "fieldCaptureStart")
-    assert "Capturing" in find(workspace, "fieldCaptureStatus").text()
+    capture = find(workspace, "fieldCaptureStatus").text()
+    assert capture.startswith("Capturing") and capture.endswith(" MB of 32 MB.")  # the cap as set: 32 MB
     field.tabs.setCurrentIndex(1)
     _click(qtbot, workspace, "fieldDiagnose")
     qtbot.waitUntil(lambda: "contact 3 open" in find(workspace, "fieldDiagnosisSummary").text(), timeout=WAIT_MS)
