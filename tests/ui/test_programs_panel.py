@@ -121,6 +121,7 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     )
     # what the slot shows (the sentence, cut at a word if it must be), not a lone '…' as it did
     assert QLabel.text(panel.verify_result).startswith("\u2714 Verified: device holds exactly this program")
+    assert panel.program_message.text() == ""  # "Saved 'Daytime' (not written to the device yet)" is untrue now
     assert drg_device.stored_program == program
     qtbot.waitUntil(lambda: "written and verified" in panel.program_list.currentItem().text(), timeout=WAIT_MS)
     assert panel.selected_program() == program
@@ -446,3 +447,16 @@ def test_the_programs_tab_settles_an_unknown_write_once_the_device_is_back(qtbot
     qtbot.waitUntil(lambda: "written and verified" in status_of_wide(), timeout=WAIT_MS)
     assert panel.program_message.text() == "Program 'Wide' checked after the link came back: written and verified."
     assert drg_device.stored_program == program
+
+
+def test_note_and_pain_score_messages_go_with_the_session(qtbot, panel, drg_service):
+    notes = panel.notes
+    qtbot.keyClicks(notes.note_text, "Tingling")
+    qtbot.mouseClick(button(panel, "noteAdd"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: notes.note_message.text().startswith("Note added at"), timeout=WAIT_MS)
+    qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
+    assert notes.nrs_message.text().startswith("Rate the pain")
+
+    drg_service.recording.end_session().result(5)
+    qtbot.waitUntil(lambda: not panel.notes.note_add.isEnabled(), timeout=WAIT_MS)
+    assert (notes.note_message.text(), notes.nrs_message.text()) == ("", "")  # not beside the next patient

@@ -220,7 +220,7 @@ class ProgramsPanel(QWidget):
     def _session_changed(self, session: Session | None) -> None:
         """A new session gets a fresh log; an ended one stays on screen until the next starts
         (its messages do not: they were about the last patient)."""
-        for label in (self.program_message, self.verify_result):
+        for label in (self.program_message, self.verify_result, self.notes.note_message, self.notes.nrs_message):
             show_message(label, None)
         if session is not None:
             self._shown_session = session
@@ -246,6 +246,7 @@ class ProgramsPanel(QWidget):
         self._mark_on_device()
 
     def _program_written(self, result: WriteResult) -> None:
+        show_message(self.program_message, None)  # "not written to the device yet", "not stored": untrue now
         if result.verified:
             show_message(
                 self.verify_result,
