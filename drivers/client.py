@@ -105,6 +105,15 @@ def _sleep(seconds: float) -> bool:
     return True
 
 
+def _refusal_level(status: Status, renews_session: bool) -> int:
+    """A poll while pairing waits is DEBUG and a lost session about to be renewed INFO: neither is a fault."""
+    if status == Status.PAIR_PENDING:
+        return logging.DEBUG
+    if status == Status.AUTH_FAILED and renews_session:
+        return logging.INFO
+    return logging.WARNING
+
+
 class PulseGenerator:
     """Typed access to one pulse generator over a transport (usually UsbTransport).
 
@@ -129,7 +138,7 @@ class PulseGenerator:
         with self._auth_lock:
             session = self.session or self.authenticate()
             try:
-                return self._call(mtype, request, timeout_ms, session)
+                return self._call(mtype, request, timeout_ms, session, renews_session=True)
             except DeviceRefused as exc:
                 if exc.status != Status.AUTH_FAILED:
                     raise
@@ -137,7 +146,11 @@ class PulseGenerator:
             log.info("%s: the device asks for a new session; authenticating again", mtype.name)
             return self._call(mtype, request, timeout_ms, self.authenticate())
 
-    def _call(self, mtype: MsgType, request, timeout_ms: int, session: LinkSession | None):
+    def _call(
+        self, mtype: MsgType, request, timeout_ms: int, session: LinkSession | None, renews_session: bool = False
+    ):
+        """`renews_session`: the caller answers AUTH_FAILED by authenticating again and resending, so that
+        refusal (the first command after a replug) is expected and logged at INFO, not WARNING."""
         spec = spec_for(mtype)
         attempts = 1 + RETRIES
         for attempt in range(attempts):
@@ -170,7 +183,7 @@ class PulseGenerator:
                 if body.status == Status.BAD_FRAME and attempt < attempts - 1:
                     log.warning("%s seq %d: the device reports a bad frame; sending again", mtype.name, seq)
                     continue  # the device discarded the request unread: safe to send again
-                level = logging.DEBUG if body.status == Status.PAIR_PENDING else logging.WARNING
+                level = _refusal_level(body.status, renews_session)
                 log.log(
                     level, "%s seq %d refused by the device: %s: %s", mtype.name, seq, body.status.name, body.detail
                 )

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.top_line.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() + 8)
 
         self.spinal_map = SpinalMap()
-        self.patient_panel = PatientPanel(self.bridge)
+        self.patient_panel = PatientPanel(self.bridge, names=self.names)
         self.lead_chooser = named(
             QComboBox(), "leadChooser", "Lead", "Lead to program (also chosen by clicking it on the spinal map)."
         )

@@ -18,8 +18,14 @@ is in docs/stop-all-reachability.md; in short:
   always arrives; it acts on mouse-down (before the repaint).
 * One application-wide event filter turns every Esc key press, in any window
   (main window, dialog, file dialog, menu, combo-box popup, during a drag),
-  into STOP ALL, then lets Esc do its ordinary job once (close the menu,
-  cancel the dialog: the safe answer).
+  into STOP ALL, once per press, whichever way Qt delivers it: as a
+  ShortcutOverride (sent before any shortcut is looked up), a KeyPress, or a
+  Shortcut event when an Esc shortcut (QShortcut, QAction) consumes the key.
+  Esc then does its ordinary job untouched (close the menu, cancel the
+  dialog: the safe answer). Qt drops a key sent to a window that a modal
+  dialog blocks (the dialog is shown, the keyboard focus has not reached it
+  yet) but still looks it up as a shortcut: an Esc shortcut on the strip,
+  which no dialog blocks, catches that press, and only that one.
 * Every dialog comes from :mod:`ui.dialogs` (registered name, Qt's own
   widgets instead of native OS dialogs, which would swallow the key); the
   guard raises the strip above each window as it is shown and records any
@@ -33,7 +39,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -81,7 +87,6 @@ class StopAllGuard(QObject):
         self.setObjectName("stopAllGuard")
         self.window = window
         self._stop = stop
-        self._forwarding = False
         self.unregistered: list[str] = []  # dialogs shown that did not come from ui.dialogs, or app-modal windows
 
         # A child of the window for ownership and findChild, but its own top-level: frameless, no focus,
@@ -108,6 +113,11 @@ class StopAllGuard(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.button)
 
+        # Enabled: the Esc press under way has not reached the filter yet (see _escape).
+        self.esc_fallback = QShortcut(STOP_ALL_KEY, self.strip, context=Qt.ShortcutContext.ApplicationShortcut)
+        self.esc_fallback.setObjectName("stopAllEscFallback")
+        self.esc_fallback.setAutoRepeat(False)
+
         self.slot = QWidget()  # takes the button's place in the main window's layout
         self.slot.setObjectName("stopAllSlot")
         self.slot.setFixedSize(self.strip.sizeHint())
@@ -126,9 +136,15 @@ class StopAllGuard(QObject):
     # -- the one filter --------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.KeyPress:
-            if event.key() == Qt.Key.Key_Escape and not self._forwarding:
-                return self._escape(obj, event)
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            if event.key() == Qt.Key.Key_Escape:
+                self._escape(obj, event)
+        elif kind == QEvent.Type.Shortcut:
+            if event.key() == STOP_ALL_KEY:
+                self._escape(obj, event)
+        elif kind == QEvent.Type.KeyRelease:
+            if event.key() == Qt.Key.Key_Escape:
+                self.esc_fallback.setEnabled(True)  # the next Esc event is a new press
         elif kind == QEvent.Type.MouseButtonPress:
             if obj.isWindowType() and QApplication.activePopupWidget() is not None:
                 self._popup_press(event)
@@ -149,19 +165,28 @@ class StopAllGuard(QObject):
             self._follow()
         return False
 
-    def _escape(self, obj: QObject, event: QKeyEvent) -> bool:
-        """Esc anywhere: STOP ALL first, then Esc's ordinary meaning (close a menu, cancel a
-        dialog), delivered once to where it was going. The original press is consumed so a
-        press propagating through parents cannot stop twice."""
-        if not event.isAutoRepeat():
+    def _escape(self, obj: QObject, event: QEvent) -> None:
+        """Esc anywhere: STOP ALL, once per press, then Esc's ordinary meaning, untouched.
+
+        A press that reaches a window arrives here several times: a ShortcutOverride (through the
+        focus widget's parents), then a KeyPress likewise or, when an Esc shortcut takes the key,
+        a Shortcut event instead. The first of them stops and disables the fallback shortcut for
+        the rest of the press, so it never takes Esc from a window that gets it. A press sent to a
+        window blocked by a modal dialog reaches no widget: Qt finds the fallback, whose Shortcut
+        event lands here. The press ends at its release or, when the release goes elsewhere, as the
+        event loop turns (Qt delivers a press within one turn). Auto-repeat stops nothing, as before."""
+        if not self.esc_fallback.isEnabled():
+            return
+        self.esc_fallback.setEnabled(False)
+        QTimer.singleShot(0, self, self._esc_done)
+        repeated = isinstance(event, QKeyEvent) and event.isAutoRepeat()
+        where = obj.objectName() or type(obj).__name__
+        log.debug("Esc as %s to %s%s", event.type().name, where, " (auto-repeat)" if repeated else "")
+        if not repeated:
             self.stop()
-        again = QKeyEvent(event.type(), event.key(), event.modifiers(), event.text(), event.isAutoRepeat())
-        self._forwarding = True
-        try:
-            QCoreApplication.sendEvent(obj, again)
-        finally:
-            self._forwarding = False
-        return True
+
+    def _esc_done(self) -> None:
+        self.esc_fallback.setEnabled(True)
 
     def _popup_press(self, event) -> None:
         """A menu or popup grabs the pointer: a press on the red button goes to the popup."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ui.theme import Tone, tone_style
@@ -32,7 +32,10 @@ class MessageSlot(QLabel):
         super().__init__(parent)
         self._text = ""
         self._lines = lines
-        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 8)
+        self._reserve()
+
+    def _reserve(self) -> None:
+        self.setFixedHeight(self._lines * self.fontMetrics().lineSpacing() + 8)
 
     def text(self) -> str:  # the whole sentence; the label may show it shortened
         return self._text
@@ -45,15 +48,28 @@ class MessageSlot(QLabel):
         super().resizeEvent(event)
         self._fit()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """A larger font (a bolder verdict) reserves more height, and the text is fitted again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._reserve()
+            self._fit()
+
     def _fit(self) -> None:
         """Show as much of the sentence as the reserved lines hold, cut at a word boundary."""
         width = max(self.contentsRect().width() - 10, 40)  # inside the style sheet's padding and border
-        box = QRect(0, 0, width, self._lines * self.fontMetrics().lineSpacing())
         metrics, text = self.fontMetrics(), self._text
 
+        def shown(candidate: str) -> QRect:
+            return metrics.boundingRect(QRect(0, 0, width, 10**6), Qt.TextFlag.TextWordWrap, candidate)
+
+        # The lines' height measured as the text is: a line can be taller than lineSpacing (17 px
+        # against 16 in the bold verdict), which cut every sentence there to a lone ellipsis.
+        room = shown("\n".join("X" * self._lines)).height()
+
         def fits(candidate: str) -> bool:
-            shown = metrics.boundingRect(QRect(0, 0, width, 10**6), Qt.TextFlag.TextWordWrap, candidate)
-            return shown.height() <= box.height() and shown.width() <= width
+            rect = shown(candidate)
+            return rect.height() <= room and rect.width() <= width
 
         if not fits(text):
             words = text.split(" ")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from drivers.protocol.messages import MsgType
 from drivers.protocol.status import Status
 from drivers.types import BatteryState, DeviceEvent, EventCode, SelfTestItem
+from workstation.wording import counted
 
 SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "error", "warning", "info"
 
@@ -31,6 +33,25 @@ def status_words(value: int) -> str:
     except ValueError:
         return f"status {value}"
     return f"{_STATUS_WORDS.get(status, status.name.lower().replace('_', ' '))} ({status.name})"
+
+
+AUTH_REFUSALS = {  # AUTH_REFUSED's value (docs/protocol.md §7.1, Refusals)
+    1: "it came without a MAC (an older host, or an intruder)",
+    2: "no session was open (after a reset or a replug: the host authenticates again)",
+    3: "its MAC did not verify (forged, replayed or out of order)",
+    4: "it named a key this device does not hold",
+    5: "a pairing or session proof did not verify",
+    6: "no pairing was waiting for its confirmation",
+}
+NO_SESSION = 2
+
+
+def _auth_refused(e: DeviceEvent) -> str:
+    try:
+        message = MsgType(e.lead).name
+    except ValueError:
+        message = f"message type {e.lead}"
+    return f"Command {message} refused: {AUTH_REFUSALS.get(e.value, f'reason {e.value}')}."
 
 
 def _lead(e: DeviceEvent) -> str:
@@ -64,15 +85,19 @@ SENTENCES: dict[EventCode, Callable[[DeviceEvent], str]] = {
     EventCode.PROGRAM_COMMITTED: lambda e: f"Program stored (CRC-32 0x{e.value:08x}).",
     EventCode.PROGRAM_REJECTED: lambda e: f"Program commit refused: {status_words(e.value)}.",
     EventCode.IMPEDANCE_MEASURED: lambda e: (
-        f"Impedance measured on {'lead ' + str(e.lead) if e.lead else 'every lead'}: {e.value} reading(s)."
+        f"Impedance measured on {'lead ' + str(e.lead) if e.lead else 'every lead'}: {counted(e.value, 'reading')}."
     ),
     EventCode.SHORT_DETECTED: lambda e: f"Lead {e.lead}: SHORT detected ({e.value} Ω); the lead was switched off.",
     EventCode.WATCHDOG_RESTORE: lambda e: (
-        f"Watchdog: no host for the watchdog time, stored program restored ({e.value} lead(s) left on)."
+        f"Watchdog: no host for the watchdog time, stored program restored ({counted(e.value, 'lead')} left on)."
     ),
     EventCode.COMMAND_REFUSED: lambda e: f"{_lead(e)}: a command was refused for {status_words(e.value)}.",
     EventCode.BATTERY_STATE: _battery,
     EventCode.SELF_TEST: _self_test,
+    EventCode.AUTH_REFUSED: _auth_refused,
+    EventCode.PAIRING_STARTED: lambda e: f"Pairing with a workstation started (key {e.value:08x}).",
+    EventCode.PAIRED: lambda e: f"Paired with a workstation, confirmed on the device (key {e.value:08x}).",
+    EventCode.SESSION_OPENED: lambda e: f"Authenticated session opened (key {e.value:08x}).",
 }
 SEVERITY = {
     EventCode.SHORT_DETECTED: SEVERITY_ERROR,
@@ -80,6 +105,7 @@ SEVERITY = {
     EventCode.COMMAND_REFUSED: SEVERITY_WARNING,
     EventCode.WATCHDOG_RESTORE: SEVERITY_WARNING,
     EventCode.STOP_ALL: SEVERITY_WARNING,
+    EventCode.AUTH_REFUSED: SEVERITY_WARNING,
 }
 
 
@@ -96,6 +122,8 @@ def severity(event: DeviceEvent) -> str:
         return SEVERITY_ERROR if event.value == BatteryState.EOS else SEVERITY_WARNING
     if event.code == EventCode.SELF_TEST and event.value:
         return SEVERITY_ERROR
+    if event.code == EventCode.AUTH_REFUSED and event.value == NO_SESSION:
+        return SEVERITY_INFO  # expected after a replug
     return SEVERITY.get(event.code, SEVERITY_INFO)
 
 

@@ -4,7 +4,7 @@ One query per kind of record (each through the patient's sessions, so its
 cost is one patient's history, not the clinic's), folded here into visits and
 series a clinician would rather look at than read: pain (NRS and VAS) before
 and after, thresholds per lead location, coverage, programs with their
-verification, and every contact's impedance.
+verification, and every contact pair's impedance where its lead sat.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Protocol
 
 from workstation.bodymap import BodyMap, Coverage, combined_coverage
-from workstation.models import PainScore, PainTiming, Patient, Session, Side, SpinalLevel
+from workstation.models import LeadPlacement, PainScore, PainTiming, Patient, Session, Side, SpinalLevel
 from workstation.records.rows import (
     BodyMapPoint,
     ContactReading,
     NotePoint,
     PainPoint,
+    PlacementPoint,
     SavedProgram,
     ThresholdPoint,
 )
@@ -37,6 +38,7 @@ class HistoryRecords(Protocol):
     def program_history(self, patient_id: int) -> list[SavedProgram]: ...
     def threshold_history(self, patient_id: int, level: SpinalLevel | None = None) -> list[ThresholdPoint]: ...
     def impedance_readings(self, patient_id: int) -> list[ContactReading]: ...
+    def placement_history(self, patient_id: int) -> list[PlacementPoint]: ...
 
 
 @dataclass(frozen=True, order=True)
@@ -50,6 +52,27 @@ class LeadLocation:
     @property
     def text(self) -> str:
         return f"{self.level.name} {self.side.value.lower()} · lead {self.lead}"
+
+    @classmethod
+    def of(cls, placement: LeadPlacement) -> LeadLocation:
+        return cls(placement.level, placement.side, placement.channel)
+
+
+@dataclass(frozen=True)
+class ContactPair:
+    """A lead's contact pair where the lead sat when it was measured: a lead placed again (moved)
+    is another pair; `location` None: no placement was recorded for the lead then."""
+
+    lead: int
+    contact_a: int
+    contact_b: int  # 0: the case
+    location: LeadLocation | None
+
+    @property
+    def text(self) -> str:
+        """'L4 left · lead 1 · 1-2'; 'lead 1 (not placed) · 1-2' for a reading before any placement."""
+        where = self.location.text if self.location is not None else f"lead {self.lead} (not placed)"
+        return f"{where} · {self.contact_a}-{self.contact_b or 'case'}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +99,7 @@ class PatientHistory:
     patient: Patient
     visits: tuple[Visit, ...]  # oldest first
     thresholds: Mapping[LeadLocation, tuple[ThresholdPoint, ...]]  # by location, each oldest first
-    impedance: tuple[ContactReading, ...]  # oldest first
+    impedance: Mapping[ContactPair, tuple[ContactReading, ...]]  # by lead and pair, each oldest first
 
     def pain_series(self, when: PainTiming, scale: str) -> list[tuple[datetime, int]]:
         """(visit start, value) of the visits rated on `scale` ("nrs" or "vas_mm") at `when`."""
@@ -121,5 +144,27 @@ def load(records: HistoryRecords, patient_id: int) -> PatientHistory:
         patient,
         visits,
         {location: tuple(points) for location, points in sorted(thresholds.items())},
-        tuple(records.impedance_readings(patient_id)),
+        _impedance_by_pair(records.impedance_readings(patient_id), records.placement_history(patient_id)),
     )
+
+
+def _impedance_by_pair(
+    readings: list[ContactReading], placements: list[PlacementPoint]
+) -> dict[ContactPair, tuple[ContactReading, ...]]:
+    """Each reading under the placement in force when it was recorded (as a response is filed):
+    the last one recorded before it for its lead, in the order of the records."""
+    placed: dict[int, LeadLocation] = {}
+    pairs: dict[ContactPair, list[ContactReading]] = {}
+    records: list[ContactReading | PlacementPoint] = [*readings, *placements]
+    for record in sorted(records, key=lambda r: r.event_id):
+        if isinstance(record, PlacementPoint):
+            placed[record.placement.channel] = LeadLocation.of(record.placement)
+        else:
+            pair = ContactPair(record.lead, record.contact_a, record.contact_b, placed.get(record.lead))
+            pairs.setdefault(pair, []).append(record)
+    return {
+        pair: tuple(points)
+        for pair, points in sorted(
+            pairs.items(), key=lambda item: (item[0].lead, item[0].contact_a, item[0].contact_b, item[0].text)
+        )
+    }

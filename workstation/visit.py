@@ -44,6 +44,13 @@ class VisitRecords(Protocol):
     def program_history(self, patient_id: int) -> list[SavedProgram]: ...
 
 
+def lead_location(placement: LeadPlacement | None, lead: int) -> str:
+    """'L4 left · lead 1' where the lead sat; 'lead 1 (not placed)' before a placement was recorded."""
+    if placement is None:
+        return f"lead {lead} (not placed)"
+    return f"{placement.level.name} {placement.side.value.lower()} · lead {lead}"
+
+
 @dataclass(frozen=True)
 class ImpedanceRow:
     time: datetime
@@ -52,10 +59,15 @@ class ImpedanceRow:
     contact_b: int  # 0: the case
     ohms: int
     impedance_class: str
+    placement: LeadPlacement | None  # where the lead sat when it was measured
 
     @property
     def pair(self) -> str:
         return f"{self.contact_a}-{self.contact_b or 'case'}"
+
+    @property
+    def location(self) -> str:
+        return lead_location(self.placement, self.lead)
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,7 @@ class TestedResponse:
 
     @property
     def location(self) -> str:
-        p = self.placement
-        where = f"{p.level.name} {p.side.value.lower()} · " if p is not None else ""
-        return f"{where}lead {self.response.lead}"
+        return lead_location(self.placement, self.response.lead)
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,10 @@ class VisitRecord:
         """The last program written to the device in this visit (or, failing that, the last saved)."""
         written = [p for p in self.programs if p.written] or list(self.programs)
         return written[-1] if written else None
+
+    def lead_name(self, channel: int) -> str:
+        """The lead named by where it sat at the end of the visit."""
+        return lead_location(self.placements.get(channel), channel)
 
     def pain_score(self, when: PainTiming) -> PainScore | None:
         scores = [s for _, s in self.pain if s.when is when]
@@ -166,7 +180,15 @@ def load(records: VisitRecords, session_id: int) -> VisitRecord:
             battery = p["battery"]
         elif e.kind is EventKind.IMPEDANCE_RECORDED:
             impedance += [
-                ImpedanceRow(e.time, m["lead"], m["contact_a"], m["contact_b"], m["ohms"], m["impedance_class"])
+                ImpedanceRow(
+                    e.time,
+                    m["lead"],
+                    m["contact_a"],
+                    m["contact_b"],
+                    m["ohms"],
+                    m["impedance_class"],
+                    placed.get(m["lead"]),
+                )
                 for m in p["measurements"]
             ]
         elif e.kind is EventKind.RESPONSE_RECORDED:

@@ -21,6 +21,11 @@ UNITS = {field: unit for field, _label, unit in SETTINGS}
 VERIFIED_TEXT = "Verified: device holds exactly this program"
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 reading', '3 readings': a count as a sentence says it, never 'reading(s)'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def setting_text(config: LeadConfig, field: str, unit: bool = True) -> str:
     """One setting as shown; tables leave the unit to the row header."""
     value = getattr(config, field)

@@ -27,6 +27,7 @@ from ui.main_window import MainWindow
 from ui.report import write_pdf
 from ui.testing.actions import raise_amplitude
 from ui.testing.plugin import qa_user
+from workstation import logs
 from workstation.bodymap import BodyMap
 from workstation.models import LeadPlacement, PainScore, PainTiming, Side, SpinalLevel
 from workstation.records import RecordsStore
@@ -52,6 +53,7 @@ def shot(app: QApplication, window: MainWindow, name: str) -> None:
 def main() -> int:
     app = QApplication(sys.argv[:1])
     folder = Path(tempfile.mkdtemp())
+    logs.configure("INFO", folder / "logs")  # as the app does: the Field engineer tab shows its folder
     store = RecordsStore.open(f"sqlite:///{folder / 'records.sqlite'}")
     service = ProgrammingService(store, user=qa_user())
     service.connection.connect("sim://0?open=3.3&impedance_ms=5&magnet=held").result(10)
@@ -104,7 +106,7 @@ def main() -> int:
     try:
         service.outputs.set_amplitude(1, 1500)
     except ConfirmationRequired as exc:
-        box = ask_confirmation(window.lead_panel, exc, lambda: None)
+        box = ask_confirmation(window.lead_panel, window.names, exc, lambda: None)
         shot(app, window, "rise_confirm")
         box.reject()
     service.link.simulator.unplug()

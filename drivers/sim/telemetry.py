@@ -1,8 +1,11 @@
 """Pacing of the telemetry stream against the clock.
 
 Samples due = floor((now - t0) * rate) - produced; they leave in blocks of
-clamp(rate // 100, 1, MAX_TELEMETRY_SAMPLES) samples per lead (about 100
-blocks a second), several in a row when the reader is behind. A reader more
+clamp(rate // 250, 1, MAX_TELEMETRY_SAMPLES) samples per lead (4 ms of
+samples, about 250 blocks a second), several in a row when the reader is
+behind. The short block keeps a sample's wait in the device small: the
+oldest sample the display shows is at most a block older than the newest
+(bench/latency_to_screen.py). A reader more
 than a second behind loses the backlog: the stream skips ahead and the next
 block's first_sample jumps, so the gap shows on the host.
 """
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 
 from drivers.protocol.messages import MAX_TELEMETRY_SAMPLES
 
-BLOCKS_PER_SECOND = 100
+BLOCKS_PER_SECOND = 250
 MAX_BACKLOG_S = 1.0
 
 

@@ -4,6 +4,7 @@ IDENTIFY work unpaired; pairing needs the confirmation on the device; an older h
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 
@@ -198,6 +199,25 @@ def test_the_client_opens_a_new_session_by_itself_after_a_reset(model):
     model.reset_link()
     assert client.read_lead(2).lead == 2
     assert [e.code for e in model.events][-2:] == [EventCode.AUTH_REFUSED, EventCode.SESSION_OPENED]
+
+
+def test_the_refusal_that_precedes_a_new_session_is_logged_at_info_others_at_warning(model, caplog):
+    """The first command after a replug is refused (no session) and the client authenticates again:
+    expected, so not a warning; a device that no longer holds the key still is one."""
+    client = paired_client(model)
+    model.reset_link()
+    caplog.set_level(logging.DEBUG, logger="drivers.client")
+    assert client.read_lead(2).lead == 2
+    refusals = [r for r in caplog.records if "refused by the device" in r.getMessage()]
+    assert [(r.levelno, r.getMessage().split(": ")[1]) for r in refusals] == [(logging.INFO, "AUTH_FAILED")]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    caplog.clear()
+    stranger = PulseGenerator(DirectTransport(DeviceModel()), client.keys)  # same serial, never paired
+    with pytest.raises(NotPaired):
+        stranger.read_lead(1)
+    (refusal,) = [r for r in caplog.records if "refused by the device" in r.getMessage()]
+    assert refusal.levelno == logging.WARNING and "AUTH_BEGIN" in refusal.getMessage()
 
 
 def test_telemetry_is_sealed_and_a_replayed_or_forged_block_is_dropped(model):

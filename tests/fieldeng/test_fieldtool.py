@@ -11,6 +11,9 @@ import pytest
 from drivers.capture import read_pcap
 from drivers.protocol.frame import decode_frame
 from drivers.protocol.messages import MsgType
+from drivers.sim.security import AuthRefusal
+from drivers.types import DeviceEvent, EventCode
+from workstation.devicelog import AUTH_REFUSALS, describe, severity
 from workstation.fieldtool import FAULT, HEALTHY, main
 
 FAULTY = "sim://0?magnet=held&latency_ms=0&impedance_ms=0&open=2.3&short=1.2"
@@ -43,7 +46,21 @@ def test_self_test_and_events(tmp_path, capsys):
     )
     assert "CLOCK             FAIL" in capsys.readouterr().out
     assert main(["--link", HEALTHY_SIM, "events"]) == HEALTHY
-    assert "Powered on." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Powered on." in out and "Authenticated session opened (key " in out
+    assert "Event code" not in out  # every code the device logs has its sentence
+    assert set(AUTH_REFUSALS) == set(AuthRefusal)  # and every reason of an authentication refusal
+
+
+def test_a_refusal_for_want_of_a_session_is_expected_a_bad_mac_is_not():
+    def refused(reason: AuthRefusal) -> DeviceEvent:
+        return DeviceEvent(7, 1000, EventCode.AUTH_REFUSED, MsgType.READ_LEAD, reason)
+
+    replug, forged = refused(AuthRefusal.NO_SESSION), refused(AuthRefusal.BAD_MAC)
+    assert describe(replug) == (
+        "Command READ_LEAD refused: no session was open (after a reset or a replug: the host authenticates again)."
+    )
+    assert (severity(replug), severity(forged)) == ("info", "warning")
 
 
 def test_capture_writes_a_pcap_with_telemetry(tmp_path, capsys):

@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from drivers.types import Polarity
+from drivers.types import ImpedanceMeasurement, ImpedanceMode, ImpedanceResult, Polarity
 from workstation import history
 from workstation.bodymap import BodyMap
 from workstation.events import EventKind, summarise
 from workstation.models import (
+    ImpedanceThresholds,
     LeadPlacement,
     Note,
     PainScore,
@@ -109,3 +110,30 @@ def test_a_returning_patients_history(store, patient, identity, capabilities, re
     ((location, points),) = h.thresholds.items()
     assert location.text == "L4 left · lead 1"
     assert [p.response.perception_threshold_ua for p in points] == [400, 350]
+
+
+def test_impedance_is_named_by_where_the_lead_sat_when_it_was_measured(store, patient, identity, capabilities, reopen):
+    """A reading before the lead's placement was recorded says so; a lead placed again (moved) is
+    another line, so no line mixes two places."""
+
+    def measure(session_id: int, ohms: int) -> None:
+        reading = ImpedanceResult(ImpedanceMode.LEAD_PAIR, (ImpedanceMeasurement(1, 1, 2, ohms),))
+        store.record_impedance(session_id, reading, ImpedanceThresholds(200, 4000))
+
+    first = store.open_session(patient.id, identity, capabilities, "Dr Deer")
+    measure(first.id, 900)
+    store.record_placement(first.id, LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2024, 3, 1)))
+    measure(first.id, 950)
+    store.close_session(first.id)
+    second = store.open_session(patient.id, identity, capabilities, "Dr Elk")
+    measure(second.id, 1000)
+    store.record_placement(second.id, LeadPlacement(1, SpinalLevel.L5, Side.LEFT, date(2024, 9, 1)))
+    measure(second.id, 1100)
+
+    h = history.load(reopen(), patient.id)
+
+    assert {pair.text: [r.ohms for r in readings] for pair, readings in h.impedance.items()} == {
+        "L4 left · lead 1 · 1-2": [950, 1000],
+        "L5 left · lead 1 · 1-2": [1100],
+        "lead 1 (not placed) · 1-2": [900],
+    }

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
+from drivers.types import ImpedanceMode, Polarity
 from ui import dialogs
 from ui.testing.plugin import find
 from workstation.exports import IDENTITY_COLUMNS
@@ -79,6 +80,7 @@ def test_device_page_self_test_and_log(qtbot, workspace, tmp_path, monkeypatch):
     _click(qtbot, workspace, "fieldReadLog")
     qtbot.waitUntil(lambda: len(workspace.field.shown_log()) > 2, timeout=WAIT_MS)
     assert "Powered on." in workspace.field.shown_log()
+    assert not [line for line in workspace.field.shown_log() if "Event code" in line or "(s)" in line]
     assert "Self-test run: memory FAILED." in workspace.field.shown_log()
     qtbot.keyClicks(find(workspace, "fieldLogFilter"), "self-test")
     assert workspace.field.shown_log() == ["Self-test run: memory FAILED."]
@@ -94,6 +96,20 @@ def test_device_page_self_test_and_log(qtbot, workspace, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: "Device log saved" in find(workspace, "fieldStatus").text(), timeout=WAIT_MS)
     header = path.read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(",".join(IDENTITY_COLUMNS))
+
+
+def test_the_contact_history_counts_in_words(qtbot, drg_window_session, drg_service):
+    """'1 reading from 1 visit on 1 device', never 'readings' or 'visit(s)'."""
+    bipole = (Polarity.ANODE, Polarity.CATHODE, Polarity.OFF, Polarity.OFF)
+    drg_service.outputs.write_lead(drg_service.state.leads[1].with_(contacts=bipole)).result(5)
+    drg_service.impedance.measure(ImpedanceMode.LEAD_PAIR, (1,)).result(5)
+    drg_service.recording.end_session().result(5)
+    drg_window_session.show_field_engineer()
+    drg_window_session.field.tabs.setCurrentIndex(1)
+    _click(qtbot, drg_window_session, "fieldHistoryLoad")
+    status = find(drg_window_session, "fieldStatus")
+    qtbot.waitUntil(lambda: status.text().startswith("Contact history"), timeout=WAIT_MS)
+    assert status.text() == "Contact history: 1 reading from 1 visit on 1 device."
 
 
 def test_log_level_is_a_setting(qtbot, workspace):
@@ -126,7 +142,8 @@ def test_the_done_when_a_bundle_whose_capture_wireshark_decodes(qtbot, workspace
     field = workspace.field
     field.tabs.setCurrentIndex(4)
     _click(qtbot, workspace, "fieldCaptureStart")
-    assert "Capturing" in find(workspace, "fieldCaptureStatus").text()
+    capture = find(workspace, "fieldCaptureStatus").text()
+    assert capture.startswith("Capturing") and capture.endswith(" MB of 32 MB.")  # the cap as set: 32 MB
     field.tabs.setCurrentIndex(1)
     _click(qtbot, workspace, "fieldDiagnose")
     qtbot.waitUntil(lambda: "contact 3 open" in find(workspace, "fieldDiagnosisSummary").text(), timeout=WAIT_MS)

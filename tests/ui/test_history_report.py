@@ -83,9 +83,13 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
     with qtbot.waitSignal(history.loaded, timeout=WAIT_MS):
         history.show_patient(drg_store.get_session(session_id).patient_id)  # no session is active now
     assert window.service.session is None
+    assert history.caption.text().endswith("· 1 visit")
     assert history.visits.item(0, 2).text() == "7/10" and history.visits.item(0, 5).text() == "30 mm"
     assert len(history.pain_plot.getPlotItem().listDataItems()) == 2  # before and after
     assert history.threshold_plot.getPlotItem().legend.items[0][1].text == "L4 left · lead 1"
+    assert [label.text for _line, label in history.impedance_plot.getPlotItem().legend.items] == [
+        "L4 left · lead 1 · 1-2"
+    ]
     history.visits.selectRow(0)
 
     pdf = tmp_path / "visit.pdf"
@@ -106,7 +110,8 @@ def test_the_report_of_a_past_visit_holds_what_the_device_and_records_hold(
     p = response.payload
     assert (p["perception_threshold_ua"], p["comfortable_ua"], p["max_tolerable_ua"]) == (400, 600, 900)
     assert "L4 left · lead" in text and "400 µA 600 µA 900 µA tingling" in text
-    assert "1 900 µA 6000 µA" in text  # tested maximum and the program's patient maximum
+    assert "L4 left · lead 1 900 µA 6000 µA" in text  # tested maximum and the program's patient maximum
+    assert "L4 left · lead 1 1-2" in text and "lead 2 (not placed)" in text  # impedance, program: by place
     assert "NRS" in text and "7/10 72 mm" in text and "3/10 30 mm" in text
     record_id = window.service.recording.visit(session_id).result(5).record_id
     assert text.count(record_id) >= 2 and "QA Clinician" in text and drg_device.identity.serial in text
@@ -206,3 +211,22 @@ def test_a_plot_refills_its_lines_and_legend_when_the_history_is_read_again(qtbo
     assert item is first[0] and list(item.getData()[1]) == [7.0, 8.0] and labels() == ["c"]
     lines.show([])
     assert plot.getPlotItem().listDataItems() == [] and labels() == []
+
+
+def test_every_legend_entry_shows_whole_inside_its_plot_at_1366x768(qtbot, visited, drg_store):
+    """The plots are short on a 1366×768 screen: a legend one entry a line showed 'before' and cut
+    'after' off; laid out in a row every entry shows, whole, inside its plot."""
+    window, session_id = visited
+    window.setGeometry(0, 0, 1366, 768)
+    history = window.history
+    window.tabs.setCurrentWidget(history)
+    with qtbot.waitSignal(history.loaded, timeout=WAIT_MS):
+        history.show_patient(drg_store.get_session(session_id).patient_id)
+    qtbot.wait(200)  # the layout settles
+    shown = 0
+    for plot in (history.pain_plot, history.vas_plot, history.threshold_plot, history.impedance_plot):
+        view = plot.getPlotItem().vb.sceneBoundingRect()
+        for _sample, label in plot.getPlotItem().legend.items:
+            assert view.contains(label.sceneBoundingRect()), (plot.objectName(), label.text)
+            shown += 1
+    assert shown == 6  # before and after twice, one lead location, one contact pair

@@ -71,6 +71,11 @@ def ready_lead(
     seen(qtbot, panel, amplitude, "LIVE" if enable else "OFF")
 
 
+def place_lead_1(panel) -> None:
+    """As the window does once lead 1's placement is recorded: the panel names it 'L4 left · lead 1'."""
+    panel.names.place(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2024, 3, 1)))
+
+
 def seen(qtbot, panel, amplitude_ua: int, state: str = "LIVE") -> None:
     """Wait until the panel shows the device's amplitude and state (device notifications are queued)."""
     readout, stim = child(panel, QLabel, "ampReadout"), child(panel, QLabel, "stimState")
@@ -143,10 +148,11 @@ def test_applying_contacts_to_a_stimulating_lead_asks_first_and_leaves_it_off_at
     qtbot, panel, drg_service, drg_device
 ):
     ready_lead(qtbot, panel, drg_service, amplitude=200)
+    place_lead_1(panel)
     qtbot.mouseClick(child(panel, QPushButton, "contact3"), Qt.MouseButton.LeftButton)
     click(qtbot, panel, "applyContacts")
     box = open_dialog(qtbot, panel, "contactsConfirm")
-    assert "OFF" in box.text() and "0 mA" in box.text()
+    assert box.text() == "Applying new contacts switches L4 left · lead 1 OFF and sets its amplitude to 0 mA."
     answer(qtbot, box, "Cancel")
     drg_service.wait_idle(WAIT_S)  # anything sent has reached the simulator
     assert live(drg_device) == LeadConfig(1, (P, M, O, O), 200, 300, 20, True, 6000)
@@ -229,13 +235,14 @@ def test_arrow_and_page_keys_on_the_amplitude_area_step_small_and_large(qtbot, p
 
 def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg_service, drg_device):
     ready_lead(qtbot, panel, drg_service)
+    place_lead_1(panel)
     entry, error = child(panel, QLineEdit, "ampEntry"), child(panel, QLabel, "ampError")
     type_into(qtbot, entry, "0.31 mA")
     assert error.isVisible() and "310 µA" in error.text() and "300 µA" in error.text()
     assert live(drg_device).amplitude_ua == 0
     click(qtbot, panel, "ampSet")  # the announced value, on a second press
     box = open_dialog(qtbot, panel, "riseConfirm")  # 0 to 300 µA: more than one large increment
-    assert "300 µA" in box.text() and "ramps up over" in box.text()
+    assert box.text().startswith("Raise L4 left · lead 1 from 0 to 300 µA") and "ramps up over" in box.text()
     answer(qtbot, box, "Ramp up")
     qtbot.waitUntil(lambda: live(drg_device).amplitude_ua == 300, timeout=WAIT_MS)
     ramp = [e.value for e in drg_device.events if e.code == EventCode.AMPLITUDE_SET]
@@ -373,9 +380,11 @@ def test_density_confirmation_cancel_changes_nothing_continue_reaches_the_value(
     qtbot, panel, drg_service, drg_device, drg_store, drg_session, fast_ramp
 ):
     ready_lead(qtbot, panel, drg_service, pw=720, amplitude=1625)
+    place_lead_1(panel)
     entry = child(panel, QLineEdit, "ampEntry")
     type_into(qtbot, entry, "1650 µA")
     box = open_dialog(qtbot, panel, "densityConfirm")
+    assert box.text().startswith("L4 left · lead 1: charge density 30.2 µC/cm²/phase")
     assert "30.2" in box.text() and "30" in box.text() and "confirm" in box.informativeText()
     events = len(drg_device.events)
     answer(qtbot, box, "Cancel")

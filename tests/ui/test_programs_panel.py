@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox, QPushButton
 from shiboken6 import isValid
 
 from drivers.types import Polarity, Program
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.patients import PatientPanel
 from ui.programs import ProgramsPanel
 from ui.testing.actions import raise_amplitude
 from ui.theme import DANGER, WARNING_TINT
-from workstation.models import PainTiming
+from workstation.models import LeadPlacement, PainTiming, Side, SpinalLevel
 from workstation.service import SafetyRefused
 
 WAIT_MS = 5000
@@ -116,6 +119,8 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     qtbot.waitUntil(
         lambda: "Verified: device holds exactly this program" in panel.verify_result.text(), timeout=WAIT_MS
     )
+    # what the slot shows (the sentence, cut at a word if it must be), not a lone '…' as it did
+    assert QLabel.text(panel.verify_result).startswith("\u2714 Verified: device holds exactly this program")
     assert drg_device.stored_program == program
     qtbot.waitUntil(lambda: "written and verified" in panel.program_list.currentItem().text(), timeout=WAIT_MS)
     assert panel.selected_program() == program
@@ -366,9 +371,15 @@ def test_end_after_stop_all_offers_to_resume_therapy_and_never_to_write_it_off(
 
     night = _stored_therapy_then_stop_all(drg_service)
     assert drg_service.programs.end_of_visit().therapy_off == (1,)
-    dialog = UnwrittenDialog(bridge, "end the session")
+    names = LeadNames()
+    names.place(LeadPlacement(1, SpinalLevel.L4, Side.LEFT, date(2024, 3, 1)))
+    dialog = UnwrittenDialog(bridge, "end the session", names)
     qtbot.addWidget(dialog)
     dialog.show()
+    assert any(
+        label.text().startswith("Stimulation is off on L4 left · lead 1, which the stored program 'Night' stimulates.")
+        for label in dialog.findChildren(QLabel)
+    )
     assert dialog.findChild(QPushButton, "unwrittenWrite") is None
     assert button(dialog, "unwrittenCancel").isDefault()
     assert not any(b.isDefault() for b in (button(dialog, "unwrittenResume"), button(dialog, "unwrittenDiscard")))
@@ -392,7 +403,7 @@ def test_end_guard_without_stop_offers_write_but_cancel_is_default(qtbot, bridge
     from ui.programs.unwritten import UnwrittenDialog
 
     change_lead_1(drg_service, frequency_hz=20)
-    dialog = UnwrittenDialog(bridge, "end the session")
+    dialog = UnwrittenDialog(bridge, "end the session", LeadNames())
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.findChild(QPushButton, "unwrittenResume") is None

@@ -76,8 +76,10 @@ from ui.widgets import named, set_style_sheet
 from workstation import devicelog, exports, logs
 from workstation.diagnosis import FAULTS, Finding, reading_text
 from workstation.service import LinkState, ServiceError
+from workstation.wording import counted
 
 LOG_LEVEL_SETTING = "logging/level"
+MB = 1024 * 1024  # the capture cap's unit, in the field and in the status alike
 FINDING_TINT = {
     Finding.OK: theme.OK_TINT,
     Finding.OPEN: theme.DANGER_TINT,
@@ -424,7 +426,7 @@ class FieldEngineerView(QWidget):
             ]
         _fill(self.link_stats, rows)
         path = logs.current_file()
-        self.log_folder.setText(str(path.parent) if path else "not writing a log file (tests)")
+        self.log_folder.setText(str(path.parent) if path else "not writing a log file")
         self._show_capture(info.capture)
 
     def _show_battery(self, battery) -> None:
@@ -545,7 +547,8 @@ class FieldEngineerView(QWidget):
         devices = len({r.device_serial for r in readings})
         sessions = len({r.session_id for r in readings})
         self._say(
-            f"Contact history: {len(readings)} readings from {sessions} visit(s) on {devices} device(s)."
+            f"Contact history: {counted(len(readings), 'reading')} from {counted(sessions, 'visit')} "
+            f"on {counted(devices, 'device')}."
             if readings
             else "No recorded impedance for this device's patient yet."
         )
@@ -617,7 +620,7 @@ class FieldEngineerView(QWidget):
 
     # -- capture ----------------------------------------------------------------------------------------
     def start_capture(self) -> None:
-        stats = self._service.field.start_capture(self.capture_limit.value() * 1024 * 1024)
+        stats = self._service.field.start_capture(self.capture_limit.value() * MB)
         self._show_capture(stats)
         if stats is None:
             self.capture_status.setText("Waiting for a link: the capture starts when the device is connected.")
@@ -639,8 +642,8 @@ class FieldEngineerView(QWidget):
                 else ""
             )
             self.capture_status.setText(
-                f"{state}: {stats.transfers} transfers, {stats.bytes / 1e6:.2f} MB of "
-                f"{stats.max_bytes / 1e6:.0f} MB{dropped}."
+                f"{state}: {stats.transfers} transfers, {stats.bytes / MB:.2f} MB of "
+                f"{stats.max_bytes / MB:.0f} MB{dropped}."
             )
         self.capture_start.setEnabled(not running)
         self.capture_stop.setEnabled(running)

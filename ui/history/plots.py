@@ -23,6 +23,7 @@ from workstation.models import PainTiming
 SERIES_COLOURS = (theme.INFO, theme.OK, theme.SIMULATOR, theme.WARNING, theme.DANGER, theme.CATHODE, theme.TEXT_MUTED)
 Series = Sequence[tuple[datetime, float]]
 Line = tuple[Series, str, str | None]  # points, colour, legend label (None: not in the legend)
+LEGEND_COLUMNS = 3  # entries side by side: a plot is too short at 1366×768 for one entry a line
 
 
 def new_plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget:
@@ -30,7 +31,7 @@ def new_plot(parent: QWidget, name: str, title: str, left: str) -> pg.PlotWidget
     plot.setBackground(theme.SURFACE)
     plot.setTitle(title, color=theme.TEXT, size="9pt")
     plot.setLabel("left", left)
-    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT)
+    plot.addLegend(offset=(4, 4), labelTextColor=theme.TEXT, colCount=LEGEND_COLUMNS)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setMinimumHeight(90)
     return plot
@@ -91,11 +92,12 @@ def coverage_lines(history: PatientHistory | None) -> list[Line]:
 
 
 def impedance_lines(history: PatientHistory | None) -> list[Line]:
-    """One line per contact pair, log10 Ω; the first six named in the legend."""
-    pairs: dict[tuple[int, int, int], list[tuple[datetime, float]]] = {}
-    for r in history.impedance if history else ():
-        pairs.setdefault((r.lead, r.contact_a, r.contact_b), []).append((r.time, math.log10(max(r.ohms, 1))))
+    """One line per contact pair where its lead sat, log10 Ω; the first six named in the legend."""
     return [
-        (series, SERIES_COLOURS[index % len(SERIES_COLOURS)], f"lead {lead} {a}-{b or 'case'}" if index < 6 else None)
-        for index, ((lead, a, b), series) in enumerate(sorted(pairs.items()))
+        (
+            [(r.time, math.log10(max(r.ohms, 1))) for r in readings],
+            SERIES_COLOURS[index % len(SERIES_COLOURS)],
+            pair.text if index < 6 else None,
+        )
+        for index, (pair, readings) in enumerate(history.impedance.items() if history else ())
     ]

@@ -43,7 +43,7 @@ from workstation import bodymap, visit_export
 from workstation.history import PatientHistory
 from workstation.models import PainTiming
 from workstation.visit import VisitOutput, VisitRecord
-from workstation.wording import program_status
+from workstation.wording import counted, program_status
 
 VISIT_COLUMNS = ("Visit", "Clinician", "NRS before", "NRS after", "VAS before", "VAS after", "Coverage", "Notes")
 
@@ -113,10 +113,9 @@ class HistoryView(QWidget):
         plot_area = QWidget()
         grid = QGridLayout(plot_area)
         grid.setContentsMargins(0, 0, 0, 0)
-        for index, plot in enumerate(
-            (self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot, self.impedance_plot)
-        ):
+        for index, plot in enumerate((self.pain_plot, self.vas_plot, self.threshold_plot, self.coverage_plot)):
             grid.addWidget(plot, index // 2, index % 2)
+        grid.addWidget(self.impedance_plot, 2, 0, 1, 2)  # the most lines, the longest names: the whole width
         buttons = QHBoxLayout()
         for button in (self.report, self.print, self.export):
             buttons.addWidget(button)
@@ -170,7 +169,7 @@ class HistoryView(QWidget):
             self.caption.setText("Choose a patient to see their visits.")
         else:
             p = history.patient
-            self.caption.setText(f"{p.name} · record number {p.record_number} · {len(visits)} visit(s)")
+            self.caption.setText(f"{p.name} · record number {p.record_number} · {counted(len(visits), 'visit')}")
         self.visits.setRowCount(len(visits))
         for row, v in enumerate(visits):
             coverage = v.coverage

@@ -3,7 +3,7 @@ workstation's undo stack), then applied together; a contact change asks first, s
 the device switches the lead off on it.
 
 A mixin of LeadPanel (ui/lead_panel/view.py): it uses the panel's _device, _caps,
-_pending, _undo, _rows, _timing_step, _attempt (ui/lead_panel/sending.py) and _refresh.
+_pending, _undo, _rows, _timing_step, _attempt (ui/lead_panel/sending.py), _refresh and names.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class PendingEditing:
         if device is None:
             return
         if device.enabled or device.amplitude_ua > 0:
-            ask_contacts(self, device.lead, lambda: self._apply(CONTACT_FIELDS))
+            ask_contacts(self, self.names, device.lead, lambda: self._apply(CONTACT_FIELDS))
         else:
             self._apply(CONTACT_FIELDS)
 

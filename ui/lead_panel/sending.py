@@ -2,7 +2,7 @@
 service asks for (charge density, a large rise) and the refusal in words.
 
 A mixin of LeadPanel (ui/lead_panel/view.py): it uses the panel's _bridge,
-_service, _amplitude, _show_refusal and _refresh.
+_service, _amplitude, _show_refusal, _refresh and names.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class ServiceCalls:
             self._amplitude.stop_ramp()
             if confirm is not None:
                 request = exc  # `exc` is unbound when the except block ends; the answer comes later
-                ask_confirmation(self, request, lambda: self._confirmed(call, request, on_done))
+                ask_confirmation(self, self.names, request, lambda: self._confirmed(call, request, on_done))
             return False
         except ServiceError as exc:
             self._amplitude.stop_ramp()

@@ -44,6 +44,7 @@ from shiboken6 import isValid
 
 from ui import dialogs
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.patients.forms import dialog_buttons
 from ui.patients.patient_dialog import PatientDialog, patient_label
 from ui.patients.place_dialog import PlaceLeadDialog
@@ -60,11 +61,17 @@ class PatientPanel(QWidget):
     """Choose or add the patient, start / end / resume the session, and lead placement."""
 
     def __init__(
-        self, bridge: ServiceBridge, parent: QWidget | None = None, *, settings: QSettings | None = None
+        self,
+        bridge: ServiceBridge,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
+        names: LeadNames | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("patientPanel")
         self.bridge = bridge
+        self.names = names or LeadNames()  # the window's: the end-of-visit guard names leads by place
         self.service = bridge.service
         self.settings = settings or QSettings()
         self._search = 0  # the newest patient search; older answers are dropped
@@ -239,7 +246,9 @@ class PatientPanel(QWidget):
         if self.service.session_id is None:
             return
         if self.service.programs.unwritten_changes():
-            if confirm_discard_unwritten(self.bridge, self, "end the session" if action == "end" else action):
+            if confirm_discard_unwritten(
+                self.bridge, self, self.names, "end the session" if action == "end" else action
+            ):
                 self._end_now(then)
             return
         ask = dialogs.Dialog("sessionEndConfirm", self)

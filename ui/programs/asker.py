@@ -9,11 +9,14 @@ from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.lead_panel.confirm import ask_confirmation
 from workstation.service import ConfirmationRequired
 
 
-def clinician_asker(owner: QWidget, bridge: ServiceBridge) -> Callable[[ConfirmationRequired], Future[bool]]:
+def clinician_asker(
+    owner: QWidget, bridge: ServiceBridge, names: LeadNames
+) -> Callable[[ConfirmationRequired], Future[bool]]:
     """An `ask` for service.programs.apply: shows the question over `owner` on the GUI thread.
 
     The future holds True only for an explicit yes; closing the question, STOP ALL
@@ -30,7 +33,7 @@ def clinician_asker(owner: QWidget, bridge: ServiceBridge) -> Callable[[Confirma
             if not isValid(owner):
                 no()  # the window is gone: nobody can answer
                 return
-            box = ask_confirmation(owner, request, lambda: answer.done() or answer.set_result(True))
+            box = ask_confirmation(owner, names, request, lambda: answer.done() or answer.set_result(True))
             box.finished.connect(lambda _result: no())
             bridge.stopped.connect(box.reject)  # STOP ALL answers "no" and closes the question
             owner.destroyed.connect(no)

@@ -19,6 +19,7 @@ from shiboken6 import isValid
 
 from ui import dialogs
 from ui.bridge import ServiceBridge
+from ui.lead_names import LeadNames
 from ui.programs.asker import clinician_asker
 from ui.theme import DANGER_BOX, OK_BOX
 from ui.widgets import message_label, named, show_message
@@ -30,10 +31,11 @@ class UnwrittenDialog(dialogs.Dialog):
     stored program's therapy is off (after STOP ALL), Resume therapy / go on with it off / Cancel.
     Cancel is the default: Enter never writes, discards or ends."""
 
-    def __init__(self, bridge: ServiceBridge, action: str, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, action: str, names: LeadNames, parent: QWidget | None = None) -> None:
         super().__init__("unwrittenDialog", parent)
         self.bridge = bridge
         self.action = action
+        self.names = names
         service = bridge.service
         self.visit = visit = service.programs.end_of_visit()
         stored = visit.stored
@@ -44,12 +46,12 @@ class UnwrittenDialog(dialogs.Dialog):
             "Unwritten changes",
             "Each setting that is live on the device but not stored in it.",
         )
-        changes.addItems(visit.changes)
+        changes.addItems([names.in_sentence(change) for change in visit.changes])
         buttons = QDialogButtonBox()
         layout = QVBoxLayout(self)
         if visit.offer_resume and stored is not None:
             self.setWindowTitle("Therapy is off")
-            leads = ", ".join(f"lead {lead}" for lead in visit.therapy_off)
+            leads = ", ".join(names.name(lead) for lead in visit.therapy_off)
             intro = QLabel(
                 f"Stimulation is off on {leads}, which the stored program '{stored.name}' stimulates. "
                 f"The device never turns an output on by itself: if you {action} now, the patient "
@@ -147,7 +149,8 @@ class UnwrittenDialog(dialogs.Dialog):
         stored = self.visit.stored
         assert stored is not None  # the button exists only with a stored program
         try:
-            future = self.bridge.service.programs.apply(stored, clinician_asker(self, self.bridge), self._progress)
+            ask = clinician_asker(self, self.bridge, self.names)
+            future = self.bridge.service.programs.apply(stored, ask, self._progress)
         except ServiceError as exc:
             show_message(self.message, f"Therapy not resumed: {exc}", DANGER_BOX)
             return
@@ -157,7 +160,7 @@ class UnwrittenDialog(dialogs.Dialog):
 
     def _progress(self, step: ApplyProgress) -> None:
         if step.lead is not None:
-            text = f"Resuming '{step.program.name}': lead {step.lead}\u2026"
+            text = f"Resuming '{step.program.name}': {self.names.name(step.lead)}\u2026"
             self.bridge.in_gui(lambda: isValid(self) and show_message(self.message, text))
 
     def _resumed(self, future: Future) -> None:
@@ -171,8 +174,10 @@ class UnwrittenDialog(dialogs.Dialog):
         self.discard.setText(self.action.capitalize())
 
 
-def confirm_discard_unwritten(bridge: ServiceBridge, parent: QWidget | None, action: str = "close") -> bool:
+def confirm_discard_unwritten(
+    bridge: ServiceBridge, parent: QWidget | None, names: LeadNames, action: str = "close"
+) -> bool:
     """True when it is fine to go on: nothing unwritten, written now and verified, or discarded."""
     if not bridge.service.programs.unwritten_changes():
         return True
-    return UnwrittenDialog(bridge, action, parent).exec() == QDialog.DialogCode.Accepted
+    return UnwrittenDialog(bridge, action, names, parent).exec() == QDialog.DialogCode.Accepted

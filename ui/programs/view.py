@@ -204,7 +204,7 @@ class ProgramsPanel(QWidget):
 
     def confirm_discard_unwritten(self, parent: QWidget | None = None, action: str = "close") -> bool:
         """The close / end-session guard: True when it is fine to go on."""
-        return confirm_discard_unwritten(self.bridge, parent or self, action)
+        return confirm_discard_unwritten(self.bridge, parent or self, self.names, action)
 
     def names_changed(self) -> None:
         """A lead was placed: the comparison names it by where it sits (the log's new rows too)."""
@@ -369,7 +369,9 @@ class ProgramsPanel(QWidget):
         if program is None:
             return
         try:
-            self._applying = self.service.programs.apply(program, clinician_asker(self, self.bridge), self._progress)
+            self._applying = self.service.programs.apply(
+                program, clinician_asker(self, self.bridge, self.names), self._progress
+            )
         except ServiceError as exc:
             show_message(self.program_message, f"Apply stopped: {exc}", DANGER_BOX)
             return

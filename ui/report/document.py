@@ -93,7 +93,7 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
     out.append(
         _table(
             ["Time", "Lead", "Contacts", "Impedance", "Class"],
-            [[_time(r.time), str(r.lead), r.pair, f"{r.ohms} Ω", r.impedance_class.lower()] for r in record.impedance],
+            [[_time(r.time), r.location, r.pair, f"{r.ohms} Ω", r.impedance_class.lower()] for r in record.impedance],
         )
     )
     out.append("<h3>Thresholds</h3>")
@@ -119,7 +119,7 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
         _table(
             ["Lead", "Max tolerable (tested)", "Patient maximum (program)"],
             [
-                [str(lead), _ua(tested), _ua(programmed)]
+                [record.lead_name(lead), _ua(tested), _ua(programmed)]
                 for lead, (tested, programmed) in record.patient_maximums().items()
             ],
         )
@@ -135,7 +135,7 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
                 ["", "Coverage", "Spill"],
                 [
                     [
-                        "All leads" if c.lead is None else f"Lead {c.lead}",
+                        "All leads" if c.lead is None else record.lead_name(c.lead),
                         bodymap.percent(c.coverage),
                         bodymap.percent(c.spill),
                     ]
@@ -157,7 +157,7 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
                 ["Lead", "Contacts", "Amplitude", "Pulse width", "Frequency", "Output", "Patient max"],
                 [
                     [
-                        str(c.lead),
+                        record.lead_name(c.lead),
                         "".join(CONTACT_SIGNS[x.name] for x in c.contacts),
                         _ua(c.amplitude_ua),
                         f"{c.pulse_width_us} µs",

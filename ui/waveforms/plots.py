@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from drivers.types import LeadConfig
 from ui import theme
+from ui.waveforms.items import GridLines, Trace
 from ui.waveforms.ranges import StickyRange
 from ui.widgets import named
 
@@ -32,9 +34,9 @@ class LeadRow:
     title: pg.LabelItem
     current: pg.PlotItem
     voltage: pg.PlotItem
-    current_curve: pg.PlotDataItem
-    voltage_curve: pg.PlotDataItem
-    programmed_curve: pg.PlotDataItem
+    current_curve: Trace
+    voltage_curve: Trace
+    programmed_curve: Trace
     cursors: tuple[pg.InfiniteLine, pg.InfiniteLine]
     current_range: StickyRange
     voltage_range: StickyRange
@@ -50,6 +52,8 @@ def plot_area() -> pg.GraphicsLayoutWidget:
     plots = named(pg.GraphicsLayoutWidget(), "waveformPlots", "", "")
     plots.setBackground(theme.SCOPE_BACKGROUND)
     plots.ci.setSpacing(2)
+    # nothing is antialiased: a changed trace repaints its plot, not the axes beside it
+    plots.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     return plots
 
 
@@ -74,9 +78,9 @@ def lay_out(plots: pg.GraphicsLayoutWidget, lead_count: int, window_s: float) ->
                 title,
                 current,
                 voltage,
-                current.plot(pen=pg.mkPen(theme.SCOPE_CURRENT, width=1)),
-                voltage.plot(pen=pg.mkPen(theme.SCOPE_VOLTAGE, width=1)),
-                current.plot(pen=pg.mkPen(theme.SCOPE_PROGRAMMED, width=1, style=Qt.PenStyle.DashLine)),
+                Trace(current, pg.mkPen(theme.SCOPE_CURRENT, width=1)),
+                Trace(voltage, pg.mkPen(theme.SCOPE_VOLTAGE, width=1)),
+                Trace(current, pg.mkPen(theme.SCOPE_PROGRAMMED, width=1, style=Qt.PenStyle.DashLine)),
                 (_cursor(current), _cursor(voltage)),
                 StickyRange(current, floor=10.0),
                 StickyRange(voltage, floor=0.01),
@@ -110,16 +114,15 @@ def _add_plot(plots: pg.GraphicsLayoutWidget, row: int, col: int, last_row: bool
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis (the view's Reset undoes it)
     plot.hideButtons()
-    plot.setClipToView(True)
-    plot.setDownsampling(auto=True, mode="peak")  # fallback: curves are decimated already
     plot.getViewBox().setDefaultPadding(0)
+    plot.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # no border: only clips its items
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(theme.SCOPE_GRID))
         axis.setTextPen(pg.mkPen(theme.SCOPE_TEXT))
-        axis.setStyle(tickAlpha=255, maxTickLevel=0)  # one grid line per labelled tick
-        axis.setGrid(255)
-        axis.setZValue(-1)  # grid behind the curves
+        axis.setStyle(tickAlpha=255, maxTickLevel=0, tickLength=5)  # outward: an axis never covers the plot
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # repainted beside every frame: a blit
+    GridLines(plot, pg.mkPen(theme.SCOPE_GRID))
     plot.getAxis("left").setWidth(LEFT_AXIS_PX)
     plot.getAxis("left").enableAutoSIPrefix(False)
     bottom = plot.getAxis("bottom")

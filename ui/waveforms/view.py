@@ -15,6 +15,7 @@ is plots.py, the programmed overlay programmed.py, the y ranges ranges.py.
 from __future__ import annotations
 
 import copy
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -52,7 +53,8 @@ WINDOWS_S: tuple[tuple[str, float], ...] = (
 )
 DEFAULT_WINDOW_S = 0.2  # pulses of 40-720 µs stay visible
 RING_SECONDS = 10  # the longest window
-FRAME_INTERVAL_MS = 16  # ~60 Hz, a display frame: samples wait at most one (bench/latency_to_screen.py)
+FRAME_S = 1 / 60  # a display frame: samples wait at most one (bench/latency_to_screen.py)
+STATUS_EVERY = 6  # frames: the footer's counts change ten times a second
 
 
 class TelemetrySource(Protocol):
@@ -93,8 +95,11 @@ class WaveformView(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5% late
-        self._timer.setInterval(FRAME_INTERVAL_MS)
-        self._timer.timeout.connect(self.tick)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._frame)
+        self._next_frame = 0.0  # time.monotonic() of the next frame
+        self._frames = 0
+        self._status_stale = False  # samples arrived since the footer was written
         self.clear()
 
     # ----- construction -------------------------------------------------
@@ -187,7 +192,8 @@ class WaveformView(QWidget):
         if source is None:
             self._timer.stop()
         else:
-            self._timer.start()
+            self._next_frame = time.monotonic()
+            self._timer.start(0)
 
     def set_programmed(self, lead: int, config: LeadConfig | None) -> None:
         """Overlay the ideal programmed pulse of `lead` on its current plot (dashed); None removes it.
@@ -268,14 +274,32 @@ class WaveformView(QWidget):
         self._redraw()
         self._update_status()
 
+    def _frame(self) -> None:
+        """A display frame; then wait for the next 60th of a second (whole-millisecond intervals
+        alone give 62.5 or 58.8 Hz). The footer is rewritten on every STATUS_EVERY-th frame only:
+        ten times a second is enough to read, and rewriting it every frame costs about a twentieth
+        of the view's time (bench/latency_to_screen.py)."""
+        self._frames += 1
+        self._tick(status=self._frames % STATUS_EVERY == 0)
+        now = time.monotonic()
+        self._next_frame += FRAME_S
+        if self._next_frame < now:  # a frame was missed: start afresh rather than burst to catch up
+            self._next_frame = now + FRAME_S
+        self._timer.start(round((self._next_frame - now) * 1000))
+
     def tick(self) -> None:
-        """Drain the source into the ring; redraw if anything arrived (the timer calls this)."""
+        """Drain the source into the ring, redraw if anything arrived, and rewrite the footer."""
+        self._tick(status=True)
+
+    def _tick(self, status: bool) -> None:
         blocks = self._source.drain() if self._source is not None else []
         for block in blocks:
             self._ingest(block)
         if blocks:
             if not self.paused and self.isVisible():
                 self._redraw()
+            self._status_stale = True
+        if status and self._status_stale:
             self._update_status()
 
     def visible_samples(self) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -371,6 +395,7 @@ class WaveformView(QWidget):
         self._update_status()
 
     def _update_status(self) -> None:
+        self._status_stale = False
         ring = self._ring
         since = self._no_signal_since
         parts = [

@@ -1,6 +1,6 @@
 """What the real-input tests open before pressing STOP ALL: every dialog in
 ui.dialogs.DIALOGS (a test fails if one has no opener here), a menubar menu,
-a combo-box popup and a splitter drag.
+a combo-box popup, a splitter drag and a window where Esc is a shortcut.
 
 An opener gets the running app (`App`, see driver.py) and starts the thing
 the way the app does (its own method or a real click); `is_open` tells when
@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
 from drivers.types import Polarity
@@ -61,7 +63,7 @@ def _density(app) -> None:
     except ConfirmationRequired as raised:
         exc = raised
     assert isinstance(exc, ConfirmationRequired), f"expected ConfirmationRequired, got {exc!r}"
-    ask_density(app.window.lead_panel, 1, exc, lambda: None)
+    ask_density(app.window.lead_panel, app.window.names, 1, exc, lambda: None)
 
 
 def _rise(app) -> None:
@@ -72,7 +74,7 @@ def _rise(app) -> None:
     try:
         app.service.outputs.set_amplitude(1, 1000)
     except ConfirmationRequired as exc:
-        ask_confirmation(app.window.lead_panel, exc, lambda: None)
+        ask_confirmation(app.window.lead_panel, app.window.names, exc, lambda: None)
         return
     raise AssertionError("expected ConfirmationRequired for a rise of 900 µA")
 
@@ -80,7 +82,7 @@ def _rise(app) -> None:
 def _contacts(app) -> None:
     from ui.lead_panel.confirm import ask_contacts
 
-    ask_contacts(app.window.lead_panel, 1, lambda: None)
+    ask_contacts(app.window.lead_panel, app.window.names, 1, lambda: None)
 
 
 def _program_write(app) -> None:
@@ -171,6 +173,17 @@ def _resuming_after_stop(app) -> None:
     app.window.patient_panel.end_session()  # the guard's own exec(): the driver goes on meanwhile
 
 
+def _esc_shortcut(app) -> None:
+    """The main window with its own Esc shortcut: Qt delivers the press as a shortcut, no KeyPress."""
+    shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), app.window)
+    shortcut.setObjectName("escShortcut")
+    app.window.activateWindow()
+
+
+def _esc_shortcut_ready(app) -> bool:
+    return app.window.findChild(QShortcut, "escShortcut") is not None and app.window.isActiveWindow()
+
+
 def _menu(app):
     """A real click on the menubar's Device menu: its popup is then open."""
     from ui.testing import realinput
@@ -249,6 +262,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("visitPrintDialogThisVisit", _this_visit_print, dialog_open("visitPrintDialog")),
         Scenario("menu", _menu, lambda app: isinstance(QApplication.activePopupWidget(), QMenu)),
         Scenario("comboPopup", _combo_popup, lambda app: QApplication.activePopupWidget() is not None),
+        Scenario("escShortcut", _esc_shortcut, _esc_shortcut_ready),
         Scenario("splitterDrag", _splitter_drag, lambda app: app.window.splitter.sizes()[0] > app.drag_start + 20),
     )
 }
