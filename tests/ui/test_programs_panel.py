@@ -167,11 +167,11 @@ def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
 
 
 def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
-    assert not panel.has_unwritten_changes() and panel.badge.isHidden()
+    assert not panel.has_unwritten_changes() and not panel.badge.text()
 
     change_lead_1(drg_service, pulse_width_us=300)
 
-    qtbot.waitUntil(panel.badge.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.badge.text().startswith("\u26a0 Unwritten changes"), timeout=WAIT_MS)
     assert panel.has_unwritten_changes()
     assert "Lead 1 pulse width: live 300 \u00b5s, stored 40 \u00b5s" in panel.badge.toolTip()
 
@@ -180,7 +180,7 @@ def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
     qtbot.mouseClick(
         button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"), Qt.MouseButton.LeftButton
     )
-    qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and panel.badge.isHidden(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and not panel.badge.text(), timeout=WAIT_MS)
 
 
 def test_guard_cancel_keeps_everything_and_returns_false(qtbot, panel, drg_service, drg_device):
