@@ -12,8 +12,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from workstation import bodymap
-from workstation.models import PainScore
-from workstation.wording import lead_text, program_status, reverted_sentence
+from workstation.diagnosis import reading_text
+from workstation.models import ImpedanceClass, ImpedanceThresholds, PainScore
+from workstation.wording import IMPEDANCE_CLASS_TEXT, lead_text, program_status, reverted_sentence
 
 if TYPE_CHECKING:
     from workstation.records.rows import SessionEvent
@@ -126,10 +127,11 @@ def _device_state(p: dict[str, Any]) -> str:
 
 
 def _impedance(p: dict[str, Any]) -> str:
+    thresholds = ImpedanceThresholds(**p["thresholds"])
     return (
         "; ".join(
-            f"lead {m['lead']} {m['contact_a']}-{m['contact_b'] or 'case'}: {m['ohms']} \u03a9 "
-            f"{m['impedance_class'].lower()}"
+            f"lead {m['lead']} {m['contact_a']}-{m['contact_b'] or 'case'}: {reading_text(m['ohms'], thresholds)} "
+            f"{IMPEDANCE_CLASS_TEXT[ImpedanceClass(m['impedance_class'])].lower()}"
             for m in p["measurements"]
         )
         or "no measurement"

@@ -19,8 +19,18 @@ from typing import Any, Protocol
 
 from drivers.types import Program
 from workstation.bodymap import BodyMap, Coverage, coverage
+from workstation.diagnosis import reading_text
 from workstation.events import EventKind, name, summarise
-from workstation.models import DeviceRecord, LeadPlacement, PainScore, PainTiming, Patient, Session, StimulusResponse
+from workstation.models import (
+    DeviceRecord,
+    ImpedanceThresholds,
+    LeadPlacement,
+    PainScore,
+    PainTiming,
+    Patient,
+    Session,
+    StimulusResponse,
+)
 from workstation.records.codec import decode_contacts
 from workstation.records.rows import PlacementPoint, SavedProgram, SessionEvent
 
@@ -60,6 +70,12 @@ class ImpedanceRow:
     ohms: int
     impedance_class: str
     placement: LeadPlacement | None  # where the lead sat when it was measured
+    thresholds: ImpedanceThresholds  # those that classed it, kept in the event
+
+    @property
+    def shown(self) -> str:
+        """As the Impedance tab shows it: an open as "> 4000 Ω", never the device's meaningless figure."""
+        return reading_text(self.ohms, self.thresholds)
 
     @property
     def pair(self) -> str:
@@ -188,6 +204,7 @@ def load(records: VisitRecords, session_id: int) -> VisitRecord:
                     m["ohms"],
                     m["impedance_class"],
                     placed.get(m["lead"]),
+                    ImpedanceThresholds(**p["thresholds"]),
                 )
                 for m in p["measurements"]
             ]

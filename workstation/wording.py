@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from drivers.types import LeadConfig, Polarity, Program
+from drivers.types import LeadConfig, Polarity, Program, SelfTestItem, SelfTestResult
+from workstation.diagnosis import Finding
+from workstation.models import ImpedanceClass
 
 CONTACT_SYMBOL = {Polarity.ANODE: "+", Polarity.CATHODE: "\u2212", Polarity.OFF: "\u00b7"}
 CONTACT_LEGEND = "Contacts in order from contact 1: + anode, \u2212 cathode, \u00b7 off."
@@ -19,6 +21,37 @@ SETTINGS = (  # LeadConfig field, row label, unit
 )
 UNITS = {field: unit for field, _label, unit in SETTINGS}
 VERIFIED_TEXT = "Verified: device holds exactly this program"
+
+# The words a clinician or field engineer reads for each code; every screen and the report use them, the
+# CSV files keep the codes. A new enum value without its words fails tests/domain/test_wording.py.
+IMPEDANCE_CLASS_TEXT = {
+    ImpedanceClass.NORMAL: "Normal",
+    ImpedanceClass.SHORT: "Short circuit",
+    ImpedanceClass.OPEN: "Open circuit",
+}
+FINDING_TEXT = {
+    Finding.OK: "OK",
+    Finding.OPEN: "Open circuit",
+    Finding.SHORTED: "Shorted",
+    Finding.INTERMITTENT: "Intermittent",
+    Finding.NOT_MEASURED: "Not measured",
+}
+SELF_TEST_CHECK_TEXT = {
+    SelfTestItem.OUTPUT_STAGE: "Output stage",
+    SelfTestItem.MEASUREMENT_PATH: "Measurement path",
+    SelfTestItem.BATTERY: "Battery",
+    SelfTestItem.MEMORY: "Memory",
+    SelfTestItem.CLOCK: "Clock",
+}
+SELF_TEST_RESULT_TEXT = {
+    SelfTestResult.PASS: "Passed",
+    SelfTestResult.WARN: "Needs attention",
+    SelfTestResult.FAIL: "Failed",
+}
+
+
+def passed_text(passed: bool) -> str:
+    return "Passed" if passed else "Failed"
 
 
 def counted(count: int, noun: str) -> str:

@@ -54,8 +54,8 @@ def test_diagnosis_names_the_open_and_the_short_with_their_evidence(qtbot, works
     evidence = " ".join(_cells(conclusions, 3))
     assert "3–case read > 4000 Ω in all 3 readings" in evidence and "below the 200 Ω short limit" in evidence
     contacts = find(workspace, "fieldContacts")
-    assert contacts.item(1, 3).text().startswith("OPEN\n> 4000 Ω")  # lead 2, contact 3: above range, no MΩ
-    assert contacts.item(0, 1).text().startswith("SHORTED")
+    assert contacts.item(1, 3).text().startswith("Open circuit\n> 4000 Ω")  # lead 2, contact 3: above range, no MΩ
+    assert contacts.item(0, 1).text().startswith("Shorted")
     assert all("MΩ" not in contacts.item(r, c).text() for r in range(4) for c in range(1, 5))
     assert "not recorded: no session is active" in find(workspace, "fieldStatus").text()
     # the impedance tab shows the last round too
@@ -71,10 +71,10 @@ def test_device_page_self_test_and_log(qtbot, workspace, tmp_path, monkeypatch):
     workspace.field.tabs.setCurrentIndex(3)
     _click(qtbot, workspace, "fieldSelfTest")
     result = find(workspace, "fieldSelfTestResult")
-    qtbot.waitUntil(lambda: result.text().startswith("FAILED"), timeout=WAIT_MS)
-    assert "memory" in result.text()
+    qtbot.waitUntil(lambda: result.text().startswith("Failed: memory"), timeout=WAIT_MS)
     table = find(workspace, "fieldSelfTestTable")
-    assert _cells(table, 1) == ["PASS", "PASS", "WARN", "FAIL", "PASS"]
+    assert _cells(table, 0) == ["Output stage", "Measurement path", "Battery", "Memory", "Clock"]
+    assert _cells(table, 1) == ["Passed", "Passed", "Needs attention", "Failed", "Passed"]
 
     workspace.field.tabs.setCurrentIndex(2)
     _click(qtbot, workspace, "fieldReadLog")
@@ -149,7 +149,7 @@ def test_the_done_when_a_bundle_whose_capture_wireshark_decodes(qtbot, workspace
     qtbot.waitUntil(lambda: "contact 3 open" in find(workspace, "fieldDiagnosisSummary").text(), timeout=WAIT_MS)
     field.tabs.setCurrentIndex(3)
     _click(qtbot, workspace, "fieldSelfTest")
-    qtbot.waitUntil(lambda: find(workspace, "fieldSelfTestResult").text().startswith("PASSED"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: find(workspace, "fieldSelfTestResult").text().startswith("Passed"), timeout=WAIT_MS)
 
     bundle = tmp_path / "bundle.zip"
     monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(bundle))

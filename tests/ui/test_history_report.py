@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from drivers.types import ImpedanceMode, Polarity
 from ui import dialogs
+from ui.report.document import visit_html
 from ui.testing.qa import (
     answer_dialog,
     find,
@@ -230,3 +231,12 @@ def test_every_legend_entry_shows_whole_inside_its_plot_at_1366x768(qtbot, visit
             assert view.contains(label.sceneBoundingRect()), (plot.objectName(), label.text)
             shown += 1
     assert shown == 6  # before and after twice, one lead location, one contact pair
+
+
+@pytest.mark.drg_sim("open=2.3")
+def test_the_report_shows_an_open_contact_as_the_impedance_tab_does(drg_service, drg_session):
+    drg_service.impedance.measure(ImpedanceMode.CONTACT_TO_CASE, (2,)).result(5)
+    html = visit_html(drg_service.recording.visit(drg_session).result(5))
+    impedance = html[html.index("<h3>Impedance</h3>") : html.index("<h3>Thresholds</h3>")]
+    assert '3-case</td><td style="white-space: nowrap">&gt; 4000 Ω</td><td>Open circuit</td>' in impedance
+    assert impedance.count("<td>Normal</td>") == 3 and "OPEN" not in impedance  # words, not codes

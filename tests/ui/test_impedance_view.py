@@ -34,12 +34,12 @@ WAIT_MS = 5000
 P, M, O = Polarity.ANODE, Polarity.CATHODE, Polarity.OFF
 # Lead pairs that take in the faults: lead 1 on the shorted 1-2, lead 2 on 3-4 with 3 open.
 LEAD_CONTACTS = {1: (P, M, O, O), 2: (O, O, P, M), 3: (P, M, O, O), 4: (O, P, M, O)}
-S, N, X = ImpedanceClass.SHORT.value, ImpedanceClass.NORMAL.value, ImpedanceClass.OPEN.value
+S, N, X = "Short circuit", "Normal", "Open circuit"  # as shown; the CSV keeps the codes
 LEAD_PAIR_ROWS = [  # leads not placed: named "Lead N" (a placed one: "L4 left (1)")
-    ("Lead 1", "1–2", S, "FAIL"),
-    ("Lead 2", "3–4", X, "FAIL"),
-    ("Lead 3", "1–2", N, "PASS"),
-    ("Lead 4", "2–3", N, "PASS"),
+    ("Lead 1", "1–2", S, "Failed"),
+    ("Lead 2", "3–4", X, "Failed"),
+    ("Lead 3", "1–2", N, "Passed"),
+    ("Lead 4", "2–3", N, "Passed"),
 ]
 PAIRS = ("1–2", "1–3", "1–4", "2–3", "2–4", "3–4")
 
@@ -148,7 +148,7 @@ def test_each_mode_lists_every_measurement_classed_and_coloured(qtbot, view, fau
         colour = CLASS_COLOURS[reading.impedance_class]
         assert bars.bar_item.opts["brushes"][index].color() == QColor(colour)
         assert image.pixelColor(bars.bar_rect(index).center()) == QColor(colour), reading
-    faults = [label for label in bars.labels if "OPEN" in label or "SHORT" in label]
+    faults = [label for label in bars.labels if X in label or S in label]
     assert len(faults) == sum(cls != N for *_rest, cls in _expected(mode))  # named, not only coloured
 
 
@@ -225,10 +225,10 @@ def test_csv_export_has_a_header_and_a_row_per_measurement(qtbot, view, faulty_s
         assert tuple(next(csv.reader(handle))) == CSV_COLUMNS
     assert len(rows) == 20
     assert [(r["lead"], r["contact_a"], r["contact_b"], r["class"], r["result"]) for r in rows[:2]] == [
-        ("1", "1", "2", S, "FAIL"),
-        ("2", "3", "4", X, "FAIL"),
+        ("1", "1", "2", "SHORT", "FAIL"),
+        ("2", "3", "4", "OPEN", "FAIL"),
     ]
-    assert [r for r in rows if r["contact_b"] == "case" and r["class"] != N] == [
+    assert [r for r in rows if r["contact_b"] == "case" and r["class"] != "NORMAL"] == [
         next(r for r in rows if (r["lead"], r["contact_a"], r["contact_b"]) == ("2", "3", "case"))
     ]
     assert {r["session"] for r in rows} == {str(faulty_service.session_id)}
@@ -250,14 +250,14 @@ def test_matrix_shows_every_contact_pair_of_the_chosen_lead(qtbot, view):
     qtbot.keyClick(chooser, Qt.Key.Key_Down)  # lead 2
     assert chooser.currentText() == "Lead 2 \u00b7 not placed"
     for a, b in ((1, 3), (2, 3), (3, 4)):
-        assert grid.item(a - 1, b - 1).text().endswith("\nOPEN")
+        assert grid.item(a - 1, b - 1).text().endswith(f"\n{X}")
         assert grid.item(b - 1, a - 1).text() == grid.item(a - 1, b - 1).text()  # symmetric
         assert grid.item(a - 1, b - 1).background().color() == QColor(CLASS_TINTS[ImpedanceClass.OPEN])
     assert re.fullmatch(r"\d+ Ω", grid.item(0, 1).text())
     assert all(grid.item(c, c).text() == "" for c in range(4))
 
     qtbot.keyClick(chooser, Qt.Key.Key_Up)  # lead 1: the shorted pair
-    assert grid.item(0, 1).text().endswith("\nSHORT")
+    assert grid.item(0, 1).text().endswith(f"\n{S}")
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualItemRect(grid.item(0, 1)).center())
     qtbot.waitUntil(lambda: "Lead 1, contacts 1–2: 1 reading" in view.trend.caption.text(), timeout=WAIT_MS)
 

@@ -72,11 +72,18 @@ from PySide6.QtWidgets import (
 from drivers.types import BatteryState, SelfTestResult
 from ui import dialogs, theme
 from ui.bridge import ServiceBridge
+from ui.impedance.readings import CLASS_TINTS
 from ui.widgets import named, set_style_sheet
 from workstation import devicelog, exports, logs
 from workstation.diagnosis import FAULTS, Finding, reading_text
 from workstation.service import LinkState, ServiceError
-from workstation.wording import counted
+from workstation.wording import (
+    FINDING_TEXT,
+    IMPEDANCE_CLASS_TEXT,
+    SELF_TEST_CHECK_TEXT,
+    SELF_TEST_RESULT_TEXT,
+    counted,
+)
 
 LOG_LEVEL_SETTING = "logging/level"
 MB = 1024 * 1024  # the capture cap's unit, in the field and in the status alike
@@ -504,8 +511,9 @@ class FieldEngineerView(QWidget):
         for r, lead in enumerate(leads):
             self.contacts.setItem(r, 0, QTableWidgetItem(f"Lead {lead}"))
             for s in (s for s in found.contacts if s.lead == lead):
-                text = s.finding.value if s.finding is not Finding.OK else "OK"
-                item = QTableWidgetItem(f"{text}\n{s.shown}" + (f"\n{s.note}" if s.finding is Finding.SHORTED else ""))
+                item = QTableWidgetItem(
+                    f"{FINDING_TEXT[s.finding]}\n{s.shown}" + (f"\n{s.note}" if s.finding is Finding.SHORTED else "")
+                )
                 item.setBackground(QColor(FINDING_TINT[s.finding]))
                 item.setToolTip(s.note)
                 self.contacts.setItem(r, s.contact, item)
@@ -539,10 +547,10 @@ class FieldEngineerView(QWidget):
                     str(r.lead),
                     contacts,
                     shown,
-                    r.impedance_class.value,
+                    IMPEDANCE_CLASS_TEXT[r.impedance_class],
                 ]
             )
-            tints.append({"OPEN": theme.DANGER_TINT, "SHORT": theme.WARNING_TINT}.get(r.impedance_class.value))
+            tints.append(CLASS_TINTS[r.impedance_class])
         _fill(self.history, rows, tints)
         devices = len({r.device_serial for r in readings})
         sessions = len({r.session_id for r in readings})
@@ -593,9 +601,9 @@ class FieldEngineerView(QWidget):
 
     def show_self_test(self, run) -> None:
         report = run.report
-        failed = [c.check.name.replace("_", " ").lower() for c in report.failed]
+        failed = [SELF_TEST_CHECK_TEXT[c.check].lower() for c in report.failed]
         self.self_test_result.setText(
-            f"PASSED ({run.time:%H:%M:%S})" if report.passed else f"FAILED: {', '.join(failed)} ({run.time:%H:%M:%S})"
+            f"Passed ({run.time:%H:%M:%S})" if report.passed else f"Failed: {', '.join(failed)} ({run.time:%H:%M:%S})"
         )
         set_style_sheet(
             self.self_test_result,
@@ -605,8 +613,8 @@ class FieldEngineerView(QWidget):
             self.self_test_table,
             [
                 [
-                    c.check.name.replace("_", " ").title(),
-                    c.result.name,
+                    SELF_TEST_CHECK_TEXT[c.check],
+                    SELF_TEST_RESULT_TEXT[c.result],
                     f"{c.measured:#010x}" if c.unit == "CRC-32" else f"{c.measured} {c.unit}",
                     f"{c.expected_min:#010x}" if c.unit == "CRC-32" else f"{c.expected_min}–{c.expected_max} {c.unit}",
                     c.detail,
@@ -616,7 +624,7 @@ class FieldEngineerView(QWidget):
             [RESULT_TINT[c.result] for c in report.checks],
         )
         recorded = "recorded in the session" if run.event_id is not None else "not recorded: no session is active"
-        self._say(f"Self-test {'passed' if report.passed else 'FAILED'} ({recorded}).")
+        self._say(f"Self-test {'passed' if report.passed else 'failed'} ({recorded}).")
 
     # -- capture ----------------------------------------------------------------------------------------
     def start_capture(self) -> None:

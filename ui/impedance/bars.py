@@ -156,8 +156,7 @@ class ImpedanceBars(OhmPlot):
         if not self._slots or view.height() < 50:
             return False, CEILING
         flat_px = max(
-            max(metrics.horizontalAdvance(r.value_text), bold.horizontalAdvance(r.impedance_class.value))
-            for r in self.readings
+            max(metrics.horizontalAdvance(r.value_text), bold.horizontalAdvance(r.class_text)) for r in self.readings
         )
         upright = named or slot_px < flat_px + LABEL_GAP_PX
         if upright:
@@ -208,9 +207,9 @@ class ImpedanceBars(OhmPlot):
 
 def _label(reading: Reading, named: bool, emphasis: str, separator: str) -> str:
     """A bar's label: its value, the fault class in words, and its contacts when the axis cannot
-    hold them ("1–3: 14.2 MΩ OPEN")."""
+    hold them ("1–3: > 4000 Ω Open circuit")."""
     text = f"{reading.short_contacts}: {reading.value_text}" if named else reading.value_text
-    return text if reading.passed else f"{text}{separator}{emphasis.format(reading.impedance_class.value)}"
+    return text if reading.passed else f"{text}{separator}{emphasis.format(reading.class_text)}"
 
 
 def _bold(font: QFont) -> QFont:

@@ -148,8 +148,7 @@ class ContactMatrix(QWidget):
         else:
             item = reading_item(reading.label, reading, self._stale, tinted=True)
             item.setToolTip(
-                f"{self.names.name(reading.lead)}, contacts {a}–{b}: "
-                f"{reading.value_text}, {reading.impedance_class.value}"
+                f"{self.names.name(reading.lead)}, contacts {a}–{b}: {reading.value_text}, {reading.class_text.lower()}"
             )
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         return item

@@ -18,6 +18,7 @@ from ui import theme
 from workstation.diagnosis import format_ohms
 from workstation.exports import IDENTITY_COLUMNS, ExportIdentity
 from workstation.models import ImpedanceClass, ImpedanceThresholds
+from workstation.wording import IMPEDANCE_CLASS_TEXT, passed_text
 
 MODE_LABELS: dict[ImpedanceMode, str] = {
     ImpedanceMode.LEAD_PAIR: "Each lead (configured pair)",
@@ -92,7 +93,16 @@ class Reading:
 
     @property
     def verdict(self) -> str:
+        """The CSV's code; the screens say `result_text`."""
         return "PASS" if self.passed else "FAIL"
+
+    @property
+    def class_text(self) -> str:
+        return IMPEDANCE_CLASS_TEXT[self.impedance_class]
+
+    @property
+    def result_text(self) -> str:
+        return passed_text(self.passed)
 
     @property
     def value_text(self) -> str:
@@ -103,7 +113,7 @@ class Reading:
     @property
     def label(self) -> str:
         """Value, with the fault named so the class is never told by colour alone."""
-        return self.value_text if self.passed else f"{self.value_text}\n{self.impedance_class.value}"
+        return self.value_text if self.passed else f"{self.value_text}\n{self.class_text}"
 
 
 @dataclass(frozen=True)

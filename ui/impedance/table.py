@@ -1,5 +1,5 @@
 """The pass/fail table: one row per measurement of the run on display
-(lead, contacts, ohms, class, PASS/FAIL), the list QA reads. Selecting a row,
+(lead, contacts, ohms, class, Passed/Failed), the list QA reads. Selecting a row,
 by mouse or arrow keys, asks for that pair's trend (readingSelected)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ui.lead_names import LeadNames
 from ui.widgets import named
 
 COLUMNS = ("Lead", "Contacts", "Impedance", "Class", "Result")
-COLUMN_PX = (92, 66, 80, 70, 52)
+COLUMN_PX = (92, 66, 80, 96, 60)  # the class and result in words: "Short circuit" bold, "Passed"
 
 
 class MeasurementTable(QTableWidget):
@@ -26,7 +26,7 @@ class MeasurementTable(QTableWidget):
             self,
             "impedanceTable",
             "Impedance measurements",
-            "Every measurement with its class and PASS/FAIL. "
+            "Every measurement with its class and whether it passed. "
             "Select a row (arrow keys or click) to see that pair's trend.",
         )
         self.setHorizontalHeaderLabels(COLUMNS)
@@ -58,8 +58,8 @@ class MeasurementTable(QTableWidget):
                 self.names.short(reading.lead),
                 reading.contacts,
                 reading.value_text,
-                reading.impedance_class.value,
-                reading.verdict,
+                reading.class_text,
+                reading.result_text,
             )
             for column, text in enumerate(cells):
                 self.setItem(row, column, _cell(text, reading, column, stale))

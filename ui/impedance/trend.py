@@ -22,6 +22,7 @@ from ui.impedance.scale import FLOOR_OHM, OhmPlot, ThresholdMarks, log_ohms
 from ui.widgets import named
 from workstation.models import ImpedanceClass, ImpedanceThresholds
 from workstation.records import ImpedancePoint
+from workstation.wording import IMPEDANCE_CLASS_TEXT
 
 HistoryQuery = Callable[[int, int, int, int], Future]  # service.impedance.history: Future[list[ImpedancePoint]]
 TOP = 8.6  # log10(Ω) at the top: opens read 5-20 MΩ
@@ -122,9 +123,7 @@ class ImpedanceTrend(QWidget):
             x=xs,
             y=ys,
             brush=[pg.mkBrush(CLASS_COLOURS[p.impedance_class]) for p in points],
-            data=[
-                f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{self._shown(p)} {p.impedance_class.value}" for p in points
-            ],
+            data=[f"{p.time.astimezone():%Y-%m-%d %H:%M:%S}\n{self._shown(p)} {self._class(p)}" for p in points],
         )
         axis = self.plot.getPlotItem().getAxis("bottom")
         axis.setTicks([list(zip(xs, _time_labels(points)))] if len(points) <= LABELLED_POINTS else None)
@@ -137,6 +136,10 @@ class ImpedanceTrend(QWidget):
         if point.impedance_class is ImpedanceClass.OPEN and self._thresholds is not None:
             return f"> {format_ohms(self._thresholds.open_above_ohm)}"
         return format_ohms(point.ohms)
+
+    @staticmethod
+    def _class(point: ImpedancePoint) -> str:
+        return IMPEDANCE_CLASS_TEXT[point.impedance_class].lower()
 
     def _title(self) -> str:
         reading = self._reading
@@ -155,7 +158,7 @@ class ImpedanceTrend(QWidget):
             text = (
                 f"{self._title()}: {len(self._points)} readings in {sessions} session"
                 f"{'s' if sessions != 1 else ''}; latest {self._shown(last)} "
-                f"{last.impedance_class.value}."
+                f"{self._class(last)}."
             )
         self.caption.setText(text)
 

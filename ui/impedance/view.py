@@ -270,7 +270,7 @@ class ImpedanceView(QWidget):
         parts = [f"Measured {run.time_text}: {len(run.readings)} reading{_plural(run.readings)},"]
         if failures:
             faults = [
-                f"{self.names.name(r.lead)} {r.contacts} {r.impedance_class.value} ({r.value_text})"
+                f"{self.names.name(r.lead)} {r.contacts} {r.class_text.lower()} ({r.value_text})"
                 for r in failures[:NAMED_FAULTS]
             ]
             more = f" and {len(failures) - NAMED_FAULTS} more (see the table)" if len(failures) > NAMED_FAULTS else ""

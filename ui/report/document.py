@@ -14,9 +14,9 @@ from PySide6.QtGui import QFont, QTextDocument
 
 from ui.bodymap import painting
 from workstation import bodymap
-from workstation.models import PainTiming
+from workstation.models import ImpedanceClass, PainTiming
 from workstation.visit import VisitRecord
-from workstation.wording import program_status
+from workstation.wording import IMPEDANCE_CLASS_TEXT, program_status
 
 BODY_MAP_URL = QUrl("drg:body-map.png")
 CONTACT_SIGNS = {"ANODE": "+", "CATHODE": "−", "OFF": "·"}
@@ -93,7 +93,10 @@ def visit_html(record: VisitRecord, printed: datetime | None = None) -> str:
     out.append(
         _table(
             ["Time", "Lead", "Contacts", "Impedance", "Class"],
-            [[_time(r.time), r.location, r.pair, f"{r.ohms} Ω", r.impedance_class.lower()] for r in record.impedance],
+            [
+                [_time(r.time), r.location, r.pair, r.shown, IMPEDANCE_CLASS_TEXT[ImpedanceClass(r.impedance_class)]]
+                for r in record.impedance
+            ],
         )
     )
     out.append("<h3>Thresholds</h3>")
