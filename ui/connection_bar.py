@@ -34,6 +34,9 @@ BATTERY_TEXT = {BatteryState.OK: "OK", BatteryState.ERI: "ERI: replace soon", Ba
 BATTERY_COLOUR = {BatteryState.OK: theme.OK, BatteryState.ERI: theme.WARNING, BatteryState.EOS: theme.DANGER}
 
 
+READOUT_MIN_PX = 60  # the device's identity and battery, when the bar is short of room
+
+
 class ConnectionBar(QWidget):
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +97,10 @@ class ConnectionBar(QWidget):
             f"background:{theme.SIMULATOR};color:{theme.TEXT_ON_FILL};font-weight:bold;border-radius:3px;"
         )
         self.sim_badge.hide()
+        for label in (self.identity, self.battery):
+            # short of room (1366 px, connected) these read-outs give way: left at their text's width, they
+            # made Qt squeeze the link field instead and move the buttons after it (issue 14.1)
+            label.setMinimumWidth(READOUT_MIN_PX)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         for widget in (

@@ -46,6 +46,7 @@ from ui.programs import ProgramsPanel
 from ui.scope import PulseScopeView
 from ui.session_bar import SessionBar
 from ui.spinal_map import LeadState, SpinalMap
+from ui.status_line import StatusLine
 from ui.stop_all import STOP_ALL_KEY, StopAllGuard
 from ui.waveforms import WaveformView
 from ui.widgets import named
@@ -53,7 +54,6 @@ from workstation.accounts import Permission
 from workstation.models import ImpedanceClass, Side, SpinalLevel
 from workstation.service import LinkState, ProgrammingService
 
-WAVEFORMS_TAB = 2  # after Programming and Body map, when the screen is too narrow to show them beside
 WAVEFORMS_TAB = 2  # after Programming and Body map, when the screen is too narrow to show them beside
 SAMPLES_PER_SHORTEST_PHASE = 2  # the telemetry rate resolves the device's shortest phase in two samples
 
@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)  # there from the start: a first message moves nothing
+        self.status = StatusLine(self.statusBar())
         self._build_menu()
         self._wire()
         self._restore()
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
 
     def _logged_out(self, future) -> None:
         if future.exception() is not None:
-            self.statusBar().showMessage(str(future.exception()), 10000)
+            self.status.say(str(future.exception()), 10000)
 
     def _on_user(self, user, locked: bool) -> None:
         """Someone logged in or out, or the screen was locked or unlocked: the page and what the role sees."""
@@ -250,13 +251,19 @@ class MainWindow(QMainWindow):
         bridge.placementChanged.connect(self._on_placement)
         bridge.sessionChanged.connect(self._on_session)
         bridge.userChanged.connect(self._on_user)
-        bridge.stopped.connect(lambda: self.statusBar().showMessage("STOP ALL: every output is off.", 8000))
-        bridge.refused.connect(lambda _action, text: self.statusBar().showMessage(self.names.in_sentence(text), 10000))
+        bridge.stopped.connect(lambda: self.status.say("STOP ALL: every output is off.", 8000, self._all_off))
+        bridge.refused.connect(lambda _action, text: self.status.say(self.names.in_sentence(text), 10000))
         bridge.leadSwitchedOff.connect(
-            lambda _lead, sentence: self.statusBar().showMessage(self.names.in_sentence(sentence), 15000)
+            lambda lead, sentence: self.status.say(
+                self.names.in_sentence(sentence), 15000, lambda: not self._enabled(lead)
+            )
         )
+        for change in (bridge.linkChanged, bridge.sessionChanged, bridge.userChanged):
+            change.connect(self.status.moved_on)
+        for change in (bridge.deviceChanged, bridge.leadChanged):
+            change.connect(self.status.recheck)
         self.spinal_map.leadSelected.connect(self.select_lead)
-        self.history.said.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.history.said.connect(lambda text: self.status.say(text, 15000))
         self.history.loaded.connect(lambda _visits: self.body_map.offer_previous(self.history.history))
         self.lead_panel.whereFelt.connect(self._paint_where_felt)
         self.body_map.areaPointed.connect(self.spinal_map.set_lit)
@@ -270,6 +277,13 @@ class MainWindow(QMainWindow):
         self.spinal_map.ganglionClicked.connect(self.patient_panel.place_lead_at)
         self.body_map.suggestedLevelsChanged.connect(self.spinal_map.set_suggested)
         self.lead_chooser.currentIndexChanged.connect(lambda index: self.select_lead(index + 1))
+
+    def _enabled(self, lead: int) -> bool:
+        config = self.service.state.leads.get(lead)
+        return config is not None and config.enabled
+
+    def _all_off(self) -> bool:
+        return not any(self._enabled(lead) for lead in self.service.state.leads)
 
     def _restore(self) -> None:
         geometry = self.settings.value("mainWindow/geometry")
@@ -304,15 +318,15 @@ class MainWindow(QMainWindow):
 
     def stop_all(self) -> None:
         if self.service.link_state is LinkState.DISCONNECTED:
-            self.statusBar().showMessage("STOP ALL: no pulse generator is connected.", 8000)
+            self.status.say("STOP ALL: no pulse generator is connected.", 8000)
             return
         self.bridge.run(self.service.stop_all(), self._stopped)  # first: the status text can wait
-        self.statusBar().showMessage("STOP ALL sent…")
+        self.status.say("STOP ALL sent…")
 
     def _stopped(self, future) -> None:
         if future.exception() is not None:
             self.stop_button.setDown(False)  # its release may go to the box below: never drawn pressed
-            self.statusBar().showMessage(f"STOP ALL could not reach the device: {future.exception()}")
+            self.status.say(f"STOP ALL could not reach the device: {future.exception()}")
             text = (
                 f"The device did not confirm STOP ALL: {future.exception()}\n"
                 "Use the patient controller or the magnet to stop stimulation."
@@ -382,8 +396,6 @@ class MainWindow(QMainWindow):
     def _on_link(self, state: LinkState, detail: str) -> None:
         if self.waveforms.lead_count:  # rows exist once a device was read: their traces go grey without it
             self.waveforms.set_signal(state == LinkState.CONNECTED)
-        if state in (LinkState.RECONNECTING, LinkState.DISCONNECTED):
-            self.statusBar().clearMessage()  # "every output is off" and the like held for the link, not now
         if state == LinkState.RECONNECTING:
             self.banner.setText(
                 "USB link to the pulse generator lost: stimulation state is UNKNOWN. Reconnecting… "

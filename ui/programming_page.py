@@ -11,6 +11,7 @@ from ui.lead_panel import LeadPanel
 
 WIDE_WINDOW_PX = 1700  # the lead panel, the left column and the waveforms all at a useful width
 WAVEFORMS_TITLE = "&Waveforms"
+SHARE_PX = 10_000  # setSizes takes weights: the splitter scales them to its width
 
 
 class ProgrammingPage(QSplitter):
@@ -33,8 +34,10 @@ class ProgrammingPage(QSplitter):
             tabs.removeTab(tabs.indexOf(waveforms))
             self.addWidget(waveforms)
             waveforms.show()
-            self.setStretchFactor(0, 3)
-            self.setStretchFactor(1, 2)
+            # weights of the splitter, not stretch over size hints: those change as the panel and the plots
+            # fill (a session started), and every control of the page moved sideways (issue 14.1). 4:3 keeps
+            # both above their widest minimum at 1920 px (about 840 and 640 px), which otherwise pushes too
+            self.setSizes([4 * SHARE_PX, 3 * SHARE_PX])
         else:  # back in their tab, usable as the role made them (ui/access/roles.py)
             tabs.insertTab(tab_index, waveforms, WAVEFORMS_TITLE)
             tabs.setTabEnabled(tab_index, not waveforms.testAttribute(Qt.WidgetAttribute.WA_ForceDisabled))

@@ -86,6 +86,30 @@ def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window
     assert [e.action for e in _entries(drg_store)][-2:] == ["login_failed", "login"]
 
 
+def test_each_log_in_shows_the_tab_kept_or_the_first_the_role_may_use(qtbot, login_window, drg_store):
+    """Disabling the tab shown made Qt show another: a clinician logging in on a fresh start saw the field
+    engineer's tab, and after an administrator's log-out too."""
+    window, service = login_window
+    administrator = qa_account(drg_store, Role.ADMINISTRATOR).username
+
+    def log_in(username: str) -> None:
+        qtbot.waitUntil(lambda: window.pages.currentIndex() == 1, timeout=WAIT_MS)
+        type_in(qtbot, window, accessUser=username, accessPassword=QA_PASSWORD)
+        qtbot.mouseClick(find(window, "accessSubmit"), LEFT)
+        qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
+
+    log_in("qa")
+    assert window.tabs.currentWidget() is window.programming
+    window.tabs.setCurrentWidget(window.impedance)
+    service.access.lock("asked")
+    log_in("qa")  # unlocked: where the clinician was
+    assert window.tabs.currentWidget() is window.impedance
+    for username, tab in ((administrator, window.accounts), ("qa", window.programming)):
+        service.access.logout().result(WAIT_MS / 1000)
+        log_in(username)
+        assert window.tabs.currentWidget() is tab
+
+
 @pytest.mark.drg_role("administrator")
 def test_an_administrator_creates_changes_and_deactivates_accounts_in_the_accounts_tab(
     qtbot, drg_service_factory, drg_store, tmp_path

@@ -198,6 +198,42 @@ def test_stop_all_from_the_keyboard_turns_every_output_off(qtbot, drg_window_ses
     assert "STOP ALL" in window.statusBar().currentMessage()
 
 
+ALL_OFF = "STOP ALL: every output is off."
+
+
+def stop_all_and_see_it_said(qtbot, window, device) -> None:
+    click(qtbot, find(window, "stopAll"))
+    qtbot.waitUntil(lambda: device.outputs_on == (), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == ALL_OFF, timeout=WAIT_MS)
+
+
+def test_the_status_bar_stops_saying_every_output_is_off_once_a_lead_is_on_again(qtbot, drg_window_session, drg_device):
+    window = drg_window_session
+    stimulate(window.service, 1, 100)
+    stop_all_and_see_it_said(qtbot, window, drg_device)
+
+    switch = find(window, "enableLead")
+    qtbot.waitUntil(switch.isEnabled, timeout=WAIT_MS)
+    click(qtbot, switch)  # lead 1, shown in the lead panel: Switch on
+    qtbot.waitUntil(lambda: drg_device.outputs_on == (1,), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: find(window, "stimState").text().startswith("LIVE"), timeout=WAIT_MS)
+    assert ALL_OFF not in window.statusBar().currentMessage()  # it said so beside lead 1's LIVE
+
+
+def test_status_bar_messages_go_when_the_session_ends_or_the_user_changes(
+    qtbot, drg_window_session, drg_device, drg_login
+):
+    window = drg_window_session
+    stop_all_and_see_it_said(qtbot, window, drg_device)
+    window.service.recording.end_session().result(5)
+    qtbot.waitUntil(lambda: "No session" in find(window, "sessionBar").text(), timeout=WAIT_MS)
+    assert window.statusBar().currentMessage() == ""
+
+    stop_all_and_see_it_said(qtbot, window, drg_device)
+    drg_login("clinician")  # logged out and in again: nothing said to the last user stays
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=2000)  # the old one lasted 8 s
+
+
 def test_stop_all_button_works_without_a_session(qtbot, drg_window, drg_device):
     service = drg_window.service
     service.link.client.write_lead(LeadConfig(1, (P, M, O, O), patient_max_ua=3000))

@@ -121,6 +121,7 @@ def test_save_then_write_with_confirmation_verifies_and_marks_the_program(
     )
     # what the slot shows (the sentence, cut at a word if it must be), not a lone '…' as it did
     assert QLabel.text(panel.verify_result).startswith("\u2714 Verified: device holds exactly this program")
+    assert panel.program_message.text() == ""  # "Saved 'Daytime' (not written to the device yet)" is untrue now
     assert drg_device.stored_program == program
     qtbot.waitUntil(lambda: "written and verified" in panel.program_list.currentItem().text(), timeout=WAIT_MS)
     assert panel.selected_program() == program
@@ -166,11 +167,11 @@ def test_a_refused_write_shows_the_services_sentence_and_changes_nothing(
 
 
 def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
-    assert not panel.has_unwritten_changes() and panel.badge.isHidden()
+    assert not panel.has_unwritten_changes() and not panel.badge.text()
 
     change_lead_1(drg_service, pulse_width_us=300)
 
-    qtbot.waitUntil(panel.badge.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.badge.text().startswith("\u26a0 Unwritten changes"), timeout=WAIT_MS)
     assert panel.has_unwritten_changes()
     assert "Lead 1 pulse width: live 300 \u00b5s, stored 40 \u00b5s" in panel.badge.toolTip()
 
@@ -179,7 +180,7 @@ def test_unwritten_changes_show_until_written(qtbot, panel, drg_service):
     qtbot.mouseClick(
         button(panel.findChild(QDialog, "programWriteConfirm"), "programWriteOk"), Qt.MouseButton.LeftButton
     )
-    qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and panel.badge.isHidden(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not panel.has_unwritten_changes() and not panel.badge.text(), timeout=WAIT_MS)
 
 
 def test_guard_cancel_keeps_everything_and_returns_false(qtbot, panel, drg_service, drg_device):
@@ -446,3 +447,16 @@ def test_the_programs_tab_settles_an_unknown_write_once_the_device_is_back(qtbot
     qtbot.waitUntil(lambda: "written and verified" in status_of_wide(), timeout=WAIT_MS)
     assert panel.program_message.text() == "Program 'Wide' checked after the link came back: written and verified."
     assert drg_device.stored_program == program
+
+
+def test_note_and_pain_score_messages_go_with_the_session(qtbot, panel, drg_service):
+    notes = panel.notes
+    qtbot.keyClicks(notes.note_text, "Tingling")
+    qtbot.mouseClick(button(panel, "noteAdd"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: notes.note_message.text().startswith("Note added at"), timeout=WAIT_MS)
+    qtbot.mouseClick(button(panel, "nrsRecord"), Qt.MouseButton.LeftButton)
+    assert notes.nrs_message.text().startswith("Rate the pain")
+
+    drg_service.recording.end_session().result(5)
+    qtbot.waitUntil(lambda: not panel.notes.note_add.isEnabled(), timeout=WAIT_MS)
+    assert (notes.note_message.text(), notes.nrs_message.text()) == ("", "")  # not beside the next patient

@@ -28,6 +28,7 @@ TAB_NEEDS = {  # tab objectName (its widget) -> permission; every tab is here (a
 
 def apply_role(window: MainWindow, user: User | None) -> None:
     tabs = window.tabs
+    shown = tabs.currentIndex()  # Qt moves off a tab as it is disabled: put back what is meant below
     first_allowed = None
     for index in range(tabs.count()):
         need = TAB_NEEDS[tabs.widget(index).objectName()]
@@ -36,8 +37,9 @@ def apply_role(window: MainWindow, user: User | None) -> None:
         tabs.setTabToolTip(index, "" if allowed else f"Your role may not use this ({need.value}).")
         if allowed and first_allowed is None:
             first_allowed = index
-    if first_allowed is not None and not tabs.isTabEnabled(tabs.currentIndex()):
-        tabs.setCurrentIndex(first_allowed)
+    # locked or logged out, the tab shown is kept for the next user; one whose role may not use it gets
+    # the first tab it may (a clinician logging in on a fresh start landed on the field engineer's)
+    tabs.setCurrentIndex(shown if first_allowed is None or tabs.isTabEnabled(shown) else first_allowed)
     window.patient_panel.setEnabled(_may(user, Permission.HISTORY))
     window.connection.setEnabled(_may(user, Permission.CONNECT))
     window.lead_chooser.setEnabled(_may(user, Permission.PROGRAM))

@@ -9,7 +9,7 @@ The work itself (save, apply, write and verify) is the service's
 
 objectNames (stable, for tests and automation):
     programsPanel        the panel
-    unwrittenBadge       shown while live settings differ from the stored program
+    unwrittenBadge       its line says so while live settings differ from the stored program
     programList          saved programs of this session and the patient's history
     programName          name for "Save current as…"
     programSave          save the device's live settings as a program (not written)
@@ -92,9 +92,8 @@ class ProgramsPanel(QWidget):
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.badge = named(QLabel(), "unwrittenBadge", "Unwritten changes", "")
-        self.badge.setWordWrap(True)
-        show_message(self.badge, "")
+        # a reserved line: a badge that came and went moved every control of the tab (issue 14.1)
+        self.badge = message_label("unwrittenBadge", "Unwritten changes", lines=1)
         self.program_list = named(
             QListWidget(),
             "programList",
@@ -220,7 +219,7 @@ class ProgramsPanel(QWidget):
     def _session_changed(self, session: Session | None) -> None:
         """A new session gets a fresh log; an ended one stays on screen until the next starts
         (its messages do not: they were about the last patient)."""
-        for label in (self.program_message, self.verify_result):
+        for label in (self.program_message, self.verify_result, self.notes.note_message, self.notes.nrs_message):
             show_message(label, None)
         if session is not None:
             self._shown_session = session
@@ -246,6 +245,7 @@ class ProgramsPanel(QWidget):
         self._mark_on_device()
 
     def _program_written(self, result: WriteResult) -> None:
+        show_message(self.program_message, None)  # "not written to the device yet", "not stored": untrue now
         if result.verified:
             show_message(
                 self.verify_result,

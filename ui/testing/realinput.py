@@ -37,9 +37,9 @@ TOOLS = ("Xvfb", "xdotool", "xdpyinfo")
 SCREEN = "1366x768x24"  # the laptop screen the workstation is designed for
 
 
-def missing_tools() -> list[str]:
-    """The programs these helpers need that are not on PATH."""
-    return [tool for tool in TOOLS if shutil.which(tool) is None]
+def missing_tools(*also: str) -> list[str]:
+    """The programs these helpers need (and `also`, a window manager) that are not on PATH."""
+    return [tool for tool in (*TOOLS, *also) if shutil.which(tool) is None]
 
 
 def ci_requires_real_input() -> bool:
@@ -57,11 +57,17 @@ def poll(predicate: Callable[[], bool], timeout_s: float, what: str, interval_s:
 
 
 class Xvfb:
-    """A private Xvfb on the first free display number from `first`; a context manager."""
+    """A private Xvfb on the first free display number from `first`; a context manager. With
+    `window_manager` ("openbox", needs xprop) windows are managed as on a desktop: maximising, focus,
+    decorations; without, a window keeps the size it asks for (the STOP ALL cases need none)."""
 
-    def __init__(self, screen: str = SCREEN, first: int = 90, timeout_s: float = 15.0) -> None:
+    def __init__(
+        self, screen: str = SCREEN, first: int = 90, timeout_s: float = 15.0, window_manager: str | None = None
+    ) -> None:
         self.screen, self.first, self.timeout_s = screen, first, timeout_s
+        self.window_manager = window_manager
         self.process: subprocess.Popen | None = None
+        self.manager: subprocess.Popen | None = None
         self.display = ""
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -69,7 +75,7 @@ class Xvfb:
         return {**os.environ, "DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb", **extra}
 
     def start(self) -> Xvfb:
-        missing = missing_tools()
+        missing = missing_tools(*filter(None, [self.window_manager]))
         if missing:
             raise RuntimeError(f"real X input needs {', '.join(missing)} (apt-get install xvfb xdotool x11-utils)")
         for number in range(self.first, self.first + 100):
@@ -92,9 +98,35 @@ class Xvfb:
                 raise
             if process.poll() is None:
                 self.process, self.display = process, display
+                if self.window_manager:
+                    self._manage()
                 return self
             # lost a race for this display number to another server: try the next one
         raise RuntimeError("no free X display number")
+
+    def _manage(self) -> None:
+        """Start the window manager; wait until it announces itself on the root window (EWMH)."""
+        manager = subprocess.Popen(
+            [str(self.window_manager)], env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.manager = manager
+        try:
+            poll(lambda: manager.poll() is not None or self._managed(), self.timeout_s, f"{self.window_manager}")
+        except TimeoutError:
+            self.stop()
+            raise
+        if manager.poll() is not None:
+            self.stop()
+            raise RuntimeError(f"{self.window_manager} exited: {manager.stderr.read() if manager.stderr else ''}")
+
+    def _managed(self) -> bool:
+        found = subprocess.run(
+            ["xprop", "-display", self.display, "-root", "_NET_SUPPORTING_WM_CHECK"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return "window id" in found.stdout
 
     @staticmethod
     def _answers(display: str) -> bool:
@@ -106,14 +138,15 @@ class Xvfb:
         )
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        for process in (self.manager, self.process):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.manager = self.process = None
 
     def __enter__(self) -> Xvfb:  # noqa: PYI034
         return self.start()
@@ -137,8 +170,10 @@ def global_center(widget) -> tuple[int, int]:
 
 
 def click_at(x: int, y: int, button: int = 1) -> subprocess.Popen:
-    """Move the real pointer to (x, y) and click there."""
-    return xdotool("mousemove", "--sync", x, y, "click", button)
+    """Move the real pointer to (x, y) and click there. `mousemove --sync` waits for the pointer to leave
+    where it was, forever when it is there already (a second click on one button): it starts next to it."""
+    beside = x - 1 if x > 0 else x + 1
+    return xdotool("mousemove", beside, y, "mousemove", "--sync", x, y, "click", button)
 
 
 def click(widget, button: int = 1) -> subprocess.Popen:
@@ -149,6 +184,11 @@ def click(widget, button: int = 1) -> subprocess.Popen:
 def key(name: str) -> subprocess.Popen:
     """Press and release a key (X keysym name: Escape, Return, ctrl+l) to the focused window."""
     return xdotool("key", name)
+
+
+def type_text(text: str) -> subprocess.Popen:
+    """Type `text` to the focused window, key by key."""
+    return xdotool("type", "--delay", 5, text)
 
 
 def mouse_down(x: int, y: int, button: int = 1) -> subprocess.Popen:
