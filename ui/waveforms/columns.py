@@ -29,7 +29,8 @@ class LiveColumns:
     def reduce(self, ring: SampleRing, window: int, pixels: int) -> tuple[np.ndarray, np.ndarray]:
         """(times, stats): the centre of each column in seconds before the newest sample, oldest
         first, and stats[q, lead, column] for q = lo current, hi current, lo voltage, hi voltage,
-        over about the newest `window` samples in at most `pixels` columns."""
+        over about the newest `window` samples in at most `pixels` columns, and one more while the
+        newest fills."""
         spc = max(1, -(-window // pixels))
         columns = -(-window // spc)
         oldest = ring.written - ring.filled
