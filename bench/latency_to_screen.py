@@ -11,7 +11,7 @@ of the START_TELEMETRY round trip (uncertainty +- half of it, printed).
 The end of a paint is stamped by a zero-delay timer posted when the plot
 viewport's Paint event begins: it fires once that paint has returned.
 
-The latency holds: the device's block (4 ms of samples, drivers/sim/telemetry.py), the wait in the
+The latency holds: the device's block (3 ms of samples, drivers/sim/telemetry.py), the wait in the
 receiver's queue for the next display tick, the tick and the paint; the
 oldest new sample of a frame also waits one display interval more than the
 newest. A breakdown of that worst case is printed: produced -> queued (the

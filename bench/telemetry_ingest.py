@@ -32,7 +32,7 @@ from drivers.sim.backend import SimBackend, UsbFaults
 from drivers.sim.clock import ManualClock
 from drivers.sim.device import DeviceModel
 from drivers.sim.direct import paired_client
-from drivers.sim.telemetry import BLOCKS_PER_SECOND
+from drivers.sim.telemetry import BLOCK_MS
 from drivers.telemetry import TelemetryReceiver, decode_telemetry
 from drivers.transport import UsbTransport
 from ui.waveforms.ring import SampleRing
@@ -54,7 +54,7 @@ def firmware_frames(seconds: float) -> tuple[list[bytes], LinkSession]:
     client = paired_client(model)
     client.start_telemetry(RATE_HZ, stimulate_every_lead(client))
     frames = []
-    while len(frames) < seconds * BLOCKS_PER_SECOND:
+    while len(frames) < seconds * 1000 / BLOCK_MS:
         clock.now += 0.001
         client.keepalive()  # the firmware watchdog runs on this clock too
         frame = model.next_telemetry_frame()

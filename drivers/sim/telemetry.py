@@ -1,13 +1,13 @@
 """Pacing of the telemetry stream against the clock.
 
 Samples due = floor((now - t0) * rate) - produced; they leave in blocks of
-clamp(rate // 250, 1, MAX_TELEMETRY_SAMPLES) samples per lead (4 ms of
-samples, about 250 blocks a second), several in a row when the reader is
-behind. The short block keeps a sample's wait in the device small: the
-oldest sample the display shows is at most a block older than the newest
-(bench/latency_to_screen.py). A reader more
-than a second behind loses the backlog: the stream skips ahead and the next
-block's first_sample jumps, so the gap shows on the host.
+clamp(rate * 3 ms, 1, MAX_TELEMETRY_SAMPLES) samples per lead (about 333
+blocks a second), several in a row when the reader is behind. A sample
+waits in the device until its block is full, so a short block keeps the
+oldest sample of a display frame young (bench/latency_to_screen.py: 10 ms
+blocks cost about 5 ms of its p99). A reader more than a second behind
+loses the backlog: the stream skips ahead and the next block's
+first_sample jumps, so the gap shows on the host.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from drivers.protocol.messages import MAX_TELEMETRY_SAMPLES
 
-BLOCKS_PER_SECOND = 250
+BLOCK_MS = 3  # the samples of 3 ms per block: see the module docstring
 MAX_BACKLOG_S = 1.0
 
 
@@ -34,7 +34,7 @@ class TelemetryStats:
 class TelemetryStream:
     def __init__(self, rate_hz: int, leads: tuple[int, ...], started_at: float) -> None:
         self.rate_hz, self.leads, self._t0 = rate_hz, leads, started_at
-        self.block_samples = max(1, min(rate_hz // BLOCKS_PER_SECOND, MAX_TELEMETRY_SAMPLES))
+        self.block_samples = max(1, min(rate_hz * BLOCK_MS // 1000, MAX_TELEMETRY_SAMPLES))
         self._produced = 0
         self._blocks = 0
         self._skipped = 0

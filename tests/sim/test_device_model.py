@@ -34,7 +34,7 @@ from drivers.sim.device import DeviceModel
 from drivers.sim.direct import command_frame, paired_session
 from drivers.sim.limits import check_lead
 from drivers.sim.scenario import Scenario
-from drivers.sim.telemetry import BLOCKS_PER_SECOND
+from drivers.sim.telemetry import BLOCK_MS
 from drivers.types import (
     AmplitudeBand,
     BatteryState,
@@ -533,7 +533,7 @@ def test_telemetry_keeps_100_kS_per_s_on_four_leads_for_10_s_at_low_cost(host):
     cpu = time.process_time() - cpu
     samples = sum(b.n_samples for b in blocks)
     assert samples == pytest.approx(1_000_000, rel=0.01)
-    assert [b.first_sample for b in blocks] == list(range(0, samples, 100_000 // BLOCKS_PER_SECOND))
+    assert [b.first_sample for b in blocks] == list(range(0, samples, 100_000 * BLOCK_MS // 1000))
     assert cpu < 1.0, f"{cpu:.2f} s of CPU for 10 s of telemetry"  # under 10% of a core
     lead1 = np.concatenate([b.current_ua[0] for b in blocks]).astype(np.int64)
     delivered_uc, returned_uc = -lead1[lead1 < 0].sum() * 1e-5, lead1[lead1 > 0].sum() * 1e-5
@@ -545,7 +545,7 @@ def test_telemetry_keeps_100_kS_per_s_on_four_leads_for_10_s_at_low_cost(host):
 def test_telemetry_due_in_says_when_the_next_block_is_ready(host):
     assert host.model.telemetry_due_in() == float("inf")
     host.ok(MsgType.START_TELEMETRY, TelemetryRequest(1000, (1,)))
-    assert host.model.telemetry_due_in() == pytest.approx((1000 // BLOCKS_PER_SECOND) / 1000)
+    assert host.model.telemetry_due_in() == pytest.approx(BLOCK_MS / 1000)
     assert host.model.next_telemetry_frame() is None
     host.clock.now += host.model.telemetry_due_in()
     assert host.model.next_telemetry_frame() is not None

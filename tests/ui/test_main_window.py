@@ -294,7 +294,8 @@ def test_disconnect_and_connect_from_the_connection_bar(qtbot, drg_window):
     qtbot.keyClicks(uri.lineEdit(), "sim://0?serial=SIM-0777&latency_ms=0&magnet=held")
     click(qtbot, find(window, "linkConnect"))
     qtbot.waitUntil(lambda: "SIM-0777" in find(window, "deviceIdentity").text(), timeout=WAIT_MS)
-    assert "Connected" in find(window, "linkState").text()
+    # a new device is named once its capabilities are read, then paired: "Pairing…" comes first
+    qtbot.waitUntil(lambda: "Connected" in find(window, "linkState").text(), timeout=WAIT_MS)
 
 
 def test_ctrl_z_undoes_a_pending_edit_from_anywhere_in_the_window(qtbot, drg_window_session, drg_device):

@@ -86,14 +86,12 @@ class GridLines(ViewSpan):
     def _relocate(self, *_) -> None:
         super()._relocate()
         (x0, x1), (y0, y1) = self._box.viewRange()
-        self._lines = [QLineF(x, y0, x, y1) for x in self._ticks("bottom")]
-        self._lines += [QLineF(x0, y, x1, y) for y in self._ticks("left")]
+        self._lines = [QLineF(x, y0, x, y1) for x in self._ticks("bottom", x0, x1, self._box.width())]
+        self._lines += [QLineF(x0, y, x1, y) for y in self._ticks("left", y0, y1, self._box.height())]
 
-    def _ticks(self, name: str) -> list[float]:
-        axis = self._plot.getAxis(name)
-        low, high = sorted(axis.range)
-        size = axis.geometry().height() if name == "left" else axis.geometry().width()
-        levels = axis.tickValues(low, high, max(size, 1.0))
+    def _ticks(self, name: str, low: float, high: float, pixels: float) -> list[float]:
+        """The axis' major ticks for this view (the axis may be hidden: rows share one time axis)."""
+        levels = self._plot.getAxis(name).tickValues(low, high, max(pixels, 1.0))
         return list(levels[0][1]) if levels else []
 
     def paint(self, painter, *_) -> None:

@@ -54,6 +54,7 @@ def plot_area() -> pg.GraphicsLayoutWidget:
     plots.ci.setSpacing(2)
     # nothing is antialiased: a changed trace repaints its plot, not the axes beside it
     plots.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+    plots.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
     return plots
 
 
@@ -114,6 +115,7 @@ def _add_plot(plots: pg.GraphicsLayoutWidget, row: int, col: int, last_row: bool
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=True, y=False)  # wheel zooms, drag pans the time axis (the view's Reset undoes it)
     plot.hideButtons()
+    plot.layout.setSpacing(1)  # a pixel between plot and axes: a repainted plot leaves its axes alone
     plot.getViewBox().setDefaultPadding(0)
     plot.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # no border: only clips its items
     for name in ("left", "bottom"):
@@ -129,9 +131,8 @@ def _add_plot(plots: pg.GraphicsLayoutWidget, row: int, col: int, last_row: bool
     bottom.enableAutoSIPrefix(False)
     if last_row:
         bottom.setLabel("time (s)", color=theme.SCOPE_TEXT)
-    else:
-        bottom.setStyle(showValues=False)
-        bottom.setHeight(1)
+    else:  # the rows share the last row's time axis; hidden, it costs nothing per frame
+        plot.hideAxis("bottom")
     return plot
 
 

@@ -21,7 +21,9 @@ class SampleRing:
         self.voltage = np.zeros((lead_count, capacity), dtype=np.int16)
         self.head = 0  # index of the next sample to write
         self.filled = 0
-        self.total = 0  # samples written since the stream started
+        self.total = 0  # samples since the stream started (its first_sample count, gaps included)
+        self.written = 0  # samples written into the ring (no gaps: the ring's own count)
+        self.clears = 0  # how often it was emptied: what was reduced from it before is gone
         self.rate_hz = 0
 
     def write(self, block: TelemetryBlock) -> None:
@@ -37,6 +39,7 @@ class SampleRing:
             self.current[rows, : n - first] = cur[:, first:]
             self.voltage[rows, : n - first] = volt[:, first:]
         self.head = (self.head + n) % self.capacity
+        self.written += n
         self.filled = min(self.capacity, self.filled + n)
         self.total = block.first_sample + block.n_samples
         self.rate_hz = block.rate_hz
@@ -48,4 +51,5 @@ class SampleRing:
         return self.current[:, idx], self.voltage[:, idx]
 
     def clear(self) -> None:
-        self.head = self.filled = self.total = 0
+        self.head = self.filled = self.total = self.written = 0
+        self.clears += 1

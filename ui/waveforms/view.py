@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from drivers.types import LeadConfig, TelemetryBlock
 from ui import dialogs, theme
+from ui.waveforms.columns import LiveColumns
 from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
 from ui.waveforms.export import write_csv, write_png
 from ui.waveforms.plots import LeadRow, lay_out, plot_area, size_rows
@@ -73,6 +74,7 @@ class WaveformView(QWidget):
         self._ring: SampleRing | None = None
         self._shown: SampleRing | None = None  # the ring on screen: live, or a frozen copy
         self._received = 0
+        self._live = LiveColumns()  # the live window's columns, reduced as samples arrive
         self._window_s = DEFAULT_WINDOW_S
         self._hovered: tuple[int, float] | None = None  # (lead, time s)
         self._no_signal_since: datetime | None = None  # the link is down: the traces are old
@@ -356,11 +358,15 @@ class WaveformView(QWidget):
         oldest_s, newest_shown_s = self.shown_span_s()  # zoomed in: the columns cover only the span shown
         newer = min(ring.filled - 1, max(0, int(-newest_shown_s * ring.rate_hz)))
         n = max(1, min(self._window_samples(ring), int(np.ceil(-oldest_s * ring.rate_hz)) + 1) - newer)
-        start = (ring.head - newer - n) % ring.capacity
-        edges = column_edges(n, self._columns())
-        times = column_times(edges, n, ring.rate_hz) - newer / ring.rate_hz
-        lo_i, hi_i = minmax_window(ring.current, start, n, edges)
-        lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
+        if ring is self._ring and newer == 0 and n == self._window_samples(ring):  # live, the whole window
+            times, stats = self._live.reduce(ring, n, self._columns())
+            lo_i, hi_i, lo_v, hi_v = stats
+        else:
+            start = (ring.head - newer - n) % ring.capacity
+            edges = column_edges(n, self._columns())
+            times = column_times(edges, n, ring.rate_hz) - newer / ring.rate_hz
+            lo_i, hi_i = minmax_window(ring.current, start, n, edges)
+            lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
         x = np.repeat(times, 2)
         current, voltage = interleave(lo_i, hi_i), interleave(lo_v, hi_v) / 1000.0
         newest_s = (ring.total - 1) / ring.rate_hz
