@@ -46,8 +46,10 @@ def decode_telemetry(
 class TelemetryReceiver:
     """Reads the telemetry endpoint on its own thread into a bounded queue.
 
-    When the consumer falls behind, the oldest blocks are dropped and
-    counted (a display wants the newest data). Corrupt frames, and blocks
+    When the consumer falls behind, it keeps the newest `max_queue_s` seconds
+    of samples, dropping and counting the oldest blocks (a display wants the
+    newest data). The bound is in time, not blocks: a device that sends shorter
+    blocks must not leave a stalled display less to catch up with. Corrupt frames, and blocks
     that break protocol §3.5 or the device's capabilities, are counted in
     bad_frames and skipped; gaps in first_sample are counted as lost samples.
     `session()` gives the link's session when it is authenticated: then a frame
@@ -58,7 +60,7 @@ class TelemetryReceiver:
         self,
         transport: UsbTransport,
         caps: Capabilities | None = None,
-        max_blocks: int = 1024,
+        max_queue_s: float = 10.0,
         on_error: Callable[[DriverError], None] | None = None,
         session: Callable[[], LinkSession | None] = lambda: None,
     ) -> None:
@@ -66,7 +68,10 @@ class TelemetryReceiver:
         self.session = session
         self.caps = caps
         self.on_error = on_error
-        self._queue: deque[TelemetryBlock] = deque(maxlen=max_blocks)
+        self.max_queue_s = max_queue_s
+        self._queue: deque[TelemetryBlock] = deque()
+        self._queued_s = 0.0  # seconds of samples in the queue
+        self._lock = threading.Lock()  # the queue and its length in seconds change together
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_sample: int | None = None
@@ -110,14 +115,19 @@ class TelemetryReceiver:
         if self._next_sample is not None and block.first_sample > self._next_sample:
             self.lost_samples += block.first_sample - self._next_sample
         self._next_sample = block.first_sample + block.n_samples
-        if len(self._queue) == self._queue.maxlen:
-            self.dropped_blocks += 1
-        self._queue.append(block)
+        with self._lock:
+            self._queue.append(block)
+            self._queued_s += block.n_samples / block.rate_hz
+            while self._queued_s > self.max_queue_s and len(self._queue) > 1:
+                oldest = self._queue.popleft()
+                self._queued_s -= oldest.n_samples / oldest.rate_hz
+                self.dropped_blocks += 1
         self.blocks += 1
 
     def drain(self) -> list[TelemetryBlock]:
         """Every block received since the last drain, oldest first."""
-        out = []
-        while self._queue:
-            out.append(self._queue.popleft())
+        with self._lock:
+            out = list(self._queue)
+            self._queue.clear()
+            self._queued_s = 0.0
         return out

@@ -71,3 +71,21 @@ def test_the_receiver_counts_and_drops_bad_blocks_and_keeps_good_ones():
         receiver.stop()
     assert receiver.bad_frames == 3
     assert [b.leads for b in receiver.drain()] == [(1, 2)]
+
+
+@pytest.mark.parametrize("block_ms", [3, 10])
+def test_a_stalled_display_keeps_the_newest_ten_seconds_whatever_the_block_size(block_ms):
+    """The queue is bounded in time: with 3 ms blocks a bound of 1024 blocks kept only 3 s, and a
+    display busy for longer showed dropped blocks (seen in docs/screenshots/waveforms.png)."""
+    sent = 12_000 // block_ms  # 12 s of blocks at 1 kS/s, never drained meanwhile
+    receiver = TelemetryReceiver(_Frames([raw_block((1,), 1000, block_ms) for _ in range(sent)]), CAPABILITIES)
+    receiver.start()
+    try:
+        deadline = time.monotonic() + 20
+        while receiver.blocks < sent and time.monotonic() < deadline:
+            receiver._stop.wait(0.01)
+    finally:
+        receiver.stop()
+    kept = receiver.drain()
+    assert sum(b.n_samples for b in kept) / 1000 == pytest.approx(receiver.max_queue_s, abs=block_ms / 1000)
+    assert receiver.dropped_blocks == sent - len(kept) > 0
