@@ -5,8 +5,8 @@ stimulating, which the latency, soak and screen benchmarks start from.
 
 RESULT line convention (see bench/run_all): `RESULT <name> key=value ...`;
 every checked figure X comes with `target_X`; a figure whose key ends in a
-time or size unit (_ms, _s, _mb) must stay at or below its target, any other
-(rates) at or above it; `ratio` is the worst figure/target of the line.
+time or size unit or a share of a core (_ms, _s, _mb, _pct) must stay at or
+below its target, any other (rates) at or above it; `ratio` is the worst figure/target of the line.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def describe(label: str, values_ms: list[float], target_ms: float | None = None)
 
 
 def lower_is_better(key: str) -> bool:
-    """Times and sizes must stay under their target; rates must reach it."""
-    return key.endswith(("_ms", "_mb")) or (key.endswith("_s") and not key.endswith("_per_s"))
+    """Times, sizes and shares of a core (_pct) must stay under their target; rates must reach it."""
+    return key.endswith(("_ms", "_mb", "_pct")) or (key.endswith("_s") and not key.endswith("_per_s"))
 
 
 def checks(figures: dict) -> list[tuple[str, float, float]]:

@@ -238,7 +238,7 @@ def test_typed_amplitude_is_rounded_down_announced_then_ramped(qtbot, panel, drg
     place_lead_1(panel)
     entry, error = child(panel, QLineEdit, "ampEntry"), child(panel, QLabel, "ampError")
     type_into(qtbot, entry, "0.31 mA")
-    assert error.isVisible() and "310 µA" in error.text() and "300 µA" in error.text()
+    assert error.isVisible() and "0.31 mA" in error.text() and "send 0.300 mA" in error.text()
     assert live(drg_device).amplitude_ua == 0
     click(qtbot, panel, "ampSet")  # the announced value, on a second press
     box = open_dialog(qtbot, panel, "riseConfirm")  # 0 to 300 µA: more than one large increment

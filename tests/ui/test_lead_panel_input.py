@@ -22,8 +22,8 @@ FIELDS = {  # entry, message label, button that would send it after Enter (Enter
 }
 BAD = {  # field -> case -> (typed, words the message must contain)
     "amplitude": {
-        "out of range": ("6.5", "6500 µA is outside 0-6000 µA"),
-        "off step": ("1.01", "nearest 1000 or 1025 µA"),
+        "out of range": ("6.5", "Amplitude 6.5 mA is outside 0-6 mA"),  # the field shows mA: so do its messages
+        "off step": ("1.01", "1.01 mA is between steps; nearest 1.000 or 1.025 mA"),
         "text": ("lots", "not a number"),
         "empty": ("", "Type the amplitude"),
     },

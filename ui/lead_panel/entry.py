@@ -77,10 +77,14 @@ def parse_quantity(text: str, parameter: Parameter, label: str, field: str | Non
     return float(Decimal(match[1]) * factor)  # decimal: 1.025 mA is exactly 1025 µA
 
 
-def _check_range(caps: Capabilities, parameter: Parameter, value: float, label: str) -> None:
-    values, unit = grid(caps, parameter), unit_of(parameter)
+def _check_range(caps: Capabilities, parameter: Parameter, value: float, label: str, per_ma: bool = False) -> None:
+    """InputError unless the device accepts `value` (device unit); `per_ma` says it in mA, as a field
+    that displays mA must, not in the µA beside its "Limit: … mA"."""
+    values = grid(caps, parameter)
     if not values[0] <= value <= values[-1]:
-        raise InputError(f"{label} {fmt(value)} {unit} is outside {values[0]}-{values[-1]} {unit}.")
+        scale, unit = (1000, "mA") if per_ma else (1, unit_of(parameter))
+        low, high, typed = (fmt(v / scale) for v in (values[0], values[-1], value))
+        raise InputError(f"{label} {typed} {unit} is outside {low}-{high} {unit}.")
 
 
 def parse_setting(caps: Capabilities, parameter: Parameter, text: str, label: str) -> int:
@@ -108,8 +112,8 @@ class AmplitudeEntry:
 
     def announcement(self) -> str:
         return (
-            f"{fmt(self.typed_ua)} µA is between steps; nearest {self.value_ua} or {self.above_ua} µA. "
-            f"Press Set again to send {self.value_ua} µA ({self.value_ua / 1000:.3f} mA), rounded down."
+            f"{fmt(self.typed_ua / 1000)} mA is between steps; nearest {self.value_ua / 1000:.3f} or "
+            f"{self.above_ua / 1000:.3f} mA. Press Set again to send {self.value_ua / 1000:.3f} mA, rounded down."
         )
 
 
@@ -117,5 +121,5 @@ def parse_amplitude(caps: Capabilities, text: str) -> AmplitudeEntry:
     """A typed amplitude as the amplitude entry reads it: a bare number in mA (the unit the
     field displays), or with its unit, mA or µA."""
     typed = parse_quantity(text, "amplitude", "Amplitude", "amplitude_ma")
-    _check_range(caps, "amplitude", typed, "Amplitude")
+    _check_range(caps, "amplitude", typed, "Amplitude", per_ma=True)
     return AmplitudeEntry(typed, *(round_to_device(caps, "amplitude", typed, d) for d in ("down", "up")))
