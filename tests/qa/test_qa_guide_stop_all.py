@@ -4,14 +4,12 @@ A QApplication has one platform and the suite runs offscreen, so the outer test 
 runs the inner one there in a pytest subprocess (QT_QPA_PLATFORM=xcb)."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 from PySide6.QtCore import Qt
 
 from ui.testing.qa import find, open_dialog, raise_amplitude
-from ui.testing.realinput import Xvfb, ci_requires_real_input, click, missing_tools
+from ui.testing.realinput import Xvfb, click, require_tools, run_node
 
 LEFT = Qt.MouseButton.LeftButton
 on_x = pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="run on Xvfb by test_stop_all_on_x")
@@ -37,25 +35,6 @@ def test_stop_all_by_a_real_click_over_an_open_dialog(qtbot, drg_window_session,
 
 
 def test_stop_all_on_x():
-    if missing_tools():
-        if ci_requires_real_input():
-            pytest.fail(f"CI needs {missing_tools()}")
-        pytest.skip(f"needs {missing_tools()} (apt-get install xvfb xdotool x11-utils)")
+    require_tools()
     with Xvfb() as display:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                f"{__file__}::test_stop_all_by_a_real_click_over_an_open_dialog",
-            ],
-            env=display.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+        run_node(display, f"{__file__}::test_stop_all_by_a_real_click_over_an_open_dialog")

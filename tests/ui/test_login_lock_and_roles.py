@@ -6,8 +6,6 @@ private Xvfb, as tests/qa/test_qa_guide_stop_all.py)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -16,7 +14,7 @@ from ui.access.roles import TAB_NEEDS
 from ui.main_window import MainWindow
 from ui.testing.plugin import QA_PASSWORD, qa_account, qa_user
 from ui.testing.qa import find, raise_amplitude
-from ui.testing.realinput import Xvfb, ci_requires_real_input, click, missing_tools
+from ui.testing.realinput import Xvfb, click, require_tools, run_node
 from workstation.accounts import Role
 from workstation.service import ProgrammingService
 
@@ -198,20 +196,9 @@ def test_stop_all_by_a_real_click_on_the_lock_screen(qtbot, drg_window_session, 
 
 
 def test_lock_screen_stop_all_on_x():
-    if missing_tools():
-        if ci_requires_real_input():
-            pytest.fail(f"CI needs {missing_tools()}")
-        pytest.skip(f"needs {missing_tools()} (apt-get install xvfb xdotool x11-utils)")
+    require_tools()
     with Xvfb() as display:
-        run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{_INNER}"],
-            env=display.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
+        run_node(display, f"{__file__}::{_INNER}")
 
 
 _INNER = "test_stop_all_by_a_real_click_on_the_lock_screen"

@@ -29,9 +29,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 TOOLS = ("Xvfb", "xdotool", "xdpyinfo")
 SCREEN = "1366x768x24"  # the laptop screen the workstation is designed for
@@ -45,6 +48,31 @@ def missing_tools(*also: str) -> list[str]:
 def ci_requires_real_input() -> bool:
     """True on CI (``CI=true``): missing tools are then a failure, not a skip."""
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require_tools(*also: str) -> None:
+    """Skip the calling test when a tool (or `also`, a window manager) is missing; on CI fail it."""
+    missing = missing_tools(*also)
+    if missing:
+        reason = f"real X input needs {', '.join(missing)} (apt-get install xvfb xdotool x11-utils {' '.join(also)})"
+        if ci_requires_real_input():
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+
+
+def run_node(server: Xvfb, node: str, timeout_s: float = 300, cwd: Path | None = None, **env: str) -> None:
+    """Run one pytest node on `server`'s display in a fresh process (a QApplication has one platform
+    and the suite's is offscreen); fail with its output unless that node passed."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", node],
+        cwd=cwd,
+        env=server.env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-8000:] + run.stderr[-3000:]
 
 
 def poll(predicate: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.02) -> None:

@@ -30,12 +30,7 @@ CASE_TIMEOUT_S = 90
 
 @pytest.fixture(scope="session")
 def xserver():
-    missing = realinput.missing_tools()
-    if missing:
-        reason = f"real X input needs {', '.join(missing)} (apt-get install xvfb xdotool x11-utils)"
-        if realinput.ci_requires_real_input():
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
+    realinput.require_tools()
     with realinput.Xvfb() as server:
         yield server
 

@@ -16,8 +16,6 @@ Skipped when Xvfb/xdotool/xdpyinfo/openbox are missing, unless CI=true (then fai
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -57,28 +55,7 @@ def test_a_visit_with_real_input(qtbot, maximised):
 
 @pytest.mark.parametrize("screen", ["1366x768", "1920x1080"])
 def test_no_control_moves_under_real_input(screen, tmp_path):
-    missing = realinput.missing_tools(WINDOW_MANAGER)
-    if missing:
-        reason = f"real X input needs {', '.join(missing)} (apt-get install xvfb xdotool x11-utils openbox)"
-        if realinput.ci_requires_real_input():
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
+    realinput.require_tools(WINDOW_MANAGER)
     with realinput.Xvfb(f"{screen}x24", window_manager=WINDOW_MANAGER) as server:
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                f"{__file__}::test_a_visit_with_real_input",
-            ],
-            cwd=ROOT,
-            env=server.env(**{SCREENSHOT: str(tmp_path / f"visit {screen}.png")}),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-8000:] + run.stderr[-3000:]
+        node = f"{__file__}::test_a_visit_with_real_input"
+        realinput.run_node(server, node, cwd=ROOT, **{SCREENSHOT: str(tmp_path / f"visit {screen}.png")})
