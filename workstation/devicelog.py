@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from drivers.protocol.messages import MsgType
 from drivers.protocol.status import Status
 from drivers.types import BatteryState, DeviceEvent, EventCode, SelfTestItem
-from workstation.wording import counted
+from workstation.wording import SELF_TEST_CHECK_TEXT, counted
 
 SEVERITY_ERROR, SEVERITY_WARNING, SEVERITY_INFO = "error", "warning", "info"
 
@@ -59,8 +59,8 @@ def _lead(e: DeviceEvent) -> str:
 
 
 def _self_test(e: DeviceEvent) -> str:
-    failed = [item.name.lower().replace("_", " ") for item in SelfTestItem if e.value & (1 << (item - 1))]
-    return "Self-test run: every check passed." if not failed else f"Self-test run: {', '.join(failed)} FAILED."
+    failed = [SELF_TEST_CHECK_TEXT[item].lower() for item in SelfTestItem if e.value & (1 << (item - 1))]
+    return "Self-test run: every check passed." if not failed else f"Self-test run: {', '.join(failed)} failed."
 
 
 def _battery(e: DeviceEvent) -> str:

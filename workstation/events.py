@@ -172,7 +172,7 @@ def _self_test(p: dict[str, Any]) -> str:
     failed = [c for c in p.get("checks", ()) if c["result"] == "FAIL"]
     warned = [c for c in p.get("checks", ()) if c["result"] == "WARN"]
     if failed:
-        text = "FAILED: " + "; ".join(c["detail"] for c in failed)
+        text = "failed: " + "; ".join(c["detail"] for c in failed)
     else:
         text = f"passed all {len(p.get('checks', ()))} checks"
     return text + "".join(f"; warning: {c['detail']}" for c in warned)

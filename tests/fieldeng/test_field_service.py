@@ -63,7 +63,7 @@ def test_in_a_session_each_tool_is_recorded(service, drg_store):
     assert EventKind.DEVICE_LOG_READ in kinds
     from workstation.events import summarise
 
-    assert "FAILED: stored program CRC-32" in summarise(recorded[self_test.event_id])
+    assert "failed: stored program CRC-32" in summarise(recorded[self_test.event_id])
     assert "lead 2 contact 3 open" in summarise(recorded[diagnosis.event_id])
 
 
@@ -174,7 +174,7 @@ def test_the_diagnostics_bundle_holds_everything_for_a_support_ticket(service, t
         device = json.loads(bundle.read("device.json"))
         assert device["identity"]["device_serial"] == "SIM-0001"
         assert device["device"]["capabilities"]["impedance_open_ohm"] == 4000
-        assert "Self-test run: memory FAILED." in bundle.read("device-log.txt").decode()
+        assert "Self-test run: memory failed." in bundle.read("device-log.txt").decode()
         assert "lead 2 contact 3 open" in bundle.read("lead-diagnosis.txt").decode()
         assert "MEMORY            FAIL" in bundle.read("self-test.txt").decode()
         assert read_pcap(bundle.read("capture.pcap"))

@@ -81,14 +81,14 @@ def test_device_page_self_test_and_log(qtbot, workspace, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: len(workspace.field.shown_log()) > 2, timeout=WAIT_MS)
     assert "Powered on." in workspace.field.shown_log()
     assert not [line for line in workspace.field.shown_log() if "Event code" in line or "(s)" in line]
-    assert "Self-test run: memory FAILED." in workspace.field.shown_log()
+    assert "Self-test run: memory failed." in workspace.field.shown_log()
     qtbot.keyClicks(find(workspace, "fieldLogFilter"), "self-test")
-    assert workspace.field.shown_log() == ["Self-test run: memory FAILED."]
+    assert workspace.field.shown_log() == ["Self-test run: memory failed."]
     find(workspace, "fieldLogFilter").clear()
     severity = find(workspace, "fieldLogSeverity")
     assert isinstance(severity, QComboBox)
     severity.setCurrentIndex(2)  # errors only
-    assert workspace.field.shown_log() == ["Self-test run: memory FAILED."]
+    assert workspace.field.shown_log() == ["Self-test run: memory failed."]
 
     path = tmp_path / "device-log.csv"
     monkeypatch.setattr(dialogs, "save_file_name", lambda *args, **kwargs: str(path))
