@@ -152,6 +152,17 @@ def test_each_mode_lists_every_measurement_classed_and_coloured(qtbot, view, fau
     assert len(faults) == sum(cls != N for *_rest, cls in _expected(mode))  # named, not only coloured
 
 
+def test_a_lead_without_a_pair_is_not_counted_as_measured(qtbot, drg_store, drg_patient):
+    service = _connected(drg_store, drg_patient, FAULTY_URI, {k: v for k, v in LEAD_CONTACTS.items() if k != 4})
+    try:
+        view = _view(qtbot, service, drg_patient.id)
+        _measure(qtbot, view, ImpedanceMode.LEAD_PAIR)
+        progress = _child(view, QProgressBar, "impedanceProgress")
+        assert progress.format() == "3 of 4 leads measured" and progress.value() == 3
+    finally:
+        service.shutdown()
+
+
 def test_cancel_stops_between_leads_and_the_ui_stays_responsive(qtbot, slow_service, drg_patient):
     view = _view(qtbot, slow_service, drg_patient.id)
     device = slow_service.link.simulator.model

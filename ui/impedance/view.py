@@ -240,6 +240,7 @@ class ImpedanceView(QWidget):
             result, self._service.impedance.thresholds(), datetime.now().astimezone(), self._service.session_id
         )
         self._runs[result.mode] = run
+        self._count_measured(run)
         self._set_stale(False)
         self.trend.set_thresholds(run.thresholds)
         self.mode.setCurrentIndex(self.mode.findData(result.mode))  # a run from another panel shows too
@@ -247,6 +248,14 @@ class ImpedanceView(QWidget):
         self._report(run)
         if self._selected is not None:
             self.trend.refresh()  # the new reading is already in the records
+
+    def _count_measured(self, run: MeasuredSet) -> None:
+        """The bar's last word counts the leads that have readings: a lead with no pair to measure
+        was gone through but not measured (it said "4 of 4 leads measured" with 3)."""
+        total = max(self.progress.maximum(), 1)
+        measured = len({reading.lead for reading in run.readings})
+        self.progress.setValue(min(measured, total))
+        self.progress.setFormat(f"{measured} of {total} lead{_plural(range(total))} measured")
 
     def _finished(self, future: Future, mode: ImpedanceMode, cancel: threading.Event) -> None:
         self._cancel = None
