@@ -79,7 +79,7 @@ SENTENCES: dict[EventCode, Callable[[DeviceEvent], str]] = {
     EventCode.POWER_ON: lambda e: "Powered on.",
     EventCode.LEAD_WRITTEN: lambda e: f"Lead {e.lead} settings written ({e.value} µA).",
     EventCode.AMPLITUDE_SET: lambda e: f"Lead {e.lead} amplitude set to {e.value} µA.",
-    EventCode.STIM_ON: lambda e: f"Lead {e.lead} output turned ON at {e.value} µA.",
+    EventCode.STIM_ON: lambda e: f"Lead {e.lead} output turned on at {e.value} µA.",
     EventCode.STIM_OFF: lambda e: f"Lead {e.lead} output turned off ({e.value} µA kept).",
     EventCode.STOP_ALL: lambda e: f"STOP ALL: every output off ({e.value} lead{'s' if e.value != 1 else ''} were on).",
     EventCode.PROGRAM_COMMITTED: lambda e: f"Program stored (CRC-32 0x{e.value:08x}).",
@@ -87,7 +87,7 @@ SENTENCES: dict[EventCode, Callable[[DeviceEvent], str]] = {
     EventCode.IMPEDANCE_MEASURED: lambda e: (
         f"Impedance measured on {'lead ' + str(e.lead) if e.lead else 'every lead'}: {counted(e.value, 'reading')}."
     ),
-    EventCode.SHORT_DETECTED: lambda e: f"Lead {e.lead}: SHORT detected ({e.value} Ω); the lead was switched off.",
+    EventCode.SHORT_DETECTED: lambda e: f"Lead {e.lead}: short circuit detected ({e.value} Ω); the lead was switched off.",
     EventCode.WATCHDOG_RESTORE: lambda e: (
         f"Watchdog: no host for the watchdog time, stored program restored ({counted(e.value, 'lead')} left on)."
     ),
