@@ -87,7 +87,9 @@ SENTENCES: dict[EventCode, Callable[[DeviceEvent], str]] = {
     EventCode.IMPEDANCE_MEASURED: lambda e: (
         f"Impedance measured on {'lead ' + str(e.lead) if e.lead else 'every lead'}: {counted(e.value, 'reading')}."
     ),
-    EventCode.SHORT_DETECTED: lambda e: f"Lead {e.lead}: short circuit detected ({e.value} Ω); the lead was switched off.",
+    EventCode.SHORT_DETECTED: lambda e: (
+        f"Lead {e.lead}: short circuit detected ({e.value} Ω); the lead was switched off."
+    ),
     EventCode.WATCHDOG_RESTORE: lambda e: (
         f"Watchdog: no host for the watchdog time, stored program restored ({counted(e.value, 'lead')} left on)."
     ),

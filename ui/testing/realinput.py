@@ -132,20 +132,28 @@ class Xvfb:
             # lost a race for this display number to another server: try the next one
         raise RuntimeError("no free X display number")
 
-    def _manage(self) -> None:
-        """Start the window manager; wait until it announces itself on the root window (EWMH)."""
-        manager = subprocess.Popen(
-            [str(self.window_manager)], env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        self.manager = manager
-        try:
-            poll(lambda: manager.poll() is not None or self._managed(), self.timeout_s, f"{self.window_manager}")
-        except TimeoutError:
-            self.stop()
-            raise
-        if manager.poll() is not None:
-            self.stop()
-            raise RuntimeError(f"{self.window_manager} exited: {manager.stderr.read() if manager.stderr else ''}")
+    def _manage(self, attempts: int = 3) -> None:
+        """Start the window manager; wait until it announces itself on the root window (EWMH).
+
+        openbox sometimes fails to open a display that has just answered xdpyinfo ("Failed to open
+        the display", 3 starts in 30 here): it is started again, up to `attempts` times."""
+        for _ in range(attempts):
+            manager = subprocess.Popen(
+                [str(self.window_manager)], env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            self.manager = manager
+            try:
+                poll(
+                    lambda m=manager: m.poll() is not None or self._managed(), self.timeout_s, f"{self.window_manager}"
+                )
+            except TimeoutError:
+                self.stop()
+                raise
+            if manager.poll() is None:
+                return
+        said = manager.stdout.read() if manager.stdout else b""
+        self.stop()
+        raise RuntimeError(f"{self.window_manager} exited {attempts} times: {said!r}")
 
     def _managed(self) -> bool:
         found = subprocess.run(
