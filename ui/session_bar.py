@@ -16,6 +16,7 @@ from ui.widgets import local_time, named
 from workstation.models import Session
 
 NO_SESSION = "No session: choose the patient, then Start."
+NOBODY = "Nobody is logged in: log in to see patients and start a session."
 
 
 class SessionBar(QLabel):
@@ -29,11 +30,13 @@ class SessionBar(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setStyleSheet(f"padding:1px 6px;background:{theme.SURFACE_PALE};border-radius:3px;")
         bridge.sessionChanged.connect(self._session_changed)
+        bridge.userChanged.connect(lambda *_: self._session_changed(bridge.service.session))
         self._session_changed(bridge.service.session)
 
     def _session_changed(self, session: Session | None) -> None:
-        if session is None:
-            self.setText(f'<span style="color:{theme.TEXT_MUTED}">{NO_SESSION}</span>')
+        if session is None:  # before a log-in there is no patient to choose: say what comes first
+            text = NO_SESSION if self._bridge.service.access.user is not None else NOBODY
+            self.setText(f'<span style="color:{theme.TEXT_MUTED}">{text}</span>')
             return
         self.setText(f"Session since {local_time(session.started)} \u00b7 reading the patient\u2026")
         future = self._bridge.service.recording.patient(session.patient_id)

@@ -73,6 +73,7 @@ def test_first_run_asks_for_the_first_administrator_then_logs_them_in(qtbot, nob
 def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window, drg_store):
     window, service = login_window
     qtbot.waitUntil(lambda: find(window, "accessTitle").text() == "Log in", timeout=WAIT_MS)
+    assert "Nobody is logged in" in find(window, "sessionBar").text()  # not "choose the patient"
     type_in(qtbot, window, accessUser="qa", accessPassword="not-the-password")
     qtbot.mouseClick(find(window, "accessSubmit"), LEFT)
     qtbot.waitUntil(lambda: find(window, "accessMessage").text() == "The user name or the password is wrong.")
@@ -81,6 +82,7 @@ def test_a_wrong_password_is_refused_on_the_page_and_audited(qtbot, login_window
     qtbot.mouseClick(find(window, "accessSubmit"), LEFT)
     qtbot.waitUntil(lambda: window.pages.currentIndex() == 0, timeout=WAIT_MS)
     assert find(window, "clinicianName").text() == "QA Clinician"
+    assert "choose the patient, then Start" in find(window, "sessionBar").text()
     assert [e.action for e in _entries(drg_store)][-2:] == ["login_failed", "login"]
 
 
