@@ -16,6 +16,14 @@ from ui.waveforms.decimate import minmax_window
 from ui.waveforms.ring import SampleRing
 
 
+def window_stats(ring: SampleRing, start: int, n: int, edges: np.ndarray) -> np.ndarray:
+    """(lo current, hi current, lo voltage, hi voltage) x lead x bin of the n samples of the ring
+    from index `start` (they may wrap), in bins starting at `edges` (decimate.column_edges)."""
+    lo_i, hi_i = minmax_window(ring.current, start, n, edges)
+    lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
+    return np.stack((lo_i, hi_i, lo_v, hi_v))
+
+
 class LiveColumns:
     """Per-column (min, max) of every lead's current and voltage over a live ring's newest window."""
 
@@ -80,7 +88,4 @@ class LiveColumns:
 
     @staticmethod
     def _minmax(ring: SampleRing, first: int, n: int, edges: np.ndarray) -> np.ndarray:
-        start = (ring.head - (ring.written - first)) % ring.capacity
-        lo_i, hi_i = minmax_window(ring.current, start, n, edges)
-        lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
-        return np.stack((lo_i, hi_i, lo_v, hi_v))
+        return window_stats(ring, (ring.head - (ring.written - first)) % ring.capacity, n, edges)

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from drivers.types import LeadConfig, TelemetryBlock
 from ui import dialogs, theme
-from ui.waveforms.columns import LiveColumns
-from ui.waveforms.decimate import column_edges, column_times, interleave, minmax_window
+from ui.waveforms.columns import LiveColumns, window_stats
+from ui.waveforms.decimate import column_edges, column_times, interleave
 from ui.waveforms.export import write_csv, write_png
 from ui.waveforms.plots import LeadRow, lay_out, plot_area, size_rows
 from ui.waveforms.programmed import programmed_trace, pulse_onset_s
@@ -360,13 +360,11 @@ class WaveformView(QWidget):
         n = max(1, min(self._window_samples(ring), int(np.ceil(-oldest_s * ring.rate_hz)) + 1) - newer)
         if ring is self._ring and newer == 0 and n == self._window_samples(ring):  # live, the whole window
             times, stats = self._live.reduce(ring, n, self._columns())
-            lo_i, hi_i, lo_v, hi_v = stats
         else:
-            start = (ring.head - newer - n) % ring.capacity
             edges = column_edges(n, self._columns())
             times = column_times(edges, n, ring.rate_hz) - newer / ring.rate_hz
-            lo_i, hi_i = minmax_window(ring.current, start, n, edges)
-            lo_v, hi_v = minmax_window(ring.voltage, start, n, edges)
+            stats = window_stats(ring, (ring.head - newer - n) % ring.capacity, n, edges)
+        lo_i, hi_i, lo_v, hi_v = stats
         x = np.repeat(times, 2)
         current, voltage = interleave(lo_i, hi_i), interleave(lo_v, hi_v) / 1000.0
         newest_s = (ring.total - 1) / ring.rate_hz
